@@ -1,0 +1,42 @@
+package algo
+
+import "errors"
+
+// Input validation. Every exported function checks what a caller hands it
+// and returns one of these, wrapped with the offending values.
+var (
+	// ErrInvalidK is returned when k is not in [1, n) for k-medoids or
+	// [1, n] for k-means.
+	ErrInvalidK = errors.New("algo: invalid number of clusters")
+
+	// ErrEmpty is returned when an algorithm is given no points.
+	ErrEmpty = errors.New("algo: no points")
+
+	// ErrShape is returned when slice lengths disagree with the stated
+	// dimensions (n×d data, k×d centres, n labels, ...).
+	ErrShape = errors.New("algo: shape mismatch")
+
+	// ErrNotSquare is returned when a dissimilarity matrix is not n×n.
+	ErrNotSquare = errors.New("algo: dissimilarity matrix is not square")
+
+	// ErrBadDissimilarity is returned when a dissimilarity is negative,
+	// NaN or infinite.
+	ErrBadDissimilarity = errors.New("algo: dissimilarity must be finite and non-negative")
+
+	// ErrTooLarge is returned when a structure would not fit in memory.
+	ErrTooLarge = errors.New("algo: too large")
+
+	// ErrUnknownMetric is returned by ParseMetric for an unknown name.
+	ErrUnknownMetric = errors.New("algo: unknown metric")
+
+	// ErrUnknownInit is returned by ParseInit for an unknown name.
+	ErrUnknownInit = errors.New("algo: unknown initialisation")
+
+	// ErrMedoids is returned when an initial medoid set is invalid:
+	// wrong size, out of range or with duplicates.
+	ErrMedoids = errors.New("algo: invalid medoids")
+
+	// ErrMergeMismatch is returned when two partial results of different
+	// shapes are merged.
+	ErrMergeMismatch = errors.New("algo: merging partial results of different shapes")
+)

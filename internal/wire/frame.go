@@ -1,0 +1,226 @@
+package wire
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+)
+
+// magic starts every frame; the digit is the frame version.
+var magic = [4]byte{'S', 'H', 'L', '1'}
+
+// maxHeader bounds the JSON header so a corrupt length cannot make a
+// decoder allocate gigabytes.
+const maxHeader = 1 << 20
+
+// sectionType names the element type of a binary section.
+type sectionType string
+
+const (
+	typeF32 sectionType = "f32"
+	typeF64 sectionType = "f64"
+	typeI32 sectionType = "i32"
+	typeI64 sectionType = "i64"
+)
+
+func (t sectionType) size() int {
+	switch t {
+	case typeF32, typeI32:
+		return 4
+	case typeF64, typeI64:
+		return 8
+	}
+	return 0
+}
+
+// section describes one binary array that follows the header.
+type section struct {
+	Name string      `json:"name"`
+	Type sectionType `json:"type"`
+	Len  int         `json:"len"`
+}
+
+// frameWriter collects sections for one frame.
+type frameWriter struct {
+	sections []section
+	payload  []byte
+}
+
+func (w *frameWriter) f32(name string, v []float32) {
+	if v == nil {
+		return
+	}
+	w.sections = append(w.sections, section{name, typeF32, len(v)})
+	for _, x := range v {
+		w.payload = binary.LittleEndian.AppendUint32(w.payload, math.Float32bits(x))
+	}
+}
+
+func (w *frameWriter) f64(name string, v []float64) {
+	if v == nil {
+		return
+	}
+	w.sections = append(w.sections, section{name, typeF64, len(v)})
+	for _, x := range v {
+		w.payload = binary.LittleEndian.AppendUint64(w.payload, math.Float64bits(x))
+	}
+}
+
+func (w *frameWriter) i32(name string, v []int32) {
+	if v == nil {
+		return
+	}
+	w.sections = append(w.sections, section{name, typeI32, len(v)})
+	for _, x := range v {
+		w.payload = binary.LittleEndian.AppendUint32(w.payload, uint32(x))
+	}
+}
+
+func (w *frameWriter) i64(name string, v []int64) {
+	if v == nil {
+		return
+	}
+	w.sections = append(w.sections, section{name, typeI64, len(v)})
+	for _, x := range v {
+		w.payload = binary.LittleEndian.AppendUint64(w.payload, uint64(x))
+	}
+}
+
+// envelope is the JSON header: the message's own fields plus the sections.
+type envelope struct {
+	Sections []section      `json:"sections,omitempty"`
+	Body     json.RawMessage `json:"body"`
+}
+
+// finish produces the frame bytes for header body h.
+func (w *frameWriter) finish(h any) ([]byte, error) {
+	body, err := json.Marshal(h)
+	if err != nil {
+		return nil, fmt.Errorf("wire: encoding header: %w", err)
+	}
+	head, err := json.Marshal(envelope{Sections: w.sections, Body: body})
+	if err != nil {
+		return nil, fmt.Errorf("wire: encoding header: %w", err)
+	}
+	out := make([]byte, 0, 8+len(head)+len(w.payload))
+	out = append(out, magic[:]...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(head)))
+	out = append(out, head...)
+	out = append(out, w.payload...)
+	return out, nil
+}
+
+// frameReader hands out the sections of a decoded frame by name.
+type frameReader struct {
+	sections map[string]section
+	offsets  map[string]int
+	payload  []byte
+}
+
+// readFrame parses the frame in b, unmarshals its header body into h and
+// checks that the sections exactly cover the payload.
+func readFrame(b []byte, h any) (*frameReader, error) {
+	if len(b) < 8 || [4]byte(b[:4]) != magic {
+		return nil, fmt.Errorf("%w: not a shoal v1 frame", ErrDecode)
+	}
+	n := binary.LittleEndian.Uint32(b[4:8])
+	if n > maxHeader || uint64(n) > uint64(len(b)-8) {
+		return nil, fmt.Errorf("%w: header length %d exceeds message of %d bytes", ErrDecode, n, len(b))
+	}
+	var env envelope
+	if err := json.Unmarshal(b[8:8+n], &env); err != nil {
+		return nil, fmt.Errorf("%w: header: %v", ErrDecode, err)
+	}
+	if len(env.Body) == 0 {
+		return nil, fmt.Errorf("%w: header has no body", ErrDecode)
+	}
+	if err := json.Unmarshal(env.Body, h); err != nil {
+		return nil, fmt.Errorf("%w: header body: %v", ErrDecode, err)
+	}
+	r := &frameReader{
+		sections: make(map[string]section, len(env.Sections)),
+		offsets:  make(map[string]int, len(env.Sections)),
+		payload:  b[8+n:],
+	}
+	off := 0
+	for _, s := range env.Sections {
+		size := s.Type.size()
+		if size == 0 {
+			return nil, fmt.Errorf("%w: section %q has unknown type %q", ErrDecode, s.Name, s.Type)
+		}
+		if s.Len < 0 || s.Len > (len(r.payload)-off)/size {
+			return nil, fmt.Errorf("%w: section %q of %d elements overruns the payload", ErrDecode, s.Name, s.Len)
+		}
+		if _, dup := r.sections[s.Name]; dup {
+			return nil, fmt.Errorf("%w: section %q appears twice", ErrDecode, s.Name)
+		}
+		r.sections[s.Name] = s
+		r.offsets[s.Name] = off
+		off += s.Len * size
+	}
+	if off != len(r.payload) {
+		return nil, fmt.Errorf("%w: %d trailing bytes after the sections", ErrDecode, len(r.payload)-off)
+	}
+	return r, nil
+}
+
+func (r *frameReader) lookup(name string, t sectionType) ([]byte, int, error) {
+	s, ok := r.sections[name]
+	if !ok {
+		return nil, 0, nil
+	}
+	if s.Type != t {
+		return nil, 0, fmt.Errorf("%w: section %q is %s, want %s", ErrDecode, name, s.Type, t)
+	}
+	off := r.offsets[name]
+	return r.payload[off : off+s.Len*t.size()], s.Len, nil
+}
+
+func (r *frameReader) f32(name string) ([]float32, error) {
+	b, n, err := r.lookup(name, typeF32)
+	if b == nil || err != nil {
+		return nil, err
+	}
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v, nil
+}
+
+func (r *frameReader) f64(name string) ([]float64, error) {
+	b, n, err := r.lookup(name, typeF64)
+	if b == nil || err != nil {
+		return nil, err
+	}
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+	}
+	return v, nil
+}
+
+func (r *frameReader) i32(name string) ([]int32, error) {
+	b, n, err := r.lookup(name, typeI32)
+	if b == nil || err != nil {
+		return nil, err
+	}
+	v := make([]int32, n)
+	for i := range v {
+		v[i] = int32(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v, nil
+}
+
+func (r *frameReader) i64(name string) ([]int64, error) {
+	b, n, err := r.lookup(name, typeI64)
+	if b == nil || err != nil {
+		return nil, err
+	}
+	v := make([]int64, n)
+	for i := range v {
+		v[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
+	}
+	return v, nil
+}

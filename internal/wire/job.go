@@ -1,0 +1,120 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Algorithms a job may ask for.
+var (
+	// KMeansAlgorithms produce centroids.
+	KMeansAlgorithms = []string{"minibatch", "kmeans"}
+	// MedoidAlgorithms cluster all rows with a dissimilarity matrix in
+	// memory.
+	MedoidAlgorithms = []string{"fasterpam", "fastpam1", "pam", "alternating"}
+	// SampledMedoidAlgorithms cluster samples and score on all rows.
+	SampledMedoidAlgorithms = []string{"fastclara", "clara", "fastclarans", "clarans"}
+)
+
+// ErrJobSpec is returned when a job spec is invalid.
+var ErrJobSpec = errors.New("invalid job")
+
+// JobSpec is what a user asks for: the flags of `shoal run`, or a JSON job
+// file for `shoal submit`. Zero values mean the documented defaults, which
+// Normalize fills in.
+type JobSpec struct {
+	Inputs      []string `json:"inputs"`                // files or directories forming one dataset
+	Columns     []string `json:"columns,omitempty"`     // feature columns; empty means all numeric columns
+	Exclude     []string `json:"exclude,omitempty"`     // columns to leave out when Columns is empty
+	Weight      string   `json:"weight,omitempty"`      // per-row weight column (k-means)
+	Nulls       string   `json:"nulls,omitempty"`       // "error" (default) or "drop"
+	Precomputed bool     `json:"precomputed,omitempty"` // the input is a square dissimilarity matrix
+
+	Algorithm string  `json:"algorithm"`            // see KMeansAlgorithms and MedoidAlgorithms; default "minibatch"
+	K         int     `json:"k"`                    // number of clusters, required
+	Init      string  `json:"init,omitempty"`       // initialisation; default per algorithm
+	Metric    string  `json:"metric,omitempty"`     // dissimilarity for k-medoids; default "euclidean"
+	MaxIter   int     `json:"max_iter,omitempty"`   // iteration bound; 0 means the algorithm's default
+	BatchSize int     `json:"batch_size,omitempty"` // mini-batch rows per step; 0 means 1024 × workers
+	Tol       float64 `json:"tol,omitempty"`        // centre-movement tolerance; 0 means 1e-4 for Lloyd, off for mini-batch
+	Seed      uint64  `json:"seed"`                 // everything random derives from it
+	ShardRows int     `json:"shard_rows,omitempty"` // target rows per shard; 0 means 65536
+
+	Silhouette int `json:"silhouette,omitempty"` // >0: report silhouettes, computed on at most this many rows
+
+	Out   string `json:"out,omitempty"`   // labels file to write
+	Model string `json:"model,omitempty"` // model file to write
+}
+
+// IsMedoid reports whether the algorithm returns medoids.
+func (s *JobSpec) IsMedoid() bool {
+	return slices.Contains(MedoidAlgorithms, s.Algorithm) || slices.Contains(SampledMedoidAlgorithms, s.Algorithm)
+}
+
+// Normalize fills in defaults and validates the spec: the one place where
+// job parameters are checked.
+func (s *JobSpec) Normalize() error {
+	if s.Algorithm == "" {
+		s.Algorithm = "minibatch"
+	}
+	known := slices.Concat(KMeansAlgorithms, MedoidAlgorithms)
+	if !slices.Contains(known, s.Algorithm) {
+		return fmt.Errorf("%w: unknown algorithm %q (known: %v)", ErrJobSpec, s.Algorithm, known)
+	}
+	if len(s.Inputs) == 0 {
+		return fmt.Errorf("%w: no input files", ErrJobSpec)
+	}
+	if s.K < 1 {
+		return fmt.Errorf("%w: k must be at least 1, got %d", ErrJobSpec, s.K)
+	}
+	if s.Nulls == "" {
+		s.Nulls = "error"
+	}
+	if s.Nulls != "error" && s.Nulls != "drop" {
+		return fmt.Errorf("%w: --nulls must be error or drop, got %q", ErrJobSpec, s.Nulls)
+	}
+	if s.Metric == "" {
+		s.Metric = "euclidean"
+	}
+	if !s.IsMedoid() && s.Metric != "euclidean" && s.Metric != "sqeuclidean" {
+		return fmt.Errorf("%w: k-means minimises squared Euclidean distance; metric %q needs a k-medoids algorithm", ErrJobSpec, s.Metric)
+	}
+	if s.Init == "" {
+		if s.IsMedoid() {
+			s.Init = "build"
+			if s.Algorithm == "fasterpam" {
+				s.Init = "lab"
+			}
+		} else {
+			s.Init = "kmeans++"
+		}
+	}
+	if s.Precomputed && !slices.Contains(MedoidAlgorithms, s.Algorithm) {
+		return fmt.Errorf("%w: a precomputed matrix needs one of %v", ErrJobSpec, MedoidAlgorithms)
+	}
+	if s.Weight != "" && s.IsMedoid() {
+		return fmt.Errorf("%w: --weight applies to k-means only", ErrJobSpec)
+	}
+	if s.MaxIter < 0 || s.BatchSize < 0 || s.ShardRows < 0 || s.Tol < 0 || s.Silhouette < 0 {
+		return fmt.Errorf("%w: max-iter, batch-size, shard-rows, tol and silhouette must not be negative", ErrJobSpec)
+	}
+	return nil
+}
+
+// DecodeJobSpec parses a JSON job spec strictly: unknown fields are errors,
+// so a typo does not silently fall back to a default.
+func DecodeJobSpec(b []byte) (*JobSpec, error) {
+	var s JobSpec
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrJobSpec, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: trailing data after the job object", ErrJobSpec)
+	}
+	return &s, nil
+}

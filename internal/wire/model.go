@@ -1,0 +1,24 @@
+package wire
+
+// Model is the model file of DESIGN.md, a contract that outside tools
+// read: keep field names stable.
+type Model struct {
+	Algorithm        string      `json:"algorithm"`
+	K                int         `json:"k"`
+	Metric           string      `json:"metric"`
+	N                int64       `json:"n"`
+	Columns          []string    `json:"columns,omitempty"`
+	MedoidRows       []int64     `json:"medoid_rows,omitempty"`
+	Centers          [][]float64 `json:"centers,omitempty"`
+	ClusterSizes     []int64     `json:"cluster_sizes"`
+	TotalDeviation   float64     `json:"total_deviation"`
+	Inertia          *float64    `json:"inertia,omitempty"`
+	Silhouette       *float64    `json:"silhouette,omitempty"`
+	MedoidSilhouette *float64    `json:"medoid_silhouette,omitempty"`
+	Iterations       int         `json:"iterations"`
+	Swaps            int         `json:"swaps,omitempty"`
+	Stop             string      `json:"stop,omitempty"`
+	Init             string      `json:"init,omitempty"`
+	Seed             uint64      `json:"seed"`
+	Seconds          float64     `json:"seconds"`
+}

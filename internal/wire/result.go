@@ -1,0 +1,114 @@
+package wire
+
+import "fmt"
+
+// Result is what a worker sends back for a task, or for one part of a task
+// whose result is too large for one message.
+type Result struct {
+	Job    string `json:"job"`
+	Task   int    `json:"task"`
+	Round  int64  `json:"round"`
+	Kind   Kind   `json:"kind"`
+	Part   int    `json:"part"`
+	Parts  int    `json:"parts"`
+	Worker string `json:"worker,omitempty"`
+	Err    *Error `json:"error,omitempty"`
+
+	// KindSums.
+	K       int     `json:"k,omitempty"`
+	D       int     `json:"d,omitempty"`
+	Inertia float64 `json:"inertia,omitempty"`
+	N       int64   `json:"n,omitempty"`
+
+	// KindMedoids.
+	Loss       float64 `json:"loss,omitempty"`
+	Iterations int     `json:"iterations,omitempty"`
+	Swaps      int     `json:"swaps,omitempty"`
+
+	Sums      []float64 `json:"-"` // KindSums: K × D
+	Weights   []float64 `json:"-"` // KindSums: K
+	Counts    []int64   `json:"-"` // KindSums: K
+	Rows      []int64   `json:"-"` // global rows (sample, keep, label, medoids)
+	Points    []float32 `json:"-"` // sample, keep, medoids: len(Rows) × D
+	RowWeight []float32 `json:"-"` // sample, keep: per-row weight when the job has one
+	Labels    []int32   `json:"-"` // KindLabel
+	Distances []float64 `json:"-"` // KindLabel
+	Costs     []float64 `json:"-"` // KindScore: one per set
+}
+
+// Key identifies a result part for deduplication.
+func (r *Result) Key() string { return fmt.Sprintf("%s/%d/%d/%d", r.Job, r.Round, r.Task, r.Part) }
+
+// EncodeResult returns the wire form of r.
+func EncodeResult(r *Result) ([]byte, error) {
+	var w frameWriter
+	w.f64("sums", r.Sums)
+	w.f64("weights", r.Weights)
+	w.i64("counts", r.Counts)
+	w.i64("rows", r.Rows)
+	w.f32("points", r.Points)
+	w.f32("row_weight", r.RowWeight)
+	w.i32("labels", r.Labels)
+	w.f64("distances", r.Distances)
+	w.f64("costs", r.Costs)
+	return w.finish(r)
+}
+
+// DecodeResult parses a result and checks its arrays against each other.
+func DecodeResult(b []byte) (*Result, error) {
+	r := new(Result)
+	f, err := readFrame(b, r)
+	if err != nil {
+		return nil, err
+	}
+	for _, get := range []func() error{
+		func() (e error) { r.Sums, e = f.f64("sums"); return },
+		func() (e error) { r.Weights, e = f.f64("weights"); return },
+		func() (e error) { r.Counts, e = f.i64("counts"); return },
+		func() (e error) { r.Rows, e = f.i64("rows"); return },
+		func() (e error) { r.Points, e = f.f32("points"); return },
+		func() (e error) { r.RowWeight, e = f.f32("row_weight"); return },
+		func() (e error) { r.Labels, e = f.i32("labels"); return },
+		func() (e error) { r.Distances, e = f.f64("distances"); return },
+		func() (e error) { r.Costs, e = f.f64("costs"); return },
+	} {
+		if err := get(); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.validate(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *Result) validate() error {
+	if r.Job == "" {
+		return fmt.Errorf("%w: result without a job", ErrDecode)
+	}
+	if r.Parts < 1 || r.Part < 0 || r.Part >= r.Parts {
+		return fmt.Errorf("%w: part %d of %d", ErrDecode, r.Part, r.Parts)
+	}
+	if r.Err != nil {
+		return nil
+	}
+	if r.K < 0 || r.D < 0 {
+		return fmt.Errorf("%w: bad shape k=%d d=%d", ErrDecode, r.K, r.D)
+	}
+	if r.Kind == KindSums {
+		if int64(len(r.Sums)) != int64(r.K)*int64(r.D) || len(r.Weights) != r.K || len(r.Counts) != r.K {
+			return fmt.Errorf("%w: sums of %d/%d/%d values for k=%d d=%d", ErrDecode, len(r.Sums), len(r.Weights), len(r.Counts), r.K, r.D)
+		}
+	}
+	n := len(r.Rows)
+	if r.Points != nil && (r.D == 0 || int64(len(r.Points)) != int64(n)*int64(r.D)) {
+		return fmt.Errorf("%w: %d point values for %d rows of d=%d", ErrDecode, len(r.Points), n, r.D)
+	}
+	if r.RowWeight != nil && len(r.RowWeight) != n {
+		return fmt.Errorf("%w: %d weights for %d rows", ErrDecode, len(r.RowWeight), n)
+	}
+	if r.Labels != nil && (len(r.Labels) != n || len(r.Distances) != n) {
+		return fmt.Errorf("%w: %d labels and %d distances for %d rows", ErrDecode, len(r.Labels), len(r.Distances), n)
+	}
+	return nil
+}

@@ -1,0 +1,35 @@
+package wire
+
+import "fmt"
+
+// Subjects, versioned so that a v2 protocol can run beside v1. Each has a
+// wildcard form to subscribe with and a template to publish with.
+const (
+	// TaskStream is the JetStream work-queue stream that holds pending tasks.
+	TaskStream = "SHOAL_TASKS_V1"
+	// TaskSubjects is what TaskStream captures.
+	TaskSubjects = "shoal.v1.task.>"
+	// TaskSubjectT is the subject of one job's tasks: job id.
+	TaskSubjectT = "shoal.v1.task.%s"
+
+	// ResultStream keeps results until the coordinator has merged them, so
+	// a restarted coordinator can read what arrived while it was down.
+	ResultStream = "SHOAL_RESULTS_V1"
+	// ResultSubjects is what ResultStream captures.
+	ResultSubjects = "shoal.v1.result.>"
+	// ResultSubjectT is the subject of one job's results: job id.
+	ResultSubjectT = "shoal.v1.result.%s"
+
+	// WorkerConsumer is the durable pull consumer all workers share: a
+	// work-queue stream allows only one unfiltered consumer.
+	WorkerConsumer = "shoal-workers"
+
+	// APIPrefix is the prefix of the coordinator's request/reply API.
+	APIPrefix = "shoal.v1.api"
+)
+
+// TaskSubject returns the subject on which the tasks of job are published.
+func TaskSubject(job string) string { return fmt.Sprintf(TaskSubjectT, job) }
+
+// ResultSubject returns the subject on which results for job are published.
+func ResultSubject(job string) string { return fmt.Sprintf(ResultSubjectT, job) }

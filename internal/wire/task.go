@@ -1,0 +1,149 @@
+package wire
+
+import "fmt"
+
+// Kind names what a task asks a worker to do.
+type Kind string
+
+const (
+	// KindSums assigns rows to Centres by squared Euclidean distance and
+	// returns per-centre sums, weights and counts (Lloyd, mini-batch and
+	// k-means|| cost). With Fraction < 1 only a mini-batch is used: each
+	// row with probability Fraction, drawn from (Seed, Round, shard id).
+	KindSums Kind = "sums"
+	// KindSample returns the rows whose Hash(Seed, Stream, global row)
+	// falls below Fraction, with their global row indices.
+	KindSample Kind = "sample"
+	// KindKeep is one k-means|| oversampling round: rows kept with
+	// probability min(1, Ell·d²/Phi) against Centres.
+	KindKeep Kind = "keep"
+	// KindLabel assigns every row to its nearest centre under Metric and
+	// returns cluster and distance per row.
+	KindLabel Kind = "label"
+	// KindScore returns, for each of Sets candidate centre sets in Centres,
+	// the total deviation of the shard's rows under Metric.
+	KindScore Kind = "score"
+	// KindMedoids runs a k-medoids algorithm on Points, or on all rows of
+	// Shards when Points is empty.
+	KindMedoids Kind = "medoids"
+)
+
+// Shard is a reference to part of one input file (see partition.Shard).
+type Shard struct {
+	ID        int    `json:"id"`
+	File      string `json:"file"`
+	Format    string `json:"format"`
+	First     int64  `json:"first"`
+	Last      int64  `json:"last"`
+	RowOffset int64  `json:"row_offset"`
+	Rows      int64  `json:"rows"`
+}
+
+// Data says how to turn a shard's columns into feature vectors.
+type Data struct {
+	Columns []string `json:"columns"`
+	Weight  string   `json:"weight,omitempty"`
+	Nulls   string   `json:"nulls,omitempty"`
+}
+
+// Task is one unit of work. It is idempotent: running it twice gives the
+// same result, so redelivery is harmless.
+type Task struct {
+	Job    string  `json:"job"`
+	ID     int     `json:"id"`
+	Round  int64   `json:"round"`
+	Kind   Kind    `json:"kind"`
+	Shards []Shard `json:"shards,omitempty"`
+	Data   Data    `json:"data"`
+
+	Seed     uint64  `json:"seed"`
+	Stream   uint64  `json:"stream,omitempty"`
+	Fraction float64 `json:"fraction,omitempty"`
+	K        int     `json:"k"`
+	D        int     `json:"d"`
+	Metric   string  `json:"metric,omitempty"`
+	Phi      float64 `json:"phi,omitempty"`
+	Ell      float64 `json:"ell,omitempty"`
+	Sets     int     `json:"sets,omitempty"`
+
+	Algorithm string `json:"algorithm,omitempty"`
+	Init      string `json:"init,omitempty"`
+	MaxIter   int    `json:"max_iter,omitempty"`
+
+	// MaxResultBytes bounds each result message; larger results are split
+	// into parts. Zero means 1 MiB, the NATS default max payload.
+	MaxResultBytes int `json:"max_result_bytes,omitempty"`
+
+	Centres   []float32 `json:"-"` // Sets (or 1) × K × D, row-major
+	Points    []float32 `json:"-"` // KindMedoids: n × D, row-major
+	PointRows []int64   `json:"-"` // KindMedoids: global row of each point
+}
+
+// Key identifies a task within the job for deduplication.
+func (t *Task) Key() string { return fmt.Sprintf("%s/%d/%d", t.Job, t.Round, t.ID) }
+
+// EncodeTask returns the wire form of t.
+func EncodeTask(t *Task) ([]byte, error) {
+	var w frameWriter
+	w.f32("centres", t.Centres)
+	w.f32("points", t.Points)
+	w.i64("point_rows", t.PointRows)
+	return w.finish(t)
+}
+
+// DecodeTask parses a task and checks that its arrays fit its shape.
+func DecodeTask(b []byte) (*Task, error) {
+	t := new(Task)
+	r, err := readFrame(b, t)
+	if err != nil {
+		return nil, err
+	}
+	if t.Centres, err = r.f32("centres"); err != nil {
+		return nil, err
+	}
+	if t.Points, err = r.f32("points"); err != nil {
+		return nil, err
+	}
+	if t.PointRows, err = r.i64("point_rows"); err != nil {
+		return nil, err
+	}
+	if err := t.validate(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *Task) validate() error {
+	switch t.Kind {
+	case KindSums, KindSample, KindKeep, KindLabel, KindScore, KindMedoids:
+	default:
+		return fmt.Errorf("%w: unknown task kind %q", ErrDecode, t.Kind)
+	}
+	if t.Job == "" {
+		return fmt.Errorf("%w: task without a job", ErrDecode)
+	}
+	if t.K < 0 || t.D < 0 || t.Sets < 0 || t.K > 1<<20 || t.D > 1<<20 {
+		return fmt.Errorf("%w: bad shape k=%d d=%d sets=%d", ErrDecode, t.K, t.D, t.Sets)
+	}
+	if len(t.Centres) > 0 {
+		sets := max(t.Sets, 1)
+		if int64(len(t.Centres)) != int64(sets)*int64(t.K)*int64(t.D) {
+			return fmt.Errorf("%w: %d centre values for %d sets of k=%d d=%d", ErrDecode, len(t.Centres), sets, t.K, t.D)
+		}
+	}
+	if t.D > 0 && len(t.Points)%t.D != 0 {
+		return fmt.Errorf("%w: %d point values not a multiple of d=%d", ErrDecode, len(t.Points), t.D)
+	}
+	if t.D > 0 && len(t.PointRows) != len(t.Points)/t.D {
+		return fmt.Errorf("%w: %d point rows for %d points", ErrDecode, len(t.PointRows), len(t.Points)/t.D)
+	}
+	if t.Fraction < 0 || t.Fraction > 1 || t.Fraction != t.Fraction {
+		return fmt.Errorf("%w: fraction %v outside [0,1]", ErrDecode, t.Fraction)
+	}
+	for _, s := range t.Shards {
+		if s.First < 0 || s.Last < s.First || s.RowOffset < 0 || s.Rows < 0 {
+			return fmt.Errorf("%w: bad shard %+v", ErrDecode, s)
+		}
+	}
+	return nil
+}

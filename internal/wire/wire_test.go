@@ -1,0 +1,187 @@
+package wire
+
+import (
+	"errors"
+	"math"
+	"reflect"
+	"testing"
+)
+
+func sampleTask() *Task {
+	return &Task{
+		Job: "j1", ID: 3, Round: 7, Kind: KindSums,
+		Shards: []Shard{{ID: 3, File: "a.parquet", Format: "parquet", First: 2, Last: 4, RowOffset: 100, Rows: 50}},
+		Data:   Data{Columns: []string{"f0", "f1"}, Nulls: "error"},
+		Seed:   42, Fraction: 0.25, K: 2, D: 2,
+		Centres: []float32{1, 2, float32(math.Inf(1)), -0},
+	}
+}
+
+func TestTaskRoundTrip(t *testing.T) {
+	in := sampleTask()
+	b, err := EncodeTask(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := DecodeTask(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(in, out) {
+		t.Fatalf("round trip changed the task:\n in  %+v\n out %+v", in, out)
+	}
+	if math.Float32bits(out.Centres[3]) != math.Float32bits(in.Centres[3]) {
+		t.Fatal("negative zero lost")
+	}
+}
+
+func TestResultRoundTrip(t *testing.T) {
+	in := &Result{
+		Job: "j1", Task: 3, Round: 7, Kind: KindSums, Part: 0, Parts: 1, K: 2, D: 1,
+		Inertia: 1.5, N: 9, Sums: []float64{0.1, 1e300}, Weights: []float64{3, 6}, Counts: []int64{3, 6},
+	}
+	b, err := EncodeResult(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := DecodeResult(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(in, out) {
+		t.Fatalf("round trip changed the result:\n in  %+v\n out %+v", in, out)
+	}
+
+	lab := &Result{Job: "j", Kind: KindLabel, Parts: 2, Part: 1, Rows: []int64{5, 6}, Labels: []int32{1, 0}, Distances: []float64{0.5, 2}}
+	b, _ = EncodeResult(lab)
+	if got, err := DecodeResult(b); err != nil || !reflect.DeepEqual(got, lab) {
+		t.Fatalf("label result: %v %+v", err, got)
+	}
+}
+
+func TestRemoteErrorMatchesSentinel(t *testing.T) {
+	in := &Result{Job: "j", Parts: 1, Err: NewError(CodeBadInput, errors.New("partition: x.csv: column \"a\", row 3: null value"))}
+	b, _ := EncodeResult(in)
+	out, err := DecodeResult(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e error = out.Err
+	if !errors.Is(e, ErrBadInput) || errors.Is(e, ErrInternal) {
+		t.Fatalf("errors.Is after the round trip: %v", e)
+	}
+	if e.Error() != in.Err.Message {
+		t.Fatalf("message changed: %q", e.Error())
+	}
+}
+
+func TestDecodeRejects(t *testing.T) {
+	good, _ := EncodeTask(sampleTask())
+	cases := []struct {
+		name string
+		b    []byte
+	}{
+		{"empty", nil},
+		{"bad magic", append([]byte("XXXX"), good[4:]...)},
+		{"truncated header", good[:12]},
+		{"truncated payload", good[:len(good)-1]},
+		{"trailing bytes", append(append([]byte{}, good...), 0)},
+	}
+	for _, c := range cases {
+		if _, err := DecodeTask(c.b); !errors.Is(err, ErrDecode) {
+			t.Errorf("%s: got %v, want ErrDecode", c.name, err)
+		}
+	}
+	bad := sampleTask()
+	bad.Centres = bad.Centres[:3]
+	b, _ := EncodeTask(bad)
+	if _, err := DecodeTask(b); !errors.Is(err, ErrDecode) {
+		t.Errorf("centres of the wrong shape accepted: %v", err)
+	}
+	bad = sampleTask()
+	bad.Kind = "dance"
+	b, _ = EncodeTask(bad)
+	if _, err := DecodeTask(b); !errors.Is(err, ErrDecode) {
+		t.Errorf("unknown kind accepted: %v", err)
+	}
+}
+
+func TestJobSpec(t *testing.T) {
+	cases := []struct {
+		json string
+		ok   bool
+	}{
+		{`{"inputs":["a.parquet"],"k":3}`, true},
+		{`{"inputs":["a.parquet"],"k":0}`, false},
+		{`{"inputs":[],"k":3}`, false},
+		{`{"inputs":["a"],"k":3,"algorithm":"magic"}`, false},
+		{`{"inputs":["a"],"k":3,"kay":4}`, false},
+		{`{"inputs":["a"],"k":3,"nulls":"ignore"}`, false},
+		{`{"inputs":["a"],"k":3,"metric":"manhattan"}`, false},
+		{`{"inputs":["a"],"k":3,"metric":"manhattan","algorithm":"fasterpam"}`, true},
+		{`{"inputs":["a"],"k":3} {}`, false},
+	}
+	for _, c := range cases {
+		s, err := DecodeJobSpec([]byte(c.json))
+		if err == nil {
+			err = s.Normalize()
+		}
+		if (err == nil) != c.ok {
+			t.Errorf("%s: err=%v, want ok=%v", c.json, err, c.ok)
+		}
+		if err != nil && !errors.Is(err, ErrJobSpec) {
+			t.Errorf("%s: %v is not ErrJobSpec", c.json, err)
+		}
+	}
+}
+
+func FuzzDecodeTask(f *testing.F) {
+	b, _ := EncodeTask(sampleTask())
+	f.Add(b)
+	m := sampleTask()
+	m.Kind, m.Points, m.PointRows, m.Centres = KindMedoids, []float32{1, 2, 3, 4}, []int64{0, 9}, nil
+	b, _ = EncodeTask(m)
+	f.Add(b)
+	f.Add([]byte("SHL1\x00\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		task, err := DecodeTask(b)
+		if err != nil {
+			return
+		}
+		again, err := EncodeTask(task)
+		if err != nil {
+			t.Fatalf("re-encoding a decoded task: %v", err)
+		}
+		if _, err := DecodeTask(again); err != nil {
+			t.Fatalf("decoding a re-encoded task: %v", err)
+		}
+	})
+}
+
+func FuzzDecodeResult(f *testing.F) {
+	b, _ := EncodeResult(&Result{Job: "j", Kind: KindLabel, Parts: 1, Rows: []int64{1}, Labels: []int32{0}, Distances: []float64{1}})
+	f.Add(b)
+	b, _ = EncodeResult(&Result{Job: "j", Kind: KindSums, Parts: 1, K: 1, D: 2, Sums: []float64{1, 2}, Weights: []float64{1}, Counts: []int64{1}})
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := DecodeResult(b)
+		if err != nil {
+			return
+		}
+		if _, err := EncodeResult(r); err != nil {
+			t.Fatalf("re-encoding a decoded result: %v", err)
+		}
+	})
+}
+
+func FuzzDecodeJobSpec(f *testing.F) {
+	f.Add([]byte(`{"inputs":["a.parquet"],"k":3,"algorithm":"fasterpam","metric":"cosine"}`))
+	f.Add([]byte(`{"inputs":["d/"],"k":10,"batch_size":4096,"tol":0.001,"seed":7}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := DecodeJobSpec(b)
+		if err != nil {
+			return
+		}
+		_ = s.Normalize()
+	})
+}
