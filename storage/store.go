@@ -1,0 +1,228 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// defaultTimeout is how long Open waits for the file lock when
+// Options.Timeout is zero. bbolt itself would wait forever; a coordinator
+// started by mistake on a data directory that another coordinator already
+// uses must instead fail within a second with an error naming the file.
+const defaultTimeout = time.Second
+
+// maxKeyLen bounds job ids and checkpoint names. bbolt accepts keys up to
+// 32 KiB; ids longer than this are a caller's bug, not a job name.
+const maxKeyLen = 1024
+
+// Top-level buckets. Jobs are keyed by id; the other three hold, per job,
+// a nested bucket (checkpoints, tasks) or a value (models) under the same id,
+// so DeleteJob removes everything of a job in one transaction.
+var (
+	bucketJobs        = []byte("jobs")
+	bucketCheckpoints = []byte("checkpoints")
+	bucketModels      = []byte("models")
+	bucketTasks       = []byte("tasks")
+)
+
+var allBuckets = [][]byte{bucketJobs, bucketCheckpoints, bucketModels, bucketTasks}
+
+// Options configures Open. The zero value is what a coordinator wants.
+type Options struct {
+	// Timeout is how long Open waits for the exclusive file lock before it
+	// returns ErrLocked. Zero means one second: bbolt's own zero
+	// waits forever, which would hang a second coordinator started on the
+	// same data directory instead of telling the user which file is in use.
+	// A negative value tries the lock once and fails at once.
+	Timeout time.Duration
+
+	// NoSync skips fsync after each commit. It makes tests fast and is never
+	// safe in production: a crash can lose or corrupt recent commits.
+	NoSync bool
+}
+
+// Store is the coordinator's durable catalog: jobs and their state history,
+// the latest checkpoint per job and name, finished models and the set of
+// task results already accepted. It is safe for concurrent use; bbolt runs
+// one writer at a time and any number of readers.
+type Store struct {
+	db   *bolt.DB
+	path string
+	now  func() time.Time // replaced by tests that need a controlled clock
+}
+
+// Open opens or creates the store at path and creates its buckets. The
+// error names path; it wraps ErrLocked when another process holds the file.
+func Open(path string, opts Options) (*Store, error) {
+	timeout := opts.Timeout
+	switch {
+	case timeout == 0:
+		timeout = defaultTimeout
+	case timeout < 0:
+		// bbolt gives up after the first failed attempt when the timeout
+		// is already spent; a nanosecond is as close as it gets to "once".
+		timeout = time.Nanosecond
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, NoSync: opts.NoSync})
+	if err != nil {
+		if errors.Is(err, berrors.ErrTimeout) {
+			waited := "without waiting"
+			if opts.Timeout >= 0 {
+				waited = "after " + timeout.String()
+			}
+			return nil, fmt.Errorf("%w: %s is still in use %s; is another coordinator running on this data directory?",
+				ErrLocked, path, waited)
+		}
+		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %q: %w", name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	return &Store{db: db, path: path, now: time.Now}, nil
+}
+
+// Close releases the file lock. Calls on a closed Store return an error.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("storage: close %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Path returns the file the store was opened on.
+func (s *Store) Path() string { return s.path }
+
+// Check runs bbolt's page-level consistency check (tx.Check) and then the
+// catalog's own invariants: every job record decodes and its history is a
+// legal path from pending to its current state; checkpoints, models and
+// task marks belong to an existing job and are well formed. It returns nil
+// or every problem found, joined. It reads a consistent snapshot and may run
+// beside writers.
+func (s *Store) Check() error {
+	var errs []error
+	err := s.db.View(func(tx *bolt.Tx) error {
+		for e := range tx.Check() {
+			errs = append(errs, e)
+		}
+		if len(errs) > 0 {
+			// Walking a damaged tree can panic; report the pages instead.
+			return nil
+		}
+		errs = append(errs, checkCatalog(tx)...)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("storage: check %s: %w", s.path, err)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("storage: check %s: %w", s.path, errors.Join(errs...))
+	}
+	return nil
+}
+
+// checkCatalog verifies the invariants that bbolt cannot know about.
+func checkCatalog(tx *bolt.Tx) []error {
+	var errs []error
+	for _, name := range allBuckets {
+		if tx.Bucket(name) == nil {
+			errs = append(errs, fmt.Errorf("bucket %q missing", name))
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	jobs := tx.Bucket(bucketJobs)
+	_ = jobs.ForEach(func(k, v []byte) error {
+		if v == nil {
+			errs = append(errs, fmt.Errorf("jobs: %q is a bucket, want a record", k))
+			return nil
+		}
+		j, err := decodeJob(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("jobs: %q: %w", k, err))
+			return nil
+		}
+		if j.ID != string(k) {
+			errs = append(errs, fmt.Errorf("jobs: key %q holds job %q", k, j.ID))
+		}
+		if err := checkHistory(j); err != nil {
+			errs = append(errs, fmt.Errorf("jobs: %q: %w", k, err))
+		}
+		return nil
+	})
+	_ = tx.Bucket(bucketCheckpoints).ForEach(func(k, v []byte) error {
+		if v != nil {
+			errs = append(errs, fmt.Errorf("checkpoints: %q is a value, want a bucket", k))
+			return nil
+		}
+		if jobs.Get(k) == nil {
+			errs = append(errs, fmt.Errorf("checkpoints: job %q does not exist", k))
+		}
+		return tx.Bucket(bucketCheckpoints).Bucket(k).ForEach(func(n, cv []byte) error {
+			if _, _, err := decodeCheckpoint(cv); err != nil {
+				errs = append(errs, fmt.Errorf("checkpoints: %q/%q: %w", k, n, err))
+			}
+			return nil
+		})
+	})
+	_ = tx.Bucket(bucketModels).ForEach(func(k, v []byte) error {
+		if v == nil {
+			errs = append(errs, fmt.Errorf("models: %q is a bucket, want a value", k))
+		} else if jobs.Get(k) == nil {
+			errs = append(errs, fmt.Errorf("models: job %q does not exist", k))
+		}
+		return nil
+	})
+	_ = tx.Bucket(bucketTasks).ForEach(func(k, v []byte) error {
+		if v != nil {
+			errs = append(errs, fmt.Errorf("tasks: %q is a value, want a bucket", k))
+			return nil
+		}
+		if jobs.Get(k) == nil {
+			errs = append(errs, fmt.Errorf("tasks: job %q does not exist", k))
+		}
+		return tx.Bucket(bucketTasks).Bucket(k).ForEach(func(tk, _ []byte) error {
+			if len(tk) != taskKeyLen {
+				errs = append(errs, fmt.Errorf("tasks: %q: key of %d bytes, want %d", k, len(tk), taskKeyLen))
+			}
+			return nil
+		})
+	})
+	return errs
+}
+
+// checkKey validates a job id or checkpoint name before it becomes a key.
+// UTF-8 is required because ids round-trip through JSON, which would
+// replace invalid bytes.
+func checkKey(what, k string) error {
+	switch {
+	case k == "":
+		return fmt.Errorf("%w: empty %s", ErrInvalid, what)
+	case len(k) > maxKeyLen:
+		return fmt.Errorf("%w: %s of %d bytes, at most %d", ErrInvalid, what, len(k), maxKeyLen)
+	case !utf8.ValidString(k):
+		return fmt.Errorf("%w: %s %q is not UTF-8", ErrInvalid, what, k)
+	}
+	return nil
+}
+
+// clone copies a slice that bbolt owns; bbolt's slices die with the
+// transaction. It keeps empty values non-nil so "stored but empty" and
+// "absent" stay distinct.
+func clone(b []byte) []byte {
+	return append(make([]byte, 0, len(b)), b...)
+}
