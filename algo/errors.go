@@ -40,3 +40,23 @@ var (
 	// shapes are merged.
 	ErrMergeMismatch = errors.New("algo: merging partial results of different shapes")
 )
+
+// k-medoids and silhouette inputs.
+var (
+	// ErrAsymmetric is returned by NewDenseMatrix when d(i,j) and d(j,i)
+	// differ by more than the documented tolerance.
+	ErrAsymmetric = errors.New("algo: dissimilarity matrix is not symmetric")
+
+	// ErrAssignment is returned when a cluster assignment has the wrong
+	// length or a label outside [0, k).
+	ErrAssignment = errors.New("algo: invalid cluster assignment")
+
+	// ErrRandRequired is returned when a randomised method (LAB, random or
+	// k-means++ initialisation, sampled silhouette) is given a nil
+	// *rand.Rand.
+	ErrRandRequired = errors.New("algo: random source required")
+
+	// ErrSilhouetteSample is returned by SampledSilhouette for a sample
+	// size below 1.
+	ErrSilhouetteSample = errors.New("algo: silhouette sample size must be at least 1")
+)

@@ -1,0 +1,260 @@
+package algo
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+)
+
+// Init names a way to choose the initial medoids of a k-medoids run.
+type Init int
+
+const (
+	// InitBuild is PAM's greedy BUILD (Kaufman & Rousseeuw 1990): the
+	// first medoid minimises the total dissimilarity to all objects, each
+	// next one reduces the total deviation most. Deterministic, O(kn²):
+	// good medoids, but slow beyond a few thousand objects.
+	InitBuild Init = iota
+	// InitLAB is the Linear Approximate BUILD of Schubert & Rousseeuw
+	// (Information Systems 2021, Section 5.1): BUILD evaluated on a fresh
+	// random subsample of 10+⌈√n⌉ objects per medoid, O(nk) overall.
+	InitLAB
+	// InitRandom draws k distinct objects uniformly.
+	InitRandom
+	// InitKMeansPlusPlus is k-means++ seeding (Arthur & Vassilvitskii
+	// 2007) on the dissimilarity: the first medoid is uniform, each next
+	// one is drawn with probability proportional to D(x)², D(x) being the
+	// dissimilarity to the nearest chosen medoid. The dissimilarity
+	// itself is squared, whatever it is: for Euclidean vectors that is
+	// the classical D² rule; for SqEuclidean it weights by d⁴, which
+	// spreads the seeds further apart.
+	InitKMeansPlusPlus
+)
+
+var initNames = [...]string{
+	InitBuild:          "build",
+	InitLAB:            "lab",
+	InitRandom:         "random",
+	InitKMeansPlusPlus: "kmeans++",
+}
+
+// ParseInit turns "build", "lab", "random" or "kmeans++" (case-insensitive;
+// "k-means++" is accepted too) into an Init.
+func ParseInit(s string) (Init, error) {
+	name := strings.ToLower(strings.TrimSpace(s))
+	if name == "k-means++" {
+		name = "kmeans++"
+	}
+	for i, n := range initNames {
+		if n == name {
+			return Init(i), nil
+		}
+	}
+	return 0, fmt.Errorf("%w: %q (want one of %s)", ErrUnknownInit, s, strings.Join(initNames[:], ", "))
+}
+
+// String returns the name ParseInit accepts.
+func (i Init) String() string {
+	if i >= 0 && int(i) < len(initNames) {
+		return initNames[i]
+	}
+	return fmt.Sprintf("Init(%d)", int(i))
+}
+
+// InitialMedoids chooses k distinct medoids with the given method. rng is
+// used by LAB, random and k-means++ (ErrRandRequired when nil) and may be
+// nil for BUILD. Errors: ErrEmpty for n = 0, ErrInvalidK unless
+// 1 ≤ k < n, ErrUnknownInit.
+func InitialMedoids(d Dissimilarity, k int, init Init, rng *rand.Rand) ([]int, error) {
+	n := 0
+	if d != nil {
+		n = d.Len()
+	}
+	if err := kmedCheckK(n, k); err != nil {
+		return nil, err
+	}
+	if init < 0 || int(init) >= len(initNames) {
+		return nil, fmt.Errorf("%w: Init(%d)", ErrUnknownInit, int(init))
+	}
+	if init != InitBuild && rng == nil {
+		return nil, fmt.Errorf("%w: %s initialisation", ErrRandRequired, init)
+	}
+	acc := newKmedAccess(d)
+	switch init {
+	case InitLAB:
+		return kmedLAB(&acc, k, rng), nil
+	case InitRandom:
+		return kmedRandom(n, k, rng), nil
+	case InitKMeansPlusPlus:
+		return kmedPlusPlus(&acc, k, rng), nil
+	}
+	return kmedBuild(&acc, k), nil
+}
+
+// kmedBuild is PAM's BUILD. The first medoid has the smallest row sum; each
+// next one the largest gain Σ_o max(0, nd(o) - d(x,o)), where nd is the
+// dissimilarity to the nearest medoid so far. Ties go to the lowest index.
+// O(kn²) time, O(n) memory.
+func kmedBuild(acc *kmedAccess, k int) []int {
+	n := acc.n
+	buf := make([]float32, n)
+	nd := make([]float32, n)
+	isMed := make([]bool, n)
+	meds := make([]int, 0, k)
+	best, first := math.Inf(1), 0
+	for x := 0; x < n; x++ {
+		var sum float64
+		for _, v := range acc.row(x, buf) {
+			sum += float64(v)
+		}
+		if sum < best {
+			best, first = sum, x
+		}
+	}
+	meds = append(meds, first)
+	isMed[first] = true
+	copy(nd, acc.row(first, buf))
+	for len(meds) < k {
+		bestGain, bestX := -1.0, -1
+		for x := 0; x < n; x++ {
+			if isMed[x] {
+				continue
+			}
+			var gain float64
+			for o, v := range acc.row(x, buf) {
+				if v < nd[o] {
+					gain += float64(nd[o]) - float64(v)
+				}
+			}
+			if gain > bestGain {
+				bestGain, bestX = gain, x
+			}
+		}
+		meds = append(meds, bestX)
+		isMed[bestX] = true
+		for o, v := range acc.row(bestX, buf) {
+			nd[o] = min(nd[o], v)
+		}
+	}
+	return meds
+}
+
+// kmedLAB is LAB: each medoid is chosen by BUILD's criterion evaluated on a
+// random subsample S of 10+⌈√n⌉ non-medoids only: the first minimises
+// Σ_{y∈S} d(x,y), each next one minimises Σ_{y∈S} min(d(x,y), nd(y)) over
+// x ∈ S. nd is kept exact for all objects (one row per medoid), so the
+// whole run is O(nk) dissimilarities plus O(k·|S|²) = O(nk).
+func kmedLAB(acc *kmedAccess, k int, rng *rand.Rand) []int {
+	n := acc.n
+	ssize := min(n, 10+int(math.Ceil(math.Sqrt(float64(n)))))
+	pool := make([]int32, n) // pool[:avail] are the non-medoids
+	for i := range pool {
+		pool[i] = int32(i)
+	}
+	avail := n
+	nd := make([]float32, n)
+	for i := range nd {
+		nd[i] = float32(math.Inf(1))
+	}
+	buf := make([]float32, n)
+	dist := make([]float32, ssize)
+	meds := make([]int, 0, k)
+	for len(meds) < k {
+		m := min(ssize, avail)
+		// Partial Fisher-Yates: pool[:m] becomes a uniform sample.
+		for i := 0; i < m; i++ {
+			j := i + rng.IntN(avail-i)
+			pool[i], pool[j] = pool[j], pool[i]
+		}
+		sample := pool[:m]
+		best, bestT := math.Inf(1), 0
+		for t, x := range sample {
+			acc.gather(int(x), sample, dist[:m])
+			var sum float64
+			for u, y := range sample {
+				sum += float64(min(dist[u], nd[y]))
+			}
+			if sum < best {
+				best, bestT = sum, t
+			}
+		}
+		x := int(sample[bestT])
+		meds = append(meds, x)
+		avail--
+		pool[bestT], pool[avail] = pool[avail], pool[bestT]
+		for o, v := range acc.row(x, buf) {
+			nd[o] = min(nd[o], v)
+		}
+	}
+	return meds
+}
+
+// kmedRandom draws k distinct objects uniformly (partial Fisher-Yates).
+func kmedRandom(n, k int, rng *rand.Rand) []int {
+	perm := make([]int, n)
+	for i := range perm {
+		perm[i] = i
+	}
+	for i := 0; i < k; i++ {
+		j := i + rng.IntN(n-i)
+		perm[i], perm[j] = perm[j], perm[i]
+	}
+	return perm[:k:k]
+}
+
+// kmedPlusPlus is k-means++ seeding on the dissimilarity (see
+// InitKMeansPlusPlus). If every remaining object coincides with a medoid
+// (all weights zero), the next medoid is uniform among the non-medoids so
+// that the k medoids stay distinct. O(nk).
+func kmedPlusPlus(acc *kmedAccess, k int, rng *rand.Rand) []int {
+	n := acc.n
+	buf := make([]float32, n)
+	nd := make([]float32, n)
+	isMed := make([]bool, n)
+	meds := make([]int, 0, k)
+	x := rng.IntN(n)
+	for {
+		meds = append(meds, x)
+		isMed[x] = true
+		if len(meds) == k {
+			return meds
+		}
+		row := acc.row(x, buf)
+		var total float64
+		for o, v := range row {
+			if len(meds) == 1 || v < nd[o] {
+				nd[o] = v
+			}
+			if !isMed[o] {
+				total += float64(nd[o]) * float64(nd[o])
+			}
+		}
+		x = -1
+		if total > 0 {
+			r := rng.Float64() * total
+			for o := range nd {
+				if isMed[o] || nd[o] == 0 {
+					continue
+				}
+				x = o // last positive weight, in case rounding leaves r > 0
+				r -= float64(nd[o]) * float64(nd[o])
+				if r < 0 {
+					break
+				}
+			}
+		}
+		if x < 0 {
+			t := rng.IntN(n - len(meds))
+			for o := range isMed {
+				if !isMed[o] {
+					if t == 0 {
+						x = o
+						break
+					}
+					t--
+				}
+			}
+		}
+	}
+}

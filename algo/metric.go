@@ -1,0 +1,128 @@
+package algo
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Metric names a dissimilarity between two vectors of equal length.
+//
+// All metrics accumulate in float64 and are exactly symmetric: Distance(m,
+// a, b) and Distance(m, b, a) are the same bits, which the k-medoids code
+// relies on when it reads a row instead of a column.
+type Metric int
+
+const (
+	// Euclidean is the L2 distance sqrt(Σ(a_i-b_i)²).
+	Euclidean Metric = iota
+	// SqEuclidean is the squared L2 distance Σ(a_i-b_i)². It is not a
+	// metric (no triangle inequality) but k-medoids does not need one.
+	SqEuclidean
+	// Manhattan is the L1 distance Σ|a_i-b_i|.
+	Manhattan
+	// Cosine is 1 - a·b/(|a||b|), in [0, 2]. A zero vector has no
+	// direction: its distance to any non-zero vector is 1 (as if the
+	// cosine were 0) and to another zero vector 0. Rounding can push
+	// 1 - cos slightly below 0 for parallel vectors; it is clamped to 0.
+	Cosine
+)
+
+var metricNames = [...]string{
+	Euclidean:   "euclidean",
+	SqEuclidean: "sqeuclidean",
+	Manhattan:   "manhattan",
+	Cosine:      "cosine",
+}
+
+// ParseMetric turns a name as written on a command line or in a model file
+// ("euclidean", "sqeuclidean", "manhattan", "cosine"; case-insensitive)
+// into a Metric.
+func ParseMetric(s string) (Metric, error) {
+	name := strings.ToLower(strings.TrimSpace(s))
+	for m, n := range metricNames {
+		if n == name {
+			return Metric(m), nil
+		}
+	}
+	return 0, fmt.Errorf("%w: %q (want one of %s)", ErrUnknownMetric, s, strings.Join(metricNames[:], ", "))
+}
+
+// String returns the name ParseMetric accepts, so a model file round-trips.
+func (m Metric) String() string {
+	if m.valid() {
+		return metricNames[m]
+	}
+	return fmt.Sprintf("Metric(%d)", int(m))
+}
+
+func (m Metric) valid() bool { return m >= 0 && int(m) < len(metricNames) }
+
+// Distance is the reference implementation of metric m for one pair of
+// vectors of equal length. It is written for clarity, and the fast kernels
+// behind Vectors and BuildLowerTriangle perform the same float64
+// operations in the same order, so they agree with it bit for bit once
+// rounded to float32. It panics if the lengths differ or m is unknown.
+func Distance(m Metric, a, b []float32) float64 {
+	if len(a) != len(b) {
+		panic(fmt.Sprintf("algo: Distance of vectors of length %d and %d", len(a), len(b)))
+	}
+	switch m {
+	case Euclidean:
+		return math.Sqrt(metricSqL2(a, b))
+	case SqEuclidean:
+		return metricSqL2(a, b)
+	case Manhattan:
+		return metricL1(a, b)
+	case Cosine:
+		return metricCosine(metricDot(a, b), math.Sqrt(metricDot(a, a)), math.Sqrt(metricDot(b, b)))
+	}
+	panic(fmt.Sprintf("algo: Distance with unknown metric %d", int(m)))
+}
+
+// metricSqL2 is Σ(a_i-b_i)² accumulated in float64. The differences are
+// taken in float64 so that (a-b)² and (b-a)² are the same bits.
+func metricSqL2(a, b []float32) float64 {
+	b = b[:len(a)]
+	var s float64
+	for i, x := range a {
+		d := float64(x) - float64(b[i])
+		s += d * d
+	}
+	return s
+}
+
+func metricL1(a, b []float32) float64 {
+	b = b[:len(a)]
+	var s float64
+	for i, x := range a {
+		s += math.Abs(float64(x) - float64(b[i]))
+	}
+	return s
+}
+
+func metricDot(a, b []float32) float64 {
+	b = b[:len(a)]
+	var s float64
+	for i, x := range a {
+		s += float64(x) * float64(b[i])
+	}
+	return s
+}
+
+// metricCosine turns a dot product and the two norms into 1 - cos, with
+// the zero-vector convention documented on Cosine. The product of the
+// norms is commutative in IEEE arithmetic, so the result is symmetric.
+func metricCosine(dot, na, nb float64) float64 {
+	if na == 0 || nb == 0 {
+		if na == nb {
+			return 0
+		}
+		return 1
+	}
+	d := 1 - dot/(na*nb)
+	if d < 0 {
+		return 0
+	}
+	return d
+}
