@@ -1,0 +1,47 @@
+// Package partition turns files into shards and shards into float32 blocks.
+//
+// A dataset is one or more Parquet, Arrow IPC (file or stream) or CSV
+// files, or directories of them. Scan reads only metadata (Parquet footers,
+// Arrow footers and batch headers, one newline-counting pass over CSV),
+// resolves the feature and weight columns, checks that every file agrees,
+// and plans Shards: contiguous row groups, record batches or CSV byte
+// ranges, each with the global index of its first row. A Shard is a small
+// value that a coordinator sends to any worker that can see the file;
+// ReadShard decodes it into a Block, a row-major []float32 with the global
+// row index of each row. Global row indices count rows from 0 over all
+// files in input order; they are the "row" of the labels file and the
+// medoid_rows of a model, and what deterministic sampling hashes.
+//
+// Decoding uses arrow-go's own Parquet and IPC readers; CSV uses
+// encoding/csv on the shard's byte range. Every numeric type (float32,
+// float64, signed and unsigned integers) converts to float32. Null, NaN and
+// infinite values either fail the read, naming file, column and row, or
+// drop the row (NullPolicy).
+//
+// The package also writes: CreateLabels for the labels file (row, cluster,
+// distance), GenerateBlobs for Gaussian test data, WriteTable for any
+// float32/int32 table. Writers produce a temporary file and rename it into
+// place when complete.
+//
+// Core types: Options, Dataset, Shard, Block, NullPolicy, Format,
+// LabelsWriter, BlobsConfig.
+//
+// # Caveats
+//
+//   - A Block owns its slices; nothing in it refers to Arrow memory, and
+//     ReadShard releases every Arrow buffer it used before returning.
+//   - Arrow IPC files are memory-mapped while a shard is read. Truncating
+//     or rewriting a file under a running read can kill the process with
+//     SIGBUS; replace files by renaming, as the writers here do.
+//   - A dataset must not change between Scan and ReadShard. A changed row
+//     count is detected (ErrCorrupt); changed values are not.
+//   - Integers beyond 2²⁴ and float64 values lose precision in float32.
+//   - CSV column types are guessed from the first 100 rows; a later value
+//     that does not parse fails the read. A quoted field may span lines,
+//     but shard boundaries assume RFC 4180 quoting.
+//   - Arrow streams have no index: a shard's read skips the batches before
+//     it without decoding them, but still reads their bytes. Prefer Parquet
+//     or Arrow files for data read as many shards.
+//   - Scan, ReadShard, ReadAll and ReadIntColumn are safe to call
+//     concurrently; a LabelsWriter is not.
+package partition

@@ -1,0 +1,337 @@
+package partition
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Options choose the columns of a dataset and the size of its shards.
+type Options struct {
+	// Columns are the feature columns, in this order. Empty means every
+	// numeric column of the first file, in file order, that is not in
+	// Exclude and is not Weight.
+	Columns []string
+	// Exclude names columns to leave out when Columns is empty (an id, a
+	// ground-truth label). Each must exist. Ignored when Columns is set.
+	Exclude []string
+	// Weight is an optional numeric column holding a per-row weight; it is
+	// never a feature. Empty means every row weighs 1.
+	Weight string
+	// ShardRows is the target number of rows per shard; 0 means 65536
+	// (see defaultShardRows). Parquet row groups and Arrow batches are not
+	// split, so a shard holds at least one whole group or batch.
+	ShardRows int
+}
+
+// Dataset is a scanned dataset: its files, resolved columns and shard plan.
+// It holds no data and can be sent to other processes as is.
+type Dataset struct {
+	// Files are the input files in order: paths as given, directories
+	// expanded to their supported files sorted by path.
+	Files []string
+	// Columns are the resolved feature columns.
+	Columns []string
+	// Weight is the weight column, or "".
+	Weight string
+	// Rows is the total number of rows, counting rows that NullsDrop may
+	// later leave out.
+	Rows int64
+	// Shards cover every row exactly once, in input order.
+	Shards []Shard
+}
+
+// column is one top-level column of a file as Scan sees it.
+type column struct {
+	name    string
+	typ     string // the type as a user would recognise it: "double", "int64", "utf8"
+	numeric bool
+}
+
+// fileInfo is what a format's probe learns about a file from metadata (or,
+// for CSV, a line count and a look at the first rows).
+type fileInfo struct {
+	columns []column
+	units   []unit
+}
+
+// Scan plans the shards of a dataset from metadata only: Parquet footers,
+// Arrow IPC footers or stream batch headers, one newline-counting pass over
+// a CSV file. It resolves the feature and weight columns against the first
+// file and checks that every file has them with numeric types. Errors name
+// the file and column; an unknown column's error lists the columns there
+// are.
+//
+// Cost: O(files + row groups + batches) metadata reads, plus one read
+// through each Arrow stream (data released batch by batch) and each CSV
+// file (no values parsed beyond the first few rows used to tell numeric
+// columns from text).
+func Scan(paths []string, opts Options) (*Dataset, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	files, err := expandPaths(paths)
+	if err != nil {
+		return nil, err
+	}
+	target := int64(opts.ShardRows)
+	if target == 0 {
+		target = defaultShardRows
+	}
+	ds := &Dataset{Files: files, Weight: opts.Weight}
+	for i, path := range files {
+		format, err := FormatFromPath(path)
+		if err != nil {
+			return nil, err
+		}
+		info, err := probe(path, format, target)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			ds.Columns, err = resolveColumns(path, info.columns, opts)
+		} else {
+			err = checkColumns(path, info.columns, files[0], ds.Columns, opts)
+		}
+		if err != nil {
+			return nil, err
+		}
+		shards := planShards(path, format, info.units, target, len(ds.Shards), ds.Rows)
+		for _, s := range shards {
+			ds.Rows += s.Rows
+		}
+		ds.Shards = append(ds.Shards, shards...)
+	}
+	if ds.Rows == 0 {
+		return nil, fmt.Errorf("%w: %s: no rows", ErrEmptyDataset, strings.Join(paths, ", "))
+	}
+	return ds, nil
+}
+
+// probe reads one file's columns and units, turning a panic inside the
+// Arrow or Parquet decoders into ErrCorrupt.
+func probe(path string, format Format, target int64) (info *fileInfo, err error) {
+	defer recoverCorrupt(path, &err)
+	switch format {
+	case FormatParquet:
+		return probeParquet(path)
+	case FormatArrowFile:
+		return probeArrowFile(path)
+	case FormatArrowStream:
+		return probeArrowStream(path)
+	case FormatCSV:
+		return probeCSV(path, target)
+	}
+	return nil, fmt.Errorf("%w: %s: format %v", ErrUnknownFormat, path, format)
+}
+
+func (o *Options) validate() error {
+	if o.ShardRows < 0 {
+		return fmt.Errorf("%w: ShardRows %d is negative", ErrInvalidOptions, o.ShardRows)
+	}
+	return validateColumnNames(o.Columns, o.Weight)
+}
+
+// validateColumnNames checks a feature list and weight as ReadShard and
+// Scan both need them: no name twice, the weight not a feature.
+func validateColumnNames(columns []string, weight string) error {
+	seen := make(map[string]bool, len(columns))
+	for _, c := range columns {
+		if seen[c] {
+			return fmt.Errorf("%w: column %q named twice", ErrInvalidOptions, c)
+		}
+		seen[c] = true
+	}
+	if weight != "" && seen[weight] {
+		return fmt.Errorf("%w: weight column %q is also listed as a feature", ErrInvalidOptions, weight)
+	}
+	return nil
+}
+
+// expandPaths replaces each directory by the supported files under it,
+// sorted by path. Names starting with "." or "_" are skipped, as Spark and
+// Hive do: they are temporary files, checksums and _SUCCESS markers.
+func expandPaths(paths []string) ([]string, error) {
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("%w: no input paths", ErrEmptyDataset)
+	}
+	var out []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			if os.IsNotExist(err) {
+				return nil, fmt.Errorf("%w: %s", ErrNotFound, p)
+			}
+			return nil, fmt.Errorf("%w: %w", ErrNotFound, err)
+		}
+		if !st.IsDir() {
+			if _, err := FormatFromPath(p); err != nil {
+				return nil, err
+			}
+			out = append(out, p)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			name := d.Name()
+			if path != p && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() {
+				return nil
+			}
+			if _, err := FormatFromPath(path); err == nil {
+				found = append(found, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrNotFound, err)
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("%w: directory %s holds no .parquet, .pq, .arrow, .feather, .ipc, .arrows or .csv file", ErrEmptyDataset, p)
+		}
+		slices.Sort(found)
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
+// findColumn returns the column called name, or an error naming the file
+// and listing the columns it has.
+func findColumn(file string, cols []column, name string) (column, error) {
+	idx := -1
+	for i, c := range cols {
+		if c.name == name {
+			if idx >= 0 {
+				return column{}, fmt.Errorf("%w: %s: column %q", ErrAmbiguousColumn, file, name)
+			}
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return column{}, fmt.Errorf("%w: %s: column %q (available: %s)", ErrNoSuchColumn, file, name, describeColumns(cols))
+	}
+	return cols[idx], nil
+}
+
+// describeColumns lists columns with their types for an error message,
+// cut short for very wide files.
+func describeColumns(cols []column) string {
+	const maxListed = 40
+	var b strings.Builder
+	for i, c := range cols {
+		if i == maxListed {
+			fmt.Fprintf(&b, ", ... and %d more", len(cols)-maxListed)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q", c.name)
+		if c.typ != "" {
+			fmt.Fprintf(&b, " (%s)", c.typ)
+		}
+	}
+	if len(cols) == 0 {
+		return "none"
+	}
+	return b.String()
+}
+
+// numericColumn finds name and checks it is numeric.
+func numericColumn(file string, cols []column, name string) error {
+	c, err := findColumn(file, cols, name)
+	if err != nil {
+		return err
+	}
+	if !c.numeric {
+		return fmt.Errorf("%w: %s: column %q has type %s (want float32, float64 or an integer type)", ErrNotNumeric, file, name, c.typ)
+	}
+	return nil
+}
+
+// resolveColumns picks the feature columns from the first file.
+func resolveColumns(file string, cols []column, opts Options) ([]string, error) {
+	if opts.Weight != "" {
+		if err := numericColumn(file, cols, opts.Weight); err != nil {
+			return nil, err
+		}
+	}
+	if len(opts.Columns) > 0 {
+		for _, name := range opts.Columns {
+			if err := numericColumn(file, cols, name); err != nil {
+				return nil, err
+			}
+		}
+		return slices.Clone(opts.Columns), nil
+	}
+	for _, name := range opts.Exclude {
+		if _, err := findColumn(file, cols, name); err != nil {
+			return nil, err
+		}
+	}
+	auto := autoColumns(cols, opts)
+	if len(auto) == 0 {
+		return nil, fmt.Errorf("%w: %s: no numeric feature column left (columns: %s)", ErrInvalidOptions, file, describeColumns(cols))
+	}
+	return auto, nil
+}
+
+// autoColumns lists, in file order, the numeric columns that are neither
+// excluded nor the weight.
+func autoColumns(cols []column, opts Options) []string {
+	var out []string
+	for _, c := range cols {
+		if c.numeric && c.name != opts.Weight && !slices.Contains(opts.Exclude, c.name) {
+			out = append(out, c.name)
+		}
+	}
+	return out
+}
+
+// checkColumns checks a later file against the columns resolved from the
+// first one.
+func checkColumns(file string, cols []column, first string, features []string, opts Options) error {
+	want := features
+	if opts.Weight != "" {
+		want = append(slices.Clone(features), opts.Weight)
+	}
+	for _, name := range want {
+		if _, err := findColumn(file, cols, name); err != nil {
+			if errors.Is(err, ErrNoSuchColumn) {
+				return fmt.Errorf("%w: %s has no column %q, which %s has (available: %s)", ErrSchemaMismatch, file, name, first, describeColumns(cols))
+			}
+			return err
+		}
+		if err := numericColumn(file, cols, name); err != nil {
+			return err
+		}
+	}
+	if len(opts.Columns) == 0 {
+		auto := autoColumns(cols, opts)
+		if !slices.Equal(auto, features) {
+			return fmt.Errorf("%w: %s has numeric columns %s but %s has %s; name the features explicitly to use the common ones",
+				ErrSchemaMismatch, file, quoteList(auto), first, quoteList(features))
+		}
+	}
+	return nil
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}

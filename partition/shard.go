@@ -1,0 +1,68 @@
+package partition
+
+// defaultShardRows is the shard size when Options.ShardRows is 0. 65536 rows
+// of 32 float32 features is 8 MiB: large enough that per-shard overhead
+// (opening a file, a task message, a partial result) is noise, small enough
+// that a worker holds several shards at once and a 10⁸-row dataset still
+// makes over a thousand shards to spread and retry. It is also Arrow's and
+// DuckDB's customary batch size, so generated files shard one batch each.
+const defaultShardRows = 65536
+
+// Shard is a contiguous piece of one file, small enough for one task. It is
+// a reference, not data: a worker that can see File reads it with ReadShard.
+type Shard struct {
+	// ID numbers shards 0..len(Shards)-1 in input order.
+	ID int
+	// File is the path, as given to Scan or found in a directory.
+	File string
+	// Format is the file's format, chosen by extension.
+	Format Format
+	// First and Last delimit the shard: for Parquet the row groups
+	// [First,Last); for Arrow IPC files and streams the record batches
+	// [First,Last); for CSV the byte range [First,Last) of whole lines.
+	First, Last int64
+	// RowOffset is the global index (over the whole dataset, in input
+	// order, from 0) of the shard's first row.
+	RowOffset int64
+	// Rows is the number of rows in the shard, counting rows that a
+	// NullsDrop read later leaves out.
+	Rows int64
+}
+
+// unit is the smallest piece a format can start reading at: a Parquet row
+// group, an Arrow record batch, or a run of CSV lines. Shards are made of
+// consecutive units of one file.
+type unit struct {
+	first, last int64 // as in Shard.First, Shard.Last
+	rows        int64
+}
+
+// planShards groups a file's units, in order, into shards of at least
+// target rows (the last one may be smaller). A unit larger than target
+// makes a shard of its own: Parquet row groups and Arrow batches are never
+// split. Units with no rows join their neighbour rather than make an empty
+// shard. nextID and rowOffset continue the numbering of earlier files.
+func planShards(file string, format Format, units []unit, target int64, nextID int, rowOffset int64) []Shard {
+	var (
+		out  []Shard
+		cur  Shard
+		open bool
+	)
+	for _, u := range units {
+		if !open {
+			cur = Shard{ID: nextID + len(out), File: file, Format: format, First: u.first, RowOffset: rowOffset}
+			open = true
+		}
+		cur.Last = u.last
+		cur.Rows += u.rows
+		if cur.Rows >= target {
+			out = append(out, cur)
+			rowOffset += cur.Rows
+			open = false
+		}
+	}
+	if open && cur.Rows > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
