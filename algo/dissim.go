@@ -460,3 +460,73 @@ func (a *kmedAccess) at(i, j int) float32 {
 		return a.gen.At(i, j)
 	}
 }
+
+// kmedBlock is how many consecutive rows kmedBlockReader fetches at once:
+// 32 float32 are two 64-byte cache lines of each stored LowerTriangle row,
+// and 32 rows of n values (128n bytes, 640 KiB at n = 5000) stay in L2.
+// Measured at n = 5000 (a 50 MB triangle, larger than L3): a FasterPAM
+// evaluation pass took about half the time of row-by-row reading; 16
+// gained less, 64 and 128 no more.
+const kmedBlock = 32
+
+// kmedBlockReader hands out the rows of consecutive objects in blocks.
+// The algorithms that sweep over all candidates (BUILD, the swap passes,
+// silhouettes) read every row once per pass; for a LowerTriangle the part
+// of row x above the diagonal is column x, one value per stored row and so
+// one cache miss per value. Reading kmedBlock rows together turns that
+// into one miss per cache line. For a DenseMatrix the rows are returned
+// in place; other types are read row by row.
+type kmedBlockReader struct {
+	acc  *kmedAccess
+	buf  []float32
+	rows [][]float32
+}
+
+func newKmedBlockReader(acc *kmedAccess) *kmedBlockReader {
+	r := &kmedBlockReader{acc: acc, rows: make([][]float32, kmedBlock)}
+	if acc.dm == nil {
+		r.buf = make([]float32, kmedBlock*acc.n)
+	}
+	return r
+}
+
+// block returns d(x0+b, ·) for b = 0 .. min(kmedBlock, n-x0)-1. The rows
+// are valid until the next call and must not be modified.
+func (r *kmedBlockReader) block(x0 int) [][]float32 {
+	a, n := r.acc, r.acc.n
+	cnt := min(kmedBlock, n-x0)
+	rows := r.rows[:cnt]
+	if a.dm != nil {
+		for b := range rows {
+			x := x0 + b
+			rows[b] = a.dm.data[x*n : (x+1)*n : (x+1)*n]
+		}
+		return rows
+	}
+	for b := range rows {
+		rows[b] = r.buf[b*n : (b+1)*n : (b+1)*n]
+	}
+	if a.lt == nil {
+		for b, row := range rows {
+			a.row(x0+b, row)
+		}
+		return rows
+	}
+	data := a.lt.data
+	for b, row := range rows {
+		x := x0 + b
+		base := x * (x - 1) / 2
+		copy(row[:x], data[base:base+x])
+		row[x] = 0
+	}
+	// Entries (o, x0+b) for o > x0+b: kmedBlock consecutive values of
+	// stored row o.
+	for o := x0 + 1; o < n; o++ {
+		base := o*(o-1)/2 + x0
+		seg := data[base : base+min(cnt, o-x0)]
+		for b, v := range seg {
+			rows[b][o] = v
+		}
+	}
+	return rows
+}

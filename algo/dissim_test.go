@@ -238,5 +238,19 @@ func kmtCheckAccess(t *testing.T, name string, ref Dissimilarity, ds []Dissimila
 				}
 			}
 		}
+		blocks := newKmedBlockReader(&acc)
+		for _, x0 := range []int{0, kmedBlock, n / 2, n - kmedBlock, n - 5, n - 1} {
+			rows := blocks.block(x0)
+			if len(rows) != min(kmedBlock, n-x0) {
+				t.Fatalf("%s %T: block(%d) has %d rows", name, d, x0, len(rows))
+			}
+			for b, row := range rows {
+				for o := 0; o < n; o++ {
+					if row[o] != ref.At(x0+b, o) {
+						t.Fatalf("%s %T: block(%d) row %d at %d = %v, want %v", name, d, x0, b, o, row[o], ref.At(x0+b, o))
+					}
+				}
+			}
+		}
 	}
 }

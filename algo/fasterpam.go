@@ -35,21 +35,25 @@ func FasterPAM(d Dissimilarity, medoids []int, maxIter int) (*KMedoidsResult, er
 	for iter < maxIter {
 		iter++
 		before := swaps
-		for x := 0; x < s.n; x++ {
-			if x == lastSwap {
-				break // a full cycle since the last swap found nothing
+	pass:
+		for x0 := 0; x0 < s.n; x0 += kmedBlock {
+			for b, row := range s.blocks.block(x0) {
+				x := x0 + b
+				if x == lastSwap {
+					break pass // a full cycle since the last swap found nothing
+				}
+				if s.slotOf[x] >= 0 {
+					continue
+				}
+				slot, delta := s.bestSwapFor(row)
+				if !(delta < -s.tol()) {
+					continue
+				}
+				s.doSwap(slot, x, row)
+				s.updateRemoval()
+				swaps++
+				lastSwap = x
 			}
-			if s.slotOf[x] >= 0 {
-				continue
-			}
-			slot, delta := s.bestSwapFor(s.acc.row(x, s.buf))
-			if !(delta < -s.tol()) {
-				continue
-			}
-			s.doSwap(slot, x)
-			s.updateRemoval()
-			swaps++
-			lastSwap = x
 		}
 		if swaps == before {
 			break

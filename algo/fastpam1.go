@@ -30,19 +30,21 @@ func FastPAM1(d Dissimilarity, medoids []int, maxIter int) (*KMedoidsResult, err
 		iter++
 		s.updateRemoval()
 		bestDelta, bestX, bestSlot := math.Inf(1), -1, -1
-		for x := 0; x < s.n; x++ {
-			if s.slotOf[x] >= 0 {
-				continue
-			}
-			slot, delta := s.bestSwapFor(s.acc.row(x, s.buf))
-			if delta < bestDelta {
-				bestDelta, bestX, bestSlot = delta, x, slot
+		for x0 := 0; x0 < s.n; x0 += kmedBlock {
+			for b, row := range s.blocks.block(x0) {
+				if s.slotOf[x0+b] >= 0 {
+					continue
+				}
+				slot, delta := s.bestSwapFor(row)
+				if delta < bestDelta {
+					bestDelta, bestX, bestSlot = delta, x0+b, slot
+				}
 			}
 		}
 		if !(bestDelta < -s.tol()) {
 			break
 		}
-		s.doSwap(bestSlot, bestX)
+		s.doSwap(bestSlot, bestX, s.acc.row(bestX, s.buf))
 		swaps++
 	}
 	return s.result(iter, swaps), nil

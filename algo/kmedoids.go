@@ -144,6 +144,7 @@ type kmedState struct {
 	removal []float64 // Δ loss of removing each slot's medoid, no replacement
 	ploss   []float64 // per-candidate copy of removal
 	buf     []float32 // row buffer
+	blocks  *kmedBlockReader
 	loss    float64
 }
 
@@ -162,6 +163,7 @@ func newKmedState(d Dissimilarity, medoids []int) *kmedState {
 		ploss:   make([]float64, k),
 		buf:     make([]float32, n),
 	}
+	s.blocks = newKmedBlockReader(&s.acc)
 	s.assignAll()
 	return s
 }
@@ -254,17 +256,16 @@ func (s *kmedState) bestSwapFor(row []float32) (int, float64) {
 	return best, bestDelta
 }
 
-// doSwap makes object x the medoid of slot b and updates the cache in one
-// pass over the row of x. Objects whose nearest or second-nearest medoid
+// doSwap makes object x, whose dissimilarity row is row, the medoid of
+// slot b and updates the cache in one pass over the row. Objects whose nearest or second-nearest medoid
 // was the removed one and that x does not catch get their second nearest
 // recomputed over all k medoids: O(n) plus O(k) per such object.
-func (s *kmedState) doSwap(b int, x int) {
+func (s *kmedState) doSwap(b int, x int, row []float32) {
 	old := s.med[b]
 	s.slotOf[old] = -1
 	s.slotOf[x] = int32(b)
 	s.med[b] = x
 	b32 := int32(b)
-	row := s.acc.row(x, s.buf)
 	var loss float64
 	for o, v := range row {
 		nr := &s.near[o]

@@ -102,14 +102,17 @@ func kmedBuild(acc *kmedAccess, k int) []int {
 	nd := make([]float32, n)
 	isMed := make([]bool, n)
 	meds := make([]int, 0, k)
+	blocks := newKmedBlockReader(acc)
 	best, first := math.Inf(1), 0
-	for x := 0; x < n; x++ {
-		var sum float64
-		for _, v := range acc.row(x, buf) {
-			sum += float64(v)
-		}
-		if sum < best {
-			best, first = sum, x
+	for x0 := 0; x0 < n; x0 += kmedBlock {
+		for b, row := range blocks.block(x0) {
+			var sum float64
+			for _, v := range row {
+				sum += float64(v)
+			}
+			if sum < best {
+				best, first = sum, x0+b
+			}
 		}
 	}
 	meds = append(meds, first)
@@ -117,18 +120,20 @@ func kmedBuild(acc *kmedAccess, k int) []int {
 	copy(nd, acc.row(first, buf))
 	for len(meds) < k {
 		bestGain, bestX := -1.0, -1
-		for x := 0; x < n; x++ {
-			if isMed[x] {
-				continue
-			}
-			var gain float64
-			for o, v := range acc.row(x, buf) {
-				if v < nd[o] {
-					gain += float64(nd[o]) - float64(v)
+		for x0 := 0; x0 < n; x0 += kmedBlock {
+			for b, row := range blocks.block(x0) {
+				if isMed[x0+b] {
+					continue
 				}
-			}
-			if gain > bestGain {
-				bestGain, bestX = gain, x
+				var gain float64
+				for o, v := range row[:len(nd)] {
+					if v < nd[o] {
+						gain += float64(nd[o]) - float64(v)
+					}
+				}
+				if gain > bestGain {
+					bestGain, bestX = gain, x0+b
+				}
 			}
 		}
 		meds = append(meds, bestX)

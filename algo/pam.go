@@ -47,21 +47,22 @@ func PAMSwap(d Dissimilarity, medoids []int, maxIter int) (*KMedoidsResult, erro
 	for iter < maxIter {
 		iter++
 		bestDelta, bestX, bestSlot := math.Inf(1), -1, -1
-		for x := 0; x < s.n; x++ {
-			if s.slotOf[x] >= 0 {
-				continue
-			}
-			row := s.acc.row(x, s.buf)
-			for i := 0; i < s.k; i++ {
-				if delta := s.pamDelta(row, int32(i)); delta < bestDelta {
-					bestDelta, bestX, bestSlot = delta, x, i
+		for x0 := 0; x0 < s.n; x0 += kmedBlock {
+			for b, row := range s.blocks.block(x0) {
+				if s.slotOf[x0+b] >= 0 {
+					continue
+				}
+				for i := 0; i < s.k; i++ {
+					if delta := s.pamDelta(row, int32(i)); delta < bestDelta {
+						bestDelta, bestX, bestSlot = delta, x0+b, i
+					}
 				}
 			}
 		}
 		if !(bestDelta < -s.tol()) {
 			break
 		}
-		s.doSwap(bestSlot, bestX)
+		s.doSwap(bestSlot, bestX, s.acc.row(bestX, s.buf))
 		swaps++
 	}
 	return s.result(iter, swaps), nil
