@@ -60,3 +60,18 @@ var (
 	// size below 1.
 	ErrSilhouetteSample = errors.New("algo: silhouette sample size must be at least 1")
 )
+
+// k-means inputs.
+var (
+	// ErrBadWeight is returned when a row or candidate weight is negative,
+	// NaN or infinite, or when all weights are zero.
+	ErrBadWeight = errors.New("algo: weights must be finite and non-negative")
+
+	// ErrNotFinite is returned when centres handed to an Assigner contain
+	// NaN or infinite values.
+	ErrNotFinite = errors.New("algo: NaN or infinite value")
+
+	// ErrConfig is returned when an algorithm configuration has an
+	// invalid field (for example a mini-batch size below 1).
+	ErrConfig = errors.New("algo: invalid configuration")
+)

@@ -1,0 +1,631 @@
+package algo
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+)
+
+// Assignment kernel tuning. The numbers come from BenchmarkAssignKernels
+// on the reference machine (see bench_kmeans_test.go); they only change
+// speed, never results.
+const (
+	// kmBlock is the number of rows packed and scored together.
+	kmBlock = 128
+
+	// kmMR×kmNR is the register block of the pure-Go kernel: 4 rows by 2
+	// centres is the largest block the Go compiler keeps in the 15 usable
+	// XMM registers without spilling on every step (4×4 and 3×4 spill and
+	// run slower).
+	kmMR = 4
+	kmNR = 2
+
+	// kmGemmMinK is the number of centres from which the products are
+	// computed row by row (axpy over the centres) rather than centre by
+	// centre (axpy over the rows of a block).
+	kmGemmMinK = 32
+
+	// kmGemmChunk bounds the centres per Gemm call so that gonum stays on
+	// its serial path (it goes parallel from 4 blocks of 64): the caller,
+	// not this package, decides parallelism.
+	kmGemmChunk = 64
+
+	// kmRoundoff is the unit roundoff of float32.
+	kmRoundoff = 1.0 / (1 << 24)
+)
+
+// kmPath names the kernel that computes the products of a block.
+type kmPath int
+
+const (
+	kmPathPanels   kmPath = iota // pure-Go 4×2 register block over packed panels
+	kmPathGemmRows               // Gemm, out is rows×centres: axpy over centres
+	kmPathGemmCols               // Gemm, out is centres×rows: axpy over rows
+)
+
+// Assigner finds, for each row, the nearest of k centres by squared
+// Euclidean distance. It is the hot loop of k-means: workers call it on
+// their shards once per Lloyd iteration or mini-batch.
+//
+// Method. Distances are expanded as ‖x‖² + ‖c‖² − 2x·c and the products x·c
+// for a block of kmBlock rows against all centres are computed in float32
+// by gonum's blas32.Gemm (SSE assembly axpy loops; serial, at most
+// kmGemmChunk centres per call): for k >= kmGemmMinK row by row, the axpy
+// running over the centres; for fewer centres centre by centre, the axpy
+// running over the rows of the block, which keeps the vectors long. A
+// pure-Go 4×2 register-blocked kernel and a plain loop are kept as
+// benchmark baselines: on one goroutine both are slower (see
+// bench_kmeans_test.go). Both data and centres are first shifted by the
+// mean μ of the centres (distances do not change under translation), so
+// that data far from the origin does not lose its distances to
+// cancellation: the norms in the expansion are those of x − μ, not of x.
+//
+// Exactness. The expansion is only used to choose the label. With
+// u = 2⁻²⁴ and tol_j = (d+4)·u·(‖x−μ‖ + ‖c_j−μ‖)², a Higham-style bound on
+// the float32 error of each expanded distance, a row whose best expanded
+// distance is not separated from the others by these bounds is a near
+// tie: every centre that could be the nearest is rescored exactly and the
+// smallest wins (lowest index on equal distances). The reported distance
+// of the winner is always recomputed directly as Σ(x_t − c_t)² in float64
+// from the original float32 values (so it is never negative, unlike the
+// expansion, which would need clamping) and rounded to float32 in Assign.
+// Labels therefore agree with a naive float64 loop except where the bound
+// would fail, which the tests look for and have not found.
+//
+// Cost: 2·n·k·d flops for the products, O(n·d) for packing and the exact
+// winner distance, O(n·k) for the argmin; no allocation after NewAssigner.
+//
+// An Assigner is not safe for concurrent use; give each goroutine its own.
+type Assigner struct {
+	k, d int
+	kp   int // k rounded up to a multiple of kmNR
+	set  bool
+	path kmPath
+
+	centres  []float32 // k×d as given, for exact distances
+	mu       []float32 // d: mean of the centres
+	cn       []float32 // k: ‖c_j − μ‖²
+	cs       []float64 // k: ‖c_j − μ‖
+	cnMax    float64   // max_j ‖c_j − μ‖
+	tolScale float64   // (d+4)·u
+
+	// Centred centres in the layout of the path: kmNR-wide panels
+	// transposed within a panel (panels), d×k (rows), k×d (cols).
+	cc []float32
+
+	// Per-block scratch.
+	xb   []float32 // packed centred rows
+	xn   []float32 // ‖x−μ‖² per block row
+	out  []float32 // expanded distances minus ‖x−μ‖²: kmBlock×kp or k×kmBlock
+	b1   []float32 // best expanded value per block row
+	b2   []float32 // second best
+	j1   []int32   // index of the best
+	lab  []int32   // labels of the block
+	dist []float64 // exact squared distances of the block
+
+	rescored int64 // rows decided by exact rescoring (near ties), for tests
+}
+
+// NewAssigner returns an Assigner for k centres of dimension d. It
+// allocates all scratch once; SetCentres must be called before use. For
+// k < 1 or d < 1 the Assigner is returned unusable and its methods report
+// ErrInvalidK or ErrShape.
+func NewAssigner(k, d int) *Assigner {
+	if k >= kmGemmMinK {
+		return newAssigner(k, d, kmPathGemmRows)
+	}
+	return newAssigner(k, d, kmPathGemmCols)
+}
+
+// newAssigner lets benchmarks force a product kernel.
+func newAssigner(k, d int, path kmPath) *Assigner {
+	a := &Assigner{k: k, d: d, path: path}
+	if k < 1 || d < 1 {
+		return a
+	}
+	a.kp = (k + kmNR - 1) / kmNR * kmNR
+	a.centres = make([]float32, k*d)
+	a.mu = make([]float32, d)
+	a.cn = make([]float32, k)
+	a.cs = make([]float64, k)
+	a.tolScale = float64(d+4) * kmRoundoff
+	a.cc = make([]float32, a.kp*d)
+	a.xb = make([]float32, kmBlock*d)
+	a.xn = make([]float32, kmBlock)
+	a.out = make([]float32, kmBlock*a.kp)
+	a.b1 = make([]float32, kmBlock)
+	a.b2 = make([]float32, kmBlock)
+	a.j1 = make([]int32, kmBlock)
+	a.lab = make([]int32, kmBlock)
+	a.dist = make([]float64, kmBlock)
+	return a
+}
+
+// check reports whether the Assigner can run.
+func (a *Assigner) check() error {
+	if a.k < 1 {
+		return fmt.Errorf("%w: k=%d", ErrInvalidK, a.k)
+	}
+	if a.d < 1 {
+		return fmt.Errorf("%w: d=%d", ErrShape, a.d)
+	}
+	if !a.set {
+		return fmt.Errorf("%w: centres not set", ErrShape)
+	}
+	return nil
+}
+
+// SetCentres copies the k×d row-major centres c and precomputes their
+// mean, centred norms and packed layout (O(k·d)). It returns ErrShape if
+// len(c) != k·d and ErrNotFinite if a value is NaN or infinite; on error
+// the previous centres stay in place.
+func (a *Assigner) SetCentres(c []float32) error {
+	if a.k < 1 {
+		return fmt.Errorf("%w: k=%d", ErrInvalidK, a.k)
+	}
+	if a.d < 1 {
+		return fmt.Errorf("%w: d=%d", ErrShape, a.d)
+	}
+	k, d := a.k, a.d
+	if len(c) != k*d {
+		return fmt.Errorf("%w: %d centre values, want k×d = %d×%d", ErrShape, len(c), k, d)
+	}
+	for i, v := range c {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("%w: centre %d, dimension %d is %v", ErrNotFinite, i/d, i%d, v)
+		}
+	}
+	copy(a.centres, c)
+	for t := 0; t < d; t++ {
+		var s float64
+		for j := 0; j < k; j++ {
+			s += float64(c[j*d+t])
+		}
+		a.mu[t] = float32(s / float64(k))
+	}
+	a.cnMax = 0
+	for j := 0; j < k; j++ {
+		var s float64
+		for t := 0; t < d; t++ {
+			v := c[j*d+t] - a.mu[t]
+			s += float64(v) * float64(v)
+			switch a.path {
+			case kmPathPanels:
+				a.cc[(j/kmNR)*kmNR*d+t*kmNR+j%kmNR] = v
+			case kmPathGemmRows:
+				a.cc[t*k+j] = v
+			default:
+				a.cc[j*d+t] = v
+			}
+		}
+		a.cn[j] = float32(s)
+		a.cs[j] = math.Sqrt(s)
+		a.cnMax = math.Max(a.cnMax, a.cs[j])
+	}
+	a.set = true
+	return nil
+}
+
+// Assign writes, for each of the n rows of x (n×d row-major), the index of
+// the nearest centre to labels and its squared distance (>= 0) to dist2.
+// labels and dist2 must have length n. A row holding NaN gets label 0 and
+// distance NaN.
+func (a *Assigner) Assign(x []float32, n int, labels []int32, dist2 []float32) error {
+	if err := a.check(); err != nil {
+		return err
+	}
+	if n < 0 || len(x) != n*a.d {
+		return fmt.Errorf("%w: %d values for n×d = %d×%d", ErrShape, len(x), n, a.d)
+	}
+	if len(labels) != n || len(dist2) != n {
+		return fmt.Errorf("%w: %d labels and %d distances for %d rows", ErrShape, len(labels), len(dist2), n)
+	}
+	for lo := 0; lo < n; lo += kmBlock {
+		nb := min(kmBlock, n-lo)
+		a.block(x, nil, lo, nb)
+		copy(labels[lo:lo+nb], a.lab[:nb])
+		for i, v := range a.dist[:nb] {
+			dist2[lo+i] = float32(v)
+		}
+	}
+	return nil
+}
+
+// Accumulate assigns the n rows of x and adds each row, times its weight
+// (w has length n, or is nil for weight 1), into s: the sum and weight of
+// its centre, its count, and its weighted squared distance to Inertia and
+// Inertias. It adds to what s already holds, so one CentreSums can gather
+// several record batches; rows are added in order, so the same rows in the
+// same order give bit-identical sums. s must have the Assigner's k and d.
+func (a *Assigner) Accumulate(x []float32, n int, w []float32, s *CentreSums) error {
+	if err := a.check(); err != nil {
+		return err
+	}
+	if n < 0 || len(x) != n*a.d {
+		return fmt.Errorf("%w: %d values for n×d = %d×%d", ErrShape, len(x), n, a.d)
+	}
+	if w != nil && len(w) != n {
+		return fmt.Errorf("%w: %d weights for %d rows", ErrShape, len(w), n)
+	}
+	if err := a.checkSums(s); err != nil {
+		return err
+	}
+	for i, v := range w {
+		if err := kmCheckWeight(float64(v)); err != nil {
+			return fmt.Errorf("%w: row %d", err, i)
+		}
+	}
+	for lo := 0; lo < n; lo += kmBlock {
+		nb := min(kmBlock, n-lo)
+		a.block(x, nil, lo, nb)
+		a.add(x, nil, lo, nb, w, s)
+	}
+	return nil
+}
+
+// AccumulateRows is Accumulate restricted to the rows of x (a shard of
+// len(x)/d rows) whose indices are listed in rows, in that order: a
+// mini-batch drawn from a shard. w, if not nil, is indexed like x (one
+// weight per shard row), not like rows. Repeated indices are added again.
+func (a *Assigner) AccumulateRows(x []float32, rows []int32, w []float32, s *CentreSums) error {
+	if err := a.check(); err != nil {
+		return err
+	}
+	if len(x)%a.d != 0 {
+		return fmt.Errorf("%w: %d values is not a multiple of d=%d", ErrShape, len(x), a.d)
+	}
+	n := len(x) / a.d
+	if w != nil && len(w) != n {
+		return fmt.Errorf("%w: %d weights for %d rows", ErrShape, len(w), n)
+	}
+	if err := a.checkSums(s); err != nil {
+		return err
+	}
+	for i, r := range rows {
+		if r < 0 || int(r) >= n {
+			return fmt.Errorf("%w: rows[%d]=%d outside [0, %d)", ErrShape, i, r, n)
+		}
+		if w != nil {
+			if err := kmCheckWeight(float64(w[r])); err != nil {
+				return fmt.Errorf("%w: row %d", err, r)
+			}
+		}
+	}
+	for lo := 0; lo < len(rows); lo += kmBlock {
+		nb := min(kmBlock, len(rows)-lo)
+		a.block(x, rows, lo, nb)
+		a.add(x, rows, lo, nb, w, s)
+	}
+	return nil
+}
+
+func (a *Assigner) checkSums(s *CentreSums) error {
+	if s == nil {
+		return fmt.Errorf("%w: nil CentreSums", ErrShape)
+	}
+	if err := s.check(); err != nil {
+		return err
+	}
+	if s.K != a.k || s.D != a.d {
+		return fmt.Errorf("%w: sums are %d×%d, assigner %d×%d", ErrShape, s.K, s.D, a.k, a.d)
+	}
+	return nil
+}
+
+// kmCheckWeight rejects negative, NaN and infinite weights.
+func kmCheckWeight(v float64) error {
+	if !(v >= 0) || math.IsInf(v, 1) {
+		return fmt.Errorf("%w: %v", ErrBadWeight, v)
+	}
+	return nil
+}
+
+// kmRow returns row r of the block starting at lo: rows[lo+r] if rows is
+// given, lo+r otherwise.
+func kmRow(x []float32, d int, rows []int32, i int) []float32 {
+	if rows != nil {
+		i = int(rows[i])
+	}
+	return x[i*d : (i+1)*d : (i+1)*d]
+}
+
+// add folds the block's labels and exact distances into s.
+func (a *Assigner) add(x []float32, rows []int32, lo, nb int, w []float32, s *CentreSums) {
+	d := a.d
+	for i := 0; i < nb; i++ {
+		wi := 1.0
+		if w != nil {
+			r := lo + i
+			if rows != nil {
+				r = int(rows[r])
+			}
+			wi = float64(w[r])
+		}
+		j := int(a.lab[i])
+		sum := s.Sums[j*d : (j+1)*d : (j+1)*d]
+		for t, v := range kmRow(x, d, rows, lo+i) {
+			sum[t] += wi * float64(v)
+		}
+		s.Weights[j] += wi
+		s.Counts[j]++
+		e := wi * a.dist[i]
+		s.Inertias[j] += e
+		s.Inertia += e
+	}
+	s.Rows += int64(nb)
+}
+
+// block labels nb rows starting at lo (through rows if not nil) into
+// a.lab and a.dist.
+func (a *Assigner) block(x []float32, rows []int32, lo, nb int) {
+	switch a.path {
+	case kmPathPanels:
+		a.packPanels(x, rows, lo, nb)
+		a.productsPanels(nb)
+		a.bestRows(nb)
+	case kmPathGemmRows:
+		a.packRows(x, rows, lo, nb)
+		a.productsGemmRows(nb)
+		a.bestRows(nb)
+	default:
+		a.packCols(x, rows, lo, nb)
+		a.productsGemmCols(nb)
+		a.bestCols(nb)
+	}
+	a.choose(x, rows, lo, nb)
+}
+
+// at returns the expanded value of block row i and centre j.
+func (a *Assigner) at(i, j int) float32 {
+	if a.path == kmPathGemmCols {
+		return a.out[j*kmBlock+i]
+	}
+	return a.out[i*a.kp+j]
+}
+
+// packRows writes the centred rows row-major into xb and their norms.
+func (a *Assigner) packRows(x []float32, rows []int32, lo, nb int) {
+	d := a.d
+	mu := a.mu[:d:d]
+	for i := 0; i < nb; i++ {
+		dst := a.xb[i*d : (i+1)*d : (i+1)*d]
+		var s float32
+		for t, v := range kmRow(x, d, rows, lo+i) {
+			v -= mu[t]
+			dst[t] = v
+			s += v * v
+		}
+		a.xn[i] = s
+	}
+}
+
+// packPanels writes the centred rows into kmMR-row panels, transposed
+// within a panel (panel p, dimension t, row r at p·kmMR·d + t·kmMR + r),
+// padding the last panel with zero rows.
+func (a *Assigner) packPanels(x []float32, rows []int32, lo, nb int) {
+	d := a.d
+	mu := a.mu[:d:d]
+	np := (nb + kmMR - 1) / kmMR
+	for i := 0; i < np*kmMR; i++ {
+		p, r := i/kmMR, i%kmMR
+		dst := a.xb[p*kmMR*d : (p+1)*kmMR*d]
+		if i >= nb {
+			for t := 0; t < d; t++ {
+				dst[t*kmMR+r] = 0
+			}
+			continue
+		}
+		var s float32
+		for t, v := range kmRow(x, d, rows, lo+i) {
+			v -= mu[t]
+			dst[t*kmMR+r] = v
+			s += v * v
+		}
+		a.xn[i] = s
+	}
+}
+
+// packCols writes the centred rows transposed into xb (dimension t of
+// block row i at t·kmBlock + i) and their norms.
+func (a *Assigner) packCols(x []float32, rows []int32, lo, nb int) {
+	d := a.d
+	mu := a.mu[:d:d]
+	for i := 0; i < nb; i++ {
+		var s float32
+		for t, v := range kmRow(x, d, rows, lo+i) {
+			v -= mu[t]
+			a.xb[t*kmBlock+i] = v
+			s += v * v
+		}
+		a.xn[i] = s
+	}
+}
+
+// productsPanels fills out[i·kp + j] = ‖c_j−μ‖² − 2(x_i−μ)·(c_j−μ) with
+// the pure-Go kernel.
+func (a *Assigner) productsPanels(nb int) {
+	d, kp := a.d, a.kp
+	cn := a.cn
+	np := (nb + kmMR - 1) / kmMR
+	var o [kmMR * kmNR]float32
+	for p := 0; p < np; p++ {
+		xp := a.xb[p*kmMR*d : (p+1)*kmMR*d]
+		for q := 0; q < kp/kmNR; q++ {
+			kmKernel4x2(xp, a.cc[q*kmNR*d:(q+1)*kmNR*d], &o)
+			c0 := cn[q*kmNR]
+			c1 := c0
+			if q*kmNR+1 < len(cn) {
+				c1 = cn[q*kmNR+1]
+			}
+			for r := 0; r < kmMR; r++ {
+				row := a.out[(p*kmMR+r)*kp+q*kmNR:]
+				row[0] = c0 - 2*o[r*kmNR]
+				row[1] = c1 - 2*o[r*kmNR+1]
+			}
+		}
+	}
+}
+
+// productsGemmRows fills out[i·kp + j] = ‖c_j−μ‖² − 2(x_i−μ)·(c_j−μ) with
+// blas32.Gemm on the row-major block and the d×k centres.
+func (a *Assigner) productsGemmRows(nb int) {
+	d, k, kp := a.d, a.k, a.kp
+	for i := 0; i < nb; i++ {
+		copy(a.out[i*kp:i*kp+k], a.cn)
+	}
+	xb := blas32.General{Rows: nb, Cols: d, Stride: d, Data: a.xb[:nb*d]}
+	for j0 := 0; j0 < k; j0 += kmGemmChunk {
+		j1 := min(k, j0+kmGemmChunk)
+		ct := blas32.General{Rows: d, Cols: j1 - j0, Stride: k, Data: a.cc[j0:]}
+		out := blas32.General{Rows: nb, Cols: j1 - j0, Stride: kp, Data: a.out[j0:]}
+		blas32.Gemm(blas.NoTrans, blas.NoTrans, -2, xb, ct, 1, out)
+	}
+}
+
+// productsGemmCols fills out[j·kmBlock + i] = ‖c_j−μ‖² − 2(x_i−μ)·(c_j−μ)
+// with blas32.Gemm on the k×d centres and the transposed block.
+func (a *Assigner) productsGemmCols(nb int) {
+	d, k := a.d, a.k
+	for j, v := range a.cn {
+		row := a.out[j*kmBlock : j*kmBlock+nb]
+		for i := range row {
+			row[i] = v
+		}
+	}
+	xt := blas32.General{Rows: d, Cols: nb, Stride: kmBlock, Data: a.xb}
+	for j0 := 0; j0 < k; j0 += kmGemmChunk {
+		j1 := min(k, j0+kmGemmChunk)
+		cc := blas32.General{Rows: j1 - j0, Cols: d, Stride: d, Data: a.cc[j0*d : j1*d]}
+		out := blas32.General{Rows: j1 - j0, Cols: nb, Stride: kmBlock, Data: a.out[j0*kmBlock:]}
+		blas32.Gemm(blas.NoTrans, blas.NoTrans, -2, cc, xt, 1, out)
+	}
+}
+
+// bestRows finds the best and second-best value of each row of out
+// (layout rows × centres).
+func (a *Assigner) bestRows(nb int) {
+	k, kp := a.k, a.kp
+	for i := 0; i < nb; i++ {
+		b1, b2 := float32(math.Inf(1)), float32(math.Inf(1))
+		j1 := 0
+		for j, v := range a.out[i*kp : i*kp+k] {
+			if v < b2 {
+				if v < b1 {
+					b1, b2, j1 = v, b1, j
+				} else {
+					b2 = v
+				}
+			}
+		}
+		a.b1[i], a.b2[i], a.j1[i] = b1, b2, int32(j1)
+	}
+}
+
+// bestCols is bestRows for the centres × rows layout: it sweeps the
+// centres in order, so ties still go to the lowest index.
+func (a *Assigner) bestCols(nb int) {
+	b1, b2, j1 := a.b1[:nb], a.b2[:nb], a.j1[:nb]
+	copy(b1, a.out[:nb])
+	clear(j1)
+	for i := range b2 {
+		b2[i] = float32(math.Inf(1))
+	}
+	for j := 1; j < a.k; j++ {
+		row := a.out[j*kmBlock : j*kmBlock+nb]
+		for i, v := range row {
+			if v < b2[i] {
+				if v < b1[i] {
+					b2[i], b1[i], j1[i] = b1[i], v, int32(j)
+				} else {
+					b2[i] = v
+				}
+			}
+		}
+	}
+}
+
+// kmKernel4x2 computes the 4×2 products of a packed row panel and a packed
+// centre panel (both transposed within the panel) into o, row-major.
+// Reslicing by a constant lets the compiler drop the bounds checks.
+func kmKernel4x2(xp, cp []float32, o *[kmMR * kmNR]float32) {
+	var s00, s01, s10, s11, s20, s21, s30, s31 float32
+	for len(xp) >= 4 && len(cp) >= 2 {
+		x0, x1, x2, x3 := xp[0], xp[1], xp[2], xp[3]
+		c0, c1 := cp[0], cp[1]
+		s00 += x0 * c0
+		s01 += x0 * c1
+		s10 += x1 * c0
+		s11 += x1 * c1
+		s20 += x2 * c0
+		s21 += x2 * c1
+		s30 += x3 * c0
+		s31 += x3 * c1
+		xp = xp[4:]
+		cp = cp[2:]
+	}
+	*o = [kmMR * kmNR]float32{s00, s01, s10, s11, s20, s21, s30, s31}
+}
+
+// choose settles each row's label from b1, b2 and j1, rescoring near
+// ties exactly, and computes the winner's exact distance.
+//
+// With v_j = ‖c_j−μ‖² − 2(x−μ)·(c_j−μ) (the expansion without the
+// row's own norm, which all centres share) and
+// tol_j = tolScale·(‖x−μ‖ + ‖c_j−μ‖)², the exact v*_j lies in
+// [v_j − tol_j, v_j + tol_j]. A cheap test with the largest centre norm
+// settles most rows; otherwise U = min_j (v_j + tol_j) bounds the best
+// exact value and every centre with v_j − tol_j ≤ U is rescored.
+func (a *Assigner) choose(x []float32, rows []int32, lo, nb int) {
+	k, d := a.k, a.d
+	for i := 0; i < nb; i++ {
+		b1, b2, j1 := a.b1[i], a.b2[i], int(a.j1[i])
+		xr := kmRow(x, d, rows, lo+i)
+		sx := math.Sqrt(float64(a.xn[i]))
+		r := sx + a.cnMax
+		if !(float64(b2)-float64(b1) <= 2*a.tolScale*r*r) {
+			a.lab[i] = int32(j1)
+			a.dist[i] = kmDist64(xr, a.centres[j1*d:(j1+1)*d])
+			continue
+		}
+		cs := a.cs[:k:k]
+		u := math.Inf(1)
+		for j := 0; j < k; j++ {
+			r := sx + cs[j]
+			u = math.Min(u, float64(a.at(i, j))+a.tolScale*r*r)
+		}
+		// Ascending j keeps the lowest index on equal distances.
+		best, bj, cand := math.Inf(1), j1, 0
+		for j := 0; j < k; j++ {
+			r := sx + cs[j]
+			if float64(a.at(i, j))-a.tolScale*r*r <= u {
+				cand++
+				if e := kmDist64(xr, a.centres[j*d:(j+1)*d]); e < best {
+					best, bj = e, j
+				}
+			}
+		}
+		if cand > 1 {
+			a.rescored++
+		}
+		if math.IsInf(best, 1) { // NaN row: no candidate compared below +Inf
+			best = kmDist64(xr, a.centres[bj*d:(bj+1)*d])
+		}
+		a.lab[i] = int32(bj)
+		a.dist[i] = best
+	}
+}
+
+// kmDist64 is the squared Euclidean distance of two float32 vectors,
+// accumulated in float64 in index order. The differences of float32
+// values are exact in float64, so only the sum rounds.
+func kmDist64(x, c []float32) float64 {
+	c = c[:len(x)]
+	var s float64
+	for t, v := range x {
+		e := float64(v) - float64(c[t])
+		s += e * e
+	}
+	return s
+}

@@ -1,0 +1,132 @@
+package algo
+
+import (
+	"fmt"
+	"math"
+	"testing"
+)
+
+// Benchmarks of the k-means hot loop. GFLOP/s counts 2·n·k·d flops per
+// pass (the products x·c), whatever the kernel does besides; mean-d² is
+// the loss, so a faster kernel that assigned worse would show.
+//
+//	go test ./algo -run '^$' -bench 'Assign|Accumulate' -cpu 1 -count 5
+
+var benchShapes = []struct{ n, d, k int }{
+	{65536, 8, 10},
+	{65536, 16, 10},
+	{65536, 16, 32},
+	{65536, 32, 100},
+}
+
+func benchInput(n, d, k int) ([]float32, []float32) {
+	return blobData(NewRand(99, uint64(d), uint64(k)), n, d, k, 2, 0)
+}
+
+func reportAssign(b *testing.B, n, d, k int, dist []float32) {
+	b.ReportMetric(2*float64(n)*float64(k)*float64(d)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	var s float64
+	for _, v := range dist {
+		s += float64(v)
+	}
+	b.ReportMetric(s/float64(n), "mean-d²")
+}
+
+// BenchmarkAssign is the production Assigner (the kernel it picks for k).
+func BenchmarkAssign(b *testing.B) {
+	for _, sh := range benchShapes {
+		b.Run(fmt.Sprintf("n=%d/d=%d/k=%d", sh.n, sh.d, sh.k), func(b *testing.B) {
+			x, c := benchInput(sh.n, sh.d, sh.k)
+			a := NewAssigner(sh.k, sh.d)
+			if err := a.SetCentres(c); err != nil {
+				b.Fatal(err)
+			}
+			labels := make([]int32, sh.n)
+			dist := make([]float32, sh.n)
+			for b.Loop() {
+				if err := a.Assign(x, sh.n, labels, dist); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportAssign(b, sh.n, sh.d, sh.k, dist)
+		})
+	}
+}
+
+// BenchmarkAssignKernels compares the candidate kernels on one goroutine:
+// a plain scalar loop, and inside the Assigner (with centring and exact
+// rescoring) the pure-Go register block and gonum's Gemm in both layouts.
+func BenchmarkAssignKernels(b *testing.B) {
+	for _, sh := range benchShapes {
+		x, c := benchInput(sh.n, sh.d, sh.k)
+		labels := make([]int32, sh.n)
+		dist := make([]float32, sh.n)
+		name := fmt.Sprintf("n=%d/d=%d/k=%d", sh.n, sh.d, sh.k)
+		b.Run(name+"/impl=scalar", func(b *testing.B) {
+			for b.Loop() {
+				scalarAssign(x, sh.n, sh.d, c, sh.k, labels, dist)
+			}
+			reportAssign(b, sh.n, sh.d, sh.k, dist)
+		})
+		for _, p := range []struct {
+			name string
+			path kmPath
+		}{{"blocked", kmPathPanels}, {"gemm-rows", kmPathGemmRows}, {"gemm-cols", kmPathGemmCols}} {
+			b.Run(name+"/impl="+p.name, func(b *testing.B) {
+				a := newAssigner(sh.k, sh.d, p.path)
+				if err := a.SetCentres(c); err != nil {
+					b.Fatal(err)
+				}
+				for b.Loop() {
+					if err := a.Assign(x, sh.n, labels, dist); err != nil {
+						b.Fatal(err)
+					}
+				}
+				reportAssign(b, sh.n, sh.d, sh.k, dist)
+			})
+		}
+	}
+}
+
+// scalarAssign is the plain loop the kernels are measured against.
+func scalarAssign(x []float32, n, d int, c []float32, k int, labels []int32, dist []float32) {
+	for i := 0; i < n; i++ {
+		xr := x[i*d : (i+1)*d]
+		best, bj := float32(math.Inf(1)), 0
+		for j := 0; j < k; j++ {
+			cr := c[j*d : (j+1)*d]
+			var s float32
+			for t, v := range xr {
+				e := v - cr[t]
+				s += e * e
+			}
+			if s < best {
+				best, bj = s, j
+			}
+		}
+		labels[i], dist[i] = int32(bj), best
+	}
+}
+
+// BenchmarkAccumulate is what a worker does per Lloyd iteration: assign
+// and fold the rows into per-centre sums.
+func BenchmarkAccumulate(b *testing.B) {
+	for _, sh := range benchShapes {
+		b.Run(fmt.Sprintf("n=%d/d=%d/k=%d", sh.n, sh.d, sh.k), func(b *testing.B) {
+			x, c := benchInput(sh.n, sh.d, sh.k)
+			a := NewAssigner(sh.k, sh.d)
+			if err := a.SetCentres(c); err != nil {
+				b.Fatal(err)
+			}
+			s := NewCentreSums(sh.k, sh.d)
+			for b.Loop() {
+				s.Reset()
+				if err := a.Accumulate(x, sh.n, nil, s); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(2*float64(sh.n)*float64(sh.k)*float64(sh.d)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			b.ReportMetric(s.Inertia/float64(sh.n), "mean-d²")
+		})
+	}
+}
