@@ -9,7 +9,8 @@ import (
 
 // Dissimilarity is any symmetric, non-negative dissimilarity over n
 // objects numbered 0..n-1, with At(i, i) == 0. The k-medoids code needs
-// nothing more: no triangle inequality, no vectors.
+// nothing more: no triangle inequality, no vectors. All algorithms only
+// read it, so one value may serve concurrent runs.
 //
 // The concrete types LowerTriangle, DenseMatrix and Vectors are recognised
 // by the algorithms and read through their slices directly; any other

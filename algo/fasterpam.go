@@ -3,7 +3,7 @@ package algo
 // FasterPAM is the eager k-medoids swap of Schubert & Rousseeuw, "Fast and
 // Eager k-Medoids Clustering: O(k) Runtime Improvement of the PAM, CLARA,
 // and CLARANS Algorithms", Information Systems 101 (2021),
-// doi:10.1016/j.is.2021.101804, Algorithm 4 — shoal's default k-medoids.
+// doi:10.1016/j.is.2021.101804 — shoal's default k-medoids.
 //
 // Each non-medoid x, in index order, is evaluated against the removal of
 // all k medoids in one pass over the objects (as in FastPAM1), and the

@@ -5,7 +5,7 @@ import "math"
 // FastPAM1 performs exactly the swaps of PAMSwap, O(k) times faster
 // (Schubert & Rousseeuw, "Faster k-Medoids Clustering: Improving the PAM,
 // CLARA, and CLARANS Algorithms", SISAP 2019, doi:10.1007/978-3-030-32047-8_16;
-// Information Systems 2021, doi:10.1016/j.is.2021.101804, Algorithm 3).
+// Information Systems 2021, doi:10.1016/j.is.2021.101804).
 // For each non-medoid x one pass over the objects yields ΔTD for removing
 // every one of the k medoids at once, from the cached nearest and
 // second-nearest medoids and per-slot removal losses; the best (slot, x)

@@ -6,9 +6,11 @@ import (
 )
 
 // kmedDefaultMaxIter is the number of SWAP passes (or Alternating
-// iterations) used when a caller passes maxIter ≤ 0. It is the default of
-// the kmedoids package and of ELKI's FasterPAM; from a BUILD or LAB start
-// FasterPAM usually converges in under 10 passes, PAM in about k.
+// iterations) used when a caller passes maxIter ≤ 0, the default of the
+// kmedoids package. FasterPAM usually converges in under 10 passes. PAM
+// and FastPAM1 make one swap per pass and from a LAB or random start often
+// need about k passes or more (105 at n=5000, k=100 in the benchmark):
+// give them a larger maxIter, or start them from BUILD.
 const kmedDefaultMaxIter = 100
 
 // kmedSwapTol is the relative tolerance below which a swap is not taken:
@@ -122,7 +124,7 @@ func kmedMaxIter(maxIter int) int {
 }
 
 // kmedNear caches, per object, the slot and dissimilarity of its nearest
-// and second-nearest medoid (Schubert & Rousseeuw 2021, Section 4). With
+// and second-nearest medoid (as in Schubert & Rousseeuw 2021). With
 // k = 1 there is no second: si is -1 and sd is +Inf.
 type kmedNear struct {
 	ni int32
@@ -221,7 +223,7 @@ func (s *kmedState) updateRemoval() {
 
 // bestSwapFor evaluates making non-medoid x (whose dissimilarity row is
 // row) a medoid against the removal of every slot at once, in one pass
-// over the objects (Schubert & Rousseeuw 2021, Algorithm 3): the shared
+// over the objects (the FastPAM1 idea of Schubert & Rousseeuw): the shared
 // gain acc of objects that move to x, plus per slot the removal loss
 // corrected for objects that x catches. It returns the first slot with the
 // lowest change and that change ΔTD. O(n + k), no allocation.

@@ -17,7 +17,7 @@ const (
 	// good medoids, but slow beyond a few thousand objects.
 	InitBuild Init = iota
 	// InitLAB is the Linear Approximate BUILD of Schubert & Rousseeuw
-	// (Information Systems 2021, Section 5.1): BUILD evaluated on a fresh
+	// (Information Systems 2021): BUILD evaluated on a fresh
 	// random subsample of 10+⌈√n⌉ objects per medoid, O(nk) overall.
 	InitLAB
 	// InitRandom draws k distinct objects uniformly.
@@ -32,7 +32,7 @@ const (
 	InitKMeansPlusPlus
 )
 
-var initNames = [...]string{
+var kmedInitNames = [...]string{
 	InitBuild:          "build",
 	InitLAB:            "lab",
 	InitRandom:         "random",
@@ -46,18 +46,18 @@ func ParseInit(s string) (Init, error) {
 	if name == "k-means++" {
 		name = "kmeans++"
 	}
-	for i, n := range initNames {
+	for i, n := range kmedInitNames {
 		if n == name {
 			return Init(i), nil
 		}
 	}
-	return 0, fmt.Errorf("%w: %q (want one of %s)", ErrUnknownInit, s, strings.Join(initNames[:], ", "))
+	return 0, fmt.Errorf("%w: %q (want one of %s)", ErrUnknownInit, s, strings.Join(kmedInitNames[:], ", "))
 }
 
 // String returns the name ParseInit accepts.
 func (i Init) String() string {
-	if i >= 0 && int(i) < len(initNames) {
-		return initNames[i]
+	if i >= 0 && int(i) < len(kmedInitNames) {
+		return kmedInitNames[i]
 	}
 	return fmt.Sprintf("Init(%d)", int(i))
 }
@@ -74,7 +74,7 @@ func InitialMedoids(d Dissimilarity, k int, init Init, rng *rand.Rand) ([]int, e
 	if err := kmedCheckK(n, k); err != nil {
 		return nil, err
 	}
-	if init < 0 || int(init) >= len(initNames) {
+	if init < 0 || int(init) >= len(kmedInitNames) {
 		return nil, fmt.Errorf("%w: Init(%d)", ErrUnknownInit, int(init))
 	}
 	if init != InitBuild && rng == nil {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -159,6 +160,9 @@ func kmtCheckResult(t *testing.T, name string, d Dissimilarity, k int, r *KMedoi
 	want := kmtLoss(d, r.Medoids)
 	if math.Abs(r.Loss-want) > 1e-9*want {
 		t.Errorf("%s: Loss %v, naive total deviation %v", name, r.Loss, want)
+	}
+	if td, _ := TotalDeviation(d, r.Medoids); td != r.Loss {
+		t.Errorf("%s: Loss %v, TotalDeviation %v: documented as bit-equal", name, r.Loss, td)
 	}
 	if r.Iterations < 1 || r.Swaps < 0 {
 		t.Errorf("%s: %d iterations, %d swaps", name, r.Iterations, r.Swaps)
@@ -318,11 +322,11 @@ func TestTotalDeviation(t *testing.T) {
 			t.Errorf("medoids %v: got %v %v, want %v %v", tc.medoids, loss, assign, tc.loss, tc.assign)
 		}
 	}
-	mustPanic(t, "empty medoids", func() { TotalDeviation(d, nil) })
-	mustPanic(t, "medoid out of range", func() { TotalDeviation(d, []int{5}) })
+	kmtMustPanic(t, "empty medoids", func() { TotalDeviation(d, nil) })
+	kmtMustPanic(t, "medoid out of range", func() { TotalDeviation(d, []int{5}) })
 }
 
-func mustPanic(t *testing.T, name string, f func()) {
+func kmtMustPanic(t *testing.T, name string, f func()) {
 	t.Helper()
 	defer func() {
 		if recover() == nil {
@@ -361,22 +365,13 @@ func TestKMedoidsValidation(t *testing.T) {
 		_, err := PAM(d, k, 0)
 		if !errors.Is(err, ErrInvalidK) {
 			t.Errorf("PAM k=%d: error %v, want ErrInvalidK", k, err)
-		} else if want := fmt.Sprintf("k=%d, n=5", k); !containsStr(err.Error(), want) {
+		} else if want := fmt.Sprintf("k=%d, n=5", k); !strings.Contains(err.Error(), want) {
 			t.Errorf("PAM k=%d: message %q lacks %q", k, err, want)
 		}
 	}
 	if _, err := PAM(kmtEmpty{}, 1, 0); !errors.Is(err, ErrEmpty) {
 		t.Errorf("PAM on no objects: %v", err)
 	}
-}
-
-func containsStr(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }
 
 // TestKMedoidsDoesNotModifyInput checks that the initial medoids are

@@ -54,8 +54,8 @@ func TestDistanceSymmetric(t *testing.T) {
 }
 
 func TestDistancePanics(t *testing.T) {
-	mustPanic(t, "length mismatch", func() { Distance(Euclidean, []float32{1}, []float32{1, 2}) })
-	mustPanic(t, "unknown metric", func() { Distance(Metric(42), []float32{1}, []float32{1}) })
+	kmtMustPanic(t, "length mismatch", func() { Distance(Euclidean, []float32{1}, []float32{1, 2}) })
+	kmtMustPanic(t, "unknown metric", func() { Distance(Metric(42), []float32{1}, []float32{1}) })
 }
 
 func TestParseMetric(t *testing.T) {

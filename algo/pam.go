@@ -10,7 +10,7 @@ import "math"
 // FasterPAM (from BUILD or LAB medoids) in production.
 //
 // It returns ErrEmpty for n = 0 and ErrInvalidK unless 1 ≤ k < n. maxIter
-// ≤ 0 means 100 SWAP passes.
+// ≤ 0 means 100 SWAP passes; PAM makes one swap per pass.
 func PAM(d Dissimilarity, k, maxIter int) (*KMedoidsResult, error) {
 	if d == nil {
 		return nil, kmedCheckK(0, k)
@@ -28,7 +28,8 @@ func PAM(d Dissimilarity, k, maxIter int) (*KMedoidsResult, error) {
 // nearest and second-nearest medoid of each object as in Kaufman &
 // Rousseeuw, and performs the single best swap; it stops when the best
 // ΔTD is not below -1e-12 × the current loss (ELKI's tolerance) or after
-// maxIter passes (≤ 0 means 100). O(k(n-k)n) per pass, O(n) memory.
+// maxIter passes (≤ 0 means 100; with one swap per pass a poor start and
+// a large k can need more). O(k(n-k)n) per pass, O(n) memory.
 //
 // Ties: the first minimum in the order "candidate x ascending, then slot
 // ascending" wins. FastPAM1 uses the same order, and both sum float32
