@@ -185,6 +185,8 @@ func (m *DenseMatrix) At(i, j int) float32 {
 // dissimilarity is Metric computed on demand: no n² memory, but every At
 // costs O(d). Use BuildLowerTriangle to trade memory for speed when the
 // algorithm reads each pair many times (PAM, FasterPAM on all points).
+// Build it with NewVectors; the algorithms re-check the shape and metric
+// of a hand-built one (ErrShape, ErrUnknownMetric) but not its values.
 type Vectors struct {
 	Data   []float32
 	N, D   int

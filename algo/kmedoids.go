@@ -82,6 +82,40 @@ func TotalDeviation(d Dissimilarity, medoids []int) (float64, []int32) {
 	return loss, assign
 }
 
+// kmedLen validates a caller's Dissimilarity and returns its number of
+// objects: ErrEmpty for nil (also a typed nil of the concrete types) or no
+// objects, ErrShape or ErrUnknownMetric for Vectors built by hand with
+// inconsistent fields.
+func kmedLen(d Dissimilarity) (int, error) {
+	switch t := d.(type) {
+	case nil:
+		return 0, fmt.Errorf("%w: nil dissimilarity", ErrEmpty)
+	case *LowerTriangle:
+		if t == nil {
+			return 0, fmt.Errorf("%w: nil *LowerTriangle", ErrEmpty)
+		}
+	case *DenseMatrix:
+		if t == nil {
+			return 0, fmt.Errorf("%w: nil *DenseMatrix", ErrEmpty)
+		}
+	case *Vectors:
+		if t == nil {
+			return 0, fmt.Errorf("%w: nil *Vectors", ErrEmpty)
+		}
+		if t.D < 1 || t.N > math.MaxInt32 || int64(len(t.Data)) != int64(t.N)*int64(t.D) {
+			return 0, fmt.Errorf("%w: %d values for n=%d rows of d=%d", ErrShape, len(t.Data), t.N, t.D)
+		}
+		if !t.Metric.valid() {
+			return 0, fmt.Errorf("%w: Metric(%d)", ErrUnknownMetric, int(t.Metric))
+		}
+	}
+	n := d.Len()
+	if n < 1 {
+		return 0, fmt.Errorf("%w: n=%d", ErrEmpty, n)
+	}
+	return n, nil
+}
+
 // kmedCheckK validates k for n objects: k-medoids needs 1 ≤ k < n.
 func kmedCheckK(n, k int) error {
 	if n < 1 {
@@ -96,10 +130,10 @@ func kmedCheckK(n, k int) error {
 // kmedCheckMedoids validates an initial medoid set: 1 ≤ k < n, every index
 // in [0, n), no duplicates.
 func kmedCheckMedoids(d Dissimilarity, medoids []int) error {
-	if d == nil {
-		return fmt.Errorf("%w: nil dissimilarity", ErrEmpty)
+	n, err := kmedLen(d)
+	if err != nil {
+		return err
 	}
-	n := d.Len()
 	if err := kmedCheckK(n, len(medoids)); err != nil {
 		return err
 	}

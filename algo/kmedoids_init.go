@@ -67,9 +67,9 @@ func (i Init) String() string {
 // nil for BUILD. Errors: ErrEmpty for n = 0, ErrInvalidK unless
 // 1 ≤ k < n, ErrUnknownInit.
 func InitialMedoids(d Dissimilarity, k int, init Init, rng *rand.Rand) ([]int, error) {
-	n := 0
-	if d != nil {
-		n = d.Len()
+	n, err := kmedLen(d)
+	if err != nil {
+		return nil, err
 	}
 	if err := kmedCheckK(n, k); err != nil {
 		return nil, err

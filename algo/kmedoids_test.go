@@ -350,6 +350,11 @@ func TestKMedoidsValidation(t *testing.T) {
 		}{
 			{kmtEmpty{}, []int{0}, ErrEmpty},
 			{nil, []int{0}, ErrEmpty},
+			{(*LowerTriangle)(nil), []int{0}, ErrEmpty},
+			{(*DenseMatrix)(nil), []int{0}, ErrEmpty},
+			{(*Vectors)(nil), []int{0}, ErrEmpty},
+			{&Vectors{Data: make([]float32, 5), N: 3, D: 2}, []int{0}, ErrShape},
+			{&Vectors{Data: make([]float32, 6), N: 3, D: 2, Metric: -1}, []int{0}, ErrUnknownMetric},
 			{d, nil, ErrInvalidK},
 			{d, []int{0, 1, 2, 3, 4}, ErrInvalidK},
 			{d, []int{0, 5}, ErrMedoids},
@@ -371,6 +376,15 @@ func TestKMedoidsValidation(t *testing.T) {
 	}
 	if _, err := PAM(kmtEmpty{}, 1, 0); !errors.Is(err, ErrEmpty) {
 		t.Errorf("PAM on no objects: %v", err)
+	}
+	if _, err := PAM(&Vectors{Data: make([]float32, 5), N: 3, D: 2}, 1, 0); !errors.Is(err, ErrShape) {
+		t.Errorf("PAM on inconsistent Vectors: %v", err)
+	}
+	if _, err := InitialMedoids(&Vectors{Data: make([]float32, 5), N: 3, D: 2}, 1, InitBuild, nil); !errors.Is(err, ErrShape) {
+		t.Errorf("InitialMedoids on inconsistent Vectors: %v", err)
+	}
+	if _, err := Silhouette(&Vectors{Data: make([]float32, 5), N: 3, D: 2}, []int32{0, 1, 1}, 2); !errors.Is(err, ErrShape) {
+		t.Errorf("Silhouette on inconsistent Vectors: %v", err)
 	}
 }
 

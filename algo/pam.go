@@ -12,10 +12,11 @@ import "math"
 // It returns ErrEmpty for n = 0 and ErrInvalidK unless 1 ≤ k < n. maxIter
 // ≤ 0 means 100 SWAP passes; PAM makes one swap per pass.
 func PAM(d Dissimilarity, k, maxIter int) (*KMedoidsResult, error) {
-	if d == nil {
-		return nil, kmedCheckK(0, k)
+	n, err := kmedLen(d)
+	if err != nil {
+		return nil, err
 	}
-	if err := kmedCheckK(d.Len(), k); err != nil {
+	if err := kmedCheckK(n, k); err != nil {
 		return nil, err
 	}
 	acc := newKmedAccess(d)

@@ -76,12 +76,9 @@ type silState struct {
 }
 
 func newSilState(d Dissimilarity, assignment []int32, k int) (*silState, error) {
-	n := 0
-	if d != nil {
-		n = d.Len()
-	}
-	if n < 1 {
-		return nil, fmt.Errorf("%w: n=%d", ErrEmpty, n)
+	n, err := kmedLen(d)
+	if err != nil {
+		return nil, err
 	}
 	if k < 2 || k >= n {
 		return nil, fmt.Errorf("%w: k=%d, n=%d (a silhouette needs 2 ≤ k < n)", ErrInvalidK, k, n)
