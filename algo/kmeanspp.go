@@ -1,0 +1,157 @@
+package algo
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+)
+
+// KMeansPlusPlus picks k initial centres among the n rows of x (n×d,
+// row-major) by greedy k-means++: Arthur & Vassilvitskii, "k-means++: The
+// Advantages of Careful Seeding", SODA 2007 (doi:10.5555/1283383.1283494),
+// with the greedy local trials of their paper's experiments and of
+// scikit-learn's _kmeans_plusplus.
+//
+// The first centre is a row drawn with probability proportional to its
+// weight. Each further centre is chosen by drawing localTrials candidate
+// rows with probability proportional to w·D², D being the distance to the
+// nearest centre chosen so far, and keeping the candidate that most
+// lowers Σ w·D² (the first on ties). localTrials 0 means 2 + ⌊ln k⌋, as in
+// scikit-learn; 1 is plain k-means++. w may be nil (all weights 1);
+// weights must be finite, non-negative and not all zero. Rows of weight
+// zero are never chosen.
+//
+// The result is k×d and new. When the data holds fewer than k distinct
+// rows of positive weight, the missing centres repeat chosen rows (drawn
+// by weight): k-means cannot do better on such data. Distances are
+// accumulated in float64, so the result depends only on x, w, k,
+// localTrials and the sequence of rng.
+//
+// Cost O(n·k·d·localTrials) time and O(n) extra memory.
+func KMeansPlusPlus(x []float32, n, d, k int, w []float32, localTrials int, rng *rand.Rand) ([]float32, error) {
+	if err := kmCheckData(x, n, d); err != nil {
+		return nil, err
+	}
+	if w != nil && len(w) != n {
+		return nil, fmt.Errorf("%w: %d weights for %d rows", ErrShape, len(w), n)
+	}
+	var w64 []float64
+	if w != nil {
+		w64 = make([]float64, n)
+		for i, v := range w {
+			w64[i] = float64(v)
+		}
+	}
+	return kmPlusPlus(x, n, d, k, w64, localTrials, rng)
+}
+
+// kmCheckData validates an n×d data block.
+func kmCheckData(x []float32, n, d int) error {
+	if n < 1 {
+		return fmt.Errorf("%w: n=%d", ErrEmpty, n)
+	}
+	if d < 1 || len(x) != n*d {
+		return fmt.Errorf("%w: %d values for n×d = %d×%d", ErrShape, len(x), n, d)
+	}
+	return nil
+}
+
+// kmPlusPlus is KMeansPlusPlus with float64 weights (k-means|| candidate
+// weights are row counts, which float32 would round above 2^24).
+func kmPlusPlus(x []float32, n, d, k int, w []float64, localTrials int, rng *rand.Rand) ([]float32, error) {
+	if k < 1 || k > n {
+		return nil, fmt.Errorf("%w: k=%d with n=%d rows", ErrInvalidK, k, n)
+	}
+	if localTrials < 0 {
+		return nil, fmt.Errorf("%w: localTrials=%d", ErrConfig, localTrials)
+	}
+	if localTrials == 0 {
+		localTrials = 2 + int(math.Log(float64(k)))
+	}
+	if rng == nil {
+		return nil, ErrRandRequired
+	}
+	weight := func(i int) float64 { return 1 }
+	if w != nil {
+		var total float64
+		for i, v := range w {
+			if err := kmCheckWeight(v); err != nil {
+				return nil, fmt.Errorf("%w: row %d", err, i)
+			}
+			total += v
+		}
+		if total == 0 || math.IsInf(total, 0) {
+			return nil, fmt.Errorf("%w: total weight %v", ErrBadWeight, total)
+		}
+		weight = func(i int) float64 { return w[i] }
+	}
+	row := func(i int) []float32 { return x[i*d : (i+1)*d : (i+1)*d] }
+
+	// pot[i] = w_i·D_i², cum its running sum for the draws.
+	pot := make([]float64, n)
+	trial := make([]float64, n)
+	best := make([]float64, n)
+	cum := make([]float64, n)
+	for i := range pot {
+		pot[i] = weight(i) // the first draw is by weight alone
+	}
+	draw := func(p []float64) int {
+		var s float64
+		last := -1
+		for i, v := range p {
+			s += v
+			cum[i] = s
+			if v > 0 {
+				last = i
+			}
+		}
+		r := rng.Float64() * s
+		i := sort.Search(n, func(i int) bool { return cum[i] > r })
+		if i >= n || p[i] == 0 { // r rounded onto the end of the sums
+			i = last
+		}
+		return i
+	}
+
+	centres := make([]float32, k*d)
+	first := draw(pot)
+	copy(centres, row(first))
+	var current float64
+	for i := range pot {
+		pot[i] = weight(i) * kmDist64(row(i), row(first))
+		current += pot[i]
+	}
+	for c := 1; c < k; c++ {
+		if current == 0 {
+			// Every row of positive weight coincides with a centre.
+			for i := range pot {
+				trial[i] = weight(i)
+			}
+			copy(centres[c*d:], row(draw(trial)))
+			continue
+		}
+		bestPot, bestRow := math.Inf(1), -1
+		for tr := 0; tr < localTrials; tr++ {
+			cand := draw(pot)
+			cr := row(cand)
+			var s float64
+			for i := range pot {
+				v := pot[i]
+				if v > 0 {
+					v = math.Min(v, weight(i)*kmDist64(row(i), cr))
+				}
+				trial[i] = v
+				s += v
+			}
+			if s < bestPot {
+				bestPot, bestRow = s, cand
+				trial, best = best, trial
+			}
+		}
+		copy(centres[c*d:], row(bestRow))
+		pot, best = best, pot
+		current = bestPot
+	}
+	return centres, nil
+}
