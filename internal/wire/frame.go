@@ -89,7 +89,7 @@ func (w *frameWriter) i64(name string, v []int64) {
 
 // envelope is the JSON header: the message's own fields plus the sections.
 type envelope struct {
-	Sections []section      `json:"sections,omitempty"`
+	Sections []section       `json:"sections,omitempty"`
 	Body     json.RawMessage `json:"body"`
 }
 

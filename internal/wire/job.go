@@ -45,6 +45,12 @@ type JobSpec struct {
 
 	Silhouette int `json:"silhouette,omitempty"` // >0: report silhouettes, computed on at most this many rows
 
+	// Sampled k-medoids (CLARA, CLARANS).
+	Samples     int     `json:"samples,omitempty"`     // samples to cluster; 0 means 5
+	SampleSize  int     `json:"sample_size,omitempty"` // rows per sample; 0 means 40+2k (clara) or 80+4k (the others)
+	NumLocal    int     `json:"numlocal,omitempty"`    // CLARANS restarts per sample; 0 means 2
+	MaxNeighbor float64 `json:"maxneighbor,omitempty"` // CLARANS neighbours without improvement: a fraction of k(n-k) if < 1, else a count; 0 means the algorithm's default
+
 	Out   string `json:"out,omitempty"`   // labels file to write
 	Model string `json:"model,omitempty"` // model file to write
 }
@@ -60,7 +66,7 @@ func (s *JobSpec) Normalize() error {
 	if s.Algorithm == "" {
 		s.Algorithm = "minibatch"
 	}
-	known := slices.Concat(KMeansAlgorithms, MedoidAlgorithms)
+	known := slices.Concat(KMeansAlgorithms, MedoidAlgorithms, SampledMedoidAlgorithms)
 	if !slices.Contains(known, s.Algorithm) {
 		return fmt.Errorf("%w: unknown algorithm %q (known: %v)", ErrJobSpec, s.Algorithm, known)
 	}
@@ -85,7 +91,7 @@ func (s *JobSpec) Normalize() error {
 	if s.Init == "" {
 		if s.IsMedoid() {
 			s.Init = "build"
-			if s.Algorithm == "fasterpam" {
+			if s.Algorithm == "fasterpam" || s.Algorithm == "fastclara" {
 				s.Init = "lab"
 			}
 		} else {
@@ -98,8 +104,23 @@ func (s *JobSpec) Normalize() error {
 	if s.Weight != "" && s.IsMedoid() {
 		return fmt.Errorf("%w: --weight applies to k-means only", ErrJobSpec)
 	}
-	if s.MaxIter < 0 || s.BatchSize < 0 || s.ShardRows < 0 || s.Tol < 0 || s.Silhouette < 0 {
-		return fmt.Errorf("%w: max-iter, batch-size, shard-rows, tol and silhouette must not be negative", ErrJobSpec)
+	if s.MaxIter < 0 || s.BatchSize < 0 || s.ShardRows < 0 || s.Tol < 0 || s.Silhouette < 0 ||
+		s.Samples < 0 || s.SampleSize < 0 || s.NumLocal < 0 || s.MaxNeighbor < 0 {
+		return fmt.Errorf("%w: numeric options must not be negative", ErrJobSpec)
+	}
+	if slices.Contains(SampledMedoidAlgorithms, s.Algorithm) {
+		if s.Samples == 0 {
+			s.Samples = 5
+		}
+		if s.SampleSize == 0 {
+			s.SampleSize = 80 + 4*s.K
+			if s.Algorithm == "clara" {
+				s.SampleSize = 40 + 2*s.K
+			}
+		}
+		if s.SampleSize <= s.K {
+			return fmt.Errorf("%w: sample size %d must exceed k=%d", ErrJobSpec, s.SampleSize, s.K)
+		}
 	}
 	return nil
 }

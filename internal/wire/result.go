@@ -24,10 +24,14 @@ type Result struct {
 	Loss       float64 `json:"loss,omitempty"`
 	Iterations int     `json:"iterations,omitempty"`
 	Swaps      int     `json:"swaps,omitempty"`
+	// Silhouettes when the task asked for them.
+	Silhouette       *float64 `json:"silhouette,omitempty"`
+	MedoidSilhouette *float64 `json:"medoid_silhouette,omitempty"`
 
 	Sums      []float64 `json:"-"` // KindSums: K × D
 	Weights   []float64 `json:"-"` // KindSums: K
 	Counts    []int64   `json:"-"` // KindSums: K
+	Inertias  []float64 `json:"-"` // KindSums: K, each centre's share of Inertia
 	Rows      []int64   `json:"-"` // global rows (sample, keep, label, medoids)
 	Points    []float32 `json:"-"` // sample, keep, medoids: len(Rows) × D
 	RowWeight []float32 `json:"-"` // sample, keep: per-row weight when the job has one
@@ -45,6 +49,7 @@ func EncodeResult(r *Result) ([]byte, error) {
 	w.f64("sums", r.Sums)
 	w.f64("weights", r.Weights)
 	w.i64("counts", r.Counts)
+	w.f64("inertias", r.Inertias)
 	w.i64("rows", r.Rows)
 	w.f32("points", r.Points)
 	w.f32("row_weight", r.RowWeight)
@@ -65,6 +70,7 @@ func DecodeResult(b []byte) (*Result, error) {
 		func() (e error) { r.Sums, e = f.f64("sums"); return },
 		func() (e error) { r.Weights, e = f.f64("weights"); return },
 		func() (e error) { r.Counts, e = f.i64("counts"); return },
+		func() (e error) { r.Inertias, e = f.f64("inertias"); return },
 		func() (e error) { r.Rows, e = f.i64("rows"); return },
 		func() (e error) { r.Points, e = f.f32("points"); return },
 		func() (e error) { r.RowWeight, e = f.f32("row_weight"); return },
@@ -96,7 +102,7 @@ func (r *Result) validate() error {
 		return fmt.Errorf("%w: bad shape k=%d d=%d", ErrDecode, r.K, r.D)
 	}
 	if r.Kind == KindSums {
-		if int64(len(r.Sums)) != int64(r.K)*int64(r.D) || len(r.Weights) != r.K || len(r.Counts) != r.K {
+		if int64(len(r.Sums)) != int64(r.K)*int64(r.D) || len(r.Weights) != r.K || len(r.Counts) != r.K || len(r.Inertias) != r.K {
 			return fmt.Errorf("%w: sums of %d/%d/%d values for k=%d d=%d", ErrDecode, len(r.Sums), len(r.Weights), len(r.Counts), r.K, r.D)
 		}
 	}

@@ -69,6 +69,12 @@ type Task struct {
 	Algorithm string `json:"algorithm,omitempty"`
 	Init      string `json:"init,omitempty"`
 	MaxIter   int    `json:"max_iter,omitempty"`
+	// CLARANS parameters (see JobSpec).
+	NumLocal    int     `json:"numlocal,omitempty"`
+	MaxNeighbor float64 `json:"maxneighbor,omitempty"`
+	// Silhouette > 0 asks a medoids task to report silhouettes, computed on
+	// at most this many rows.
+	Silhouette int `json:"silhouette,omitempty"`
 
 	// MaxResultBytes bounds each result message; larger results are split
 	// into parts. Zero means 1 MiB, the NATS default max payload.
@@ -76,7 +82,7 @@ type Task struct {
 
 	Centres   []float32 `json:"-"` // Sets (or 1) × K × D, row-major
 	Points    []float32 `json:"-"` // KindMedoids: n × D, row-major
-	PointRows []int64   `json:"-"` // KindMedoids: global row of each point
+	PointRows []int64   `json:"-"` // KindMedoids: global row of each point; KindLabel with a precomputed matrix: the medoid columns
 }
 
 // Key identifies a task within the job for deduplication.
@@ -131,10 +137,13 @@ func (t *Task) validate() error {
 			return fmt.Errorf("%w: %d centre values for %d sets of k=%d d=%d", ErrDecode, len(t.Centres), sets, t.K, t.D)
 		}
 	}
+	if len(t.Points) > 0 && t.D == 0 {
+		return fmt.Errorf("%w: points without a dimension", ErrDecode)
+	}
 	if t.D > 0 && len(t.Points)%t.D != 0 {
 		return fmt.Errorf("%w: %d point values not a multiple of d=%d", ErrDecode, len(t.Points), t.D)
 	}
-	if t.D > 0 && len(t.PointRows) != len(t.Points)/t.D {
+	if len(t.Points) > 0 && len(t.PointRows) != len(t.Points)/t.D {
 		return fmt.Errorf("%w: %d point rows for %d points", ErrDecode, len(t.PointRows), len(t.Points)/t.D)
 	}
 	if t.Fraction < 0 || t.Fraction > 1 || t.Fraction != t.Fraction {

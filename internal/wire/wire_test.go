@@ -38,7 +38,7 @@ func TestTaskRoundTrip(t *testing.T) {
 func TestResultRoundTrip(t *testing.T) {
 	in := &Result{
 		Job: "j1", Task: 3, Round: 7, Kind: KindSums, Part: 0, Parts: 1, K: 2, D: 1,
-		Inertia: 1.5, N: 9, Sums: []float64{0.1, 1e300}, Weights: []float64{3, 6}, Counts: []int64{3, 6},
+		Inertia: 1.5, N: 9, Sums: []float64{0.1, 1e300}, Weights: []float64{3, 6}, Counts: []int64{3, 6}, Inertias: []float64{0.5, 1},
 	}
 	b, err := EncodeResult(in)
 	if err != nil {
@@ -161,7 +161,7 @@ func FuzzDecodeTask(f *testing.F) {
 func FuzzDecodeResult(f *testing.F) {
 	b, _ := EncodeResult(&Result{Job: "j", Kind: KindLabel, Parts: 1, Rows: []int64{1}, Labels: []int32{0}, Distances: []float64{1}})
 	f.Add(b)
-	b, _ = EncodeResult(&Result{Job: "j", Kind: KindSums, Parts: 1, K: 1, D: 2, Sums: []float64{1, 2}, Weights: []float64{1}, Counts: []int64{1}})
+	b, _ = EncodeResult(&Result{Job: "j", Kind: KindSums, Parts: 1, K: 1, D: 2, Sums: []float64{1, 2}, Weights: []float64{1}, Counts: []int64{1}, Inertias: []float64{0}})
 	f.Add(b)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := DecodeResult(b)

@@ -1,0 +1,332 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/nats-io/nats.go"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/shoal-io/shoal/coordinator"
+	"github.com/shoal-io/shoal/internal/embedded"
+	"github.com/shoal-io/shoal/internal/wire"
+	"github.com/shoal-io/shoal/partition"
+	"github.com/shoal-io/shoal/storage"
+	"github.com/shoal-io/shoal/worker"
+)
+
+// runFlags are the flags of `shoal run`.
+type runFlags struct {
+	spec    wire.JobSpec
+	workers int
+	dataDir string
+	nats    natsFlags
+	demo    bool
+	quiet   bool
+}
+
+func newRunCommand(stdout, stderr io.Writer) *cobra.Command {
+	f := &runFlags{}
+	cmd := &cobra.Command{
+		Use:   "run --input FILE --k K [flags]",
+		Short: "Run one clustering job and write the model and labels",
+		Long: `Run one clustering job to its end.
+
+By default shoal run starts an embedded NATS server (JetStream), a coordinator
+and --workers workers in this process; the coordinator reads only file metadata
+and the workers read their shards. With --nats URL it joins an existing NATS
+server instead and starts --workers local workers (default 0 with --nats:
+run 'shoal worker --nats URL' elsewhere).
+
+Inputs are Parquet (.parquet), Arrow IPC files (.arrow), Arrow IPC streams
+(.arrows) or CSV (.csv) with a header; several --input flags or a directory
+form one dataset in the order given. Features are every numeric column unless
+--columns or --exclude say otherwise.
+
+Algorithms:
+  minibatch    mini-batch k-means (Sculley 2010), the default; for any size
+  kmeans       Lloyd's k-means, a full pass per iteration
+  fasterpam    FasterPAM (Schubert & Rousseeuw 2021): eager k-medoids swaps
+  fastpam1     FastPAM1: the same swaps as PAM, O(k) faster
+  pam          PAM BUILD+SWAP (Kaufman & Rousseeuw), the reference
+  alternating  k-medoids by Voronoi iteration
+  clara        CLARA: PAM on --samples samples of 40+2k rows, best on all rows
+  fastclara    FastCLARA: FasterPAM on samples of 80+4k rows
+  clarans      CLARANS (Ng & Han) on samples
+  fastclarans  FastCLARANS: O(k) neighbour evaluation, on samples
+pam, fastpam1, fasterpam and alternating hold an n×n dissimilarity matrix
+(2n² bytes); for more rows use fastclara. The sampled algorithms cluster
+samples drawn by the workers, then score every candidate medoid set on all
+rows, so the winner is chosen on the whole dataset. CLARANS searches a graph
+over the whole dataset in its original form; shoal runs it on samples so it
+scales, and scores its results on all rows like CLARA.
+
+Outputs: --model writes the model JSON; --out writes labels (row, cluster,
+distance) in input row order as Parquet, Arrow or CSV by extension. Neither is
+left behind if the job fails.`,
+		Example: `  shoal run --demo
+  shoal gen blobs --n 200000 --d 8 --k 10 --seed 7 --out blobs.parquet
+  shoal run --input blobs.parquet --exclude label --k 10 --model model.json --out labels.parquet
+  shoal run --input points.csv --k 5 --algo fasterpam --metric manhattan --model m.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !cmd.Flags().Changed("workers") && f.nats.url != "" {
+				f.workers = 0
+			}
+			return runJob(cmd, f, stdout, stderr)
+		},
+	}
+	fl := cmd.Flags()
+	registerJobFlags(fl, &f.spec)
+	fl.IntVar(&f.workers, "workers", runtime.NumCPU(), "workers to start in this process")
+	fl.StringVar(&f.dataDir, "data-dir", "", "directory for the embedded JetStream store and job catalog (default: a temporary directory)")
+	f.nats.register(fl)
+	fl.BoolVar(&f.demo, "demo", false, "cluster a generated dataset (50,000 rows, 8 features, 10 blobs) and compare with its truth")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
+	return cmd
+}
+
+func runJob(cmd *cobra.Command, f *runFlags, stdout, stderr io.Writer) error {
+	ctx := cmd.Context()
+	log, err := newLogger(cmd, stderr)
+	if err != nil {
+		return err
+	}
+	spec := f.spec
+	var truth string
+	if f.demo {
+		dir, err := os.MkdirTemp("", "shoal-demo-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		path := filepath.Join(dir, "blobs.parquet")
+		if _, err := partition.GenerateBlobs(path, partition.BlobsConfig{N: 50000, D: 8, K: 10, Seed: 7}); err != nil {
+			return err
+		}
+		spec.Inputs, spec.Exclude, truth = []string{path}, []string{"label"}, path
+		if spec.K == 0 {
+			spec.K = 10
+		}
+		if spec.Out == "" {
+			spec.Out = filepath.Join(dir, "labels.parquet")
+		}
+	}
+	if len(spec.Inputs) == 0 {
+		return usagef("--input is required (or --demo)")
+	}
+	if spec.K == 0 {
+		return usagef("--k is required")
+	}
+	if f.workers < 0 {
+		return usagef("--workers must not be negative")
+	}
+	if err := spec.Normalize(); err != nil {
+		return usageError{err}
+	}
+	if f.nats.url == "" && f.workers == 0 {
+		return usagef("--workers 0 needs --nats: an embedded server has no other workers")
+	}
+
+	st, err := startStack(ctx, f, log)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+
+	bar := newProgress(stderr, f.quiet)
+	id := coordinator.NewJobID()
+	model, err := st.coord.Run(ctx, id, &spec, bar.update)
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	labels := spec.Out
+	if f.demo && f.spec.Out == "" {
+		spec.Out = "" // a temporary file, not worth naming
+	}
+	printSummary(stdout, id, &spec, model)
+	if truth != "" {
+		ari, nmi, err := compareLabels(labels, truth, "label")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "against the generator's truth: ARI %.4f  NMI %.4f\n", ari, nmi)
+	}
+	return nil
+}
+
+// stack is a coordinator with, optionally, an embedded server and local
+// workers.
+type stack struct {
+	srv     *embedded.Server
+	nc      *nats.Conn
+	coord   *coordinator.Coordinator
+	store   *storage.Store
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	tempDir string
+}
+
+func startStack(ctx context.Context, f *runFlags, log *slog.Logger) (_ *stack, err error) {
+	st := &stack{}
+	defer func() {
+		if err != nil {
+			st.close()
+		}
+	}()
+	dir := f.dataDir
+	if dir == "" {
+		if st.tempDir, err = os.MkdirTemp("", "shoal-run-"); err != nil {
+			return nil, err
+		}
+		dir = st.tempDir
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var connect func(name string) (*nats.Conn, error)
+	if f.nats.url == "" {
+		st.srv, err = embedded.Start(embedded.Options{StoreDir: filepath.Join(dir, "jetstream"), Port: -2})
+		if err != nil {
+			return nil, err
+		}
+		connect = func(name string) (*nats.Conn, error) { return st.srv.Connect(name) }
+	} else {
+		connect = f.nats.connect
+	}
+	if st.nc, err = connect("shoal-coordinator"); err != nil {
+		return nil, err
+	}
+	if st.store, err = storage.Open(filepath.Join(dir, "shoal.db"), storage.Options{}); err != nil {
+		return nil, err
+	}
+	st.coord, err = coordinator.New(ctx, st.nc, coordinator.Options{Store: st.store, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	st.cancel = cancel
+	cache := worker.NewBlockCache(0)
+	for i := range f.workers {
+		nc, err := connect(fmt.Sprintf("shoal-worker-%d", i))
+		if err != nil {
+			return nil, err
+		}
+		w, err := worker.New(nc, worker.Options{Cache: cache, Logger: log, Name: fmt.Sprintf("local-%d", i)})
+		if err != nil {
+			nc.Close()
+			return nil, err
+		}
+		st.wg.Add(1)
+		go func() {
+			defer st.wg.Done()
+			defer nc.Close()
+			if err := w.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("worker stopped", "err", err)
+			}
+		}()
+	}
+	return st, nil
+}
+
+func (st *stack) close() {
+	if st.cancel != nil {
+		st.cancel()
+		st.wg.Wait()
+	}
+	if st.nc != nil {
+		st.nc.Close()
+	}
+	if st.store != nil {
+		_ = st.store.Close()
+	}
+	if st.srv != nil {
+		st.srv.Stop()
+	}
+	if st.tempDir != "" {
+		_ = os.RemoveAll(st.tempDir)
+	}
+}
+
+// printSummary writes the one-screen summary of a finished job.
+func printSummary(w io.Writer, id string, spec *wire.JobSpec, m *wire.Model) {
+	fmt.Fprintf(w, "job %s: %s, k=%d, %d rows × %d features, %.2fs\n",
+		id, m.Algorithm, m.K, m.N, max(len(m.Columns), 1), m.Seconds)
+	fmt.Fprintf(w, "  total deviation %.6g", m.TotalDeviation)
+	if m.Inertia != nil {
+		fmt.Fprintf(w, "   inertia %.6g", *m.Inertia)
+	}
+	fmt.Fprintf(w, "   iterations %d", m.Iterations)
+	if m.Swaps > 0 {
+		fmt.Fprintf(w, "   swaps %d", m.Swaps)
+	}
+	if m.Stop != "" {
+		fmt.Fprintf(w, " (%s)", m.Stop)
+	}
+	fmt.Fprintln(w)
+	if m.Silhouette != nil {
+		fmt.Fprintf(w, "  silhouette %.4f   medoid silhouette %.4f\n", *m.Silhouette, *m.MedoidSilhouette)
+	}
+	type cluster struct {
+		id   int
+		size int64
+	}
+	cs := make([]cluster, len(m.ClusterSizes))
+	for i, s := range m.ClusterSizes {
+		cs[i] = cluster{i, s}
+	}
+	sort.SliceStable(cs, func(a, b int) bool { return cs[a].size > cs[b].size })
+	var parts []string
+	for i, c := range cs {
+		if i == 12 {
+			parts = append(parts, fmt.Sprintf("… %d more", len(cs)-i))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%d:%d", c.id, c.size))
+	}
+	fmt.Fprintf(w, "  cluster sizes %s\n", strings.Join(parts, " "))
+	if spec.Model != "" {
+		fmt.Fprintf(w, "  model  %s\n", spec.Model)
+	}
+	if spec.Out != "" {
+		fmt.Fprintf(w, "  labels %s\n", spec.Out)
+	}
+}
+
+// registerJobFlags defines the flags that describe a job, shared by run
+// and submit.
+func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
+	fl.StringSliceVarP(&s.Inputs, "input", "i", nil, "input file or directory (repeat or separate with commas)")
+	fl.StringSliceVar(&s.Columns, "columns", nil, "feature columns (default: all numeric columns)")
+	fl.StringSliceVar(&s.Exclude, "exclude", nil, "columns to leave out of the features")
+	fl.StringVar(&s.Weight, "weight", "", "per-row weight column (k-means only)")
+	fl.StringVar(&s.Nulls, "nulls", "error", "rows with null, NaN or Inf features: error or drop")
+	fl.BoolVar(&s.Precomputed, "precomputed", false, "the input is a square dissimilarity matrix (k-medoids only)")
+	fl.StringVarP(&s.Algorithm, "algo", "a", "minibatch", "minibatch, kmeans, fasterpam, fastpam1, pam, alternating, clara, fastclara, clarans or fastclarans")
+	fl.IntVarP(&s.K, "k", "k", 0, "number of clusters (required)")
+	fl.StringVar(&s.Init, "init", "", "initialisation: kmeans++, kmeans||, random (k-means; default kmeans++); build, lab, random, kmeans++ (k-medoids; default lab for fasterpam, else build)")
+	fl.StringVar(&s.Metric, "metric", "euclidean", "dissimilarity for k-medoids: euclidean, sqeuclidean, manhattan, cosine")
+	fl.IntVar(&s.MaxIter, "max-iter", 0, "iteration bound: mini-batch steps (default 100 epochs), Lloyd iterations (300), k-medoids swap passes (100)")
+	fl.IntVar(&s.BatchSize, "batch-size", 0, fmt.Sprintf("mini-batch rows per step (default %d, fixed so the model does not depend on the number of workers)", coordinator.DefaultBatchSize))
+	fl.Float64Var(&s.Tol, "tol", 0, "stop when centres move less than this, relative to the data variance (default 1e-4 for kmeans; off for minibatch)")
+	fl.Uint64Var(&s.Seed, "seed", 1, "random seed; the same seed gives the same model")
+	fl.IntVar(&s.ShardRows, "shard-rows", 0, "target rows per shard (default 65536)")
+	fl.IntVar(&s.Silhouette, "silhouette", 0, "report silhouette and medoid silhouette (k-medoids), computed exactly up to this many rows and on a sample of it beyond")
+	fl.IntVar(&s.Samples, "samples", 0, "CLARA/CLARANS: samples to cluster (default 5)")
+	fl.IntVar(&s.SampleSize, "sample-size", 0, "CLARA/CLARANS: rows per sample (default 40+2k for clara, 80+4k for the others)")
+	fl.IntVar(&s.NumLocal, "numlocal", 0, "CLARANS: restarts per sample (default 2)")
+	fl.Float64Var(&s.MaxNeighbor, "maxneighbor", 0, "CLARANS: neighbours examined without improvement, a fraction of k(n-k) if below 1 (default 1.25%; FastCLARANS uses a larger rate)")
+	fl.StringVar(&s.Model, "model", "", "write the model JSON here")
+	fl.StringVarP(&s.Out, "out", "o", "", "write per-row labels here (.parquet, .arrow, .arrows or .csv)")
+}

@@ -1,0 +1,283 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shoal-io/shoal/coordinator"
+	"github.com/shoal-io/shoal/internal/wire"
+	"github.com/shoal-io/shoal/storage"
+)
+
+// apiTimeout bounds one API request.
+const apiTimeout = 10 * time.Second
+
+// pollInterval is how often `submit --wait` asks for progress.
+const pollInterval = 250 * time.Millisecond
+
+func newSubmitCommand(stdout, stderr io.Writer) *cobra.Command {
+	f := &runFlags{}
+	var (
+		specFile string
+		wait     bool
+	)
+	cmd := &cobra.Command{
+		Use:   "submit --nats URL (--input FILE --k K [flags] | --spec job.json)",
+		Short: "Submit a job to a coordinator service",
+		Long: `Submit a job to a running 'shoal coordinator'. The job takes the same flags as
+'shoal run', or a JSON job spec file (--spec) with the same fields as the model
+of a job (inputs, k, algorithm, ...; unknown fields are errors). Relative paths
+are made absolute here; the coordinator and workers must see them under those
+names.
+
+Without --wait it prints the job id and returns. With --wait it shows progress,
+keeps waiting through a coordinator restart, writes --model when the job
+ends, and exits 0 only if the job succeeded.`,
+		Example: `  shoal submit --nats nats://127.0.0.1:4222 --input data/ --k 10 --algo fastclara --wait --model m.json
+  shoal submit --nats nats://127.0.0.1:4222 --spec job.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			spec := &f.spec
+			if specFile != "" {
+				b, err := os.ReadFile(specFile)
+				if err != nil {
+					return err
+				}
+				if spec, err = wire.DecodeJobSpec(b); err != nil {
+					return fmt.Errorf("%s: %w", specFile, err)
+				}
+			}
+			modelPath := spec.Model
+			spec.Model = "" // written here, from the result
+			for i, in := range spec.Inputs {
+				spec.Inputs[i] = absPath(in)
+			}
+			if spec.Out != "" {
+				spec.Out = absPath(spec.Out)
+			}
+			if err := spec.Normalize(); err != nil {
+				return usageError{err}
+			}
+			nc, err := f.nats.connect("shoal-submit")
+			if err != nil {
+				return err
+			}
+			defer nc.Close()
+			client := coordinator.NewClient(nc)
+			ctx := cmd.Context()
+			rctx, cancel := context.WithTimeout(ctx, apiTimeout)
+			id, err := client.Submit(rctx, spec)
+			cancel()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, id)
+			if !wait {
+				return nil
+			}
+			return waitForJob(ctx, client, id, modelPath, f.quiet, stdout, stderr)
+		},
+	}
+	fl := cmd.Flags()
+	registerJobFlags(fl, &f.spec)
+	f.nats.register(fl)
+	fl.StringVar(&specFile, "spec", "", "JSON job spec file instead of job flags")
+	fl.BoolVar(&wait, "wait", false, "wait for the job, show progress, write --model, exit with its status")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
+	return cmd
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// waitForJob polls the job until it ends, riding out a coordinator that is
+// restarting, and writes the model when it succeeds.
+func waitForJob(ctx context.Context, client *coordinator.Client, id, modelPath string, quiet bool, stdout, stderr io.Writer) error {
+	bar := newProgress(stderr, quiet)
+	defer bar.finish()
+	ticker := time.NewTicker(pollInterval)
+	defer ticker.Stop()
+	for {
+		rctx, cancel := context.WithTimeout(ctx, apiTimeout)
+		st, err := client.Status(rctx, id)
+		cancel()
+		switch {
+		case err == nil && st.State.Terminal():
+			bar.finish()
+			return finishWait(ctx, client, st, modelPath, stdout)
+		case err == nil && st.Progress != nil:
+			bar.update(*st.Progress)
+		case err != nil && coordinator.IsNotFound(err):
+			return err
+		case err != nil && ctx.Err() == nil:
+			// The coordinator may be restarting: keep waiting.
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("stopped waiting for job %s (it goes on): %w", id, ctx.Err())
+		case <-ticker.C:
+		}
+	}
+}
+
+func finishWait(ctx context.Context, client *coordinator.Client, st *coordinator.JobStatus, modelPath string, stdout io.Writer) error {
+	if st.State != storage.StateSucceeded {
+		return fmt.Errorf("job %s %s: %s", st.ID, st.State, st.Reason)
+	}
+	rctx, cancel := context.WithTimeout(ctx, apiTimeout)
+	defer cancel()
+	model, raw, err := client.Result(rctx, st.ID)
+	if err != nil {
+		return err
+	}
+	if modelPath != "" {
+		if err := os.WriteFile(modelPath, raw, 0o644); err != nil {
+			return err
+		}
+	}
+	spec := wire.JobSpec{Model: modelPath}
+	if st.Spec != nil {
+		spec.Out = st.Spec.Out
+	}
+	printSummary(stdout, st.ID, &spec, model)
+	return nil
+}
+
+func newJobsCommand(stdout io.Writer) *cobra.Command {
+	var nf natsFlags
+	cmd := &cobra.Command{
+		Use:   "jobs --nats URL",
+		Short: "List the jobs a coordinator service knows",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			client, closer, err := dialClient(&nf)
+			if err != nil {
+				return err
+			}
+			defer closer()
+			ctx, cancel := context.WithTimeout(cmd.Context(), apiTimeout)
+			defer cancel()
+			jobs, err := client.List(ctx)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSTATE\tCREATED\tPHASE\tREASON")
+			for _, j := range jobs {
+				phase := ""
+				if j.Progress != nil {
+					phase = j.Progress.Phase
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", j.ID, j.State, j.Created.Format(time.RFC3339), phase, j.Reason)
+			}
+			return tw.Flush()
+		},
+	}
+	nf.register(cmd.Flags())
+	return cmd
+}
+
+func newStatusCommand(stdout io.Writer) *cobra.Command {
+	var nf natsFlags
+	cmd := &cobra.Command{
+		Use:   "status --nats URL ID",
+		Short: "Show a job's state and progress as JSON",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			client, closer, err := dialClient(&nf)
+			if err != nil {
+				return err
+			}
+			defer closer()
+			ctx, cancel := context.WithTimeout(cmd.Context(), apiTimeout)
+			defer cancel()
+			st, err := client.Status(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(st)
+		},
+	}
+	nf.register(cmd.Flags())
+	return cmd
+}
+
+func newCancelCommand(stdout io.Writer) *cobra.Command {
+	var nf natsFlags
+	cmd := &cobra.Command{
+		Use:   "cancel --nats URL ID",
+		Short: "Cancel a job",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			client, closer, err := dialClient(&nf)
+			if err != nil {
+				return err
+			}
+			defer closer()
+			ctx, cancel := context.WithTimeout(cmd.Context(), apiTimeout)
+			defer cancel()
+			if err := client.Cancel(ctx, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "cancelled %s\n", args[0])
+			return nil
+		},
+	}
+	nf.register(cmd.Flags())
+	return cmd
+}
+
+func newResultCommand(stdout io.Writer) *cobra.Command {
+	var (
+		nf  natsFlags
+		out string
+	)
+	cmd := &cobra.Command{
+		Use:   "result --nats URL ID [--model FILE]",
+		Short: "Print or save a finished job's model",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			client, closer, err := dialClient(&nf)
+			if err != nil {
+				return err
+			}
+			defer closer()
+			ctx, cancel := context.WithTimeout(cmd.Context(), apiTimeout)
+			defer cancel()
+			_, raw, err := client.Result(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if out != "" {
+				return os.WriteFile(out, raw, 0o644)
+			}
+			_, err = stdout.Write(raw)
+			return err
+		},
+	}
+	nf.register(cmd.Flags())
+	cmd.Flags().StringVar(&out, "model", "", "write the model here instead of stdout")
+	return cmd
+}
+
+func dialClient(nf *natsFlags) (*coordinator.Client, func(), error) {
+	nc, err := nf.connect("shoal-client")
+	if err != nil {
+		return nil, nil, err
+	}
+	return coordinator.NewClient(nc), nc.Close, nil
+}

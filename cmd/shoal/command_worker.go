@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+
+	"github.com/shoal-io/shoal/worker"
+)
+
+func newWorkerCommand(stderr io.Writer) *cobra.Command {
+	var (
+		nf          natsFlags
+		n           int
+		cacheBytes  int64
+		parallelism int
+		metricsAddr string
+		name        string
+	)
+	cmd := &cobra.Command{
+		Use:   "worker --nats URL",
+		Short: "Run workers that take tasks from a NATS server",
+		Long: `Run --concurrency workers that pull tasks from the shoal work queue on the NATS
+server at --nats, read the shards the tasks name (the input paths must be
+readable here under the same names) and publish results. Workers wait for a
+coordinator to create the queue, and stop on SIGINT or SIGTERM after the task
+at hand.`,
+		Example: "  shoal worker --nats nats://127.0.0.1:4222 --concurrency 2",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if nf.url == "" {
+				return usagef("--nats is required")
+			}
+			log, err := newLogger(cmd, stderr)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			var metrics *worker.Metrics
+			if metricsAddr != "" {
+				reg := prometheus.NewRegistry()
+				metrics = worker.NewMetrics(reg)
+				srv := &http.Server{Addr: metricsAddr, Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
+				go func() {
+					if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+						log.Error("metrics endpoint", "err", err)
+					}
+				}()
+				defer srv.Close()
+			}
+			cache := worker.NewBlockCache(cacheBytes)
+			var wg sync.WaitGroup
+			errs := make(chan error, n)
+			for i := range n {
+				nc, err := nf.connect(fmt.Sprintf("shoal-worker-%d", i))
+				if err != nil {
+					return err
+				}
+				defer nc.Close()
+				wname := name
+				if wname != "" && n > 1 {
+					wname = fmt.Sprintf("%s-%d", name, i)
+				}
+				w, err := worker.New(nc, worker.Options{Name: wname, Cache: cache, Parallelism: parallelism, Logger: log, Metrics: metrics})
+				if err != nil {
+					return err
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if err := w.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+						errs <- err
+					}
+				}()
+			}
+			log.Info("workers started", "nats", redactURL(nf.url), "concurrency", n)
+			wg.Wait()
+			close(errs)
+			return <-errs
+		},
+	}
+	f := cmd.Flags()
+	nf.register(f)
+	f.IntVarP(&n, "concurrency", "c", runtime.NumCPU(), "workers in this process, one task each at a time")
+	f.Int64Var(&cacheBytes, "cache-bytes", 1<<30, "memory for decoded shards kept between rounds")
+	f.IntVar(&parallelism, "parallelism", runtime.NumCPU(), "goroutines one task may use (dissimilarity matrix builds)")
+	f.StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address (e.g. 127.0.0.1:9102)")
+	f.StringVar(&name, "name", "", "worker name in results and logs (default host-pid-n)")
+	return cmd
+}

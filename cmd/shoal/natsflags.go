@@ -1,0 +1,110 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/nats-io/nats.go"
+	"github.com/spf13/pflag"
+)
+
+// natsFlags are the connection flags shared by every command that talks to
+// an external NATS server. Secrets can come from the environment
+// (SHOAL_NATS_PASSWORD, SHOAL_NATS_TOKEN) so they stay out of process
+// listings; none of them is ever logged.
+type natsFlags struct {
+	url      string
+	user     string
+	password string
+	token    string
+	nkey     string // path to an nkey seed file
+	creds    string // path to a .creds file (JWT + seed)
+	tlsCA    string
+	tlsCert  string
+	tlsKey   string
+}
+
+func (f *natsFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.url, "nats", "", "NATS server URL, e.g. nats://127.0.0.1:4222 (several separated by commas)")
+	fs.StringVar(&f.user, "nats-user", "", "NATS user name")
+	fs.StringVar(&f.password, "nats-password", "", "NATS password (or set SHOAL_NATS_PASSWORD)")
+	fs.StringVar(&f.token, "nats-token", "", "NATS token (or set SHOAL_NATS_TOKEN)")
+	fs.StringVar(&f.nkey, "nats-nkey", "", "file holding an nkey seed to authenticate with")
+	fs.StringVar(&f.creds, "nats-creds", "", "NATS .creds file (user JWT and seed)")
+	fs.StringVar(&f.tlsCA, "tls-ca", "", "CA certificate to verify the NATS server with")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "client certificate for mutual TLS")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "client key for mutual TLS")
+}
+
+// options turns the flags into nats.go options.
+func (f *natsFlags) options(name string) ([]nats.Option, error) {
+	opts := []nats.Option{nats.Name(name), nats.MaxReconnects(-1)}
+	password := f.password
+	if password == "" {
+		password = os.Getenv("SHOAL_NATS_PASSWORD")
+	}
+	token := f.token
+	if token == "" {
+		token = os.Getenv("SHOAL_NATS_TOKEN")
+	}
+	if f.user != "" {
+		opts = append(opts, nats.UserInfo(f.user, password))
+	}
+	if token != "" {
+		opts = append(opts, nats.Token(token))
+	}
+	if f.nkey != "" {
+		o, err := nats.NkeyOptionFromSeed(f.nkey)
+		if err != nil {
+			return nil, fmt.Errorf("--nats-nkey %s: %w", f.nkey, err)
+		}
+		opts = append(opts, o)
+	}
+	if f.creds != "" {
+		if _, err := os.Stat(f.creds); err != nil {
+			return nil, fmt.Errorf("--nats-creds: %w", err)
+		}
+		opts = append(opts, nats.UserCredentials(f.creds))
+	}
+	if f.tlsCA != "" {
+		opts = append(opts, nats.RootCAs(f.tlsCA))
+	}
+	if f.tlsCert != "" || f.tlsKey != "" {
+		if f.tlsCert == "" || f.tlsKey == "" {
+			return nil, usagef("--tls-cert and --tls-key go together")
+		}
+		opts = append(opts, nats.ClientCert(f.tlsCert, f.tlsKey))
+	}
+	return opts, nil
+}
+
+// connect opens a connection; the error names the server but no secret.
+func (f *natsFlags) connect(name string) (*nats.Conn, error) {
+	if f.url == "" {
+		return nil, usagef("--nats is required")
+	}
+	opts, err := f.options(name)
+	if err != nil {
+		return nil, err
+	}
+	nc, err := nats.Connect(f.url, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to NATS at %s: %w", redactURL(f.url), err)
+	}
+	return nc, nil
+}
+
+// redactURL hides user information (a password, or a token in the user
+// position) in each of the comma-separated server URLs.
+func redactURL(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		if u, err := url.Parse(strings.TrimSpace(p)); err == nil && u.User != nil {
+			u.User = url.User("redacted")
+			parts[i] = u.String()
+		}
+	}
+	return strings.Join(parts, ",")
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1 // the job or command failed
+	exitUsage = 2 // bad flags or arguments
+)
+
+// usageError marks errors that are the command line's fault.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// execute runs the CLI with args and returns the exit code. It is what
+// tests call.
+func execute(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRootCommand(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	fmt.Fprintf(stderr, "shoal: %s\n", msg)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitError
+}
+
+func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "shoal",
+		Short: "Distributed k-medoids and k-means over NATS",
+		Long: `shoal clusters Arrow IPC, Parquet and CSV data with k-medoids (PAM, FastPAM1,
+FasterPAM, Alternating) and k-means (Lloyd, mini-batch). A coordinator cuts the
+data into shards, workers read and process them, and tasks and results travel
+over NATS JetStream. 'shoal run' starts everything in one process.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.PersistentFlags().String("log-level", "warn", "log level: debug, info, warn or error")
+	root.PersistentFlags().String("log-format", "text", "log format: text or json")
+	root.AddCommand(
+		newRunCommand(stdout, stderr),
+		newGenCommand(stdout),
+		newEvalCommand(stdout),
+		newWorkerCommand(stderr),
+		newCoordinatorCommand(stderr),
+		newSubmitCommand(stdout, stderr),
+		newJobsCommand(stdout),
+		newStatusCommand(stdout),
+		newCancelCommand(stdout),
+		newResultCommand(stdout),
+	)
+	return root
+}
+
+// newLogger builds the structured logger the persistent flags ask for.
+func newLogger(cmd *cobra.Command, w io.Writer) (*slog.Logger, error) {
+	levelName, _ := cmd.Flags().GetString("log-level")
+	format, _ := cmd.Flags().GetString("log-format")
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(levelName)); err != nil {
+		return nil, usagef("--log-level: %v", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usagef("--log-format must be text or json, got %q", format)
+}

@@ -1,0 +1,162 @@
+package coordinator
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/shoal-io/shoal/internal/wire"
+)
+
+// streamSample offsets the sampling streams of CLARA samples so they never
+// coincide with other hashes of the job seed.
+const streamSample = 0xc1a7a000
+
+// roundClara numbers CLARA's rounds: gather, cluster and score get their
+// own task rounds, below every other round in use.
+func roundClara(round, phase int) int64 { return -1000 - int64(3*round+phase) }
+
+// candidate is one sample's medoid set.
+type candidate struct {
+	sample int
+	rows   []int64   // global rows of the medoids
+	points []float32 // k × d
+	loss   float64   // the algorithm's loss on its sample
+	cost   float64   // total deviation over all rows
+}
+
+// clara runs CLARA, FastCLARA, CLARANS or FastCLARANS: samples are drawn
+// by the workers (row r is in sample s when Hash(seed, s, r) falls under
+// sampleSize/n), clustered by workers, and every candidate medoid set is
+// scored on all rows in one pass per round; the lowest total deviation
+// wins. Samples run in two rounds: the second round's samples include the
+// best medoids of the first, as CLARA carries its best medoids forward,
+// while the samples within a round run in parallel.
+func (j *job) clara(ctx context.Context) (*fitted, error) {
+	spec := j.spec
+	var best *candidate
+	rounds := [][2]int{{0, spec.Samples}}
+	if spec.Samples > 1 {
+		half := (spec.Samples + 1) / 2
+		rounds = [][2]int{{0, half}, {half, spec.Samples}}
+	}
+	steps := 0
+	for r, span := range rounds {
+		samples := make([]int, 0, span[1]-span[0])
+		for s := span[0]; s < span[1]; s++ {
+			samples = append(samples, s)
+		}
+		j.progress(Progress{Job: j.id, Phase: "cluster", Step: steps, Steps: spec.Samples, Rows: j.ds.Rows})
+		points, rows, err := j.gatherSamples(ctx, r, samples)
+		if err != nil {
+			return nil, err
+		}
+		cands, err := j.clusterSamples(ctx, r, samples, points, rows, best)
+		if err != nil {
+			return nil, err
+		}
+		if err := j.scoreCandidates(ctx, r, cands); err != nil {
+			return nil, err
+		}
+		for _, c := range cands {
+			if best == nil || c.cost < best.cost {
+				best = c
+			}
+		}
+		steps += len(samples)
+		j.progress(Progress{Job: j.id, Phase: "cluster", Step: steps, Steps: spec.Samples, Loss: best.cost, Rows: j.ds.Rows})
+	}
+	return &fitted{centres: best.points, medoidRows: best.rows, iterations: spec.Samples, loss: best.cost,
+		stop: fmt.Sprintf("best of %d samples: sample %d", spec.Samples, best.sample)}, nil
+}
+
+// gatherSamples asks every shard for its rows of each sample, in one
+// dispatch, and returns each sample's points and global rows in row order.
+func (j *job) gatherSamples(ctx context.Context, round int, samples []int) ([][]float32, [][]int64, error) {
+	frac := math.Min(1, float64(j.spec.SampleSize)/float64(j.ds.Rows))
+	var tasks []*wire.Task
+	nShards := len(j.ds.Shards)
+	for si, s := range samples {
+		for _, t := range j.shardTasks(wire.KindSample) {
+			t.ID = si*nShards + t.ID
+			t.Stream, t.Fraction = streamSample+uint64(s), frac
+			tasks = append(tasks, t)
+		}
+	}
+	res, err := j.collect(ctx, roundClara(round, 0), tasks)
+	if err != nil {
+		return nil, nil, err
+	}
+	points := make([][]float32, len(samples))
+	rows := make([][]int64, len(samples))
+	for i, r := range res {
+		si := i / nShards
+		points[si] = append(points[si], r.Points...)
+		rows[si] = append(rows[si], r.Rows...)
+	}
+	return points, rows, nil
+}
+
+// clusterSamples runs the k-medoids algorithm on each sample in its own
+// task. The best medoids so far join every sample that lacks them.
+func (j *job) clusterSamples(ctx context.Context, round int, samples []int, points [][]float32, rows [][]int64, best *candidate) ([]*candidate, error) {
+	spec, d := j.spec, j.d
+	inner := map[string]string{"clara": "pam", "fastclara": "fasterpam", "clarans": "clarans", "fastclarans": "fastclarans"}[spec.Algorithm]
+	tasks := make([]*wire.Task, len(samples))
+	for i, s := range samples {
+		p, r := points[i], rows[i]
+		if best != nil {
+			for m, row := range best.rows {
+				if !slices.Contains(r, row) {
+					r = append(r, row)
+					p = append(p, best.points[m*d:(m+1)*d]...)
+				}
+			}
+		}
+		if len(r) <= spec.K {
+			return nil, fmt.Errorf("%w: sample %d drew %d rows, not enough for k=%d; raise --sample-size", ErrInput, s, len(r), spec.K)
+		}
+		tasks[i] = &wire.Task{
+			ID: i, Kind: wire.KindMedoids, K: spec.K, D: d, Seed: spec.Seed, Stream: uint64(s), Metric: spec.Metric,
+			Algorithm: inner, Init: spec.Init, MaxIter: spec.MaxIter, NumLocal: spec.NumLocal, MaxNeighbor: spec.MaxNeighbor,
+			Points: p, PointRows: r,
+		}
+	}
+	res, err := j.collect(ctx, roundClara(round, 1), tasks)
+	if err != nil {
+		return nil, err
+	}
+	cands := make([]*candidate, len(res))
+	for i, r := range res {
+		cands[i] = &candidate{sample: samples[i], rows: r.Rows, points: r.Points, loss: r.Loss}
+	}
+	return cands, nil
+}
+
+// scoreCandidates computes every candidate's total deviation over all rows
+// in one pass: each shard scores all candidates, and the partial sums are
+// added in shard order.
+func (j *job) scoreCandidates(ctx context.Context, round int, cands []*candidate) error {
+	centres := make([]float32, 0, len(cands)*j.spec.K*j.d)
+	for _, c := range cands {
+		centres = append(centres, c.points...)
+	}
+	tasks := j.shardTasks(wire.KindScore)
+	for _, t := range tasks {
+		t.Centres, t.Sets = centres, len(cands)
+	}
+	res, err := j.collect(ctx, roundClara(round, 2), tasks)
+	if err != nil {
+		return err
+	}
+	for _, r := range res {
+		if len(r.Costs) != len(cands) {
+			return fmt.Errorf("%w: %d costs for %d candidates", wire.ErrDecode, len(r.Costs), len(cands))
+		}
+		for i, c := range r.Costs {
+			cands[i].cost += c
+		}
+	}
+	return nil
+}

@@ -1,0 +1,136 @@
+package coordinator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/shoal-io/shoal/internal/wire"
+	"github.com/shoal-io/shoal/storage"
+)
+
+// Options configures a Coordinator. The zero value is usable.
+type Options struct {
+	// Store records every job, its state transitions and its model; nil
+	// keeps no catalog.
+	Store *storage.Store
+	// Logger receives structured logs; nil discards them.
+	Logger *slog.Logger
+	// FileStorage keeps the task and result streams on disk (a service that
+	// must survive restarts); false keeps them in memory (`shoal run`).
+	FileStorage bool
+	// AckWait is how long a worker may hold a task without acking or
+	// sending a heartbeat before it is redelivered; 0 means 30s.
+	AckWait time.Duration
+	// MaxDeliver is how many times a task is delivered before the job
+	// fails; 0 means 5.
+	MaxDeliver int
+	// MaxResultBytes bounds result messages; 0 means the server's max
+	// payload.
+	MaxResultBytes int
+	// Metrics, when set, records jobs, tasks and results.
+	Metrics *Metrics
+}
+
+// Coordinator runs jobs over one NATS connection.
+type Coordinator struct {
+	nc   *nats.Conn
+	js   jetstream.JetStream
+	opts Options
+	log  *slog.Logger
+}
+
+// New prepares the task and result streams and the workers' consumer.
+func New(ctx context.Context, nc *nats.Conn, opts Options) (*Coordinator, error) {
+	if opts.AckWait <= 0 {
+		opts.AckWait = 30 * time.Second
+	}
+	if opts.MaxDeliver <= 0 {
+		opts.MaxDeliver = 5
+	}
+	if opts.MaxResultBytes <= 0 {
+		opts.MaxResultBytes = int(nc.MaxPayload())
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("coordinator: jetstream: %w", err)
+	}
+	c := &Coordinator{nc: nc, js: js, opts: opts, log: log}
+	if err := c.setupStreams(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Coordinator) setupStreams(ctx context.Context) error {
+	storageType := jetstream.MemoryStorage
+	if c.opts.FileStorage {
+		storageType = jetstream.FileStorage
+	}
+	streams := []jetstream.StreamConfig{
+		{
+			Name: wire.TaskStream, Subjects: []string{wire.TaskSubjects},
+			Retention: jetstream.WorkQueuePolicy, Storage: storageType,
+			Duplicates: 2 * time.Minute,
+		},
+		{
+			Name: wire.ResultStream, Subjects: []string{wire.ResultSubjects},
+			Retention: jetstream.LimitsPolicy, Storage: storageType,
+			MaxAge: 7 * 24 * time.Hour, Duplicates: 2 * time.Minute,
+		},
+	}
+	for _, cfg := range streams {
+		if _, err := c.js.CreateOrUpdateStream(ctx, cfg); err != nil {
+			// A stream made earlier with another storage type cannot be
+			// updated in place; use it as it is.
+			if _, gerr := c.js.Stream(ctx, cfg.Name); gerr != nil {
+				return fmt.Errorf("coordinator: creating stream %s: %w", cfg.Name, err)
+			}
+			c.log.Warn("using existing stream with different settings", "stream", cfg.Name, "err", err)
+		}
+	}
+	_, err := c.js.CreateOrUpdateConsumer(ctx, wire.TaskStream, jetstream.ConsumerConfig{
+		Durable:       wire.WorkerConsumer,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       c.opts.AckWait,
+		MaxDeliver:    c.opts.MaxDeliver,
+		MaxAckPending: -1,
+	})
+	if err != nil {
+		return fmt.Errorf("coordinator: creating consumer %s: %w", wire.WorkerConsumer, err)
+	}
+	return nil
+}
+
+// Progress reports where a job stands.
+type Progress struct {
+	Job   string
+	Phase string  // "scan", "init", "iterate", "cluster", "label", "done"
+	Step  int     // current step within the phase
+	Steps int     // total steps of the phase when known, else 0
+	Loss  float64 // the phase's current loss when it has one
+	Rows  int64   // rows in the dataset
+}
+
+// ProgressFunc receives progress reports; it may be nil.
+type ProgressFunc func(Progress)
+
+// errorFromResult turns a worker's error result into a job error.
+func errorFromResult(r *wire.Result) error {
+	return fmt.Errorf("%w: %w", ErrTaskFailed, r.Err)
+}
+
+// IsInputError reports whether err is the user's input's fault.
+func IsInputError(err error) bool {
+	return errors.Is(err, ErrInput) || errors.Is(err, wire.ErrBadInput) || errors.Is(err, wire.ErrTooLarge)
+}

@@ -1,0 +1,208 @@
+package coordinator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/shoal-io/shoal/internal/wire"
+)
+
+// resultFeed delivers one job's results from the result stream. It reads
+// the job's subject from the start, so results that arrived before it was
+// created (or while a coordinator was down) are not lost.
+type resultFeed struct {
+	ch       chan *wire.Result
+	cc       jetstream.ConsumeContext
+	advisory *nats.Subscription
+	failed   chan uint64 // stream sequences of tasks that ran out of deliveries
+}
+
+func (c *Coordinator) openFeed(ctx context.Context, job string) (*resultFeed, error) {
+	cons, err := c.js.OrderedConsumer(ctx, wire.ResultStream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{wire.ResultSubject(job)},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("coordinator: result consumer for %s: %w", job, err)
+	}
+	f := &resultFeed{ch: make(chan *wire.Result, 256), failed: make(chan uint64, 16)}
+	f.cc, err = cons.Consume(func(m jetstream.Msg) {
+		r, err := wire.DecodeResult(m.Data())
+		if err != nil {
+			c.log.Warn("dropping a result that does not decode", "job", job, "err", err)
+			return
+		}
+		select {
+		case f.ch <- r:
+		case <-ctx.Done():
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("coordinator: consuming results of %s: %w", job, err)
+	}
+	subj := fmt.Sprintf("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.%s.%s", wire.TaskStream, wire.WorkerConsumer)
+	f.advisory, err = c.nc.Subscribe(subj, func(m *nats.Msg) {
+		var adv struct {
+			StreamSeq uint64 `json:"stream_seq"`
+		}
+		if json.Unmarshal(m.Data, &adv) == nil {
+			select {
+			case f.failed <- adv.StreamSeq:
+			default:
+			}
+		}
+	})
+	if err != nil {
+		f.cc.Stop()
+		return nil, fmt.Errorf("coordinator: advisory subscription: %w", err)
+	}
+	return f, nil
+}
+
+func (f *resultFeed) close() {
+	f.cc.Stop()
+	_ = f.advisory.Unsubscribe()
+}
+
+// dispatch publishes one round of tasks and calls handle for every result
+// part of this round, in arrival order, exactly once per part. It returns
+// when every task's parts have arrived, a task fails, or ctx ends.
+func (j *job) dispatch(ctx context.Context, round int64, tasks []*wire.Task, handle func(i int, r *wire.Result) error) error {
+	index := make(map[int]int, len(tasks))
+	seqs := make(map[uint64]int, len(tasks))
+	for i, t := range tasks {
+		t.Job, t.Round = j.id, round
+		t.Data = j.data
+		t.MaxResultBytes = j.c.opts.MaxResultBytes
+		index[t.ID] = i
+		b, err := wire.EncodeTask(t)
+		if err != nil {
+			return err
+		}
+		ack, err := j.c.js.Publish(ctx, wire.TaskSubject(j.id), b, jetstream.WithMsgID(t.Key()))
+		if err != nil {
+			return fmt.Errorf("coordinator: publishing task %s: %w", t.Key(), err)
+		}
+		seqs[ack.Sequence] = i
+	}
+	if len(tasks) > 0 {
+		j.c.opts.Metrics.published(string(tasks[0].Kind), len(tasks))
+		start := time.Now()
+		defer func() { j.c.opts.Metrics.round(string(tasks[0].Kind), time.Since(start)) }()
+	}
+	parts := make([]int, len(tasks))  // parts received per task
+	needed := make([]int, len(tasks)) // parts expected, 0 until known
+	remaining := len(tasks)
+	seen := make(map[int]map[int]bool, len(tasks))
+	for remaining > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case seq := <-j.feed.failed:
+			if i, ok := seqs[seq]; ok {
+				j.c.opts.Metrics.taskExhausted()
+				return fmt.Errorf("%w: task %s was delivered %d times without a result; see the worker logs",
+					ErrTaskFailed, tasks[i].Key(), j.c.opts.MaxDeliver)
+			}
+		case r := <-j.feed.ch:
+			i, ok := index[r.Task]
+			if r.Round != round || !ok {
+				j.stale++
+				j.c.opts.Metrics.result("stale")
+				continue
+			}
+			if seen[i] == nil {
+				seen[i] = map[int]bool{}
+			}
+			if seen[i][r.Part] {
+				j.duplicates++
+				j.c.opts.Metrics.result("duplicate")
+				continue
+			}
+			j.c.opts.Metrics.result("used")
+			seen[i][r.Part] = true
+			if r.Err != nil {
+				if errors.Is(r.Err, wire.ErrBadInput) {
+					return r.Err // the message names file, column and row already
+				}
+				return fmt.Errorf("%w (task %s on %s)", errorFromResult(r), tasks[i].Key(), r.Worker)
+			}
+			if needed[i] == 0 {
+				needed[i] = r.Parts
+			}
+			if err := handle(i, r); err != nil {
+				return err
+			}
+			parts[i]++
+			if parts[i] == needed[i] {
+				remaining--
+			}
+		}
+	}
+	return nil
+}
+
+// collect dispatches a round and returns each task's parts joined, in task
+// order.
+func (j *job) collect(ctx context.Context, round int64, tasks []*wire.Task) ([]*wire.Result, error) {
+	parts := make([][]*wire.Result, len(tasks))
+	err := j.dispatch(ctx, round, tasks, func(i int, r *wire.Result) error {
+		if parts[i] == nil {
+			parts[i] = make([]*wire.Result, r.Parts)
+		}
+		if r.Part >= len(parts[i]) {
+			return fmt.Errorf("%w: task %d part %d of %d", wire.ErrDecode, r.Task, r.Part, len(parts[i]))
+		}
+		parts[i][r.Part] = r
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*wire.Result, len(tasks))
+	for i, ps := range parts {
+		out[i] = joinParts(ps)
+	}
+	return out, nil
+}
+
+// joinParts concatenates the per-row arrays of a result's parts.
+func joinParts(ps []*wire.Result) *wire.Result {
+	if len(ps) == 1 {
+		return ps[0]
+	}
+	r := *ps[0]
+	for _, p := range ps[1:] {
+		r.Rows = append(r.Rows, p.Rows...)
+		r.Points = append(r.Points, p.Points...)
+		r.RowWeight = append(r.RowWeight, p.RowWeight...)
+		r.Labels = append(r.Labels, p.Labels...)
+		r.Distances = append(r.Distances, p.Distances...)
+		r.Loss += p.Loss
+		r.Inertia += p.Inertia
+	}
+	r.Parts, r.Part = 1, 0
+	return &r
+}
+
+// purge removes what is left of a job in the streams.
+func (c *Coordinator) purge(ctx context.Context, job string) {
+	for stream, subj := range map[string]string{
+		wire.TaskStream:   wire.TaskSubject(job),
+		wire.ResultStream: wire.ResultSubject(job),
+	} {
+		s, err := c.js.Stream(ctx, stream)
+		if err == nil {
+			err = s.Purge(ctx, jetstream.WithPurgeSubject(subj))
+		}
+		if err != nil && !strings.Contains(err.Error(), "context canceled") {
+			c.log.Warn("purging job messages", "job", job, "stream", stream, "err", err)
+		}
+	}
+}

@@ -1,0 +1,383 @@
+package coordinator
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/shoal-io/shoal/internal/wire"
+	"github.com/shoal-io/shoal/partition"
+	"github.com/shoal-io/shoal/storage"
+)
+
+// job is the state of one running job.
+type job struct {
+	c        *Coordinator
+	id       string
+	spec     *wire.JobSpec
+	ds       *partition.Dataset
+	d        int
+	data     wire.Data
+	feed     *resultFeed
+	progress ProgressFunc
+
+	stale, duplicates int
+}
+
+// NewJobID returns a fresh job id: a UTC timestamp and random suffix, safe
+// as a NATS subject token and sortable by submission time.
+func NewJobID() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// Run runs one job to its end and returns its model. The labels file
+// (spec.Out) and model file (spec.Model) are written when set; on failure
+// neither is left behind.
+func (c *Coordinator) Run(ctx context.Context, id string, spec *wire.JobSpec, progress ProgressFunc) (*wire.Model, error) {
+	if err := spec.Normalize(); err != nil {
+		return nil, err
+	}
+	if progress == nil {
+		progress = func(Progress) {}
+	}
+	if st := c.opts.Store; st != nil {
+		raw, _ := json.Marshal(spec)
+		if _, err := st.CreateJob(id, raw); err != nil {
+			return nil, err
+		}
+		if _, err := st.Transition(id, storage.StateRunning, ""); err != nil {
+			return nil, err
+		}
+	}
+	model, err := c.run(ctx, id, spec, progress)
+	if err != nil && ctx.Err() != nil {
+		err = fmt.Errorf("%w: %v", ErrCancelled, context.Cause(ctx))
+	}
+	c.finish(id, model, err)
+	return model, err
+}
+
+// finish records the outcome in the store.
+func (c *Coordinator) finish(id string, model *wire.Model, err error) {
+	switch {
+	case err == nil:
+		c.opts.Metrics.jobEnded("succeeded")
+	case errors.Is(err, ErrCancelled):
+		c.opts.Metrics.jobEnded("cancelled")
+	default:
+		c.opts.Metrics.jobEnded("failed")
+	}
+	st := c.opts.Store
+	if st == nil {
+		return
+	}
+	if err == nil {
+		b, _ := json.Marshal(model)
+		if perr := st.PutModel(id, b); perr != nil {
+			c.log.Error("storing model", "job", id, "err", perr)
+		}
+		_, err = st.Transition(id, storage.StateSucceeded, "")
+		if err != nil {
+			c.log.Error("recording job state", "job", id, "err", err)
+		}
+		return
+	}
+	state := storage.StateFailed
+	if errors.Is(err, ErrCancelled) {
+		state = storage.StateCancelled
+	}
+	if _, terr := st.Transition(id, state, err.Error()); terr != nil {
+		c.log.Error("recording job state", "job", id, "err", terr)
+	}
+}
+
+func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, progress ProgressFunc) (*wire.Model, error) {
+	start := time.Now()
+	c.opts.Metrics.jobStarted()
+	progress(Progress{Job: id, Phase: "scan"})
+	ds, err := partition.Scan(spec.Inputs, partition.Options{
+		Columns: spec.Columns, Exclude: spec.Exclude, Weight: spec.Weight, ShardRows: spec.ShardRows,
+	})
+	if err != nil {
+		return nil, err
+	}
+	j := &job{
+		c: c, id: id, spec: spec, ds: ds, d: len(ds.Columns), progress: progress,
+		data: wire.Data{Columns: ds.Columns, Weight: ds.Weight, Nulls: spec.Nulls},
+	}
+	if err := j.checkInput(); err != nil {
+		return nil, err
+	}
+	j.feed, err = c.openFeed(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		j.feed.close()
+		c.purge(context.WithoutCancel(ctx), id)
+	}()
+
+	var fit *fitted
+	switch {
+	case slices.Contains(wire.SampledMedoidAlgorithms, spec.Algorithm):
+		fit, err = j.clara(ctx)
+	case spec.IsMedoid():
+		fit, err = j.medoidsFull(ctx)
+	default:
+		fit, err = j.kmeans(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	model, err := j.label(ctx, fit)
+	if err != nil {
+		return nil, err
+	}
+	model.Seconds = time.Since(start).Seconds()
+	if spec.Model != "" {
+		if err := writeModel(spec.Model, model); err != nil {
+			if spec.Out != "" {
+				_ = os.Remove(spec.Out)
+			}
+			return nil, err
+		}
+	}
+	c.log.Info("job done", "job", id, "seconds", model.Seconds, "stale_results", j.stale, "duplicate_results", j.duplicates)
+	progress(Progress{Job: id, Phase: "done", Loss: model.TotalDeviation, Rows: ds.Rows})
+	return model, nil
+}
+
+// checkInput rejects jobs the data cannot support before any task runs.
+func (j *job) checkInput() error {
+	n, k := j.ds.Rows, int64(j.spec.K)
+	if j.spec.Precomputed && n != int64(j.d) {
+		return fmt.Errorf("%w: a precomputed dissimilarity matrix must be square, %s has %d rows and %d columns",
+			ErrInput, j.ds.Files[0], n, j.d)
+	}
+	if j.spec.IsMedoid() && k >= n {
+		return fmt.Errorf("%w: k=%d must be smaller than the number of rows (%d)", ErrInput, k, n)
+	}
+	if k > n {
+		return fmt.Errorf("%w: k=%d is larger than the number of rows (%d)", ErrInput, k, n)
+	}
+	return nil
+}
+
+// fitted is what an algorithm hands to the labelling pass.
+type fitted struct {
+	centres    []float32 // k × d; nil for a precomputed matrix
+	medoidRows []int64   // k-medoids only
+	iterations int
+	swaps      int
+	stop       string
+	loss       float64 // the algorithm's own loss, if any
+	silhouette *float64
+	medoidSil  *float64
+}
+
+// shardTasks returns one task per shard of the given kind.
+func (j *job) shardTasks(kind wire.Kind) []*wire.Task {
+	tasks := make([]*wire.Task, len(j.ds.Shards))
+	for i, s := range j.ds.Shards {
+		tasks[i] = &wire.Task{
+			ID: s.ID, Kind: kind, K: j.spec.K, D: j.d, Seed: j.spec.Seed, Metric: j.spec.Metric,
+			Shards: []wire.Shard{wireShard(s)},
+		}
+	}
+	return tasks
+}
+
+func wireShard(s partition.Shard) wire.Shard {
+	return wire.Shard{ID: s.ID, File: s.File, Format: s.Format.String(), First: s.First, Last: s.Last, RowOffset: s.RowOffset, Rows: s.Rows}
+}
+
+// Rounds used as task rounds for passes other than iterations, so their
+// results can never be mistaken for an iteration's.
+const (
+	roundInit   = -1
+	roundMedoid = -2
+	roundLabel  = -3
+	roundKMPar  = -100 // k-means|| uses roundKMPar - r
+)
+
+// medoidsFull runs a k-medoids algorithm on all rows in one worker.
+func (j *job) medoidsFull(ctx context.Context) (*fitted, error) {
+	j.progress(Progress{Job: j.id, Phase: "cluster", Rows: j.ds.Rows})
+	metric := j.spec.Metric
+	if j.spec.Precomputed {
+		metric = "precomputed"
+	}
+	t := &wire.Task{
+		ID: 0, Kind: wire.KindMedoids, K: j.spec.K, D: j.d, Seed: j.spec.Seed, Metric: metric,
+		Algorithm: j.spec.Algorithm, Init: j.spec.Init, MaxIter: j.spec.MaxIter, Silhouette: j.spec.Silhouette,
+	}
+	for _, s := range j.ds.Shards {
+		t.Shards = append(t.Shards, wireShard(s))
+	}
+	res, err := j.collect(ctx, roundMedoid, []*wire.Task{t})
+	if err != nil {
+		return nil, err
+	}
+	r := res[0]
+	f := &fitted{medoidRows: r.Rows, iterations: r.Iterations, swaps: r.Swaps, loss: r.Loss,
+		silhouette: r.Silhouette, medoidSil: r.MedoidSilhouette}
+	if !j.spec.Precomputed {
+		f.centres = r.Points
+	}
+	return f, nil
+}
+
+// label runs the final pass: every row gets its nearest centre, the labels
+// stream into spec.Out in input order, and the model's losses and cluster
+// sizes are summed from the same pass.
+func (j *job) label(ctx context.Context, fit *fitted) (*wire.Model, error) {
+	spec := j.spec
+	tasks := j.shardTasks(wire.KindLabel)
+	for _, t := range tasks {
+		if spec.Precomputed {
+			t.Metric, t.PointRows = "precomputed", fit.medoidRows
+		} else {
+			t.Centres = fit.centres
+		}
+	}
+	var w partition.LabelsWriter
+	if spec.Out != "" {
+		var err error
+		if w, err = partition.CreateLabels(spec.Out); err != nil {
+			return nil, err
+		}
+	}
+	model := &wire.Model{
+		Algorithm: spec.Algorithm, K: spec.K, Metric: spec.Metric, N: j.ds.Rows, Columns: j.ds.Columns,
+		MedoidRows: fit.medoidRows, Iterations: fit.iterations, Swaps: fit.swaps, Stop: fit.stop,
+		Init: spec.Init, Seed: spec.Seed, ClusterSizes: make([]int64, spec.K),
+		Silhouette: fit.silhouette, MedoidSilhouette: fit.medoidSil,
+	}
+	if spec.Precomputed {
+		model.Metric, model.Columns = "precomputed", nil
+	}
+	var inertia float64
+	order := newOrderedWriter(len(tasks), func(r *wire.Result) error {
+		for _, c := range r.Labels {
+			if c < 0 || int(c) >= spec.K {
+				return fmt.Errorf("%w: label %d outside [0,%d)", wire.ErrDecode, c, spec.K)
+			}
+			model.ClusterSizes[c]++
+		}
+		model.TotalDeviation += r.Loss
+		inertia += r.Inertia
+		j.c.opts.Metrics.labelled(len(r.Rows))
+		if w != nil {
+			return w.Write(r.Rows, r.Labels, r.Distances)
+		}
+		return nil
+	})
+	done := 0
+	err := j.dispatch(ctx, roundLabel, tasks, func(i int, r *wire.Result) error {
+		if err := order.add(i, r); err != nil {
+			return err
+		}
+		done++
+		j.progress(Progress{Job: j.id, Phase: "label", Step: order.next, Steps: len(tasks), Rows: j.ds.Rows})
+		return nil
+	})
+	if err == nil && !order.complete() {
+		err = fmt.Errorf("coordinator: label pass ended with %d of %d shards written", order.next, len(tasks))
+	}
+	if err != nil {
+		if w != nil {
+			w.Abort()
+		}
+		return nil, err
+	}
+	if w != nil {
+		if err := w.Close(); err != nil {
+			return nil, err
+		}
+	}
+	switch model.Metric {
+	case "euclidean":
+		model.Inertia = &inertia
+	case "sqeuclidean":
+		td := model.TotalDeviation
+		model.Inertia = &td
+	}
+	if fit.centres != nil {
+		model.Centers = make([][]float64, spec.K)
+		for c := range spec.K {
+			row := make([]float64, j.d)
+			for f := range j.d {
+				row[f] = float64(fit.centres[c*j.d+f])
+			}
+			model.Centers[c] = row
+		}
+	}
+	return model, nil
+}
+
+// orderedWriter passes task results on in task order, holding back those
+// that arrive early.
+type orderedWriter struct {
+	next    int
+	pending map[int][]*wire.Result
+	emit    func(*wire.Result) error
+	n       int
+}
+
+func newOrderedWriter(n int, emit func(*wire.Result) error) *orderedWriter {
+	return &orderedWriter{pending: map[int][]*wire.Result{}, emit: emit, n: n}
+}
+
+func (o *orderedWriter) add(i int, r *wire.Result) error {
+	ps := o.pending[i]
+	if ps == nil {
+		ps = make([]*wire.Result, r.Parts)
+		o.pending[i] = ps
+	}
+	if r.Part >= len(ps) {
+		return fmt.Errorf("%w: part %d of %d", wire.ErrDecode, r.Part, len(ps))
+	}
+	ps[r.Part] = r
+	for o.next < o.n {
+		ps := o.pending[o.next]
+		if ps == nil || slices.Contains(ps, nil) {
+			return nil
+		}
+		for _, p := range ps {
+			if err := o.emit(p); err != nil {
+				return err
+			}
+		}
+		delete(o.pending, o.next)
+		o.next++
+	}
+	return nil
+}
+
+func (o *orderedWriter) complete() bool { return o.next == o.n }
+
+// writeModel writes the model JSON atomically: a temporary file renamed
+// into place, so a reader never sees half a model.
+func writeModel(path string, m *wire.Model) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("coordinator: encoding model: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("coordinator: writing model: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("coordinator: writing model: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,307 @@
+package coordinator
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/shoal-io/shoal/algo"
+	"github.com/shoal-io/shoal/internal/wire"
+)
+
+// Defaults of the k-means drivers, and where they come from.
+const (
+	// DefaultBatchSize is the mini-batch size when the job gives none.
+	// scikit-learn uses 1024 per step on one machine; every step here is
+	// a NATS round trip, so a larger batch amortises it. It is fixed, not
+	// scaled by the number of workers, so the model does not depend on
+	// how many workers ran it.
+	DefaultBatchSize = 4096
+	// defaultEpochs bounds mini-batch steps at this many passes over the
+	// data (scikit-learn's max_iter=100); early stopping ends most runs
+	// long before.
+	defaultEpochs = 100
+	// defaultLloydIter is scikit-learn's max_iter for KMeans.
+	defaultLloydIter = 300
+	// defaultLloydTol is scikit-learn's tol: stop when the summed squared
+	// centre shift is below tol × mean feature variance.
+	defaultLloydTol = 1e-4
+	// initSampleRows is the least size of the sample k-means++ runs on;
+	// it grows to 3 × the batch size (scikit-learn's init_size) and 50
+	// rows per centre, so k-means++ sees every sizeable cluster while it
+	// still runs quickly on the coordinator.
+	initSampleRows = 10000
+	// initTrials is how many k-means++ seedings are tried on the sample;
+	// the one with the lowest sample inertia wins (scikit-learn's n_init
+	// for mini-batch). One unlucky seeding that puts two centres in one
+	// blob would otherwise stay a local optimum to the end.
+	initTrials = 3
+	// kmParRounds is r of k-means|| (Bahmani et al. 2012 report that 5
+	// rounds suffice); the oversampling factor ℓ is 2k as they recommend.
+	kmParRounds = 5
+)
+
+// Random streams: the purpose of each draw, mixed into the job seed.
+const (
+	streamInitSample = 0x1417
+	streamInit       = 0x1418
+	streamStep       = 0x5739
+	streamReassign   = 0x2ea5
+)
+
+// kmeans runs Lloyd or mini-batch k-means.
+func (j *job) kmeans(ctx context.Context) (*fitted, error) {
+	j.progress(Progress{Job: j.id, Phase: "init", Rows: j.ds.Rows})
+	sample, err := j.initSample(ctx)
+	if err != nil {
+		return nil, err
+	}
+	centres, err := j.initCentres(ctx, sample)
+	if err != nil {
+		return nil, err
+	}
+	if j.spec.Algorithm == "kmeans" {
+		return j.lloyd(ctx, centres, sample.variance())
+	}
+	return j.minibatch(ctx, centres, sample)
+}
+
+// rowSample is a deterministic sample of rows gathered from the shards.
+type rowSample struct {
+	points  []float32
+	weights []float32 // nil without a weight column
+	n, d    int
+}
+
+func (s *rowSample) variance() float64 {
+	if s.n < 2 {
+		return 1
+	}
+	var total float64
+	for f := range s.d {
+		var mean, m2 float64
+		for i := range s.n {
+			x := float64(s.points[i*s.d+f])
+			delta := x - mean
+			mean += delta / float64(i+1)
+			m2 += delta * (x - mean)
+		}
+		total += m2 / float64(s.n)
+	}
+	return total / float64(s.d)
+}
+
+// initSample asks every shard for the rows whose hash falls under the
+// sampling rate, so the sample is the same however the data is sharded.
+func (j *job) initSample(ctx context.Context) (*rowSample, error) {
+	target := max(initSampleRows, 50*j.spec.K, 3*j.batchSize())
+	frac := min(1, float64(target)/float64(j.ds.Rows))
+	for {
+		tasks := j.shardTasks(wire.KindSample)
+		for _, t := range tasks {
+			t.Stream, t.Fraction = streamInitSample, frac
+		}
+		res, err := j.collect(ctx, roundInit, tasks)
+		if err != nil {
+			return nil, err
+		}
+		s := &rowSample{d: j.d}
+		for _, r := range res {
+			s.points = append(s.points, r.Points...)
+			s.weights = append(s.weights, r.RowWeight...)
+			s.n += len(r.Rows)
+		}
+		if j.ds.Weight == "" {
+			s.weights = nil
+		}
+		if s.n >= j.spec.K || frac >= 1 {
+			if s.n < j.spec.K {
+				return nil, fmt.Errorf("%w: only %d usable rows for k=%d", ErrInput, s.n, j.spec.K)
+			}
+			return s, nil
+		}
+		frac = min(1, 4*frac) // unlucky draw for tiny data: sample more
+	}
+}
+
+// initCentres picks the starting centres.
+func (j *job) initCentres(ctx context.Context, s *rowSample) ([]float32, error) {
+	rng := algo.NewRand(j.spec.Seed, streamInit)
+	k, d := j.spec.K, j.d
+	switch j.spec.Init {
+	case "kmeans++":
+		var best []float32
+		bestInertia := math.Inf(1)
+		a := algo.NewAssigner(k, d)
+		for trial := range initTrials {
+			c, err := algo.KMeansPlusPlus(s.points, s.n, d, k, s.weights, 0, algo.NewRand(j.spec.Seed, streamInit, uint64(trial)))
+			if err != nil {
+				return nil, err
+			}
+			sums := algo.NewCentreSums(k, d)
+			if err := a.SetCentres(c); err != nil {
+				return nil, err
+			}
+			if err := a.Accumulate(s.points, s.n, s.weights, sums); err != nil {
+				return nil, err
+			}
+			if sums.Inertia < bestInertia {
+				best, bestInertia = c, sums.Inertia
+			}
+		}
+		return best, nil
+	case "random":
+		c := make([]float32, 0, k*d)
+		for _, i := range rng.Perm(s.n)[:k] {
+			c = append(c, s.points[i*d:(i+1)*d]...)
+		}
+		return c, nil
+	case "kmeans||":
+		return j.kmeansParallel(ctx, s, rng)
+	}
+	return nil, fmt.Errorf("%w: unknown k-means initialisation %q (kmeans++, kmeans||, random)", wire.ErrJobSpec, j.spec.Init)
+}
+
+// sumsRound runs one KindSums pass over all shards against centres and
+// merges the partial sums in shard order.
+func (j *job) sumsRound(ctx context.Context, round int64, centres []float32, k int, fraction float64) (*algo.CentreSums, error) {
+	tasks := j.shardTasks(wire.KindSums)
+	for _, t := range tasks {
+		t.Centres, t.K, t.Fraction = centres, k, fraction
+	}
+	res, err := j.collect(ctx, round, tasks)
+	if err != nil {
+		return nil, err
+	}
+	total := algo.NewCentreSums(k, j.d)
+	for _, r := range res {
+		part := &algo.CentreSums{K: r.K, D: r.D, Sums: r.Sums, Weights: r.Weights, Counts: r.Counts, Inertias: r.Inertias, Inertia: r.Inertia, Rows: r.N}
+		if err := total.Merge(part); err != nil {
+			return nil, err
+		}
+	}
+	return total, nil
+}
+
+// kmeansParallel is k-means|| (Bahmani et al. 2012): one random row, then
+// kmParRounds rounds in which every shard keeps rows with probability
+// ℓ·d²(x)/φ, then the candidates, weighted by how many rows they attract,
+// are reclustered to k centres.
+func (j *job) kmeansParallel(ctx context.Context, s *rowSample, rng interface{ IntN(int) int }) ([]float32, error) {
+	k, d := j.spec.K, j.d
+	first := rng.IntN(s.n)
+	cand := append([]float32(nil), s.points[first*d:(first+1)*d]...)
+	ell := 2 * float64(k)
+	for r := 1; r <= kmParRounds; r++ {
+		nc := len(cand) / d
+		cost, err := j.sumsRound(ctx, roundKMPar-int64(2*r), cand, nc, 1)
+		if err != nil {
+			return nil, err
+		}
+		if cost.Inertia == 0 {
+			break
+		}
+		tasks := j.shardTasks(wire.KindKeep)
+		for _, t := range tasks {
+			t.Centres, t.K, t.Phi, t.Ell = cand, nc, cost.Inertia, ell
+		}
+		res, err := j.collect(ctx, roundKMPar-int64(2*r+1), tasks)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range res {
+			cand = append(cand, r.Points...)
+		}
+		j.progress(Progress{Job: j.id, Phase: "init", Step: r, Steps: kmParRounds, Loss: cost.Inertia, Rows: j.ds.Rows})
+	}
+	nc := len(cand) / d
+	if nc <= k {
+		return nil, fmt.Errorf("%w: k-means|| found only %d distinct candidates for k=%d; use --init kmeans++", ErrInput, nc, k)
+	}
+	counts, err := j.sumsRound(ctx, roundKMPar, cand, nc, 1)
+	if err != nil {
+		return nil, err
+	}
+	return algo.ReclusterCandidates(cand, counts.Weights, d, k, algo.NewRand(j.spec.Seed, streamInit, 2))
+}
+
+// lloyd iterates full passes until the centres stop moving.
+func (j *job) lloyd(ctx context.Context, centres []float32, variance float64) (*fitted, error) {
+	maxIter := j.spec.MaxIter
+	if maxIter == 0 {
+		maxIter = defaultLloydIter
+	}
+	tol := j.spec.Tol
+	if tol == 0 {
+		tol = defaultLloydTol
+	}
+	tol *= variance
+	f := &fitted{centres: centres, stop: "max-iter"}
+	for it := 1; it <= maxIter; it++ {
+		sums, err := j.sumsRound(ctx, int64(it), centres, j.spec.K, 1)
+		if err != nil {
+			return nil, err
+		}
+		shift, _, err := algo.LloydUpdate(centres, sums, algo.NewRand(j.spec.Seed, streamStep, uint64(it)))
+		if err != nil {
+			return nil, err
+		}
+		f.iterations, f.loss = it, sums.Inertia
+		j.progress(Progress{Job: j.id, Phase: "iterate", Step: it, Steps: maxIter, Loss: sums.Inertia, Rows: j.ds.Rows})
+		if shift <= tol {
+			f.stop = "converged"
+			break
+		}
+	}
+	return f, nil
+}
+
+// minibatch runs Sculley's mini-batch k-means: each step every shard
+// draws its part of the batch, the merged sums move the centres with
+// per-centre learning rates.
+func (j *job) minibatch(ctx context.Context, centres []float32, s *rowSample) (*fitted, error) {
+	batch := j.batchSize()
+	frac := min(1, float64(batch)/float64(j.ds.Rows))
+	maxSteps := j.spec.MaxIter
+	if maxSteps == 0 {
+		maxSteps = int(math.Ceil(defaultEpochs * float64(j.ds.Rows) / float64(batch)))
+	}
+	state := algo.NewMiniBatchState(j.spec.K, j.d, algo.MiniBatchConfig{
+		BatchSize: batch, Tol: j.spec.Tol, DataVariance: s.variance(), Rows: j.ds.Rows,
+	})
+	f := &fitted{centres: centres, stop: "max-iter"}
+	d := j.d
+	for step := 1; step <= maxSteps; step++ {
+		sums, err := j.sumsRound(ctx, int64(step), centres, j.spec.K, frac)
+		if err != nil {
+			return nil, err
+		}
+		// Starved centres may move to sample rows chosen by the step's
+		// seed: deterministic and free of another round trip.
+		rng := algo.NewRand(j.spec.Seed, streamReassign, uint64(step))
+		cands := make([]float32, 0, j.spec.K*d)
+		for range j.spec.K {
+			i := rng.IntN(s.n)
+			cands = append(cands, s.points[i*d:(i+1)*d]...)
+		}
+		stop, reason, err := state.Step(centres, sums, cands, algo.NewRand(j.spec.Seed, streamStep, uint64(step)))
+		if err != nil {
+			return nil, err
+		}
+		f.iterations = step
+		f.loss = sums.Inertia
+		j.progress(Progress{Job: j.id, Phase: "iterate", Step: step, Steps: maxSteps, Loss: sums.Inertia, Rows: j.ds.Rows})
+		if stop {
+			f.stop = reason
+			break
+		}
+	}
+	return f, nil
+}
+
+func (j *job) batchSize() int {
+	if j.spec.BatchSize > 0 {
+		return j.spec.BatchSize
+	}
+	return DefaultBatchSize
+}

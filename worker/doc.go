@@ -1,0 +1,16 @@
+// Package worker executes shoal tasks: it pulls them from the JetStream
+// work queue, reads the shards they name itself, runs an algo kernel and
+// publishes the result on the job's result subject before acking, so a
+// task is acked only once its result is safely stored.
+//
+// Core types: Worker (one loop with explicit states, see Run) and
+// BlockCache (decoded shards kept in memory between rounds, shared by the
+// workers of one process).
+//
+// # Caveats
+//
+// Blocks handed out by a BlockCache are shared and read-only: kernels must
+// never write into Block.Data. A Worker runs one task at a time; run
+// several Workers for more concurrency. Tasks are idempotent, so a task
+// redelivered after a crash is simply run again.
+package worker

@@ -1,0 +1,299 @@
+package worker
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/shoal-io/shoal/algo"
+	"github.com/shoal-io/shoal/internal/wire"
+	"github.com/shoal-io/shoal/partition"
+)
+
+// executor runs tasks. It owns scratch that is reused from task to task.
+type executor struct {
+	cache       *BlockCache
+	parallelism int
+}
+
+// execute runs t and returns its result (before splitting into parts).
+func (x *executor) execute(t *wire.Task) (*wire.Result, error) {
+	res := &wire.Result{Job: t.Job, Task: t.ID, Round: t.Round, Kind: t.Kind, Parts: 1, K: t.K, D: t.D}
+	var err error
+	switch t.Kind {
+	case wire.KindSums:
+		err = x.sums(t, res)
+	case wire.KindSample:
+		err = x.sample(t, res)
+	case wire.KindKeep:
+		err = x.keep(t, res)
+	case wire.KindLabel:
+		err = x.label(t, res)
+	case wire.KindScore:
+		err = x.score(t, res)
+	case wire.KindMedoids:
+		err = x.medoids(t, res)
+	default:
+		err = fmt.Errorf("worker: unknown task kind %q", t.Kind)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// blocks reads the task's shards in order and checks their width.
+func (x *executor) blocks(t *wire.Task) ([]*partition.Block, error) {
+	out := make([]*partition.Block, len(t.Shards))
+	for i, s := range t.Shards {
+		b, err := x.cache.Get(s, t.Data)
+		if err != nil {
+			return nil, err
+		}
+		if t.D > 0 && b.D != t.D {
+			return nil, fmt.Errorf("%w: %s has %d feature columns, the job has %d", partition.ErrSchemaMismatch, s.File, b.D, t.D)
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+// sums assigns rows (all, or a mini-batch) to the centres and returns the
+// per-centre sums, merged shard by shard in task order.
+func (x *executor) sums(t *wire.Task, res *wire.Result) error {
+	blocks, err := x.blocks(t)
+	if err != nil {
+		return err
+	}
+	a := algo.NewAssigner(t.K, t.D)
+	if err := a.SetCentres(t.Centres); err != nil {
+		return err
+	}
+	total := algo.NewCentreSums(t.K, t.D)
+	part := algo.NewCentreSums(t.K, t.D)
+	var rows []int32
+	for i, b := range blocks {
+		part.Reset()
+		if t.Fraction >= 1 {
+			err = a.Accumulate(b.Data, b.Len(), b.Weights, part)
+		} else {
+			rows = batchRows(rows[:0], b.Len(), t.Fraction, algo.NewRand(t.Seed, uint64(t.Round), uint64(t.Shards[i].ID)))
+			err = a.AccumulateRows(b.Data, rows, b.Weights, part)
+		}
+		if err != nil {
+			return err
+		}
+		if err := total.Merge(part); err != nil {
+			return err
+		}
+	}
+	res.Sums, res.Weights, res.Counts, res.Inertias = total.Sums, total.Weights, total.Counts, total.Inertias
+	res.Inertia, res.N = total.Inertia, total.Rows
+	return nil
+}
+
+// batchRows draws each of n rows independently with probability p, in
+// increasing order, by geometric skips: O(p·n) work rather than O(n).
+func batchRows(dst []int32, n int, p float64, rng interface{ Float64() float64 }) []int32 {
+	if p <= 0 || n == 0 {
+		return dst
+	}
+	if p >= 1 {
+		for i := range n {
+			dst = append(dst, int32(i))
+		}
+		return dst
+	}
+	logq := math.Log1p(-p)
+	pos := -1
+	for {
+		skip := math.Floor(math.Log1p(-rng.Float64()) / logq)
+		if skip >= float64(n) {
+			return dst
+		}
+		pos += int(skip) + 1
+		if pos >= n {
+			return dst
+		}
+		dst = append(dst, int32(pos))
+	}
+}
+
+// sample returns the rows whose hash of (seed, stream, global row) is
+// below the task's fraction: the same rows whatever the sharding.
+func (x *executor) sample(t *wire.Task, res *wire.Result) error {
+	blocks, err := x.blocks(t)
+	if err != nil {
+		return err
+	}
+	d := max(t.D, 1)
+	res.D = t.D
+	for _, b := range blocks {
+		for i, row := range b.Index {
+			if !algo.Below(algo.Hash(t.Seed, t.Stream, uint64(row)), t.Fraction) {
+				continue
+			}
+			res.Rows = append(res.Rows, row)
+			res.Points = append(res.Points, b.Data[i*d:(i+1)*d]...)
+			if b.Weights != nil {
+				res.RowWeight = append(res.RowWeight, b.Weights[i])
+			}
+		}
+	}
+	if res.Points == nil {
+		res.Points = []float32{}
+	}
+	return nil
+}
+
+// keep is one k-means|| oversampling round.
+func (x *executor) keep(t *wire.Task, res *wire.Result) error {
+	blocks, err := x.blocks(t)
+	if err != nil {
+		return err
+	}
+	a := algo.NewAssigner(t.K, t.D)
+	if err := a.SetCentres(t.Centres); err != nil {
+		return err
+	}
+	var labels []int32
+	var dist2 []float32
+	for _, b := range blocks {
+		n := b.Len()
+		labels, dist2 = grow(labels, n), grow(dist2, n)
+		if err := a.Assign(b.Data, n, labels, dist2); err != nil {
+			return err
+		}
+		for i, row := range b.Index {
+			w := 1.0
+			if b.Weights != nil {
+				w = float64(b.Weights[i])
+			}
+			if !algo.KMeansParallelKeep(t.Seed, int(t.Round), row, w*float64(dist2[i]), t.Phi, t.Ell) {
+				continue
+			}
+			res.Rows = append(res.Rows, row)
+			res.Points = append(res.Points, b.Data[i*t.D:(i+1)*t.D]...)
+			if b.Weights != nil {
+				res.RowWeight = append(res.RowWeight, b.Weights[i])
+			}
+		}
+	}
+	if res.Points == nil {
+		res.Points = []float32{}
+	}
+	return nil
+}
+
+// label assigns every row to its nearest centre under the task's metric.
+// Inertia and Loss of the result carry the (weighted) sums of squared and
+// plain distances.
+func (x *executor) label(t *wire.Task, res *wire.Result) error {
+	blocks, err := x.blocks(t)
+	if err != nil {
+		return err
+	}
+	if t.Metric == "precomputed" {
+		return labelPrecomputed(t, blocks, res)
+	}
+	m, err := algo.ParseMetric(t.Metric)
+	if err != nil {
+		return err
+	}
+	nn := newNearest(m, t.K, t.D)
+	if err := nn.setCentres(t.Centres); err != nil {
+		return err
+	}
+	for _, b := range blocks {
+		n := b.Len()
+		start := len(res.Labels)
+		res.Rows = append(res.Rows, b.Index...)
+		res.Labels = grow(res.Labels, start+n)
+		res.Distances = grow(res.Distances, start+n)
+		nn.assign(b.Data, n, res.Labels[start:], res.Distances[start:])
+		for i := range n {
+			w := 1.0
+			if b.Weights != nil {
+				w = float64(b.Weights[i])
+			}
+			dist := res.Distances[start+i]
+			res.Loss += w * dist
+			res.Inertia += w * dist * dist
+		}
+	}
+	if res.Rows == nil {
+		res.Rows, res.Labels, res.Distances = []int64{}, []int32{}, []float64{}
+	}
+	return nil
+}
+
+// score computes the total deviation of the task's rows for each
+// candidate set of centres.
+func (x *executor) score(t *wire.Task, res *wire.Result) error {
+	blocks, err := x.blocks(t)
+	if err != nil {
+		return err
+	}
+	m, err := algo.ParseMetric(t.Metric)
+	if err != nil {
+		return err
+	}
+	sets := max(t.Sets, 1)
+	res.Costs = make([]float64, sets)
+	nn := newNearest(m, t.K, t.D)
+	var labels []int32
+	var dist []float64
+	for s := range sets {
+		if err := nn.setCentres(t.Centres[s*t.K*t.D : (s+1)*t.K*t.D]); err != nil {
+			return err
+		}
+		for _, b := range blocks {
+			n := b.Len()
+			labels, dist = grow(labels, n), grow(dist, n)
+			nn.assign(b.Data, n, labels, dist)
+			for _, v := range dist[:n] {
+				res.Costs[s] += v
+			}
+		}
+	}
+	return nil
+}
+
+// errTooLarge marks a task that would not fit in memory.
+var errTooLarge = errors.New("worker: too large")
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return append(s[:cap(s)], make([]T, n-cap(s))...)
+}
+
+// labelPrecomputed labels the rows of a dissimilarity matrix: the distance
+// of row i to medoid j is the matrix entry in row i, column of medoid j.
+func labelPrecomputed(t *wire.Task, blocks []*partition.Block, res *wire.Result) error {
+	for _, c := range t.PointRows {
+		if c < 0 || c >= int64(t.D) {
+			return fmt.Errorf("worker: medoid column %d outside the %d-column matrix", c, t.D)
+		}
+	}
+	for _, b := range blocks {
+		for i, row := range b.Index {
+			best, bestD := 0, math.Inf(1)
+			for j, c := range t.PointRows {
+				if v := float64(b.Data[i*b.D+int(c)]); v < bestD {
+					best, bestD = j, v
+				}
+			}
+			res.Rows = append(res.Rows, row)
+			res.Labels = append(res.Labels, int32(best))
+			res.Distances = append(res.Distances, bestD)
+			res.Loss += bestD
+			res.Inertia += bestD * bestD
+		}
+	}
+	if res.Rows == nil {
+		res.Rows, res.Labels, res.Distances = []int64{}, []int32{}, []float64{}
+	}
+	return nil
+}

@@ -1,0 +1,114 @@
+package worker
+
+import (
+	"fmt"
+
+	"github.com/shoal-io/shoal/algo"
+	"github.com/shoal-io/shoal/internal/wire"
+)
+
+// MaxMatrixBytes bounds the dissimilarity matrix a medoids task may build.
+const MaxMatrixBytes = 8 << 30
+
+// medoids runs a k-medoids algorithm on the task's points, or on every row
+// of its shards, and returns the medoids as global rows with their vectors.
+// With Metric "precomputed" the rows are the rows of a square matrix.
+func (x *executor) medoids(t *wire.Task, res *wire.Result) error {
+	data, rows := t.Points, t.PointRows
+	if len(data) == 0 {
+		blocks, err := x.blocks(t)
+		if err != nil {
+			return err
+		}
+		for _, b := range blocks {
+			data = append(data, b.Data...)
+			rows = append(rows, b.Index...)
+		}
+	}
+	n := len(rows)
+	var diss algo.Dissimilarity
+	if t.Metric == "precomputed" {
+		if t.D != n {
+			return fmt.Errorf("%w: a precomputed matrix must be square: %d rows, %d columns", algo.ErrNotSquare, n, t.D)
+		}
+		if n > 0 && rows[n-1] != int64(n-1) {
+			return fmt.Errorf("%w: a precomputed matrix cannot drop rows with nulls", algo.ErrNotSquare)
+		}
+		m, err := algo.NewDenseMatrix(n, data)
+		if err != nil {
+			return err
+		}
+		diss = m
+	} else {
+		metric, err := algo.ParseMetric(t.Metric)
+		if err != nil {
+			return err
+		}
+		if need := algo.MatrixBytes(n); need > MaxMatrixBytes {
+			return fmt.Errorf("%w: %d rows need a %.1f GiB dissimilarity matrix (limit %.0f GiB); use --algo fastclara",
+				errTooLarge, n, float64(need)/(1<<30), float64(MaxMatrixBytes)/(1<<30))
+		}
+		v, err := algo.NewVectors(data, n, t.D, metric)
+		if err != nil {
+			return err
+		}
+		if diss, err = algo.BuildLowerTriangle(v, x.parallelism); err != nil {
+			return err
+		}
+	}
+	if t.K < 1 || t.K >= n {
+		return fmt.Errorf("%w: k=%d, n=%d (k must be at least 1 and below the number of rows)", algo.ErrInvalidK, t.K, n)
+	}
+	init, err := algo.ParseInit(t.Init)
+	if err != nil {
+		return err
+	}
+	start, err := algo.InitialMedoids(diss, t.K, init, algo.NewRand(t.Seed, uint64(t.Round), uint64(t.ID)))
+	if err != nil {
+		return err
+	}
+	var r *algo.KMedoidsResult
+	switch t.Algorithm {
+	case "pam":
+		r, err = algo.PAMSwap(diss, start, t.MaxIter)
+	case "fastpam1":
+		r, err = algo.FastPAM1(diss, start, t.MaxIter)
+	case "fasterpam":
+		r, err = algo.FasterPAM(diss, start, t.MaxIter)
+	case "alternating":
+		r, err = algo.Alternating(diss, start, t.MaxIter)
+	default:
+		return fmt.Errorf("worker: unknown k-medoids algorithm %q", t.Algorithm)
+	}
+	if err != nil {
+		return err
+	}
+	res.Loss, res.Iterations, res.Swaps = r.Loss, r.Iterations, r.Swaps
+	res.Rows = make([]int64, t.K)
+	if t.Metric != "precomputed" {
+		res.Points = make([]float32, 0, t.K*t.D)
+	}
+	for i, m := range r.Medoids {
+		res.Rows[i] = rows[m]
+		if res.Points != nil {
+			res.Points = append(res.Points, data[m*t.D:(m+1)*t.D]...)
+		}
+	}
+	if t.Silhouette > 0 {
+		var s float64
+		if n <= t.Silhouette {
+			s, err = algo.Silhouette(diss, r.Assignment, t.K)
+		} else {
+			s, err = algo.SampledSilhouette(diss, r.Assignment, t.K, t.Silhouette, algo.NewRand(t.Seed, uint64(t.ID), 0x5117))
+		}
+		if err != nil {
+			return err
+		}
+		ms, err := algo.MedoidSilhouette(diss, r.Medoids)
+		if err != nil {
+			return err
+		}
+		res.Silhouette, res.MedoidSilhouette = &s, &ms
+	}
+	return nil
+}

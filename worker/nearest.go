@@ -1,0 +1,77 @@
+package worker
+
+import (
+	"math"
+
+	"github.com/shoal-io/shoal/algo"
+)
+
+// nearest finds each row's nearest centre under a metric. Euclidean and
+// squared Euclidean use the blocked Assigner to pick the centre, then
+// recompute the chosen distance exactly in float64, so the reported
+// distance carries no cancellation error from the ‖x‖²+‖c‖²−2x·c form.
+// Other metrics compare every centre directly.
+type nearest struct {
+	metric  algo.Metric
+	k, d    int
+	centres []float32
+	a       *algo.Assigner
+	labels  []int32
+	dist2   []float32
+}
+
+func newNearest(m algo.Metric, k, d int) *nearest {
+	n := &nearest{metric: m, k: k, d: d}
+	if m == algo.Euclidean || m == algo.SqEuclidean {
+		n.a = algo.NewAssigner(k, d)
+	}
+	return n
+}
+
+func (n *nearest) setCentres(c []float32) error {
+	n.centres = c
+	if n.a != nil {
+		return n.a.SetCentres(c)
+	}
+	return nil
+}
+
+// assign writes the nearest centre and its distance for the first rows
+// rows of x.
+func (n *nearest) assign(x []float32, rows int, labels []int32, dist []float64) {
+	d := n.d
+	if n.a != nil {
+		n.dist2 = grow(n.dist2, rows)
+		if err := n.a.Assign(x, rows, labels[:rows], n.dist2); err != nil {
+			panic(err) // shapes were checked by the caller
+		}
+		for i := range rows {
+			c := int(labels[i])
+			s := sqDist(x[i*d:(i+1)*d], n.centres[c*d:(c+1)*d])
+			if n.metric == algo.Euclidean {
+				s = math.Sqrt(s)
+			}
+			dist[i] = s
+		}
+		return
+	}
+	for i := range rows {
+		row := x[i*d : (i+1)*d]
+		best, bestD := 0, math.Inf(1)
+		for c := range n.k {
+			if v := algo.Distance(n.metric, row, n.centres[c*d:(c+1)*d]); v < bestD {
+				best, bestD = c, v
+			}
+		}
+		labels[i], dist[i] = int32(best), bestD
+	}
+}
+
+func sqDist(a, b []float32) float64 {
+	var s float64
+	for j, v := range a {
+		t := float64(v) - float64(b[j])
+		s += t * t
+	}
+	return s
+}

@@ -1,0 +1,324 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/shoal-io/shoal/algo"
+	"github.com/shoal-io/shoal/internal/wire"
+)
+
+// Backoff while the coordinator has not yet created the task stream.
+const (
+	consumerBackoffMin = 100 * time.Millisecond
+	consumerBackoffMax = 2 * time.Second
+	// nakDelay is how long a task that failed for a transient reason waits
+	// before it is offered again, so a broken worker does not spin on it.
+	nakDelay = time.Second
+	// headerSlack is what a result part leaves free for its JSON header.
+	headerSlack = 64 << 10
+)
+
+// Options configures a Worker. The zero value is usable.
+type Options struct {
+	// Name identifies the worker in results and logs; "" means
+	// "<hostname>-<pid>-<n>".
+	Name string
+	// Cache holds decoded shards between rounds; nil means a private cache
+	// of CacheBytes. Workers in one process should share one.
+	Cache *BlockCache
+	// CacheBytes bounds a private cache; 0 means 1 GiB.
+	CacheBytes int64
+	// Parallelism is the number of goroutines a task may use (dissimilarity
+	// matrix builds); 0 means 1.
+	Parallelism int
+	// FetchWait is how long one pull waits for a task before the loop checks
+	// its context again; 0 means 2s.
+	FetchWait time.Duration
+	// Logger receives structured logs; nil discards them.
+	Logger *slog.Logger
+	// Metrics, when set, counts tasks, failures and rows.
+	Metrics *Metrics
+}
+
+var workerSeq atomic.Int64
+
+// Worker pulls tasks and runs them, one at a time.
+type Worker struct {
+	js   jetstream.JetStream
+	opts Options
+	exec executor
+	log  *slog.Logger
+}
+
+// New returns a worker on connection nc.
+func New(nc *nats.Conn, opts Options) (*Worker, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("worker: jetstream: %w", err)
+	}
+	if opts.Name == "" {
+		host, _ := os.Hostname()
+		opts.Name = fmt.Sprintf("%s-%d-%d", host, os.Getpid(), workerSeq.Add(1))
+	}
+	if opts.Cache == nil {
+		opts.Cache = NewBlockCache(opts.CacheBytes)
+	}
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = 1
+	}
+	if opts.FetchWait <= 0 {
+		opts.FetchWait = 2 * time.Second
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Worker{
+		js: js, opts: opts,
+		exec: executor{cache: opts.Cache, parallelism: opts.Parallelism},
+		log:  log.With("worker", opts.Name),
+	}, nil
+}
+
+// Run pulls and executes tasks until ctx is done. It returns nil when ctx
+// ends, and an error only when it cannot go on at all.
+func (w *Worker) Run(ctx context.Context) error {
+	cons, err := w.waitForConsumer(ctx)
+	if err != nil {
+		return err
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("worker: consumer info: %w", err)
+	}
+	ackWait, maxDeliver := info.Config.AckWait, info.Config.MaxDeliver
+	w.log.Info("worker ready", "ack_wait", ackWait, "max_deliver", maxDeliver)
+	for ctx.Err() == nil {
+		msg, err := cons.Next(jetstream.FetchMaxWait(w.opts.FetchWait))
+		if err != nil {
+			if errors.Is(err, nats.ErrTimeout) || errors.Is(err, jetstream.ErrNoMessages) {
+				continue
+			}
+			if ctx.Err() != nil {
+				break
+			}
+			w.log.Warn("fetching a task", "err", err)
+			sleepCtx(ctx, consumerBackoffMin)
+			continue
+		}
+		w.handle(ctx, msg, ackWait, maxDeliver)
+	}
+	return nil
+}
+
+// waitForConsumer polls until the coordinator has created the shared
+// consumer, backing off up to consumerBackoffMax.
+func (w *Worker) waitForConsumer(ctx context.Context) (jetstream.Consumer, error) {
+	backoff := consumerBackoffMin
+	for {
+		cons, err := w.js.Consumer(ctx, wire.TaskStream, wire.WorkerConsumer)
+		if err == nil {
+			return cons, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		w.log.Debug("waiting for the task stream", "err", err)
+		sleepCtx(ctx, backoff)
+		backoff = min(2*backoff, consumerBackoffMax)
+	}
+}
+
+// handle runs one task message to its end: result published then acked,
+// or failed for good (Term) with an error result, or handed back (Nak).
+func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Duration, maxDeliver int) {
+	task, err := wire.DecodeTask(msg.Data())
+	if err != nil {
+		w.log.Error("dropping a task that does not decode", "subject", msg.Subject(), "err", err)
+		w.opts.Metrics.taskFailed("decode")
+		_ = msg.Term()
+		return
+	}
+	log := w.log.With("job", task.Job, "task", task.ID, "round", task.Round, "kind", task.Kind)
+	delivered := uint64(1)
+	if md, err := msg.Metadata(); err == nil {
+		delivered = md.NumDelivered
+	}
+	if delivered > 1 {
+		w.opts.Metrics.redelivered()
+	}
+
+	stop := heartbeat(msg, ackWait)
+	start := time.Now()
+	res, err := w.run(task)
+	stop()
+	w.opts.Metrics.taskDone(string(task.Kind), time.Since(start), res)
+
+	if err != nil {
+		code := classify(err)
+		final := code != wire.CodeInternal || (maxDeliver > 0 && delivered >= uint64(maxDeliver))
+		// The error goes back to the coordinator, which reports it; log it
+		// loudly only when it is the worker's own trouble.
+		level := slog.LevelInfo
+		if code == wire.CodeInternal {
+			level = slog.LevelWarn
+		}
+		log.Log(ctx, level, "task failed", "err", err, "code", code, "delivered", delivered, "final", final)
+		w.opts.Metrics.taskFailed(string(code))
+		if !final {
+			_ = msg.NakWithDelay(nakDelay)
+			return
+		}
+		res = &wire.Result{Job: task.Job, Task: task.ID, Round: task.Round, Kind: task.Kind, Parts: 1,
+			Worker: w.opts.Name, Err: wire.NewError(code, err)}
+	}
+	if err := w.publish(ctx, task, res); err != nil {
+		log.Warn("publishing a result", "err", err)
+		_ = msg.NakWithDelay(nakDelay)
+		return
+	}
+	if res.Err != nil {
+		_ = msg.Term()
+		return
+	}
+	if err := msg.Ack(); err != nil {
+		log.Warn("acking a task", "err", err)
+	}
+	log.Debug("task done", "seconds", time.Since(start).Seconds())
+}
+
+// run executes a task, turning a panic in a kernel into an error so that
+// one bad task cannot take the worker down.
+func (w *Worker) run(t *wire.Task) (res *wire.Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("worker: task %s panicked: %v\n%s", t.Key(), p, debug.Stack())
+		}
+	}()
+	return w.exec.execute(t)
+}
+
+// classify maps an error to the code that tells the coordinator whether a
+// retry can help.
+func classify(err error) wire.Code {
+	switch {
+	case errors.Is(err, errTooLarge), errors.Is(err, algo.ErrTooLarge):
+		return wire.CodeTooLarge
+	case errors.As(err, new(*inputError)), isAlgoInputError(err):
+		return wire.CodeBadInput
+	}
+	return wire.CodeInternal
+}
+
+func isAlgoInputError(err error) bool {
+	for _, e := range []error{algo.ErrInvalidK, algo.ErrEmpty, algo.ErrShape, algo.ErrNotSquare,
+		algo.ErrBadDissimilarity, algo.ErrUnknownMetric, algo.ErrUnknownInit, algo.ErrMedoids} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// publish sends the result, split into parts that fit the task's message
+// size bound.
+func (w *Worker) publish(ctx context.Context, t *wire.Task, res *wire.Result) error {
+	res.Worker = w.opts.Name
+	parts := split(res, t.MaxResultBytes)
+	subject := wire.ResultSubject(t.Job)
+	for _, p := range parts {
+		b, err := wire.EncodeResult(p)
+		if err != nil {
+			return err
+		}
+		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		_, err = w.js.Publish(pctx, subject, b, jetstream.WithMsgID(p.Key()))
+		cancel()
+		if err != nil {
+			return fmt.Errorf("worker: publishing %s: %w", p.Key(), err)
+		}
+	}
+	return nil
+}
+
+// split cuts a result with per-row arrays into parts of at most maxBytes.
+func split(res *wire.Result, maxBytes int) []*wire.Result {
+	if maxBytes <= 0 {
+		maxBytes = 1 << 20
+	}
+	n := len(res.Rows)
+	perRow := 8 + 4*len(res.Points)/max(n, 1) + 4*len(res.RowWeight)/max(n, 1) + 4*len(res.Labels)/max(n, 1) + 8*len(res.Distances)/max(n, 1)
+	room := max(maxBytes-headerSlack, 1<<12)
+	if n*perRow <= room {
+		return []*wire.Result{res}
+	}
+	rowsPer := max(room/perRow, 1)
+	parts := (n + rowsPer - 1) / rowsPer
+	out := make([]*wire.Result, parts)
+	d := 0
+	if n > 0 && res.Points != nil {
+		d = len(res.Points) / n
+	}
+	for p := range parts {
+		lo, hi := p*rowsPer, min((p+1)*rowsPer, n)
+		q := *res
+		q.Part, q.Parts = p, parts
+		q.Rows = res.Rows[lo:hi]
+		if res.Points != nil {
+			q.Points = res.Points[lo*d : hi*d]
+		}
+		if res.RowWeight != nil {
+			q.RowWeight = res.RowWeight[lo:hi]
+		}
+		if res.Labels != nil {
+			q.Labels, q.Distances = res.Labels[lo:hi], res.Distances[lo:hi]
+		}
+		if p > 0 { // totals travel once, with part 0
+			q.Loss, q.Inertia = 0, 0
+		}
+		out[p] = &q
+	}
+	return out
+}
+
+// heartbeat tells the server the task is still in progress every third of
+// the ack wait, so long tasks are not redelivered while they run.
+func heartbeat(msg jetstream.Msg, ackWait time.Duration) (stop func()) {
+	if ackWait <= 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(ackWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = msg.InProgress()
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
