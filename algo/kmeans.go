@@ -118,8 +118,9 @@ const kmSplitStep = 0.1
 // centre lands on the mean of the heaviest cluster: a duplicate that stays
 // empty, which is the best k-means can do on such data.
 //
-// It returns the largest squared move of any centre (re-seeded ones
-// included, so an iteration that re-seeds never looks converged) and the
+// It returns the largest squared move of any stored (float32) centre, so
+// a converged run returns exactly 0; re-seeded centres count, so an
+// iteration that re-seeds never looks converged. It also returns the
 // number of empty centres re-seeded. It returns ErrShape if centres is not
 // K×D, ErrEmpty if s holds no weight at all, and ErrRandRequired if a
 // centre is empty and rng is nil. Cost O(k·d) plus O(k) per empty centre.
@@ -165,14 +166,19 @@ func LloydUpdate(centres []float32, s *CentreSums, rng *rand.Rand) (shift float6
 		}
 		c := centres[j*d : (j+1)*d]
 		sum := s.Sums[j*d : (j+1)*d]
-		var move float64
+		// move is the float64 mean's distance (for the SSE), stored the
+		// float32 centre's: a converged centre moves exactly 0.
+		var move, stored float64
 		for t := range c {
 			m := sum[t] / w
 			e := m - float64(c[t])
 			move += e * e
-			c[t] = float32(m)
+			nc := float32(m)
+			e = float64(nc) - float64(c[t])
+			stored += e * e
+			c[t] = nc
 		}
-		shift = math.Max(shift, move)
+		shift = math.Max(shift, stored)
 		if sse != nil {
 			sse[j] = math.Max(0, s.Inertias[j]-w*move)
 			wt[j] = w
