@@ -76,6 +76,9 @@ func (f *resultFeed) close() {
 func (j *job) dispatch(ctx context.Context, round int64, tasks []*wire.Task, handle func(i int, r *wire.Result) error) error {
 	index := make(map[int]int, len(tasks))
 	seqs := make(map[uint64]int, len(tasks))
+	// Publish the whole round asynchronously, then collect the acks: one
+	// round trip per round rather than one per task.
+	futures := make([]jetstream.PubAckFuture, len(tasks))
 	for i, t := range tasks {
 		t.Job, t.Round = j.id, round
 		t.Data = j.data
@@ -85,11 +88,20 @@ func (j *job) dispatch(ctx context.Context, round int64, tasks []*wire.Task, han
 		if err != nil {
 			return err
 		}
-		ack, err := j.c.js.Publish(ctx, wire.TaskSubject(j.id), b, jetstream.WithMsgID(t.Key()))
+		futures[i], err = j.c.js.PublishAsync(wire.TaskSubject(j.id), b, jetstream.WithMsgID(t.Key()), jetstream.WithStallWait(30*time.Second))
 		if err != nil {
 			return fmt.Errorf("coordinator: publishing task %s: %w", t.Key(), err)
 		}
-		seqs[ack.Sequence] = i
+	}
+	for i, f := range futures {
+		select {
+		case ack := <-f.Ok():
+			seqs[ack.Sequence] = i
+		case err := <-f.Err():
+			return fmt.Errorf("coordinator: publishing task %s: %w", tasks[i].Key(), err)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	if len(tasks) > 0 {
 		j.c.opts.Metrics.published(string(tasks[0].Kind), len(tasks))
@@ -128,7 +140,7 @@ func (j *job) dispatch(ctx context.Context, round int64, tasks []*wire.Task, han
 			j.c.opts.Metrics.result("used")
 			seen[i][r.Part] = true
 			if r.Err != nil {
-				if errors.Is(r.Err, wire.ErrBadInput) {
+				if errors.Is(r.Err, wire.ErrBadInput) || errors.Is(r.Err, wire.ErrTooLarge) {
 					return r.Err // the message names file, column and row already
 				}
 				return fmt.Errorf("%w (task %s on %s)", errorFromResult(r), tasks[i].Key(), r.Worker)

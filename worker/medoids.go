@@ -59,20 +59,35 @@ func (x *executor) medoids(t *wire.Task, res *wire.Result) error {
 	if t.K < 1 || t.K >= n {
 		return fmt.Errorf("%w: k=%d, n=%d (k must be at least 1 and below the number of rows)", algo.ErrInvalidK, t.K, n)
 	}
+	rng := algo.NewRand(t.Seed, uint64(t.Round), uint64(t.ID), t.Stream)
+	var r *algo.KMedoidsResult
+	var err error
+	switch t.Algorithm {
+	case "clarans", "fastclarans":
+		cfg := algo.CLARANSConfig{NumLocal: t.NumLocal, MaxNeighbor: t.MaxNeighbor}
+		if t.Algorithm == "clarans" {
+			r, err = algo.CLARANS(diss, t.K, cfg, rng)
+		} else {
+			r, err = algo.FastCLARANS(diss, t.K, cfg, rng)
+		}
+		if err != nil {
+			return err
+		}
+		return x.medoidResult(t, res, diss, r, data, rows)
+	}
 	init, err := algo.ParseInit(t.Init)
 	if err != nil {
 		return err
 	}
-	start, err := algo.InitialMedoids(diss, t.K, init, algo.NewRand(t.Seed, uint64(t.Round), uint64(t.ID)))
+	start, err := algo.InitialMedoids(diss, t.K, init, rng)
 	if err != nil {
 		return err
 	}
-	var r *algo.KMedoidsResult
 	switch t.Algorithm {
 	case "pam":
-		r, err = algo.PAMSwap(diss, start, t.MaxIter)
+		r, err = algo.PAMSwap(diss, start, exactMaxIter(t.MaxIter))
 	case "fastpam1":
-		r, err = algo.FastPAM1(diss, start, t.MaxIter)
+		r, err = algo.FastPAM1(diss, start, exactMaxIter(t.MaxIter))
 	case "fasterpam":
 		r, err = algo.FasterPAM(diss, start, t.MaxIter)
 	case "alternating":
@@ -83,6 +98,22 @@ func (x *executor) medoids(t *wire.Task, res *wire.Result) error {
 	if err != nil {
 		return err
 	}
+	return x.medoidResult(t, res, diss, r, data, rows)
+}
+
+// exactMaxIter is the pass bound of PAM and FastPAM1 when the job gives
+// none: they are the reference, so they run until no swap improves (the
+// bound only guards against a bug); FasterPAM and Alternating keep the
+// algo default.
+func exactMaxIter(n int) int {
+	if n > 0 {
+		return n
+	}
+	return 1 << 20
+}
+
+// medoidResult fills the result of a medoids task from the algorithm's.
+func (x *executor) medoidResult(t *wire.Task, res *wire.Result, diss algo.Dissimilarity, r *algo.KMedoidsResult, data []float32, rows []int64) error {
 	res.Loss, res.Iterations, res.Swaps = r.Loss, r.Iterations, r.Swaps
 	res.Rows = make([]int64, t.K)
 	if t.Metric != "precomputed" {
@@ -96,6 +127,8 @@ func (x *executor) medoids(t *wire.Task, res *wire.Result) error {
 	}
 	if t.Silhouette > 0 {
 		var s float64
+		var err error
+		n := len(rows)
 		if n <= t.Silhouette {
 			s, err = algo.Silhouette(diss, r.Assignment, t.K)
 		} else {
