@@ -42,7 +42,16 @@ func (j *job) clara(ctx context.Context) (*fitted, error) {
 		rounds = [][2]int{{0, half}, {half, spec.Samples}}
 	}
 	steps := 0
+	var saved claraCheckpoint
+	doneRounds := int64(0)
+	if seq, ok := j.restore(checkpointClara, &saved); ok {
+		best, doneRounds = saved.candidate(), seq
+	}
 	for r, span := range rounds {
+		if int64(r) < doneRounds {
+			steps += span[1] - span[0]
+			continue
+		}
 		samples := make([]int, 0, span[1]-span[0])
 		for s := span[0]; s < span[1]; s++ {
 			samples = append(samples, s)
@@ -65,6 +74,7 @@ func (j *job) clara(ctx context.Context) (*fitted, error) {
 			}
 		}
 		steps += len(samples)
+		j.checkpoint(checkpointClara, int64(r+1), claraCheckpointOf(best))
 		j.progress(Progress{Job: j.id, Phase: "cluster", Step: steps, Steps: spec.Samples, Loss: best.cost, Rows: j.ds.Rows})
 	}
 	return &fitted{centres: best.points, medoidRows: best.rows, iterations: spec.Samples, loss: best.cost,
@@ -159,4 +169,21 @@ func (j *job) scoreCandidates(ctx context.Context, round int, cands []*candidate
 		}
 	}
 	return nil
+}
+
+// claraCheckpoint is the best candidate after a round of samples.
+type claraCheckpoint struct {
+	Sample int       `json:"sample"`
+	Rows   []int64   `json:"rows"`
+	Points []float32 `json:"points"`
+	Loss   float64   `json:"loss"`
+	Cost   float64   `json:"cost"`
+}
+
+func claraCheckpointOf(c *candidate) claraCheckpoint {
+	return claraCheckpoint{c.sample, c.rows, c.points, c.loss, c.cost}
+}
+
+func (s claraCheckpoint) candidate() *candidate {
+	return &candidate{s.Sample, s.Rows, s.Points, s.Loss, s.Cost}
 }

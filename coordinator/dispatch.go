@@ -112,52 +112,73 @@ func (j *job) dispatch(ctx context.Context, round int64, tasks []*wire.Task, han
 	needed := make([]int, len(tasks)) // parts expected, 0 until known
 	remaining := len(tasks)
 	seen := make(map[int]map[int]bool, len(tasks))
+	early := j.pending[round] // results that arrived before this round was dispatched
+	delete(j.pending, round)
 	for remaining > 0 {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case seq := <-j.feed.failed:
-			if i, ok := seqs[seq]; ok {
-				j.c.opts.Metrics.taskExhausted()
-				return fmt.Errorf("%w: task %s was delivered %d times without a result; see the worker logs",
-					ErrTaskFailed, tasks[i].Key(), j.c.opts.MaxDeliver)
-			}
-		case r := <-j.feed.ch:
-			i, ok := index[r.Task]
-			if r.Round != round || !ok {
-				j.stale++
-				j.c.opts.Metrics.result("stale")
-				continue
-			}
-			if seen[i] == nil {
-				seen[i] = map[int]bool{}
-			}
-			if seen[i][r.Part] {
-				j.duplicates++
-				j.c.opts.Metrics.result("duplicate")
-				continue
-			}
-			j.c.opts.Metrics.result("used")
-			seen[i][r.Part] = true
-			if r.Err != nil {
-				if errors.Is(r.Err, wire.ErrBadInput) || errors.Is(r.Err, wire.ErrTooLarge) {
-					return r.Err // the message names file, column and row already
+		var r *wire.Result
+		if len(early) > 0 {
+			r, early = early[0], early[1:]
+		} else {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case seq := <-j.feed.failed:
+				if i, ok := seqs[seq]; ok {
+					j.c.opts.Metrics.taskExhausted()
+					return fmt.Errorf("%w: task %s was delivered %d times without a result; see the worker logs",
+						ErrTaskFailed, tasks[i].Key(), j.c.opts.MaxDeliver)
 				}
-				return fmt.Errorf("%w (task %s on %s)", errorFromResult(r), tasks[i].Key(), r.Worker)
-			}
-			if needed[i] == 0 {
-				needed[i] = r.Parts
-			}
-			if err := handle(i, r); err != nil {
-				return err
-			}
-			parts[i]++
-			if parts[i] == needed[i] {
-				remaining--
+				continue
+			case r = <-j.feed.ch:
 			}
 		}
+		i, ok := index[r.Task]
+		if r.Round != round || !ok {
+			j.holdBack(r)
+			continue
+		}
+		if seen[i] == nil {
+			seen[i] = map[int]bool{}
+		}
+		if seen[i][r.Part] {
+			j.duplicates++
+			j.c.opts.Metrics.result("duplicate")
+			continue
+		}
+		seen[i][r.Part] = true
+		j.c.opts.Metrics.result("used")
+		if r.Err != nil {
+			if errors.Is(r.Err, wire.ErrBadInput) || errors.Is(r.Err, wire.ErrTooLarge) {
+				return r.Err // the message names file, column and row already
+			}
+			return fmt.Errorf("%w (task %s on %s)", errorFromResult(r), tasks[i].Key(), r.Worker)
+		}
+		if needed[i] == 0 {
+			needed[i] = r.Parts
+		}
+		if err := handle(i, r); err != nil {
+			return err
+		}
+		parts[i]++
+		if parts[i] == needed[i] {
+			remaining--
+		}
 	}
+	j.done[round] = true
 	return nil
+}
+
+// holdBack keeps a result of a round that has not been dispatched yet: a
+// resumed job reads the result stream from the start and may meet results
+// of rounds it is about to repeat. Results of rounds already done, or of
+// iterations before the resume point, are stale and dropped.
+func (j *job) holdBack(r *wire.Result) {
+	if j.done[r.Round] || (r.Round > 0 && r.Round < j.firstRound) {
+		j.stale++
+		j.c.opts.Metrics.result("stale")
+		return
+	}
+	j.pending[r.Round] = append(j.pending[r.Round], r)
 }
 
 // collect dispatches a round and returns each task's parts joined, in task

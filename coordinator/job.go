@@ -29,6 +29,12 @@ type job struct {
 	progress ProgressFunc
 
 	stale, duplicates int
+
+	// Results that arrived ahead of their round, and rounds finished; see
+	// holdBack.
+	pending    map[int64][]*wire.Result
+	done       map[int64]bool
+	firstRound int64 // iterations below this were done before a resume
 }
 
 // NewJobID returns a fresh job id: a UTC timestamp and random suffix, safe
@@ -112,7 +118,8 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 	}
 	j := &job{
 		c: c, id: id, spec: spec, ds: ds, d: len(ds.Columns), progress: progress,
-		data: wire.Data{Columns: ds.Columns, Weight: ds.Weight, Nulls: spec.Nulls},
+		data:    wire.Data{Columns: ds.Columns, Weight: ds.Weight, Nulls: spec.Nulls},
+		pending: map[int64][]*wire.Result{}, done: map[int64]bool{}, firstRound: 1,
 	}
 	if err := j.checkInput(); err != nil {
 		return nil, err
@@ -123,20 +130,30 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 	}
 	defer func() {
 		j.feed.close()
-		c.purge(context.WithoutCancel(ctx), id)
+		// A job interrupted by a shutdown keeps its messages: it resumes
+		// from them. Any other end clears them.
+		if !errors.Is(context.Cause(ctx), errShutdown) {
+			c.purge(context.WithoutCancel(ctx), id)
+		}
 	}()
 
 	var fit *fitted
-	switch {
-	case slices.Contains(wire.SampledMedoidAlgorithms, spec.Algorithm):
-		fit, err = j.clara(ctx)
-	case spec.IsMedoid():
-		fit, err = j.medoidsFull(ctx)
-	default:
-		fit, err = j.kmeans(ctx)
-	}
-	if err != nil {
-		return nil, err
+	var saved fittedState
+	if _, ok := j.restore(checkpointFitted, &saved); ok {
+		fit = saved.fitted()
+	} else {
+		switch {
+		case slices.Contains(wire.SampledMedoidAlgorithms, spec.Algorithm):
+			fit, err = j.clara(ctx)
+		case spec.IsMedoid():
+			fit, err = j.medoidsFull(ctx)
+		default:
+			fit, err = j.kmeans(ctx)
+		}
+		if err != nil {
+			return nil, err
+		}
+		j.checkpoint(checkpointFitted, 1, fit.state())
 	}
 	model, err := j.label(ctx, fit)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/shoal-io/shoal/algo"
 	"github.com/shoal-io/shoal/internal/wire"
@@ -56,15 +57,42 @@ func (j *job) kmeans(ctx context.Context) (*fitted, error) {
 	if err != nil {
 		return nil, err
 	}
+	if j.spec.Algorithm == "kmeans" {
+		var saved lloydCheckpoint
+		if it, ok := j.restore(checkpointLloyd, &saved); ok {
+			return j.lloyd(ctx, saved.Centres, sample.variance(), int(it)+1)
+		}
+	} else {
+		var saved miniBatchCheckpoint
+		if step, ok := j.restore(checkpointMiniBatch, &saved); ok {
+			return j.minibatch(ctx, saved.Centres, sample, &saved, int(step)+1)
+		}
+	}
 	centres, err := j.initCentres(ctx, sample)
 	if err != nil {
 		return nil, err
 	}
 	if j.spec.Algorithm == "kmeans" {
-		return j.lloyd(ctx, centres, sample.variance())
+		return j.lloyd(ctx, centres, sample.variance(), 1)
 	}
-	return j.minibatch(ctx, centres, sample)
+	return j.minibatch(ctx, centres, sample, nil, 1)
 }
+
+// lloydCheckpoint is the state of Lloyd after an iteration.
+type lloydCheckpoint struct {
+	Centres []float32 `json:"centres"`
+}
+
+// miniBatchCheckpoint is the state of mini-batch k-means after a step.
+type miniBatchCheckpoint struct {
+	Centres []float32 `json:"centres"`
+	State   []byte    `json:"state"`
+}
+
+// miniBatchCheckpointEvery is how often mini-batch k-means saves its
+// state. A resumed job repeats the steps since, with the same seeds, so
+// the model is the same; only the time is lost.
+const miniBatchCheckpointEvery = time.Second
 
 // rowSample is a deterministic sample of rows gathered from the shards.
 type rowSample struct {
@@ -96,12 +124,12 @@ func (s *rowSample) variance() float64 {
 func (j *job) initSample(ctx context.Context) (*rowSample, error) {
 	target := max(initSampleRows, 50*j.spec.K, 3*j.batchSize())
 	frac := min(1, float64(target)/float64(j.ds.Rows))
-	for {
+	for attempt := int64(0); ; attempt++ {
 		tasks := j.shardTasks(wire.KindSample)
 		for _, t := range tasks {
 			t.Stream, t.Fraction = streamInitSample, frac
 		}
-		res, err := j.collect(ctx, roundInit, tasks)
+		res, err := j.collect(ctx, roundInit-10*attempt, tasks)
 		if err != nil {
 			return nil, err
 		}
@@ -226,7 +254,7 @@ func (j *job) kmeansParallel(ctx context.Context, s *rowSample, rng interface{ I
 }
 
 // lloyd iterates full passes until the centres stop moving.
-func (j *job) lloyd(ctx context.Context, centres []float32, variance float64) (*fitted, error) {
+func (j *job) lloyd(ctx context.Context, centres []float32, variance float64, first int) (*fitted, error) {
 	maxIter := j.spec.MaxIter
 	if maxIter == 0 {
 		maxIter = defaultLloydIter
@@ -236,8 +264,9 @@ func (j *job) lloyd(ctx context.Context, centres []float32, variance float64) (*
 		tol = defaultLloydTol
 	}
 	tol *= variance
-	f := &fitted{centres: centres, stop: "max-iter"}
-	for it := 1; it <= maxIter; it++ {
+	f := &fitted{centres: centres, stop: "max-iter", iterations: first - 1}
+	j.firstRound = int64(first)
+	for it := first; it <= maxIter; it++ {
 		sums, err := j.sumsRound(ctx, int64(it), centres, j.spec.K, 1)
 		if err != nil {
 			return nil, err
@@ -247,6 +276,7 @@ func (j *job) lloyd(ctx context.Context, centres []float32, variance float64) (*
 			return nil, err
 		}
 		f.iterations, f.loss = it, sums.Inertia
+		j.checkpoint(checkpointLloyd, int64(it), lloydCheckpoint{Centres: centres})
 		j.progress(Progress{Job: j.id, Phase: "iterate", Step: it, Steps: maxIter, Loss: sums.Inertia, Rows: j.ds.Rows})
 		if shift <= tol {
 			f.stop = "converged"
@@ -259,7 +289,7 @@ func (j *job) lloyd(ctx context.Context, centres []float32, variance float64) (*
 // minibatch runs Sculley's mini-batch k-means: each step every shard
 // draws its part of the batch, the merged sums move the centres with
 // per-centre learning rates.
-func (j *job) minibatch(ctx context.Context, centres []float32, s *rowSample) (*fitted, error) {
+func (j *job) minibatch(ctx context.Context, centres []float32, s *rowSample, saved *miniBatchCheckpoint, first int) (*fitted, error) {
 	batch := j.batchSize()
 	frac := min(1, float64(batch)/float64(j.ds.Rows))
 	maxSteps := j.spec.MaxIter
@@ -269,9 +299,16 @@ func (j *job) minibatch(ctx context.Context, centres []float32, s *rowSample) (*
 	state := algo.NewMiniBatchState(j.spec.K, j.d, algo.MiniBatchConfig{
 		BatchSize: batch, Tol: j.spec.Tol, DataVariance: s.variance(), Rows: j.ds.Rows,
 	})
-	f := &fitted{centres: centres, stop: "max-iter"}
+	if saved != nil {
+		if err := state.UnmarshalBinary(saved.State); err != nil {
+			return nil, fmt.Errorf("coordinator: restoring mini-batch state: %w", err)
+		}
+	}
+	f := &fitted{centres: centres, stop: "max-iter", iterations: first - 1}
+	j.firstRound = int64(first)
 	d := j.d
-	for step := 1; step <= maxSteps; step++ {
+	lastCheckpoint := time.Now()
+	for step := first; step <= maxSteps; step++ {
 		sums, err := j.sumsRound(ctx, int64(step), centres, j.spec.K, frac)
 		if err != nil {
 			return nil, err
@@ -291,6 +328,14 @@ func (j *job) minibatch(ctx context.Context, centres []float32, s *rowSample) (*
 		f.iterations = step
 		f.loss = sums.Inertia
 		j.progress(Progress{Job: j.id, Phase: "iterate", Step: step, Steps: maxSteps, Loss: sums.Inertia, Rows: j.ds.Rows})
+		if time.Since(lastCheckpoint) >= miniBatchCheckpointEvery && !stop {
+			b, err := state.MarshalBinary()
+			if err != nil {
+				return nil, err
+			}
+			j.checkpoint(checkpointMiniBatch, int64(step), miniBatchCheckpoint{Centres: centres, State: b})
+			lastCheckpoint = time.Now()
+		}
 		if stop {
 			f.stop = reason
 			break

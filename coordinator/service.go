@@ -100,6 +100,12 @@ func NewService(ctx context.Context, nc *nats.Conn, opts Options) (*Service, err
 			return nil, fmt.Errorf("coordinator: adding endpoint %s: %w", name, err)
 		}
 	}
+	// Make sure the server has the API subscriptions before anyone is told
+	// the service is up.
+	if err := nc.FlushTimeout(10 * time.Second); err != nil {
+		_ = s.svc.Stop()
+		return nil, fmt.Errorf("coordinator: starting the API: %w", err)
+	}
 	if err := s.resume(); err != nil {
 		_ = s.svc.Stop()
 		return nil, err

@@ -1,0 +1,216 @@
+package coordinator_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/shoal-io/shoal/coordinator"
+	"github.com/shoal-io/shoal/internal/embedded"
+	"github.com/shoal-io/shoal/internal/wire"
+	"github.com/shoal-io/shoal/storage"
+	"github.com/shoal-io/shoal/worker"
+)
+
+// serviceFixture is an embedded server, workers, and a coordinator service
+// that can be stopped and started again on the same store.
+type serviceFixture struct {
+	t      *testing.T
+	srv    *embedded.Server
+	dbPath string
+	store  *storage.Store
+	svc    *coordinator.Service
+	client *coordinator.Client
+}
+
+func newServiceFixture(t *testing.T, workers int) *serviceFixture {
+	t.Helper()
+	dir := t.TempDir()
+	srv, err := embedded.Start(embedded.Options{StoreDir: filepath.Join(dir, "js"), Port: -2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	f := &serviceFixture{t: t, srv: srv, dbPath: filepath.Join(dir, "shoal.db")}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for i := range workers {
+		nc := f.connect(fmt.Sprintf("worker-%d", i))
+		w, err := worker.New(nc, worker.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = w.Run(ctx) }()
+	}
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	f.client = coordinator.NewClient(f.connect("client"))
+	f.start()
+	t.Cleanup(f.stop)
+	return f
+}
+
+func (f *serviceFixture) connect(name string) *nats.Conn {
+	nc, err := f.srv.Connect(name)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(nc.Close)
+	return nc
+}
+
+func (f *serviceFixture) start() {
+	st, err := storage.Open(f.dbPath, storage.Options{NoSync: true})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	svc, err := coordinator.NewService(context.Background(), f.connect("coordinator"), coordinator.Options{Store: st})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.store, f.svc = st, svc
+}
+
+func (f *serviceFixture) stop() {
+	if f.svc == nil {
+		return
+	}
+	f.svc.Stop()
+	if err := f.store.Check(); err != nil {
+		f.t.Errorf("store check: %v", err)
+	}
+	f.store.Close()
+	f.svc = nil
+}
+
+// waitState polls the API until the job reaches a terminal state.
+func (f *serviceFixture) waitState(id string, timeout time.Duration) *coordinator.JobStatus {
+	f.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		st, err := f.client.Status(ctx, id)
+		cancel()
+		if err == nil && st.State.Terminal() {
+			return st
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	f.t.Fatalf("job %s did not finish within %v", id, timeout)
+	return nil
+}
+
+func TestServiceSubmitStatusResult(t *testing.T) {
+	data := writeBlobs(t, "svc.parquet", 20_000, 4, 5)
+	f := newServiceFixture(t, 2)
+	ctx := context.Background()
+	id, err := f.client.Submit(ctx, &wire.JobSpec{Inputs: []string{data}, Exclude: []string{"label"}, K: 5, Algorithm: "kmeans", Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := f.waitState(id, time.Minute)
+	if st.State != storage.StateSucceeded {
+		t.Fatalf("job %s: %s %s", id, st.State, st.Reason)
+	}
+	m, raw, err := f.client.Result(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.K != 5 || len(m.Centers) != 5 || len(raw) == 0 {
+		t.Errorf("result: %+v", m)
+	}
+	jobs, err := f.client.List(ctx)
+	if err != nil || len(jobs) != 1 || jobs[0].ID != id {
+		t.Errorf("list: %v %+v", err, jobs)
+	}
+	if _, err := f.client.Status(ctx, "no-such-job"); !coordinator.IsNotFound(err) {
+		t.Errorf("status of a missing job: %v", err)
+	}
+	if _, err := f.client.Submit(ctx, &wire.JobSpec{Inputs: []string{data}, K: 0}); err == nil {
+		t.Error("a job with k=0 was accepted")
+	}
+	// A job whose input is broken fails alone; the service goes on.
+	bad, err := f.client.Submit(ctx, &wire.JobSpec{Inputs: []string{data + ".missing"}, K: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := f.waitState(bad, time.Minute); st.State != storage.StateFailed || st.Reason == "" {
+		t.Errorf("bad job: %s %q", st.State, st.Reason)
+	}
+}
+
+// A coordinator stopped mid-job resumes it from its checkpoint and ends
+// with the model an undisturbed run gives.
+func TestServiceResumesAfterRestart(t *testing.T) {
+	data := writeBlobs(t, "resume.parquet", 60_000, 8, 10)
+	// 40 centres for 10 blobs from a random start: Lloyd needs many
+	// iterations, so the restart lands mid-job.
+	spec := wire.JobSpec{Inputs: []string{data}, Exclude: []string{"label"}, K: 40, Algorithm: "kmeans", Init: "random",
+		Seed: 5, ShardRows: 8192, MaxIter: 40, Tol: 1e-12}
+
+	ref := mustStartStack(t, 2)
+	want, err := ref.run(t, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	f := newServiceFixture(t, 2)
+	id, err := f.client.Submit(context.Background(), &spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Wait until a few Lloyd iterations are checkpointed, then stop.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		seq, _, err := f.store.Checkpoint(id, "lloyd")
+		if err == nil && seq >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			st, _ := f.client.Status(context.Background(), id)
+			t.Fatalf("no checkpoint within a minute: %v; job %+v", err, st)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	f.stop()
+	f.start()
+	st := f.waitState(id, 2*time.Minute)
+	if st.State != storage.StateSucceeded {
+		t.Fatalf("resumed job: %s %s", st.State, st.Reason)
+	}
+	got, _, err := f.client.Result(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Seconds, want.Seconds = 0, 0
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("resumed model differs from an undisturbed run:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestServiceCancel(t *testing.T) {
+	data := writeBlobs(t, "cancel.parquet", 60_000, 8, 10)
+	f := newServiceFixture(t, 1)
+	ctx := context.Background()
+	id, err := f.client.Submit(ctx, &wire.JobSpec{Inputs: []string{data}, Exclude: []string{"label"}, K: 10, Algorithm: "kmeans", MaxIter: 100000, Tol: 1e-300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.client.Cancel(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if st := f.waitState(id, time.Minute); st.State != storage.StateCancelled {
+		t.Fatalf("cancelled job is %s (%s)", st.State, st.Reason)
+	}
+	var ae *coordinator.APIError
+	if err := f.client.Cancel(ctx, id); !errors.As(err, &ae) {
+		t.Errorf("cancelling a finished job: %v", err)
+	}
+}
