@@ -9,8 +9,7 @@ import (
 )
 
 // Assignment kernel tuning. The numbers come from BenchmarkAssignKernels
-// on the reference machine (see bench_kmeans_test.go); they only change
-// speed, never results.
+// (see bench_kmeans_test.go); they only change speed, never results.
 const (
 	// kmBlock is the number of rows packed and scored together.
 	kmBlock = 128
@@ -21,11 +20,6 @@ const (
 	// run slower).
 	kmMR = 4
 	kmNR = 2
-
-	// kmGemmMinK is the number of centres from which the products are
-	// computed row by row (axpy over the centres) rather than centre by
-	// centre (axpy over the rows of a block).
-	kmGemmMinK = 32
 
 	// kmGemmChunk bounds the centres per Gemm call so that gonum stays on
 	// its serial path (it goes parallel from 4 blocks of 64): the caller,
@@ -40,9 +34,9 @@ const (
 type kmPath int
 
 const (
-	kmPathPanels   kmPath = iota // pure-Go 4×2 register block over packed panels
-	kmPathGemmRows               // Gemm, out is rows×centres: axpy over centres
-	kmPathGemmCols               // Gemm, out is centres×rows: axpy over rows
+	kmPathGemmCols kmPath = iota // Gemm, out is centres×rows: axpy over rows (used)
+	kmPathGemmRows               // Gemm, out is rows×centres: axpy over centres (baseline)
+	kmPathPanels                 // pure-Go 4×2 register block over packed panels (baseline)
 )
 
 // Assigner finds, for each row, the nearest of k centres by squared
@@ -51,16 +45,17 @@ const (
 //
 // Method. Distances are expanded as ‖x‖² + ‖c‖² − 2x·c and the products x·c
 // for a block of kmBlock rows against all centres are computed in float32
-// by gonum's blas32.Gemm (SSE assembly axpy loops; serial, at most
-// kmGemmChunk centres per call): for k >= kmGemmMinK row by row, the axpy
-// running over the centres; for fewer centres centre by centre, the axpy
-// running over the rows of the block, which keeps the vectors long. A
-// pure-Go 4×2 register-blocked kernel and a plain loop are kept as
-// benchmark baselines: on one goroutine both are slower (see
-// bench_kmeans_test.go). Both data and centres are first shifted by the
-// mean μ of the centres (distances do not change under translation), so
-// that data far from the origin does not lose its distances to
-// cancellation: the norms in the expansion are those of x − μ, not of x.
+// by gonum's blas32.Gemm as C·Xᵀ: its SSE assembly axpy then runs along
+// the kmBlock rows of the block, a long vector whatever k is. Calls are
+// serial (at most kmGemmChunk centres each, below gonum's threshold for
+// going parallel): the caller owns parallelism. Two other kernels are kept,
+// unexported, as benchmark baselines and are slower on one goroutine (see
+// bench_kmeans_test.go): Gemm as X·Cᵀ (axpy along the centres, short for
+// small k) and a pure-Go 4-row × 2-centre register block. Both data and
+// centres are first shifted by the mean μ of the centres (distances do not
+// change under translation), so that data far from the origin does not
+// lose its distances to cancellation: the norms in the expansion are those
+// of x − μ, not of x.
 //
 // Exactness. The expansion is only used to choose the label. With
 // u = 2⁻²⁴ and tol_j = (d+4)·u·(‖x−μ‖ + ‖c_j−μ‖)², a Higham-style bound on
@@ -113,9 +108,6 @@ type Assigner struct {
 // k < 1 or d < 1 the Assigner is returned unusable and its methods report
 // ErrInvalidK or ErrShape.
 func NewAssigner(k, d int) *Assigner {
-	if k >= kmGemmMinK {
-		return newAssigner(k, d, kmPathGemmRows)
-	}
 	return newAssigner(k, d, kmPathGemmCols)
 }
 
@@ -196,7 +188,7 @@ func (a *Assigner) SetCentres(c []float32) error {
 				a.cc[(j/kmNR)*kmNR*d+t*kmNR+j%kmNR] = v
 			case kmPathGemmRows:
 				a.cc[t*k+j] = v
-			default:
+			case kmPathGemmCols:
 				a.cc[j*d+t] = v
 			}
 		}
@@ -372,7 +364,6 @@ func (a *Assigner) block(x []float32, rows []int32, lo, nb int) {
 	default:
 		a.packCols(x, rows, lo, nb)
 		a.productsGemmCols(nb)
-		a.bestCols(nb)
 	}
 	a.choose(x, rows, lo, nb)
 }
@@ -485,21 +476,42 @@ func (a *Assigner) productsGemmRows(nb int) {
 }
 
 // productsGemmCols fills out[j·kmBlock + i] = ‖c_j−μ‖² − 2(x_i−μ)·(c_j−μ)
-// with blas32.Gemm on the k×d centres and the transposed block.
+// with blas32.Gemm on the k×d centres and the transposed block, and finds
+// each row's best and second-best value. It works in chunks of
+// kmGemmChunk centres so that the argmin reads what Gemm just wrote while
+// it is in cache; centres are swept in order, so ties go to the lowest
+// index.
 func (a *Assigner) productsGemmCols(nb int) {
 	d, k := a.d, a.k
-	for j, v := range a.cn {
-		row := a.out[j*kmBlock : j*kmBlock+nb]
-		for i := range row {
-			row[i] = v
-		}
+	b1, b2, j1 := a.b1[:nb], a.b2[:nb], a.j1[:nb]
+	for i := range b1 {
+		b1[i], b2[i] = float32(math.Inf(1)), float32(math.Inf(1))
 	}
+	clear(j1)
 	xt := blas32.General{Rows: d, Cols: nb, Stride: kmBlock, Data: a.xb}
 	for j0 := 0; j0 < k; j0 += kmGemmChunk {
-		j1 := min(k, j0+kmGemmChunk)
-		cc := blas32.General{Rows: j1 - j0, Cols: d, Stride: d, Data: a.cc[j0*d : j1*d]}
-		out := blas32.General{Rows: j1 - j0, Cols: nb, Stride: kmBlock, Data: a.out[j0*kmBlock:]}
+		je := min(k, j0+kmGemmChunk)
+		for j := j0; j < je; j++ {
+			row := a.out[j*kmBlock : j*kmBlock+nb]
+			for i := range row {
+				row[i] = a.cn[j]
+			}
+		}
+		cc := blas32.General{Rows: je - j0, Cols: d, Stride: d, Data: a.cc[j0*d : je*d]}
+		out := blas32.General{Rows: je - j0, Cols: nb, Stride: kmBlock, Data: a.out[j0*kmBlock:]}
 		blas32.Gemm(blas.NoTrans, blas.NoTrans, -2, cc, xt, 1, out)
+		for j := j0; j < je; j++ {
+			row := a.out[j*kmBlock : j*kmBlock+nb]
+			for i, v := range row {
+				if v < b2[i] {
+					if v < b1[i] {
+						b2[i], b1[i], j1[i] = b1[i], v, int32(j)
+					} else {
+						b2[i] = v
+					}
+				}
+			}
+		}
 	}
 }
 
@@ -520,29 +532,6 @@ func (a *Assigner) bestRows(nb int) {
 			}
 		}
 		a.b1[i], a.b2[i], a.j1[i] = b1, b2, int32(j1)
-	}
-}
-
-// bestCols is bestRows for the centres × rows layout: it sweeps the
-// centres in order, so ties still go to the lowest index.
-func (a *Assigner) bestCols(nb int) {
-	b1, b2, j1 := a.b1[:nb], a.b2[:nb], a.j1[:nb]
-	copy(b1, a.out[:nb])
-	clear(j1)
-	for i := range b2 {
-		b2[i] = float32(math.Inf(1))
-	}
-	for j := 1; j < a.k; j++ {
-		row := a.out[j*kmBlock : j*kmBlock+nb]
-		for i, v := range row {
-			if v < b2[i] {
-				if v < b1[i] {
-					b2[i], b1[i], j1[i] = b1[i], v, int32(j)
-				} else {
-					b2[i] = v
-				}
-			}
-		}
 	}
 }
 
@@ -582,13 +571,14 @@ func (a *Assigner) choose(x []float32, rows []int32, lo, nb int) {
 	for i := 0; i < nb; i++ {
 		b1, b2, j1 := a.b1[i], a.b2[i], int(a.j1[i])
 		xr := kmRow(x, d, rows, lo+i)
-		sx := math.Sqrt(float64(a.xn[i]))
-		r := sx + a.cnMax
-		if !(float64(b2)-float64(b1) <= 2*a.tolScale*r*r) {
+		// (‖x−μ‖ + max‖c−μ‖)² <= 2(‖x−μ‖² + max‖c−μ‖²): no square root
+		// on the common path.
+		if !(float64(b2)-float64(b1) <= 4*a.tolScale*(float64(a.xn[i])+a.cnMax*a.cnMax)) {
 			a.lab[i] = int32(j1)
 			a.dist[i] = kmDist64(xr, a.centres[j1*d:(j1+1)*d])
 			continue
 		}
+		sx := math.Sqrt(float64(a.xn[i]))
 		cs := a.cs[:k:k]
 		u := math.Inf(1)
 		for j := 0; j < k; j++ {
