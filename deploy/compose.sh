@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs Docker Compose on the repository's docker-compose.yml with whichever
+# Compose is installed: the `docker compose` plugin (v2) or the standalone
+# `docker-compose` (v1 or v2). The project name defaults to "shoal"; set
+# COMPOSE_PROJECT_NAME to keep another stack apart.
+#
+#   deploy/compose.sh up -d --scale worker=3 nats coordinator worker
+#   deploy/compose.sh run --rm -T shoal jobs --nats nats://nats:4222
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export COMPOSE_PROJECT_NAME="${COMPOSE_PROJECT_NAME:-shoal}"
+
+if docker compose version >/dev/null 2>&1; then
+	exec docker compose -f "$root/docker-compose.yml" "$@"
+elif command -v docker-compose >/dev/null 2>&1; then
+	exec docker-compose -f "$root/docker-compose.yml" "$@"
+else
+	echo "compose.sh: neither 'docker compose' nor 'docker-compose' is installed" >&2
+	exit 127
+fi
