@@ -36,6 +36,9 @@ func (x *executor) medoids(t *wire.Task, res *wire.Result) error {
 		}
 		m, err := algo.NewDenseMatrix(n, data)
 		if err != nil {
+			if len(t.Shards) > 0 {
+				return fmt.Errorf("%s: %w", t.Shards[0].File, err)
+			}
 			return err
 		}
 		diss = m

@@ -105,11 +105,8 @@ func (w *Worker) Run(ctx context.Context) error {
 	ackWait, maxDeliver := info.Config.AckWait, info.Config.MaxDeliver
 	w.log.Info("worker ready", "ack_wait", ackWait, "max_deliver", maxDeliver)
 	for ctx.Err() == nil {
-		msg, err := cons.Next(jetstream.FetchMaxWait(w.opts.FetchWait))
+		msg, err := w.next(ctx, cons)
 		if err != nil {
-			if errors.Is(err, nats.ErrTimeout) || errors.Is(err, jetstream.ErrNoMessages) {
-				continue
-			}
 			if ctx.Err() != nil {
 				break
 			}
@@ -117,9 +114,36 @@ func (w *Worker) Run(ctx context.Context) error {
 			sleepCtx(ctx, consumerBackoffMin)
 			continue
 		}
-		w.handle(ctx, msg, ackWait, maxDeliver)
+		if msg != nil {
+			w.handle(ctx, msg, ackWait, maxDeliver)
+		}
 	}
 	return nil
+}
+
+// next pulls one task, waiting up to FetchWait; it returns nil, nil when
+// none came. It returns at once when ctx ends: a task delivered to a
+// worker that is stopping is redelivered after the ack wait.
+func (w *Worker) next(ctx context.Context, cons jetstream.Consumer) (jetstream.Msg, error) {
+	batch, err := cons.Fetch(1, jetstream.FetchMaxWait(w.opts.FetchWait))
+	if err != nil {
+		if errors.Is(err, nats.ErrTimeout) || errors.Is(err, jetstream.ErrNoMessages) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	select {
+	case msg, ok := <-batch.Messages():
+		if !ok {
+			if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrNoMessages) {
+				return nil, err
+			}
+			return nil, nil
+		}
+		return msg, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // waitForConsumer polls until the coordinator has created the shared

@@ -261,8 +261,11 @@ func (st *stack) close() {
 
 // printSummary writes the one-screen summary of a finished job.
 func printSummary(w io.Writer, id string, spec *wire.JobSpec, m *wire.Model) {
-	fmt.Fprintf(w, "job %s: %s, k=%d, %d rows × %d features, %.2fs\n",
-		id, m.Algorithm, m.K, m.N, max(len(m.Columns), 1), m.Seconds)
+	if m.Metric == "precomputed" {
+		fmt.Fprintf(w, "job %s: %s, k=%d, %d×%d dissimilarity matrix, %.2fs\n", id, m.Algorithm, m.K, m.N, m.N, m.Seconds)
+	} else {
+		fmt.Fprintf(w, "job %s: %s, k=%d, %d rows × %d features, %.2fs\n", id, m.Algorithm, m.K, m.N, len(m.Columns), m.Seconds)
+	}
 	fmt.Fprintf(w, "  total deviation %.6g", m.TotalDeviation)
 	if m.Inertia != nil {
 		fmt.Fprintf(w, "   inertia %.6g", *m.Inertia)

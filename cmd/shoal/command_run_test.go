@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -149,5 +150,61 @@ func TestNullsDrop(t *testing.T) {
 		if !strings.HasPrefix(lines[i+1], want+",") {
 			t.Errorf("labels row %d = %q, want input row %s", i, lines[i+1], want)
 		}
+	}
+}
+
+// A precomputed matrix: the 5-point example below has BUILD pick row 2
+// (row sums 19, 16, 12, 13, 16), and the optimum for k=2 is {0, 3} or
+// {1, 3} with loss 1 + 2 = 3 (rows 0,1 to row 0; rows 2,3,4 to row 3).
+func TestRunPrecomputed(t *testing.T) {
+	dir := t.TempDir()
+	matrix := filepath.Join(dir, "m.csv")
+	os.WriteFile(matrix, []byte("a,b,c,d,e\n0,1,5,6,7\n1,0,4,5,6\n5,4,0,1,2\n6,5,1,0,1\n7,6,2,1,0\n"), 0o644)
+	for _, algo := range []string{"pam", "fastpam1", "fasterpam", "alternating"} {
+		model := filepath.Join(dir, algo+".json")
+		code, _, e := shoal(t, "run", "-q", "--workers", "1", "--input", matrix, "--precomputed", "--k", "2", "--algo", algo, "--model", model)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", algo, code, e)
+		}
+		b, _ := os.ReadFile(model)
+		var m map[string]any
+		json.Unmarshal(b, &m)
+		if m["total_deviation"] != 3.0 || m["metric"] != "precomputed" {
+			t.Errorf("%s: model %s", algo, b)
+		}
+		if _, ok := m["centers"]; ok {
+			t.Errorf("%s: a precomputed model has centers: %s", algo, b)
+		}
+		rows, _ := m["medoid_rows"].([]any)
+		if len(rows) != 2 || !strings.Contains(fmt.Sprint(rows), "3") {
+			t.Errorf("%s: medoid_rows %v, want row 3 and row 0 or 1", algo, rows)
+		}
+	}
+	bad := []struct{ name, csv, want string }{
+		{"negative", "a,b,c\n0,1,-5\n1,0,4\n-5,4,0\n", "negative.csv"},
+		{"nan", "a,b,c\n0,1,NaN\n1,0,4\nNaN,4,0\n", "row"},
+		{"not square", "a,b,c\n0,1,5\n1,0,4\n", "square"},
+	}
+	for _, c := range bad {
+		path := filepath.Join(dir, c.name+".csv")
+		os.WriteFile(path, []byte(c.csv), 0o644)
+		code, _, e := shoal(t, "run", "-q", "--workers", "1", "--input", path, "--precomputed", "--k", "1", "--algo", "pam")
+		if code != 1 || !strings.Contains(e, c.want) {
+			t.Errorf("%s: exit %d, stderr %q (want %q)", c.name, code, e, c.want)
+		}
+	}
+}
+
+// k-medoids on more rows than a matrix can hold fails before any task
+// runs, saying how much memory it would take and what to use instead.
+func TestRunMatrixTooLarge(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "big.parquet")
+	if code, _, e := shoal(t, "gen", "blobs", "--n", "70000", "--d", "2", "--k", "3", "--out", data); code != 0 {
+		t.Fatal(e)
+	}
+	code, _, e := shoal(t, "run", "-q", "--workers", "1", "--input", data, "--k", "3", "--algo", "fasterpam")
+	if code != 1 || !strings.Contains(e, "GiB") || !strings.Contains(e, "fastclara") {
+		t.Errorf("exit %d: %s", code, e)
 	}
 }
