@@ -492,9 +492,9 @@ func (a *Assigner) productsGemmCols(nb int) {
 	for j0 := 0; j0 < k; j0 += kmGemmChunk {
 		je := min(k, j0+kmGemmChunk)
 		for j := j0; j < je; j++ {
-			row := a.out[j*kmBlock : j*kmBlock+nb]
+			row, c := a.out[j*kmBlock:j*kmBlock+nb], a.cn[j]
 			for i := range row {
-				row[i] = a.cn[j]
+				row[i] = c
 			}
 		}
 		cc := blas32.General{Rows: je - j0, Cols: d, Stride: d, Data: a.cc[j0*d : je*d]}
