@@ -156,6 +156,18 @@ func (j *job) initSample(ctx context.Context) (*rowSample, error) {
 func (j *job) initCentres(ctx context.Context, s *rowSample) ([]float32, error) {
 	rng := algo.NewRand(j.spec.Seed, streamInit)
 	k, d := j.spec.K, j.d
+	if len(j.spec.InitCentres) > 0 {
+		if len(j.spec.InitCentres[0]) != d {
+			return nil, fmt.Errorf("%w: initial centres have %d values, the data has %d feature columns", ErrInput, len(j.spec.InitCentres[0]), d)
+		}
+		c := make([]float32, 0, k*d)
+		for _, row := range j.spec.InitCentres {
+			for _, v := range row {
+				c = append(c, float32(v))
+			}
+		}
+		return c, nil
+	}
 	switch j.spec.Init {
 	case "kmeans++":
 		var best []float32

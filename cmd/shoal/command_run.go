@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,12 +28,13 @@ import (
 
 // runFlags are the flags of `shoal run`.
 type runFlags struct {
-	spec    wire.JobSpec
-	workers int
-	dataDir string
-	nats    natsFlags
-	demo    bool
-	quiet   bool
+	spec     wire.JobSpec
+	workers  int
+	dataDir  string
+	nats     natsFlags
+	demo     bool
+	initFrom string
+	quiet    bool
 }
 
 func newRunCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -93,6 +95,7 @@ left behind if the job fails.`,
 	f.nats.register(fl)
 	fl.BoolVar(&f.demo, "demo", false, "cluster a generated dataset (50,000 rows, 8 features, 10 blobs) and compare with its truth")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
+	fl.StringVar(&f.initFrom, "init-from", "", "k-means: start from the centers of this model file (a warm start)")
 	return cmd
 }
 
@@ -124,6 +127,16 @@ func runJob(cmd *cobra.Command, f *runFlags, stdout, stderr io.Writer) error {
 	}
 	if len(spec.Inputs) == 0 {
 		return usagef("--input is required (or --demo)")
+	}
+	if f.initFrom != "" {
+		centres, err := readModelCentres(f.initFrom)
+		if err != nil {
+			return err
+		}
+		spec.InitCentres = centres
+		if spec.K == 0 {
+			spec.K = len(centres)
+		}
 	}
 	if spec.K == 0 {
 		return usagef("--k is required")
@@ -332,4 +345,20 @@ func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
 	fl.Float64Var(&s.MaxNeighbor, "maxneighbor", 0, "CLARANS: neighbours examined without improvement, a fraction of k(n-k) if below 1 (default 1.25%; FastCLARANS uses a larger rate)")
 	fl.StringVar(&s.Model, "model", "", "write the model JSON here")
 	fl.StringVarP(&s.Out, "out", "o", "", "write per-row labels here (.parquet, .arrow, .arrows or .csv)")
+}
+
+// readModelCentres reads the centers of a model file for a warm start.
+func readModelCentres(path string) ([][]float64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var m wire.Model
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: not a model file: %w", path, err)
+	}
+	if len(m.Centers) == 0 {
+		return nil, fmt.Errorf("%s: the model has no centers", path)
+	}
+	return m.Centers, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -41,7 +42,11 @@ type JobSpec struct {
 	BatchSize int     `json:"batch_size,omitempty"` // mini-batch rows per step; 0 means 1024 × workers
 	Tol       float64 `json:"tol,omitempty"`        // centre-movement tolerance; 0 means 1e-4 for Lloyd, off for mini-batch
 	Seed      uint64  `json:"seed"`                 // everything random derives from it
-	ShardRows int     `json:"shard_rows,omitempty"` // target rows per shard; 0 means 65536
+
+	// InitCentres, when set, are the k starting centres of k-means (a warm
+	// start, e.g. from an earlier model's centers); Init is then ignored.
+	InitCentres [][]float64 `json:"init_centres,omitempty"`
+	ShardRows   int         `json:"shard_rows,omitempty"` // target rows per shard; 0 means 65536
 
 	Silhouette int `json:"silhouette,omitempty"` // >0: report silhouettes, computed on at most this many rows
 
@@ -100,6 +105,25 @@ func (s *JobSpec) Normalize() error {
 	}
 	if s.Precomputed && !slices.Contains(MedoidAlgorithms, s.Algorithm) {
 		return fmt.Errorf("%w: a precomputed matrix needs one of %v", ErrJobSpec, MedoidAlgorithms)
+	}
+	if len(s.InitCentres) > 0 {
+		if s.IsMedoid() {
+			return fmt.Errorf("%w: initial centres apply to k-means only", ErrJobSpec)
+		}
+		if len(s.InitCentres) != s.K {
+			return fmt.Errorf("%w: %d initial centres for k=%d", ErrJobSpec, len(s.InitCentres), s.K)
+		}
+		for i, c := range s.InitCentres {
+			if len(c) != len(s.InitCentres[0]) || len(c) == 0 {
+				return fmt.Errorf("%w: initial centre %d has %d values, centre 0 has %d", ErrJobSpec, i, len(c), len(s.InitCentres[0]))
+			}
+			for _, v := range c {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return fmt.Errorf("%w: initial centre %d is not finite", ErrJobSpec, i)
+				}
+			}
+		}
+		s.Init = "given"
 	}
 	if s.Weight != "" && s.IsMedoid() {
 		return fmt.Errorf("%w: --weight applies to k-means only", ErrJobSpec)
