@@ -63,3 +63,22 @@ func BenchmarkEndToEnd(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMiniBatchRound measures the cost of one mini-batch step end to
+// end (publish, pull, assign, result, merge, update) on a small dataset,
+// where the arithmetic is negligible: what is left is the per-round
+// overhead of the distributed loop.
+func BenchmarkMiniBatchRound(b *testing.B) {
+	data := benchData(b, 200_000, 32, 100, "parquet")
+	s := mustStartStack(b, 2)
+	var rounds int
+	b.ResetTimer()
+	for range b.N {
+		m, err := s.run(b, wire.JobSpec{Inputs: []string{data}, Exclude: []string{"label"}, K: 100, Algorithm: "minibatch", Seed: 1, MaxIter: 100})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rounds += m.Iterations
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(rounds), "ns/round")
+}

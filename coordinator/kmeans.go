@@ -27,11 +27,11 @@ const (
 	// defaultLloydTol is scikit-learn's tol: stop when the summed squared
 	// centre shift is below tol × mean feature variance.
 	defaultLloydTol = 1e-4
-	// initSampleRows is the least size of the sample k-means++ runs on;
-	// it grows to 3 × the batch size (scikit-learn's init_size) and 50
-	// rows per centre, so k-means++ sees every sizeable cluster while it
-	// still runs quickly on the coordinator.
-	initSampleRows = 10000
+	// initSampleRows is the least size of the sample k-means++ runs on:
+	// scikit-learn's init_size for mini-batch (3 × its 1024-row batch).
+	// It grows to 30 rows per centre so k-means++ sees every sizeable
+	// cluster, while it still runs quickly on the coordinator.
+	initSampleRows = 3 * 1024
 	// initTrials is how many k-means++ seedings are tried on the sample;
 	// the one with the lowest sample inertia wins (scikit-learn's n_init
 	// for mini-batch). One unlucky seeding that puts two centres in one
@@ -122,7 +122,7 @@ func (s *rowSample) variance() float64 {
 // initSample asks every shard for the rows whose hash falls under the
 // sampling rate, so the sample is the same however the data is sharded.
 func (j *job) initSample(ctx context.Context) (*rowSample, error) {
-	target := max(initSampleRows, 50*j.spec.K, 3*j.batchSize())
+	target := max(initSampleRows, 30*j.spec.K)
 	frac := min(1, float64(target)/float64(j.ds.Rows))
 	for attempt := int64(0); ; attempt++ {
 		tasks := j.shardTasks(wire.KindSample)
