@@ -252,3 +252,34 @@ func TestKMeansDigitsAgainstScikitLearn(t *testing.T) {
 		t.Errorf("best of 5 seeds %.1f is %.3f%% above scikit-learn's best of 10", best, 100*rel)
 	}
 }
+
+// A centre that attracts no row must not stay empty or turn into NaN:
+// Lloyd splits the largest cluster, mini-batch moves the starved centre
+// to a sample row.
+func TestEmptyClusterIsReseeded(t *testing.T) {
+	const n, k = 20_000, 4
+	data := writeBlobs(t, "empty.parquet", n, 2, k)
+	// Three centres near the data, one so far away that no row is nearest
+	// to it in the first round.
+	start := [][]float64{{0, 0}, {1, 1}, {-1, -1}, {1e6, 1e6}}
+	s := mustStartStack(t, 2)
+	for _, algo := range []string{"kmeans", "minibatch"} {
+		out := filepath.Join(t.TempDir(), "labels.parquet")
+		m, err := s.run(t, wire.JobSpec{Inputs: []string{data}, Exclude: []string{"label"}, K: k, Algorithm: algo, InitCentres: start, Seed: 2, Out: out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for c, size := range m.ClusterSizes {
+			if size == 0 {
+				t.Errorf("%s: cluster %d is empty: sizes %v", algo, c, m.ClusterSizes)
+			}
+			for _, v := range m.Centers[c] {
+				if math.IsNaN(v) || math.Abs(v) > 1e5 {
+					t.Errorf("%s: centre %d is %v", algo, c, m.Centers[c])
+					break
+				}
+			}
+		}
+		t.Logf("%s: sizes %v, ARI %.3f", algo, m.ClusterSizes, checkLabels(t, out, data, n))
+	}
+}
