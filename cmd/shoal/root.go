@@ -75,6 +75,7 @@ over NATS JetStream. 'shoal run' starts everything in one process.`,
 		newStatusCommand(stdout),
 		newCancelCommand(stdout),
 		newResultCommand(stdout),
+		newBenchCommand(stdout),
 	)
 	return root
 }
