@@ -13,16 +13,18 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// Arrow IPC files are read through a read-only memory mapping with
+// Arrow IPC files are read through a copy-on-write memory mapping with
 // arrow-go's ipc.NewMappedFileReader: record batches are located through
 // the footer and their buffers are slices of the mapping, so counting the
 // rows of every batch at Scan time reads only batch headers (compressed
 // batches are the exception: their buffers are decompressed). Streams have
 // no footer and are read in order; batches before a shard are skipped at the
-// message level, their bodies read but not decoded.
+// message level, their bodies passed over without being decoded. Metadata
+// is checked before arrow-go sees it (ipcguard.go).
 
-// chunkFunc receives rows [at, at+arr.Len()) of the j-th requested column.
-type chunkFunc func(j, at int, arr arrow.Array) error
+// batchFunc receives rows [at, at+n) of every requested column: cols[j]
+// holds column j, and all have the same length n.
+type batchFunc func(at int, cols []arrow.Array) error
 
 // openError classifies an error from opening a file.
 func openError(path string, err error) error {
@@ -36,8 +38,14 @@ func openError(path string, err error) error {
 // batch body cannot be longer than the file holding it, and a larger claim
 // is a corrupt header, not a reason to allocate. It also lifts arrow-go's
 // default 256 MiB limit on a batch, which a valid large file can exceed.
+//
+// Decompression allocates through a budgetAllocator for the same reason.
 func ipcOptions(size int64, mem memory.Allocator) []ipc.Option {
-	return []ipc.Option{ipc.WithAllocator(mem), ipc.WithBodySizeLimit(max(size, 1)), ipc.WithMetadataSizeLimit(max(min(size, 64<<20), 1))}
+	return []ipc.Option{
+		ipc.WithAllocator(newBudget(mem, size)),
+		ipc.WithBodySizeLimit(max(size, 1)),
+		ipc.WithMetadataSizeLimit(max(min(size, 64<<20), 1)),
+	}
 }
 
 // arrowColumns lists a schema's top-level fields.
@@ -62,10 +70,11 @@ func fieldIndices(path string, schema *arrow.Schema, names []string) ([]int, err
 	return idx, nil
 }
 
-// withMappedFile opens path as an Arrow IPC file over a memory mapping and
-// calls fn with the reader; everything fn builds on the mapping must be
-// released before it returns.
-func withMappedFile(path string, mem memory.Allocator, fn func(r *ipc.FileReader) error) error {
+// withMappedFile opens path as an Arrow IPC file over a memory mapping,
+// checks the metadata of the footer, the dictionaries and the record
+// batches [first,last) (all when last < 0), and calls fn with the reader;
+// everything fn builds on the mapping must be released before it returns.
+func withMappedFile(path string, first, last int64, mem memory.Allocator, fn func(r *ipc.FileReader) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return openError(path, err)
@@ -76,6 +85,9 @@ func withMappedFile(path string, mem memory.Allocator, fn func(r *ipc.FileReader
 		return corrupt(path, "", err)
 	}
 	defer unmap()
+	if err := checkIPCFile(data, first, last); err != nil {
+		return corrupt(path, "", err)
+	}
 	r, err := ipc.NewMappedFileReader(data, ipcOptions(int64(len(data)), mem)...)
 	if err != nil {
 		return corrupt(path, "", err)
@@ -86,7 +98,7 @@ func withMappedFile(path string, mem memory.Allocator, fn func(r *ipc.FileReader
 
 func probeArrowFile(path string) (*fileInfo, error) {
 	info := &fileInfo{}
-	err := withMappedFile(path, memory.DefaultAllocator, func(r *ipc.FileReader) error {
+	err := withMappedFile(path, 0, -1, memory.DefaultAllocator, func(r *ipc.FileReader) error {
 		info.columns = arrowColumns(r.Schema())
 		for i := range r.NumRecords() {
 			rec, err := r.RecordBatchAt(i)
@@ -103,9 +115,9 @@ func probeArrowFile(path string) (*fileInfo, error) {
 
 // readArrowFile hands fn the named columns of batches [first,last), or of
 // all batches when last < 0.
-func readArrowFile(path string, names []string, first, last int64, mem memory.Allocator, fn chunkFunc) (int, error) {
+func readArrowFile(path string, names []string, first, last int64, mem memory.Allocator, fn batchFunc) (int, error) {
 	rows := 0
-	err := withMappedFile(path, mem, func(r *ipc.FileReader) error {
+	err := withMappedFile(path, first, last, mem, func(r *ipc.FileReader) error {
 		if last < 0 {
 			first, last = 0, int64(r.NumRecords())
 		}
@@ -134,43 +146,23 @@ func readArrowFile(path string, names []string, first, last int64, mem memory.Al
 }
 
 // visitBatch hands fn the columns idx of rec, whose first row is row at.
-func visitBatch(path string, rec arrow.RecordBatch, idx []int, at int, fn chunkFunc) error {
+func visitBatch(path string, rec arrow.RecordBatch, idx []int, at int, fn batchFunc) error {
 	n := rec.NumRows()
+	cols := make([]arrow.Array, len(idx))
 	for j, c := range idx {
 		if c >= int(rec.NumCols()) {
 			return fmt.Errorf("%w: %s: record batch has %d columns, schema more", ErrCorrupt, path, rec.NumCols())
 		}
-		col := rec.Column(c)
-		if int64(col.Len()) != n {
-			return fmt.Errorf("%w: %s: column %q has %d rows in a batch of %d", ErrCorrupt, path, rec.ColumnName(c), col.Len(), n)
-		}
-		if err := fn(j, at, col); err != nil {
-			return err
+		cols[j] = rec.Column(c)
+		if int64(cols[j].Len()) != n {
+			return fmt.Errorf("%w: %s: column %q has %d rows in a batch of %d", ErrCorrupt, path, rec.ColumnName(c), cols[j].Len(), n)
 		}
 	}
-	return nil
+	return fn(at, cols)
 }
 
 func readArrowFileShard(s Shard, f *filler, mem memory.Allocator) (int, error) {
-	return readArrowFile(s.File, f.names, s.First, s.Last, mem, f.fillArrow)
-}
-
-// skipBatches passes a stream's messages through, except the first n
-// record batches: the stream reader then never decodes them, while schema
-// and dictionary messages still reach it.
-type skipBatches struct {
-	ipc.MessageReader
-	n int64
-}
-
-func (s *skipBatches) Message() (*ipc.Message, error) {
-	for {
-		msg, err := s.MessageReader.Message()
-		if err != nil || s.n == 0 || msg.Type() != ipc.MessageRecordBatch {
-			return msg, err
-		}
-		s.n--
-	}
+	return readArrowFile(s.File, f.names, s.First, s.Last, mem, f.fillBatch)
 }
 
 // withStream opens path as an Arrow IPC stream whose first skip record
@@ -185,9 +177,9 @@ func withStream(path string, skip int64, mem memory.Allocator, fn func(r *ipc.Re
 	if err != nil {
 		return openError(path, err)
 	}
-	opts := ipcOptions(st.Size(), mem)
-	msgs := &skipBatches{MessageReader: ipc.NewMessageReader(bufio.NewReaderSize(f, 1<<20), opts...), n: skip}
-	r, err := ipc.NewReaderFromMessageReader(msgs, opts...)
+	// The messages are read and checked here, decoded by arrow-go.
+	msgs := newStreamMessages(bufio.NewReaderSize(f, 1<<20), st.Size(), skip)
+	r, err := ipc.NewReaderFromMessageReader(msgs, ipcOptions(st.Size(), mem)...)
 	if err != nil {
 		return corrupt(path, "", err)
 	}
@@ -212,7 +204,7 @@ func probeArrowStream(path string) (*fileInfo, error) {
 
 // readArrowStream hands fn the named columns of batches [first,last), or of
 // all batches when last < 0.
-func readArrowStream(path string, names []string, first, last int64, mem memory.Allocator, fn chunkFunc) (int, error) {
+func readArrowStream(path string, names []string, first, last int64, mem memory.Allocator, fn batchFunc) (int, error) {
 	rows := 0
 	err := withStream(path, first, mem, func(r *ipc.Reader) error {
 		idx, err := fieldIndices(path, r.Schema(), names)
@@ -241,5 +233,5 @@ func readArrowStream(path string, names []string, first, last int64, mem memory.
 }
 
 func readArrowStreamShard(s Shard, f *filler, mem memory.Allocator) (int, error) {
-	return readArrowStream(s.File, f.names, s.First, s.Last, mem, f.fillArrow)
+	return readArrowStream(s.File, f.names, s.First, s.Last, mem, f.fillBatch)
 }

@@ -2,6 +2,7 @@ package partition
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -14,6 +15,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
 // testTable is a small table with known values: float32 features x0..x2, an
@@ -213,7 +216,7 @@ func TestNumericTypes(t *testing.T) {
 // nullTable writes rows with a null, NaN, ±Inf and a float32 overflow at
 // known rows of two float64 columns and a weight column; rows 0, 2, 7, 9
 // are clean.
-func nullTable(t *testing.T, path string) {
+func nullTable(t testing.TB, path string) {
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "a", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 		{Name: "b", Type: arrow.PrimitiveTypes.Float32, Nullable: true},
@@ -395,5 +398,86 @@ func TestReadShardRejectsBadArguments(t *testing.T) {
 		if err == nil || !errorsIs(err, c.want) {
 			t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
 		}
+	}
+}
+
+// benchFile writes the benchmark dataset, 2²⁰ rows × 32 float32 features
+// plus a label, in row groups or batches of 65536.
+func benchFile(b *testing.B, ext string) string {
+	path := filepath.Join(b.TempDir(), "bench"+ext)
+	if _, err := GenerateBlobs(path, BlobsConfig{N: benchRows, D: 32, K: 10, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+const benchRows = 1 << 20
+
+// BenchmarkReadShard decodes one shard of 2²⁰ rows × 32 float32 features
+// (16 row groups or batches) per format; MB/s counts the float32 data
+// produced. parquet-arrowgo is arrow-go's own parallel ReadRowGroups on the
+// same file, into Arrow columns, for comparison: NOTES.md measures it at
+// ~90 ms.
+func BenchmarkReadShard(b *testing.B) {
+	for _, c := range []struct{ name, ext string }{{"parquet", ".parquet"}, {"arrow", ".arrow"}, {"arrow-stream", ".arrows"}, {"csv", ".csv"}} {
+		b.Run(c.name, func(b *testing.B) {
+			path := benchFile(b, c.ext)
+			ds, err := Scan([]string{path}, Options{Exclude: []string{"label"}, ShardRows: benchRows})
+			if err != nil || len(ds.Shards) != 1 {
+				b.Fatalf("%v, %d shards", err, len(ds.Shards))
+			}
+			b.SetBytes(benchRows * 32 * 4)
+			for b.Loop() {
+				blk, err := ReadShard(ds.Shards[0], ds.Columns, "", NullsError)
+				if err != nil || blk.Len() != benchRows {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+	b.Run("parquet-arrowgo", func(b *testing.B) {
+		path := benchFile(b, ".parquet")
+		b.SetBytes(benchRows * 32 * 4)
+		for b.Loop() {
+			pf, err := file.OpenParquetFile(path, true)
+			if err != nil {
+				b.Fatal(err)
+			}
+			fr, _ := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{Parallel: true}, memory.DefaultAllocator)
+			cols := make([]int, 32)
+			for i := range cols {
+				cols[i] = i
+			}
+			groups := make([]int, pf.NumRowGroups())
+			for i := range groups {
+				groups[i] = i
+			}
+			tbl, err := fr.ReadRowGroups(context.Background(), cols, groups)
+			if err != nil {
+				b.Fatal(err)
+			}
+			tbl.Release()
+			pf.Close()
+		}
+	})
+}
+
+// BenchmarkScan plans shards of 65536 rows over the same files: metadata
+// only for Parquet and Arrow files, a read through the data for streams
+// and CSV. MB/s counts file bytes.
+func BenchmarkScan(b *testing.B) {
+	for _, c := range []struct{ name, ext string }{{"parquet", ".parquet"}, {"arrow", ".arrow"}, {"arrow-stream", ".arrows"}, {"csv", ".csv"}} {
+		b.Run(c.name, func(b *testing.B) {
+			path := benchFile(b, c.ext)
+			st, _ := os.Stat(path)
+			b.SetBytes(st.Size())
+			for b.Loop() {
+				ds, err := Scan([]string{path}, Options{})
+				if err != nil || ds.Rows != benchRows {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

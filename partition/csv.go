@@ -31,6 +31,18 @@ const csvSniffRows = 100
 // floats they name and are refused or dropped like nulls.
 var csvNullTokens = map[string]bool{"": true, "NA": true, "N/A": true, "NULL": true, "null": true, "None": true}
 
+// isCSVNull reports whether s is a null token, without a map lookup for
+// the common case of a field that starts like a number.
+func isCSVNull(s string) bool {
+	if s == "" {
+		return true
+	}
+	if c := s[0]; c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' {
+		return false
+	}
+	return csvNullTokens[s]
+}
+
 // recordScanner finds the byte ranges of CSV records without parsing
 // fields. It follows encoding/csv: a record ends at a newline outside
 // double quotes; a line that is empty, or holds only "\r", is skipped. A
@@ -107,11 +119,11 @@ func (s *recordScanner) end(emit func(start, end int64) error) error {
 	return emit(start, s.pos)
 }
 
-// scanRecords runs a recordScanner over r (positioned at offset base) until
-// EOF or until emit returns errStopScan.
-func scanRecords(r io.Reader, base int64, emit func(start, end int64) error) error {
+// scanRecords runs a recordScanner over r (positioned at offset base) with a
+// buffer of bufSize bytes until EOF or until emit returns errStopScan.
+func scanRecords(r io.Reader, base int64, bufSize int, emit func(start, end int64) error) error {
 	s := recordScanner{pos: base, start: base}
-	buf := make([]byte, 1<<20)
+	buf := make([]byte, bufSize)
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
@@ -143,9 +155,10 @@ func csvHeader(path string, f *os.File) (names []string, end int64, err error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, 0, corrupt(path, "", err)
 	}
+	// Headers are short: a small buffer keeps reading one cheap for every
+	// shard.
 	var header []byte
-	br := bufio.NewReaderSize(f, 64<<10)
-	err = scanRecords(br, 0, func(start, stop int64) error {
+	err = scanRecords(f, 0, 4<<10, func(start, stop int64) error {
 		end = stop
 		return errStopScan
 	})
@@ -182,7 +195,7 @@ func probeCSV(path string, target int64) (*fileInfo, error) {
 		return nil, corrupt(path, "", err)
 	}
 	cur := unit{first: headerEnd, last: headerEnd}
-	err = scanRecords(f, headerEnd, func(_, end int64) error {
+	err = scanRecords(f, headerEnd, 1<<20, func(_, end int64) error {
 		cur.rows++
 		cur.last = end
 		if cur.rows == target {
@@ -225,7 +238,7 @@ func sniffCSV(f *os.File, names []string, headerEnd int64) []column {
 			for j := range min(len(rec), len(names)) {
 				s := strings.TrimSpace(rec[j])
 				switch {
-				case csvNullTokens[s]:
+				case isCSVNull(s):
 				case isCSVInt(s):
 					seen[j] |= sawInt
 				case isCSVFloat(s):
@@ -333,7 +346,7 @@ func parseCSVFloat(s string) (v float64, null bool, err error) {
 	if len(s) > 0 && (s[0] == ' ' || s[len(s)-1] == ' ') {
 		s = strings.TrimSpace(s)
 	}
-	if csvNullTokens[s] {
+	if isCSVNull(s) {
 		return 0, true, nil
 	}
 	v, err = strconv.ParseFloat(s, 32)

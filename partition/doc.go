@@ -42,6 +42,16 @@
 //   - Arrow streams have no index: a shard's read skips the batches before
 //     it without decoding them, but still reads their bytes. Prefer Parquet
 //     or Arrow files for data read as many shards.
+//   - arrow-go trusts the flatbuffer metadata of Arrow IPC data (also
+//     stored in Parquet footers), so a corrupt file could make it allocate
+//     without bound or recurse forever, which no recover can catch. The
+//     package checks that metadata before arrow-go decodes it, limits what
+//     decompression may allocate (1 GiB plus 64 times the file size held at
+//     once), and decodes Parquet columns on its own goroutines so their
+//     panics are recovered. These guards follow what fuzzing found; they
+//     are not a proof, and a worker should still run where a crash costs
+//     only a retried task.
 //   - Scan, ReadShard, ReadAll and ReadIntColumn are safe to call
-//     concurrently; a LabelsWriter is not.
+//     concurrently; a LabelsWriter is not. ReadShard decodes Parquet
+//     columns in parallel, up to GOMAXPROCS at a time.
 package partition

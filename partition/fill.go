@@ -1,9 +1,12 @@
 package partition
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -16,12 +19,11 @@ import (
 // allocating for it would kill the process.
 const maxShardValues = 1 << 31
 
-// filler decodes the columns of one shard into a Block. Each column is
-// written straight into its place in the row-major buffer (stride d), one
-// type switch per column chunk and a plain slice loop inside, so nothing is
-// allocated or called through an interface per value. Rows found null or
-// non-finite are marked; under NullsDrop they are squeezed out in one pass
-// at the end.
+// filler decodes the columns of one shard into a Block. Values are written
+// straight into their place in the row-major buffer, one type switch per
+// column chunk and plain slice loops inside, so nothing is allocated or
+// called through an interface per value. Rows found null or non-finite are
+// marked; under NullsDrop they are squeezed out in one pass at the end.
 type filler struct {
 	file      string
 	names     []string // features, then the weight column if any
@@ -32,6 +34,7 @@ type filler struct {
 	data      []float32
 	weights   []float32 // nil without a weight column
 	bad       []bool    // allocated at the first bad row; bad[i] marks local row i
+	copies    []copyFunc
 }
 
 func newFiller(s Shard, columns []string, weight string, nulls NullPolicy) (*filler, error) {
@@ -88,36 +91,150 @@ func (f *filler) reject(j, i int, null bool, v float64) error {
 	return nil
 }
 
-// fillArrow writes arr as rows [at, at+arr.Len()) of column j.
-func (f *filler) fillArrow(j, at int, arr arrow.Array) error {
-	n := arr.Len()
-	if at < 0 || n > f.rows-at {
-		return fmt.Errorf("%w: %s: column %q has more rows than the %d planned; was the file changed after Scan?",
-			ErrCorrupt, f.file, f.names[j], f.rows)
+// fillTile is the number of rows transposed at a time: 256 rows of 32
+// features are 32 KiB of output, which stays in cache while every column
+// writes its values into it. Writing one whole column at a time instead
+// touches a new cache line per value and is several times slower.
+const fillTile = 256
+
+// fillBatch writes rows [at, at+n) of every requested column: cols[j]
+// holds column j (features, then the weight), all of length n. It checks
+// nulls column by column, then copies the values into the row-major block
+// tile by tile, checking floats on the way.
+func (f *filler) fillBatch(at int, cols []arrow.Array) error {
+	if len(cols) != len(f.names) {
+		return fmt.Errorf("%w: %s: %d columns for %d requested", ErrCorrupt, f.file, len(cols), len(f.names))
 	}
+	if len(cols) == 0 {
+		return nil
+	}
+	n := cols[0].Len()
+	if at < 0 || n > f.rows-at {
+		return fmt.Errorf("%w: %s: more rows than the %d planned; was the file changed after Scan?", ErrCorrupt, f.file, f.rows)
+	}
+	copies := f.copies[:0]
+	for j, arr := range cols {
+		if arr.Len() != n {
+			return fmt.Errorf("%w: %s: column %q has %d rows where %q has %d", ErrCorrupt, f.file, f.names[j], arr.Len(), f.names[0], n)
+		}
+		c, err := f.check(j, at, arr)
+		if err != nil {
+			return f.firstBad(at, cols, err)
+		}
+		copies = append(copies, c)
+	}
+	f.copies = copies
+	// Large batches are copied by several goroutines, each on its own
+	// rows: the transposition is bound by memory traffic, and one core
+	// does not saturate it.
+	parts := min(runtime.GOMAXPROCS(0), (n*len(cols))/fillParallelValues)
+	if parts <= 1 {
+		return f.firstBad(at, cols, f.copyRows(at, 0, n))
+	}
+	if f.nulls == NullsDrop && f.bad == nil {
+		f.bad = make([]bool, f.rows) // reject must not allocate it concurrently
+	}
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo := (n / parts * p) / fillTile * fillTile
+		hi := (n / parts * (p + 1)) / fillTile * fillTile
+		if p == parts-1 {
+			hi = n
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[p] = f.copyRows(at, lo, hi)
+		}()
+	}
+	wg.Wait()
+	return f.firstBad(at, cols, errors.Join(errs...))
+}
+
+// fillParallelValues is the batch size, in values, above which fillBatch
+// copies in parallel.
+const fillParallelValues = 1 << 18
+
+// copyRows copies rows [lo,hi) of the current batch, which starts at row
+// at, tile by tile.
+func (f *filler) copyRows(at, lo, hi int) error {
+	d, copies := f.d, f.copies
+	for t := lo; t < hi; t += fillTile {
+		end := min(hi, t+fillTile)
+		for j := range d {
+			if err := copies[j](f.data[(at+t)*d+j:], d, t, end); err != nil {
+				return err
+			}
+		}
+	}
+	if f.weights != nil {
+		return copies[d](f.weights[at+lo:], 1, lo, hi)
+	}
+	return nil
+}
+
+// firstBad turns an ErrNull found while filling a batch into the error for
+// the batch's first bad row (then first column), so the row a user is
+// told about does not depend on the order checks run in. Other errors
+// pass through. It is the error path: it looks at values one by one.
+func (f *filler) firstBad(at int, cols []arrow.Array, err error) error {
+	if err == nil || !errors.Is(err, ErrNull) {
+		return err
+	}
+	for i := range cols[0].Len() {
+		for j, arr := range cols {
+			if arr.IsNull(i) {
+				return f.reject(j, at+i, true, 0)
+			}
+			var v float64
+			switch a := arr.(type) {
+			case *array.Float32:
+				v = float64(a.Value(i))
+			case *array.Float64:
+				v = a.Value(i)
+			default:
+				continue
+			}
+			if x := float32(v); x-x != 0 {
+				return f.reject(j, at+i, false, v)
+			}
+		}
+	}
+	return err
+}
+
+// copyFunc writes values [lo,hi) of a column to dst[0], dst[stride], ...,
+// rejecting bad ones on the way.
+type copyFunc func(dst []float32, stride, lo, hi int) error
+
+// check rejects the null rows of column j (rows at...) and returns the
+// function that copies its values. One type switch per column chunk; the
+// loops inside are over plain slices.
+func (f *filler) check(j, at int, arr arrow.Array) (copyFunc, error) {
 	switch a := arr.(type) {
 	case *array.Float32:
-		return fillFloats(f, j, at, a.Float32Values(), arr)
+		return checkFloats(f, j, at, a.Float32Values(), arr)
 	case *array.Float64:
-		return fillFloats(f, j, at, a.Float64Values(), arr)
+		return checkFloats(f, j, at, a.Float64Values(), arr)
 	case *array.Int8:
-		return fillInts(f, j, at, a.Int8Values(), arr)
+		return checkInts(f, j, at, a.Int8Values(), arr)
 	case *array.Int16:
-		return fillInts(f, j, at, a.Int16Values(), arr)
+		return checkInts(f, j, at, a.Int16Values(), arr)
 	case *array.Int32:
-		return fillInts(f, j, at, a.Int32Values(), arr)
+		return checkInts(f, j, at, a.Int32Values(), arr)
 	case *array.Int64:
-		return fillInts(f, j, at, a.Int64Values(), arr)
+		return checkInts(f, j, at, a.Int64Values(), arr)
 	case *array.Uint8:
-		return fillInts(f, j, at, a.Uint8Values(), arr)
+		return checkInts(f, j, at, a.Uint8Values(), arr)
 	case *array.Uint16:
-		return fillInts(f, j, at, a.Uint16Values(), arr)
+		return checkInts(f, j, at, a.Uint16Values(), arr)
 	case *array.Uint32:
-		return fillInts(f, j, at, a.Uint32Values(), arr)
+		return checkInts(f, j, at, a.Uint32Values(), arr)
 	case *array.Uint64:
-		return fillInts(f, j, at, a.Uint64Values(), arr)
+		return checkInts(f, j, at, a.Uint64Values(), arr)
 	}
-	return fmt.Errorf("%w: %s: column %q has type %s (want float32, float64 or an integer type)",
+	return nil, fmt.Errorf("%w: %s: column %q has type %s (want float32, float64 or an integer type)",
 		ErrNotNumeric, f.file, f.names[j], arr.DataType())
 }
 
@@ -134,54 +251,62 @@ type integer interface {
 	~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64
 }
 
-// fillInts converts integers to float32 (rounding to nearest above 2²⁴).
-func fillInts[T integer](f *filler, j, at int, vals []T, arr arrow.Array) error {
+// checkInts rejects null rows; integers convert to float32 by rounding to
+// nearest (exact up to 2²⁴).
+func checkInts[T integer](f *filler, j, at int, vals []T, arr arrow.Array) (copyFunc, error) {
 	if len(vals) != arr.Len() {
-		return fmt.Errorf("%w: %s: column %q: %d values for %d rows", ErrCorrupt, f.file, f.names[j], len(vals), arr.Len())
+		return nil, fmt.Errorf("%w: %s: column %q: %d values for %d rows", ErrCorrupt, f.file, f.names[j], len(vals), arr.Len())
 	}
-	dst, stride := f.dest(j)
-	k := at * stride
-	valid, off := validity(arr)
-	if valid == nil {
-		for _, v := range vals {
+	if valid, off := validity(arr); valid != nil {
+		for i := range vals {
+			if bitutil.BitIsNotSet(valid, off+i) {
+				if err := f.reject(j, at+i, true, 0); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return func(dst []float32, stride, lo, hi int) error {
+		k := 0
+		for _, v := range vals[lo:hi] {
 			dst[k] = float32(v)
 			k += stride
 		}
 		return nil
-	}
-	for i, v := range vals {
-		if bitutil.BitIsNotSet(valid, off+i) {
-			if err := f.reject(j, at+i, true, 0); err != nil {
-				return err
-			}
-		}
-		dst[k] = float32(v)
-		k += stride
-	}
-	return nil
+	}, nil
 }
 
-// fillFloats converts floats to float32 and rejects NaN, ±Inf and values
-// that overflow float32: x-x is 0 exactly when x is finite.
-func fillFloats[T float32 | float64](f *filler, j, at int, vals []T, arr arrow.Array) error {
+// checkFloats rejects null rows; the copy it returns rejects values that
+// are NaN, ±Inf or overflow float32 as it goes (x-x is 0 exactly when x is
+// finite), so clean data is read once.
+func checkFloats[T float32 | float64](f *filler, j, at int, vals []T, arr arrow.Array) (copyFunc, error) {
 	if len(vals) != arr.Len() {
-		return fmt.Errorf("%w: %s: column %q: %d values for %d rows", ErrCorrupt, f.file, f.names[j], len(vals), arr.Len())
+		return nil, fmt.Errorf("%w: %s: column %q: %d values for %d rows", ErrCorrupt, f.file, f.names[j], len(vals), arr.Len())
 	}
-	dst, stride := f.dest(j)
-	k := at * stride
 	valid, off := validity(arr)
-	for i, v := range vals {
-		x := float32(v)
-		null := valid != nil && bitutil.BitIsNotSet(valid, off+i)
-		if null || x-x != 0 {
-			if err := f.reject(j, at+i, null, float64(v)); err != nil {
-				return err
+	if valid != nil {
+		for i := range vals {
+			if bitutil.BitIsNotSet(valid, off+i) {
+				if err := f.reject(j, at+i, true, 0); err != nil {
+					return nil, err
+				}
 			}
 		}
-		dst[k] = x
-		k += stride
 	}
-	return nil
+	return func(dst []float32, stride, lo, hi int) error {
+		k := 0
+		for i, v := range vals[lo:hi] {
+			x := float32(v)
+			if x-x != 0 && (valid == nil || bitutil.BitIsSet(valid, off+lo+i)) {
+				if err := f.reject(j, at+lo+i, false, float64(v)); err != nil {
+					return err
+				}
+			}
+			dst[k] = x
+			k += stride
+		}
+		return nil
+	}, nil
 }
 
 // finish checks the row count and weights and returns the Block, with bad

@@ -3,8 +3,11 @@ package partition
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
@@ -12,7 +15,7 @@ import (
 
 // Parquet is read with arrow-go's own reader (file + pqarrow): the footer
 // gives row groups and their row counts, and a shard's row groups are
-// decoded column by column in parallel into Arrow arrays that are copied
+// decoded column by column, in parallel, into Arrow arrays that are copied
 // into the Block. Only top-level columns are visible; a nested column is
 // listed but never numeric.
 
@@ -23,7 +26,11 @@ func openParquet(path string, memoryMap bool, mem memory.Allocator) (*file.Reade
 	if err != nil {
 		return nil, nil, openError(path, err)
 	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{Parallel: true}, mem)
+	if err := checkStoredArrowSchema(pf.MetaData().KeyValueMetadata().FindValue("ARROW:schema")); err != nil {
+		pf.Close()
+		return nil, nil, corrupt(path, "", err)
+	}
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, mem)
 	if err != nil {
 		pf.Close()
 		return nil, nil, corrupt(path, "", err)
@@ -61,7 +68,13 @@ func probeParquet(path string) (*fileInfo, error) {
 // readParquet decodes the named columns of row groups [first,last) (all of
 // them when last < 0) and hands each column's chunks to fn in row order. It
 // returns the number of rows.
-func readParquet(path string, names []string, first, last int64, mem memory.Allocator, fn chunkFunc) (int, error) {
+//
+// Columns are decoded in parallel, one goroutine per column, at most
+// GOMAXPROCS at a time. The goroutines are ours rather than pqarrow's
+// (ArrowReadProperties.Parallel) so that a panic on a malformed column
+// chunk is recovered here: pqarrow does not recover panics in all of its
+// goroutines, and an unrecovered one ends the process.
+func readParquet(path string, names []string, first, last int64, mem memory.Allocator, fn batchFunc) (int, error) {
 	pf, fr, err := openParquet(path, true, mem)
 	if err != nil {
 		return 0, err
@@ -74,49 +87,138 @@ func readParquet(path string, names []string, first, last int64, mem memory.Allo
 		return 0, fmt.Errorf("%w: %s: row groups [%d,%d) planned but the file has %d", ErrCorrupt, path, first, last, pf.NumRowGroups())
 	}
 	cols := parquetColumns(fr)
-	leaves := make([]int, len(names))
+	fields := make([]int, len(names))
 	for j, name := range names {
 		if err := numericColumn(path, cols, name); err != nil {
 			return 0, err
 		}
 		for i, c := range cols {
 			if c.name == name {
-				leaves[j] = fr.Manifest.Fields[i].ColIndex
+				fields[j] = i
 			}
 		}
 	}
 	groups := make([]int, 0, last-first)
+	var claimed int64
 	for g := first; g < last; g++ {
 		groups = append(groups, int(g))
+		claimed += pf.MetaData().RowGroup(int(g)).NumRows()
 	}
-	tbl, err := fr.ReadRowGroups(context.Background(), leaves, groups)
-	if err != nil {
-		return 0, corrupt(path, "", err)
+	if claimed < 0 || claimed > maxShardValues/int64(len(names)) {
+		return 0, fmt.Errorf("%w: %s: row groups [%d,%d) claim %d rows, more than one read may hold", ErrCorrupt, path, first, last, claimed)
 	}
-	defer tbl.Release()
-	if int(tbl.NumCols()) != len(names) {
-		return 0, fmt.Errorf("%w: %s: read %d columns, asked for %d", ErrCorrupt, path, tbl.NumCols(), len(names))
-	}
+
+	// One row group at a time: the decoded Arrow columns of a group are
+	// copied out and released before the next is decoded, so a read holds
+	// the block plus one group, not the block plus the whole shard.
 	rows := 0
-	for j := range names {
-		at := 0
-		for _, chunk := range tbl.Column(j).Data().Chunks() {
-			if err := fn(j, at, chunk); err != nil {
-				return 0, err
-			}
-			at += chunk.Len()
+	for _, g := range groups {
+		chunks, err := readParquetGroup(fr, path, names, fields, g)
+		if err == nil {
+			var n int
+			n, err = visitChunks(path, names, chunks, func(at int, cols []arrow.Array) error { return fn(rows+at, cols) })
+			rows += n
 		}
-		if j == 0 {
-			rows = at
-		} else if at != rows {
-			return 0, fmt.Errorf("%w: %s: column %q has %d rows, column %q has %d", ErrCorrupt, path, names[j], at, names[0], rows)
+		for _, c := range chunks {
+			if c != nil {
+				c.Release()
+			}
+		}
+		if err != nil {
+			return 0, err
 		}
 	}
 	return rows, nil
 }
 
+// readParquetGroup decodes the fields of one row group, one goroutine per
+// column and at most GOMAXPROCS at a time.
+func readParquetGroup(fr *pqarrow.FileReader, path string, names []string, fields []int, group int) ([]*arrow.Chunked, error) {
+	chunks := make([]*arrow.Chunked, len(names))
+	errs := make([]error, len(names))
+	groups := []int{group}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for j := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			defer func() {
+				if r := recover(); r != nil {
+					errs[j] = fmt.Errorf("%v", r)
+				}
+			}()
+			leaf := fr.Manifest.Fields[fields[j]].ColIndex
+			rdr, err := fr.GetFieldReader(context.Background(), fields[j], map[int]bool{leaf: true}, groups)
+			if err != nil {
+				errs[j] = err
+				return
+			}
+			defer rdr.Release()
+			chunks[j], errs[j] = fr.ReadColumn(groups, rdr)
+		}()
+	}
+	wg.Wait()
+	for j, err := range errs {
+		if err != nil {
+			return chunks, corrupt(path, fmt.Sprintf("row group %d, column %q", group, names[j]), err)
+		}
+	}
+	return chunks, nil
+}
+
+// visitChunks hands fn the columns in runs of rows where every column's
+// current chunk still has data: pqarrow's chunks need not line up across
+// columns.
+func visitChunks(path string, names []string, chunks []*arrow.Chunked, fn batchFunc) (int, error) {
+	total := chunks[0].Len()
+	for j, c := range chunks {
+		if c.Len() != total {
+			return 0, fmt.Errorf("%w: %s: column %q has %d rows, column %q has %d", ErrCorrupt, path, names[j], c.Len(), names[0], total)
+		}
+	}
+	cur := make([]int, len(chunks)) // chunk index per column
+	off := make([]int, len(chunks)) // rows of that chunk already visited
+	seg := make([]arrow.Array, len(chunks))
+	var slices []arrow.Array
+	release := func() {
+		for _, a := range slices {
+			a.Release()
+		}
+		slices = slices[:0]
+	}
+	defer release()
+	for at := 0; at < total; {
+		n := total - at
+		for j, c := range chunks {
+			for off[j] == c.Chunk(cur[j]).Len() {
+				cur[j]++
+				off[j] = 0
+			}
+			n = min(n, c.Chunk(cur[j]).Len()-off[j])
+		}
+		for j, c := range chunks {
+			if ch := c.Chunk(cur[j]); off[j] == 0 && n == ch.Len() {
+				seg[j] = ch
+			} else {
+				seg[j] = array.NewSlice(ch, int64(off[j]), int64(off[j]+n))
+				slices = append(slices, seg[j])
+			}
+			off[j] += n
+		}
+		if err := fn(at, seg); err != nil {
+			return 0, err
+		}
+		release()
+		at += n
+	}
+	return total, nil
+}
+
 func readParquetShard(s Shard, f *filler, mem memory.Allocator) (int, error) {
-	return readParquet(s.File, f.names, s.First, s.Last, mem, f.fillArrow)
+	return readParquet(s.File, f.names, s.First, s.Last, mem, f.fillBatch)
 }
 
 // isNumeric reports whether a column of type t can be a feature.

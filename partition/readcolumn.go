@@ -41,14 +41,25 @@ func readIntsFrom(path, column string, out []int64) (_ []int64, err error) {
 	defer recoverCorrupt(path, &err)
 	base := int64(len(out))
 	names := []string{column}
-	collect := func(_, at int, arr arrow.Array) error {
-		out, err = appendInts(out, arr, path, column, base+int64(at))
+	collect := func(at int, cols []arrow.Array) error {
+		out, err = appendInts(out, cols[0], path, column, base+int64(at))
 		return err
 	}
 	mem := memory.DefaultAllocator
 	switch format {
 	case FormatParquet:
-		_, err = readParquet(path, names, 0, -1, mem, collect)
+		// One row group at a time: the column is held twice (Arrow and
+		// out) only for one group.
+		var info *fileInfo
+		if info, err = probeParquet(path); err != nil {
+			return nil, err
+		}
+		for _, u := range info.units {
+			base = int64(len(out))
+			if _, err = readParquet(path, names, u.first, u.last, mem, collect); err != nil {
+				break
+			}
+		}
 	case FormatArrowFile:
 		_, err = readArrowFile(path, names, 0, -1, mem, collect)
 	case FormatArrowStream:
@@ -146,7 +157,7 @@ func parseCSVInt(s string) (v int64, null, ok bool) {
 	if len(s) > 0 && (s[0] == ' ' || s[len(s)-1] == ' ') {
 		s = strings.TrimSpace(s)
 	}
-	if csvNullTokens[s] {
+	if isCSVNull(s) {
 		return 0, true, false
 	}
 	if v, err := strconv.ParseInt(s, 10, 64); err == nil {

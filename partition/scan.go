@@ -107,7 +107,11 @@ func Scan(paths []string, opts Options) (*Dataset, error) {
 		ds.Shards = append(ds.Shards, shards...)
 	}
 	if ds.Rows == 0 {
-		return nil, fmt.Errorf("%w: %s: no rows", ErrEmptyDataset, strings.Join(paths, ", "))
+		what := strings.Join(paths, ", ")
+		if len(paths) > 3 {
+			what = fmt.Sprintf("%s and %d more paths", strings.Join(paths[:3], ", "), len(paths)-3)
+		}
+		return nil, fmt.Errorf("%w: %s: no rows", ErrEmptyDataset, what)
 	}
 	return ds, nil
 }
@@ -166,7 +170,7 @@ func expandPaths(paths []string) ([]string, error) {
 			if os.IsNotExist(err) {
 				return nil, fmt.Errorf("%w: %s", ErrNotFound, p)
 			}
-			return nil, fmt.Errorf("%w: %w", ErrNotFound, err)
+			return nil, corrupt(p, "", err)
 		}
 		if !st.IsDir() {
 			if _, err := FormatFromPath(p); err != nil {
@@ -196,7 +200,7 @@ func expandPaths(paths []string) ([]string, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrNotFound, err)
+			return nil, corrupt(p, "", err)
 		}
 		if len(found) == 0 {
 			return nil, fmt.Errorf("%w: directory %s holds no .parquet, .pq, .arrow, .feather, .ipc, .arrows or .csv file", ErrEmptyDataset, p)

@@ -124,12 +124,22 @@ func createTable(path string, schema *arrow.Schema) (*tableWriter, error) {
 	w := writerOnly{tw.buf}
 	switch format {
 	case FormatParquet:
-		props := parquet.NewWriterProperties(
+		opts := []parquet.WriterProperty{
 			parquet.WithCompression(compress.Codecs.Snappy),
 			// One row group per written batch: the caller chose the
 			// batch size, and shards follow row groups.
-			parquet.WithMaxRowGroupLength(1<<40),
-		)
+			parquet.WithMaxRowGroupLength(1 << 40),
+		}
+		// Measured values rarely repeat: a dictionary of floats costs a
+		// hash per value to write, slows reading several times, and
+		// falls back to plain encoding anyway once it outgrows its page.
+		// Integer columns (labels, cluster ids) keep it.
+		for _, f := range schema.Fields() {
+			if f.Type.ID() == arrow.FLOAT32 || f.Type.ID() == arrow.FLOAT64 {
+				opts = append(opts, parquet.WithDictionaryFor(f.Name, false))
+			}
+		}
+		props := parquet.NewWriterProperties(opts...)
 		var fw *pqarrow.FileWriter
 		fw, err = pqarrow.NewFileWriter(schema, w, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 		tw.sink = parquetSink{fw}

@@ -1,0 +1,104 @@
+package partition
+
+import (
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// TestFillSlicedArrays: arrays that are slices of larger ones have a
+// non-zero offset into their validity bitmap and values; nulls and values
+// must be read at the slice's positions.
+func TestFillSlicedArrays(t *testing.T) {
+	fb := array.NewFloat64Builder(memory.DefaultAllocator)
+	defer fb.Release()
+	//                 0  1  2  3  4           5  6  7  8  9
+	fb.AppendValues([]float64{0, 1, 2, 3, math.NaN(), 5, 6, 7, 8, 9},
+		[]bool{true, false, true, true, true, true, false, true, true, true})
+	full := fb.NewFloat64Array()
+	defer full.Release()
+	ib := array.NewInt16Builder(memory.DefaultAllocator)
+	defer ib.Release()
+	ib.AppendValues([]int16{10, 11, 12, 13, 14, 15, 16, 17, 18, 19}, []bool{true, true, true, true, true, false, true, true, true, true})
+	ints := ib.NewInt16Array()
+	defer ints.Release()
+
+	// Rows 3..8 of both: float nulls at 6 (null) and 4 (NaN), int null at 5.
+	a := array.NewSlice(full, 3, 9)
+	defer a.Release()
+	b := array.NewSlice(ints, 3, 9)
+	defer b.Release()
+	f, err := newFiller(Shard{File: "f", Rows: 6, RowOffset: 100}, []string{"a", "b"}, "", NullsDrop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.fillBatch(0, []arrow.Array{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	blk, err := f.finish(6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Local rows 0 (3), 4 (7), 5 (8) survive.
+	if !slices.Equal(blk.Index, []int64{100, 104, 105}) || !slices.Equal(blk.Data, []float32{3, 13, 7, 17, 8, 18}) {
+		t.Errorf("index %v data %v", blk.Index, blk.Data)
+	}
+
+	// The same under NullsError names the first bad row of column a: the
+	// NaN at local row 1, global row 101.
+	f, _ = newFiller(Shard{File: "f", Rows: 6, RowOffset: 100}, []string{"a", "b"}, "", NullsError)
+	wantErr(t, f.fillBatch(0, []arrow.Array{a, b}), ErrNull, `column "a", row 101: NaN`)
+}
+
+// TestFillBatches: batches fill their rows at the right places, tiles
+// longer than fillTile included, and a batch that overruns the plan or has
+// columns of different lengths is refused.
+func TestFillBatches(t *testing.T) {
+	mk := func(vals ...float32) arrow.Array {
+		b := array.NewFloat32Builder(memory.DefaultAllocator)
+		defer b.Release()
+		b.AppendValues(vals, nil)
+		return b.NewArray()
+	}
+	seq := func(n int, scale float32) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(i) * scale
+		}
+		return v
+	}
+	const rows = 2 + fillTile + 7
+	f, _ := newFiller(Shard{File: "f", Rows: rows}, []string{"x", "y"}, "w", NullsError)
+	x, y, w := seq(rows, 1), seq(rows, -1), seq(rows, 0.5)
+	for _, b := range [][2]int{{0, 2}, {2, rows}} {
+		cols := []arrow.Array{mk(x[b[0]:b[1]]...), mk(y[b[0]:b[1]]...), mk(w[b[0]:b[1]]...)}
+		if err := f.fillBatch(b[0], cols); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cols {
+			c.Release()
+		}
+	}
+	blk, err := f.finish(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows {
+		if blk.Data[2*i] != x[i] || blk.Data[2*i+1] != y[i] || blk.Weights[i] != w[i] {
+			t.Fatalf("row %d = %v, %v, weight %v", i, blk.Data[2*i], blk.Data[2*i+1], blk.Weights[i])
+		}
+	}
+	one, two := mk(1), mk(1, 2)
+	defer one.Release()
+	defer two.Release()
+	wantErr(t, f.fillBatch(rows-1, []arrow.Array{two, two, two}), ErrCorrupt, "more rows than")
+	wantErr(t, f.fillBatch(0, []arrow.Array{one, two, one}), ErrCorrupt, `column "y" has 2 rows`)
+	wantErr(t, f.fillBatch(0, []arrow.Array{one, one}), ErrCorrupt, "2 columns for 3")
+	if _, err := f.finish(rows - 1); err == nil {
+		t.Error("finish short of the plan: no error")
+	}
+}

@@ -1,0 +1,359 @@
+package partition
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	flatbuffers "github.com/google/flatbuffers/go"
+)
+
+// arrow-go decodes Arrow IPC metadata (flatbuffers) without verifying it:
+// it sizes slices by vector lengths read from the file and follows child
+// fields without a depth limit. A corrupt file can therefore ask for a
+// 300 GB slice or recurse forever, which kills the process where no
+// recover reaches (Arrow C++ runs the flatbuffers verifier for this
+// reason). The checks below walk just the tables whose vectors arrow-go
+// allocates by (schema fields, field children, custom metadata) and refuse
+// vectors that run past the buffer, nesting deeper than arrow-go's own
+// array limit, and shared subtrees that would make the walk explode. The
+// decoding itself stays arrow-go's.
+
+// maxFieldDepth matches arrow-go's limit on nested array loading.
+const maxFieldDepth = 64
+
+var errBadMetadata = errors.New("malformed flatbuffer metadata")
+
+// Slots (vtable offsets) of the fields checked, from the Arrow format's
+// Schema.fbs, Message.fbs and File.fbs.
+const (
+	slotFooterSchema        = 6
+	slotFooterDictionaries  = 8
+	slotFooterRecordBatches = 10
+	slotSchemaFields        = 6
+	slotSchemaMetadata      = 8
+	slotFieldChildren       = 14
+	slotFieldMetadata       = 16
+	slotMessageHeaderType   = 6
+	slotMessageHeader       = 8
+	slotMessageMetadata     = 12
+
+	messageHeaderSchema = 1 // MessageHeader.Schema
+	blockSize           = 24
+)
+
+// fbWalk checks one flatbuffer. Out-of-range reads in the flatbuffers
+// library panic; check recovers them as errors.
+type fbWalk struct {
+	visits, maxVisits int
+}
+
+func checkFB(buf []byte, fn func(w *fbWalk, root flatbuffers.Table) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", errBadMetadata, r)
+		}
+	}()
+	if len(buf) < 4 {
+		return fmt.Errorf("%w: %d bytes", errBadMetadata, len(buf))
+	}
+	// A valid table takes at least 4 bytes, so a walk visiting more tables
+	// than that is following shared or cyclic references.
+	w := &fbWalk{maxVisits: len(buf) / 4}
+	return fn(w, flatbuffers.Table{Bytes: buf, Pos: flatbuffers.GetUOffsetT(buf)})
+}
+
+// vector returns the start and length of the vector in slot, checking
+// that its elemSize-byte elements lie inside the buffer.
+func (w *fbWalk) vector(t flatbuffers.Table, slot flatbuffers.VOffsetT, elemSize int) (flatbuffers.UOffsetT, int, error) {
+	o := flatbuffers.UOffsetT(t.Offset(slot))
+	if o == 0 {
+		return 0, 0, nil
+	}
+	start, n := t.Vector(o), t.VectorLen(o)
+	if uint64(start)+uint64(n)*uint64(elemSize) > uint64(len(t.Bytes)) {
+		return 0, 0, fmt.Errorf("%w: vector of %d elements runs past the %d-byte buffer", errBadMetadata, n, len(t.Bytes))
+	}
+	return start, n, nil
+}
+
+// table returns the table referenced from slot, if present.
+func (w *fbWalk) table(t flatbuffers.Table, slot flatbuffers.VOffsetT) (flatbuffers.Table, bool, error) {
+	o := flatbuffers.UOffsetT(t.Offset(slot))
+	if o == 0 {
+		return flatbuffers.Table{}, false, nil
+	}
+	w.visits++
+	if w.visits > w.maxVisits {
+		return flatbuffers.Table{}, false, fmt.Errorf("%w: tables refer to each other", errBadMetadata)
+	}
+	return flatbuffers.Table{Bytes: t.Bytes, Pos: t.Indirect(o + t.Pos)}, true, nil
+}
+
+// elements visits the tables of a vector of table offsets.
+func (w *fbWalk) elements(t flatbuffers.Table, slot flatbuffers.VOffsetT, fn func(flatbuffers.Table) error) error {
+	start, n, err := w.vector(t, slot, 4)
+	if err != nil {
+		return err
+	}
+	for i := range n {
+		w.visits++
+		if w.visits > w.maxVisits {
+			return fmt.Errorf("%w: tables refer to each other", errBadMetadata)
+		}
+		pos := start + flatbuffers.UOffsetT(4*i)
+		if err := fn(flatbuffers.Table{Bytes: t.Bytes, Pos: t.Indirect(pos)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *fbWalk) schema(s flatbuffers.Table) error {
+	if _, _, err := w.vector(s, slotSchemaMetadata, 4); err != nil {
+		return err
+	}
+	return w.elements(s, slotSchemaFields, func(f flatbuffers.Table) error { return w.field(f, 1) })
+}
+
+func (w *fbWalk) field(f flatbuffers.Table, depth int) error {
+	if depth > maxFieldDepth {
+		return fmt.Errorf("%w: fields nested deeper than %d", errBadMetadata, maxFieldDepth)
+	}
+	if _, _, err := w.vector(f, slotFieldMetadata, 4); err != nil {
+		return err
+	}
+	return w.elements(f, slotFieldChildren, func(c flatbuffers.Table) error { return w.field(c, depth+1) })
+}
+
+// message checks an IPC Message: its custom metadata, and its schema when
+// it carries one.
+func (w *fbWalk) message(m flatbuffers.Table) error {
+	if _, _, err := w.vector(m, slotMessageMetadata, 4); err != nil {
+		return err
+	}
+	o := flatbuffers.UOffsetT(m.Offset(slotMessageHeaderType))
+	if o == 0 || m.GetByte(o+m.Pos) != messageHeaderSchema {
+		return nil
+	}
+	s, ok, err := w.table(m, slotMessageHeader)
+	if err != nil || !ok {
+		return err
+	}
+	return w.schema(s)
+}
+
+// checkMessageMeta checks the flatbuffer of one encapsulated message.
+func checkMessageMeta(meta []byte) error {
+	return checkFB(meta, (*fbWalk).message)
+}
+
+// checkIPCFile checks an Arrow IPC file's footer and schema, every
+// dictionary message, and the record batch messages [first,last) (all when
+// last < 0). Blocks pointing outside the file are left for arrow-go to
+// refuse.
+func checkIPCFile(data []byte, first, last int64) error {
+	const tail = 10 // int32 footer length + "ARROW1"
+	if len(data) < tail+8 {
+		return nil // arrow-go reports the short file
+	}
+	size := int64(binary.LittleEndian.Uint32(data[len(data)-tail:]))
+	end := int64(len(data) - tail)
+	if size <= 0 || size > end {
+		return nil
+	}
+	footer := data[end-size : end]
+	var blocks [][2]int64 // offset, metadata length
+	err := checkFB(footer, func(w *fbWalk, f flatbuffers.Table) error {
+		s, ok, err := w.table(f, slotFooterSchema)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if err := w.schema(s); err != nil {
+				return err
+			}
+		}
+		for _, slot := range []flatbuffers.VOffsetT{slotFooterDictionaries, slotFooterRecordBatches} {
+			start, n, err := w.vector(f, slot, blockSize)
+			if err != nil {
+				return err
+			}
+			lo, hi := int64(0), int64(n)
+			if slot == slotFooterRecordBatches && last >= 0 {
+				lo, hi = max(first, 0), min(last, int64(n))
+			}
+			for i := lo; i < hi; i++ {
+				pos := start + flatbuffers.UOffsetT(i*blockSize)
+				blocks = append(blocks, [2]int64{f.GetInt64(pos), int64(f.GetInt32(pos + 8))})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, b := range blocks {
+		off, n := b[0], b[1]
+		if off < 0 || n < 8 || off > int64(len(data))-n {
+			continue
+		}
+		meta := data[off : off+n]
+		prefix := 4
+		if binary.LittleEndian.Uint32(meta) == 0xFFFFFFFF {
+			prefix = 8
+		}
+		if err := checkMessageMeta(meta[prefix:]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// streamMessages reads the encapsulated messages of an Arrow IPC stream
+// for arrow-go's stream reader, checking each message's metadata first.
+// The first skip record batches are passed over without reading their
+// bodies into memory; schema and dictionary messages always go through.
+type streamMessages struct {
+	r    *bufio.Reader
+	size int64 // file size: no length in the stream can exceed it
+	skip int64
+	msg  *ipc.Message
+	refs atomic.Int64
+	head [4]byte
+}
+
+func newStreamMessages(r *bufio.Reader, size, skip int64) *streamMessages {
+	s := &streamMessages{r: r, size: size, skip: skip}
+	s.refs.Add(1)
+	return s
+}
+
+func (s *streamMessages) Retain() { s.refs.Add(1) }
+
+func (s *streamMessages) Release() {
+	if s.refs.Add(-1) == 0 && s.msg != nil {
+		s.msg.Release()
+		s.msg = nil
+	}
+}
+
+// Message returns the next message; it stays valid until the next call.
+func (s *streamMessages) Message() (*ipc.Message, error) {
+	for {
+		meta, err := s.readMetadata()
+		if err != nil {
+			return nil, err
+		}
+		if err := checkMessageMeta(meta); err != nil {
+			return nil, err
+		}
+		m := ipc.NewMessage(memory.NewBufferBytes(meta), memory.NewBufferBytes(nil))
+		typ, bodyLen := m.Type(), m.BodyLen()
+		m.Release()
+		if bodyLen < 0 || bodyLen > s.size {
+			return nil, fmt.Errorf("message body of %d bytes in a %d-byte file", bodyLen, s.size)
+		}
+		if typ == ipc.MessageRecordBatch && s.skip > 0 {
+			s.skip--
+			if _, err := s.r.Discard(int(bodyLen)); err != nil {
+				return nil, fmt.Errorf("skipping a record batch body: %w", err)
+			}
+			continue
+		}
+		body := make([]byte, bodyLen)
+		if _, err := io.ReadFull(s.r, body); err != nil {
+			return nil, fmt.Errorf("reading a message body: %w", eofIsUnexpected(err))
+		}
+		if s.msg != nil {
+			s.msg.Release()
+		}
+		s.msg = ipc.NewMessage(memory.NewBufferBytes(meta), memory.NewBufferBytes(body))
+		return s.msg, nil
+	}
+}
+
+// readMetadata reads one message's framing and metadata flatbuffer: an
+// optional 0xFFFFFFFF continuation marker, an int32 length, the metadata.
+// A zero length is the end-of-stream marker, reported as io.EOF, as is the
+// end of the file between messages.
+func (s *streamMessages) readMetadata() ([]byte, error) {
+	if _, err := io.ReadFull(s.r, s.head[:]); err != nil {
+		if err == io.EOF {
+			return nil, io.EOF
+		}
+		return nil, fmt.Errorf("reading a message length: %w", eofIsUnexpected(err))
+	}
+	n := binary.LittleEndian.Uint32(s.head[:])
+	if n == 0xFFFFFFFF {
+		if _, err := io.ReadFull(s.r, s.head[:]); err != nil {
+			return nil, fmt.Errorf("reading a message length: %w", eofIsUnexpected(err))
+		}
+		n = binary.LittleEndian.Uint32(s.head[:])
+	}
+	if n == 0 {
+		return nil, io.EOF
+	}
+	if int64(n) > s.size || n > 64<<20 {
+		return nil, fmt.Errorf("message metadata of %d bytes in a %d-byte file", n, s.size)
+	}
+	// Metadata is small and read once per message; a fresh slice keeps it
+	// valid for the message that refers to it.
+	meta := make([]byte, n)
+	if _, err := io.ReadFull(s.r, meta); err != nil {
+		return nil, fmt.Errorf("reading message metadata: %w", eofIsUnexpected(err))
+	}
+	return meta, nil
+}
+
+// checkStoredArrowSchema checks the Arrow schema that Arrow's Parquet
+// writers store, base64-encoded IPC, under the ARROW:schema key: pqarrow
+// decodes it with the unchecked IPC reader. The base64 handling follows
+// pqarrow's (padded, else unpadded).
+func checkStoredArrowSchema(serialized *string) error {
+	if serialized == nil {
+		return nil
+	}
+	var (
+		decoded []byte
+		err     error
+	)
+	if len(*serialized)%4 == 0 {
+		decoded, err = base64.StdEncoding.DecodeString(*serialized)
+	}
+	if len(decoded) == 0 || err != nil {
+		decoded, err = base64.RawStdEncoding.DecodeString(*serialized)
+	}
+	if err != nil {
+		return nil // pqarrow reports it
+	}
+	s := newStreamMessages(bufio.NewReader(bytes.NewReader(decoded)), int64(len(decoded)), 0)
+	meta, err := s.readMetadata()
+	if err != nil {
+		return nil // no message: pqarrow reports it
+	}
+	if err := checkMessageMeta(meta); err != nil {
+		return fmt.Errorf("stored Arrow schema: %w", err)
+	}
+	// The IPC reader allocates the message body before looking at it.
+	m := ipc.NewMessage(memory.NewBufferBytes(meta), memory.NewBufferBytes(nil))
+	defer m.Release()
+	if n := m.BodyLen(); n < 0 || n > int64(len(decoded)) {
+		return fmt.Errorf("stored Arrow schema: %w: message body of %d bytes in %d", errBadMetadata, n, len(decoded))
+	}
+	return nil
+}
+
+func eofIsUnexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
