@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/shoal-io/shoal/internal/wire"
 )
@@ -57,17 +58,23 @@ func (j *job) clara(ctx context.Context) (*fitted, error) {
 			samples = append(samples, s)
 		}
 		j.progress(Progress{Job: j.id, Phase: "cluster", Step: steps, Steps: spec.Samples, Rows: j.ds.Rows})
+		t := time.Now()
 		points, rows, err := j.gatherSamples(ctx, r, samples)
 		if err != nil {
 			return nil, err
 		}
+		j.timed("sample", t)
+		t = time.Now()
 		cands, err := j.clusterSamples(ctx, r, samples, points, rows, best)
 		if err != nil {
 			return nil, err
 		}
+		j.timed("cluster", t)
+		t = time.Now()
 		if err := j.scoreCandidates(ctx, r, cands); err != nil {
 			return nil, err
 		}
+		j.timed("score", t)
 		for _, c := range cands {
 			if best == nil || c.cost < best.cost {
 				best = c

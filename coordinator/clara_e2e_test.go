@@ -64,7 +64,7 @@ func TestClaraIndependentOfSharding(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m.Seconds = 0
+		m.Seconds, m.Timings = 0, nil
 		models = append(models, m)
 	}
 	for i := 1; i < len(models); i++ {

@@ -35,6 +35,13 @@ type job struct {
 	pending    map[int64][]*wire.Result
 	done       map[int64]bool
 	firstRound int64 // iterations below this were done before a resume
+
+	timings map[string]float64 // seconds per phase
+}
+
+// timed adds the time since start to the phase's total.
+func (j *job) timed(phase string, start time.Time) {
+	j.timings[phase] += time.Since(start).Seconds()
 }
 
 // NewJobID returns a fresh job id: a UTC timestamp and random suffix, safe
@@ -120,6 +127,7 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 		c: c, id: id, spec: spec, ds: ds, d: len(ds.Columns), progress: progress,
 		data:    wire.Data{Columns: ds.Columns, Weight: ds.Weight, Nulls: spec.Nulls},
 		pending: map[int64][]*wire.Result{}, done: map[int64]bool{}, firstRound: 1,
+		timings: map[string]float64{"scan": time.Since(start).Seconds()},
 	}
 	if err := j.checkInput(); err != nil {
 		return nil, err
@@ -155,11 +163,14 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 		}
 		j.checkpoint(checkpointFitted, 1, fit.state())
 	}
+	labelStart := time.Now()
 	model, err := j.label(ctx, fit)
 	if err != nil {
 		return nil, err
 	}
+	j.timed("label", labelStart)
 	model.Seconds = time.Since(start).Seconds()
+	model.Timings = j.timings
 	if spec.Model != "" {
 		if err := writeModel(spec.Model, model); err != nil {
 			if spec.Out != "" {
@@ -239,6 +250,7 @@ const (
 // medoidsFull runs a k-medoids algorithm on all rows in one worker.
 func (j *job) medoidsFull(ctx context.Context) (*fitted, error) {
 	j.progress(Progress{Job: j.id, Phase: "cluster", Rows: j.ds.Rows})
+	defer j.timed("cluster", time.Now())
 	metric := j.spec.Metric
 	if j.spec.Precomputed {
 		metric = "precomputed"

@@ -53,6 +53,8 @@ const (
 // kmeans runs Lloyd or mini-batch k-means.
 func (j *job) kmeans(ctx context.Context) (*fitted, error) {
 	j.progress(Progress{Job: j.id, Phase: "init", Rows: j.ds.Rows})
+	initStart := time.Now()
+	defer func() { j.timings["iterate"] = time.Since(initStart).Seconds() - j.timings["init"] }()
 	sample, err := j.initSample(ctx)
 	if err != nil {
 		return nil, err
@@ -72,6 +74,7 @@ func (j *job) kmeans(ctx context.Context) (*fitted, error) {
 	if err != nil {
 		return nil, err
 	}
+	j.timed("init", initStart)
 	if j.spec.Algorithm == "kmeans" {
 		return j.lloyd(ctx, centres, sample.variance(), 1)
 	}

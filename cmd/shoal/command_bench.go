@@ -138,7 +138,7 @@ numpy's float32 matrix product of the same shape (bench/numpy_gemm.py).`,
 			for i := range x {
 				x[i] = float32(rng.NormFloat64())
 			}
-			c := x[:k*d:k*d]
+			c := x[: k*d : k*d]
 			a := algo.NewAssigner(k, d)
 			if err := a.SetCentres(c); err != nil {
 				return err

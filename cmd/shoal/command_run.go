@@ -312,6 +312,15 @@ func printSummary(w io.Writer, id string, spec *wire.JobSpec, m *wire.Model) {
 		parts = append(parts, fmt.Sprintf("%d:%d", c.id, c.size))
 	}
 	fmt.Fprintf(w, "  cluster sizes %s\n", strings.Join(parts, " "))
+	if len(m.Timings) > 0 {
+		var ts []string
+		for _, phase := range []string{"scan", "init", "iterate", "sample", "cluster", "score", "label"} {
+			if v, ok := m.Timings[phase]; ok {
+				ts = append(ts, fmt.Sprintf("%s %.2fs", phase, v))
+			}
+		}
+		fmt.Fprintf(w, "  time   %s\n", strings.Join(ts, ", "))
+	}
 	if spec.Model != "" {
 		fmt.Fprintf(w, "  model  %s\n", spec.Model)
 	}

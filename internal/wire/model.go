@@ -21,4 +21,9 @@ type Model struct {
 	Init             string      `json:"init,omitempty"`
 	Seed             uint64      `json:"seed"`
 	Seconds          float64     `json:"seconds"`
+	// Timings splits Seconds by phase (scan, init, iterate, sample,
+	// cluster, score, label), so the next bottleneck is visible. Like
+	// Seconds it differs from run to run, so it stays out of the model
+	// file, whose other fields are a function of the job alone.
+	Timings map[string]float64 `json:"-"`
 }

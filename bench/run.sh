@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Side-by-side benchmarks of shoal, scikit-learn and R's cluster package on
+# the same generated files, in one run. Needs Debian's python3-sklearn,
+# python3-pandas, r-base-core and r-cran-cluster (see README.md here).
+#   bench/run.sh kmeans     1M×32, k=100: minibatch and Lloyd vs scikit-learn
+#   bench/run.sh kernel     the assignment kernel vs numpy.dot
+#   bench/run.sh kmedoids   FasterPAM vs R's pam, n = 2000 and 10000, k = 10 and 100
+#   bench/run.sh clara      FastCLARA vs R's clara on 1M×16, k=10
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${BENCH_DIR:-/tmp/shoal-bench}
+mkdir -p "$out"
+go build -o "$out/shoal" ./cmd/shoal
+shoal="$out/shoal"
+py=/usr/bin/python3 # Debian's, with sklearn
+
+gen() { # n d k ext
+	local f="$out/blobs-n$1-d$2-k$3-seed7.$4"
+	[ -f "$f" ] || "$shoal" gen blobs --n "$1" --d "$2" --k "$3" --seed 7 --out "$f" >/dev/null
+	echo "$f"
+}
+
+case "${1:-}" in
+kmeans)
+	pq=$(gen 1000000 32 100 parquet)
+	csv=$(gen 1000000 32 100 csv)
+	for algo in minibatch kmeans; do
+		/usr/bin/env time -f "shoal $algo wall %es" "$shoal" run -q --workers 2 --input "$pq" --exclude label \
+			--k 100 --algo "$algo" --seed 1 | grep -E "job|inertia"
+	done
+	OPENBLAS_NUM_THREADS=2 "$py" bench/sklearn_kmeans.py "$csv" 100 0
+	;;
+kernel)
+	"$shoal" bench assign --n 1000000 --d 32 --k 100
+	"$py" bench/numpy_gemm.py 1000000 32 100
+	;;
+kmedoids)
+	for n in 2000 10000; do
+		csv=$(gen "$n" 8 10 csv)
+		for k in 10 100; do
+			echo "== n=$n k=$k"
+			"$shoal" bench kmedoids --input "$csv" --exclude label --k "$k" --init build --algo fasterpam
+			Rscript bench/r_kmedoids.R "$csv" "$k" pam
+		done
+	done
+	;;
+clara)
+	pq=$(gen 1000000 16 10 parquet)
+	csv=$(gen 1000000 16 10 csv)
+	/usr/bin/env time -f "shoal fastclara wall %es" "$shoal" run -q --workers 2 --input "$pq" --exclude label \
+		--k 10 --algo fastclara --seed 1 | grep -E "job|total deviation"
+	/usr/bin/env time -f "shoal fastclara (80+4k) wall %es" "$shoal" run -q --workers 2 --input "$pq" --exclude label \
+		--k 10 --algo fastclara --sample-size 120 --seed 1 | grep -E "job|total deviation"
+	Rscript bench/r_kmedoids.R "$csv" 10 clara
+	;;
+*)
+	echo "usage: bench/run.sh kmeans|kernel|kmedoids|clara" >&2
+	exit 2
+	;;
+esac
