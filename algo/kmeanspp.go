@@ -139,7 +139,9 @@ func kmPlusPlus(x []float32, n, d, k int, w []float64, localTrials int, rng *ran
 			for i := range pot {
 				v := pot[i]
 				if v > 0 {
-					v = math.Min(v, weight(i)*kmDist64(row(i), cr))
+					if e := weight(i) * kmDist32(row(i), cr); e < v {
+						v = e
+					}
 				}
 				trial[i] = v
 				s += v
@@ -154,4 +156,29 @@ func kmPlusPlus(x []float32, n, d, k int, w []float64, localTrials int, rng *ran
 		current = bestPot
 	}
 	return centres, nil
+}
+
+// kmDist32 is the squared Euclidean distance of two float32 vectors with
+// four float32 accumulators. k-means++ only draws by these values, so
+// float32 rounding is harmless there, and it is several times faster
+// than kmDist64's float64 chain in the O(n·k·trials·d) seeding loop.
+func kmDist32(x, c []float32) float64 {
+	c = c[:len(x)]
+	var s0, s1, s2, s3 float32
+	t := 0
+	for ; t+4 <= len(x); t += 4 {
+		e0 := x[t] - c[t]
+		e1 := x[t+1] - c[t+1]
+		e2 := x[t+2] - c[t+2]
+		e3 := x[t+3] - c[t+3]
+		s0 += e0 * e0
+		s1 += e1 * e1
+		s2 += e2 * e2
+		s3 += e3 * e3
+	}
+	for ; t < len(x); t++ {
+		e := x[t] - c[t]
+		s0 += e * e
+	}
+	return float64((s0 + s1) + (s2 + s3))
 }
