@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"reflect"
 	"sync"
 	"testing"
@@ -212,5 +214,36 @@ func TestServiceCancel(t *testing.T) {
 	var ae *coordinator.APIError
 	if err := f.client.Cancel(ctx, id); !errors.As(err, &ae) {
 		t.Errorf("cancelling a finished job: %v", err)
+	}
+}
+
+// Bad input fails its own job with a reason that names the problem; jobs
+// submitted beside it finish.
+func TestServiceBadInputFailsOnlyItsJob(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.csv")
+	b := filepath.Join(dir, "b.csv")
+	os.WriteFile(a, []byte("x,y\n1,2\n3,4\n5,6\n"), 0o644)
+	os.WriteFile(b, []byte("x,z\n1,2\n3,4\n"), 0o644) // the schema changes in the second file
+	good := writeBlobs(t, "good.parquet", 20_000, 4, 3)
+	f := newServiceFixture(t, 2)
+	ctx := context.Background()
+	bad, err := f.client.Submit(ctx, &wire.JobSpec{Inputs: []string{a, b}, K: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, err := f.client.Submit(ctx, &wire.JobSpec{Inputs: []string{good}, Exclude: []string{"label"}, K: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := f.waitState(bad, time.Minute); st.State != storage.StateFailed || !strings.Contains(st.Reason, "b.csv") {
+		t.Errorf("job over files of different schemas: %s %q", st.State, st.Reason)
+	}
+	if st := f.waitState(ok, time.Minute); st.State != storage.StateSucceeded {
+		t.Errorf("the good job beside it: %s %q", st.State, st.Reason)
+	}
+	var ae *coordinator.APIError
+	if _, err := f.client.Submit(ctx, &wire.JobSpec{Inputs: []string{good}, K: 3, Algorithm: "nope"}); !errors.As(err, &ae) || !strings.Contains(ae.Description, "nope") {
+		t.Errorf("malformed job spec: %v", err)
 	}
 }
