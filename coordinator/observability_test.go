@@ -8,8 +8,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/shoal-io/shoal/coordinator"
 	"github.com/shoal-io/shoal/internal/embedded"
