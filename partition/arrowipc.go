@@ -16,11 +16,11 @@ import (
 // Arrow IPC files are read through a copy-on-write memory mapping with
 // arrow-go's ipc.NewMappedFileReader: record batches are located through
 // the footer and their buffers are slices of the mapping, so counting the
-// rows of every batch at Scan time reads only batch headers (compressed
-// batches are the exception: their buffers are decompressed). Streams have
-// no footer and are read in order; batches before a shard are skipped at the
-// message level, their bodies passed over without being decoded. Metadata
-// is checked before arrow-go sees it (ipcguard.go).
+// rows of every batch at Scan time reads only batch headers. Streams have
+// no footer and are read in order; Scan reads their message headers and
+// passes over the bodies, and a shard's read passes over the batches before
+// it the same way. Metadata is checked before arrow-go sees it
+// (ipcguard.go).
 
 // batchFunc receives rows [at, at+n) of every requested column: cols[j]
 // holds column j, and all have the same length n.
@@ -72,9 +72,10 @@ func fieldIndices(path string, schema *arrow.Schema, names []string) ([]int, err
 
 // withMappedFile opens path as an Arrow IPC file over a memory mapping,
 // checks the metadata of the footer, the dictionaries and the record
-// batches [first,last) (all when last < 0), and calls fn with the reader;
-// everything fn builds on the mapping must be released before it returns.
-func withMappedFile(path string, first, last int64, mem memory.Allocator, fn func(r *ipc.FileReader) error) error {
+// batches [first,last) (all when last < 0), and calls fn with the reader
+// and the row counts the checked batches' headers state. Everything fn
+// builds on the mapping must be released before it returns.
+func withMappedFile(path string, first, last int64, mem memory.Allocator, fn func(r *ipc.FileReader, rows []int64) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return openError(path, err)
@@ -85,7 +86,8 @@ func withMappedFile(path string, first, last int64, mem memory.Allocator, fn fun
 		return corrupt(path, "", err)
 	}
 	defer unmap()
-	if err := checkIPCFile(data, first, last); err != nil {
+	rows, err := checkIPCFile(data, first, last)
+	if err != nil {
 		return corrupt(path, "", err)
 	}
 	r, err := ipc.NewMappedFileReader(data, ipcOptions(int64(len(data)), mem)...)
@@ -93,20 +95,20 @@ func withMappedFile(path string, first, last int64, mem memory.Allocator, fn fun
 		return corrupt(path, "", err)
 	}
 	defer r.Close()
-	return fn(r)
+	return fn(r, rows)
 }
 
+// probeArrowFile takes batch row counts from the batch headers the footer
+// points to: no batch is decoded (nor decompressed).
 func probeArrowFile(path string) (*fileInfo, error) {
 	info := &fileInfo{}
-	err := withMappedFile(path, 0, -1, memory.DefaultAllocator, func(r *ipc.FileReader) error {
+	err := withMappedFile(path, 0, -1, memory.DefaultAllocator, func(r *ipc.FileReader, rows []int64) error {
 		info.columns = arrowColumns(r.Schema())
-		for i := range r.NumRecords() {
-			rec, err := r.RecordBatchAt(i)
-			if err != nil {
-				return corrupt(path, fmt.Sprintf("record batch %d", i), err)
-			}
-			info.units = append(info.units, unit{first: int64(i), last: int64(i + 1), rows: rec.NumRows()})
-			rec.Release()
+		if len(rows) != r.NumRecords() {
+			return fmt.Errorf("%w: %s: %d record batch headers for %d batches", ErrCorrupt, path, len(rows), r.NumRecords())
+		}
+		for i, n := range rows {
+			info.units = append(info.units, unit{first: int64(i), last: int64(i + 1), rows: n})
 		}
 		return nil
 	})
@@ -117,7 +119,7 @@ func probeArrowFile(path string) (*fileInfo, error) {
 // all batches when last < 0.
 func readArrowFile(path string, names []string, first, last int64, mem memory.Allocator, fn batchFunc) (int, error) {
 	rows := 0
-	err := withMappedFile(path, first, last, mem, func(r *ipc.FileReader) error {
+	err := withMappedFile(path, first, last, mem, func(r *ipc.FileReader, _ []int64) error {
 		if last < 0 {
 			first, last = 0, int64(r.NumRecords())
 		}
@@ -166,8 +168,9 @@ func readArrowFileShard(s Shard, f *filler, mem memory.Allocator) (int, error) {
 }
 
 // withStream opens path as an Arrow IPC stream whose first skip record
-// batches are passed over, and calls fn with the reader.
-func withStream(path string, skip int64, mem memory.Allocator, fn func(r *ipc.Reader) error) error {
+// batches are passed over, and calls fn with the reader and the message
+// source under it.
+func withStream(path string, skip int64, mem memory.Allocator, fn func(r *ipc.Reader, msgs *streamMessages) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return openError(path, err)
@@ -184,20 +187,29 @@ func withStream(path string, skip int64, mem memory.Allocator, fn func(r *ipc.Re
 		return corrupt(path, "", err)
 	}
 	defer r.Release()
-	return fn(r)
+	return fn(r, msgs)
 }
 
+// probeArrowStream reads the schema with arrow-go, then only the headers
+// of the following messages, passing over their bodies: the row counts
+// come from the record batch headers.
 func probeArrowStream(path string) (*fileInfo, error) {
 	info := &fileInfo{}
-	err := withStream(path, 0, memory.DefaultAllocator, func(r *ipc.Reader) error {
+	err := withStream(path, 0, memory.DefaultAllocator, func(r *ipc.Reader, msgs *streamMessages) error {
 		info.columns = arrowColumns(r.Schema())
-		for i := int64(0); r.Next(); i++ {
-			info.units = append(info.units, unit{first: i, last: i + 1, rows: r.RecordBatch().NumRows()})
+		for i := int64(0); ; {
+			m, err := msgs.skipMessage()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return corrupt(path, fmt.Sprintf("record batch %d", i), err)
+			}
+			if m.typ == messageHeaderRecordBatch {
+				info.units = append(info.units, unit{first: i, last: i + 1, rows: m.rows})
+				i++
+			}
 		}
-		if err := r.Err(); err != nil && !errors.Is(err, io.EOF) {
-			return corrupt(path, fmt.Sprintf("record batch %d", len(info.units)), err)
-		}
-		return nil
 	})
 	return info, err
 }
@@ -206,7 +218,7 @@ func probeArrowStream(path string) (*fileInfo, error) {
 // all batches when last < 0.
 func readArrowStream(path string, names []string, first, last int64, mem memory.Allocator, fn batchFunc) (int, error) {
 	rows := 0
-	err := withStream(path, first, mem, func(r *ipc.Reader) error {
+	err := withStream(path, first, mem, func(r *ipc.Reader, _ *streamMessages) error {
 		idx, err := fieldIndices(path, r.Schema(), names)
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package partition
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -154,12 +155,10 @@ func TestBlobsInvalid(t *testing.T) {
 		{N: -1, D: 2, K: 2}, {N: 10, D: 0, K: 2}, {N: 10, D: 2, K: 0}, {N: 10, D: 2, K: 2, Std: -1},
 		{N: 10, D: 2, K: 2, Std: math.NaN()}, {N: 10, D: 2, K: 2, Box: math.Inf(1)}, {N: 10, D: 2, K: 2, BatchRows: -5},
 	} {
-		_, err := GenerateBlobs(filepath.Join(dir, "x.csv"), cfg)
-		if err == nil {
-			t.Errorf("%+v: no error", cfg)
-			continue
-		}
-		wantErr(t, err, ErrInvalidArgument)
+		t.Run(fmt.Sprintf("%+v", cfg), func(t *testing.T) {
+			_, err := GenerateBlobs(filepath.Join(dir, "x.csv"), cfg)
+			wantErr(t, err, ErrInvalidArgument)
+		})
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("invalid configurations left %d files", len(entries))

@@ -2,6 +2,7 @@ package partition
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -56,7 +57,11 @@ func readShard(s Shard, columns []string, weight string, nulls NullPolicy, mem m
 	if s.First < 0 || s.Last < s.First {
 		return nil, fmt.Errorf("%w: %s: shard %d has range [%d,%d)", ErrInvalidArgument, s.File, s.ID, s.First, s.Last)
 	}
-	f, err := newFiller(s, columns, weight, nulls)
+	st, err := os.Stat(s.File)
+	if err != nil {
+		return nil, openError(s.File, err)
+	}
+	f, err := newFiller(s, columns, weight, nulls, st.Size())
 	if err != nil {
 		return nil, err
 	}
@@ -84,9 +89,9 @@ func readShard(s Shard, columns []string, weight string, nulls NullPolicy, mem m
 // dissimilarity matrices and data small enough for one process.
 func ReadAll(ds *Dataset, nulls NullPolicy) (*Block, error) {
 	out := &Block{D: len(ds.Columns)}
-	// Reserve for the planned rows, unless metadata claims more than any
-	// shard could hold: then let append find out what is really there.
-	rows := min(ds.Rows, maxShardValues/int64(out.D+1))
+	// Reserve for the planned rows, up to a million: the plan comes from
+	// metadata, and append finds out what is really there.
+	rows := min(ds.Rows, 1<<20)
 	out.Data = make([]float32, 0, rows*int64(out.D))
 	out.Index = make([]int64, 0, rows)
 	if ds.Weight != "" {

@@ -364,6 +364,7 @@ func readCSVShard(s Shard, f *filler) (int, error) {
 			return fmt.Errorf("%w: %s: more rows in bytes [%d,%d) than the %d planned; was the file changed after Scan?",
 				ErrCorrupt, s.File, s.First, s.Last, f.rows)
 		}
+		f.grow(i + 1)
 		for j, field := range fields {
 			v, null, err := parseCSVFloat(field)
 			if err != nil {

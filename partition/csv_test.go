@@ -141,14 +141,12 @@ func TestCSVBadValues(t *testing.T) {
 		{"float32 overflow", "x,y\n1,1e39\n", ErrNull, []string{"1e+39 is out of float32 range"}},
 		{"beyond float64", "x,y\n1," + strings.Repeat("9", 400) + "\n", ErrNull, []string{`column "y", row 0: +Inf`}},
 	} {
-		p := writeCSV(t, dir, strings.ReplaceAll(c.name, " ", "_")+".csv", c.text)
-		ds, err := Scan([]string{p}, Options{Columns: []string{"x", "y"}})
-		if err != nil {
-			t.Errorf("%s: scan: %v", c.name, err)
-			continue
-		}
-		_, err = ReadAll(ds, NullsError)
-		wantErr(t, err, c.want, append(c.frags, p)...)
+		t.Run(c.name, func(t *testing.T) {
+			p := writeCSV(t, dir, strings.ReplaceAll(c.name, " ", "_")+".csv", c.text)
+			ds := mustScan(t, []string{p}, Options{Columns: []string{"x", "y"}})
+			_, err := ReadAll(ds, NullsError)
+			wantErr(t, err, c.want, append(c.frags, p)...)
+		})
 	}
 }
 

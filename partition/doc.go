@@ -51,6 +51,9 @@
 //     panics are recovered. These guards follow what fuzzing found; they
 //     are not a proof, and a worker should still run where a crash costs
 //     only a retried task.
+//   - arrow-go v18.8 does not read Parquet's deprecated LZ4 codec (Hadoop
+//     framing; LZ4_RAW works) nor a compressed v2 data page with no data;
+//     such files fail with ErrCorrupt.
 //   - Scan, ReadShard, ReadAll and ReadIntColumn are safe to call
 //     concurrently; a LabelsWriter is not. ReadShard decodes Parquet
 //     columns in parallel, up to GOMAXPROCS at a time.

@@ -37,26 +37,46 @@ type filler struct {
 	copies    []copyFunc
 }
 
-func newFiller(s Shard, columns []string, weight string, nulls NullPolicy) (*filler, error) {
+func newFiller(s Shard, columns []string, weight string, nulls NullPolicy, fileSize int64) (*filler, error) {
 	if s.Rows < 0 || s.Rows > maxShardValues/int64(len(columns)+1) {
 		return nil, fmt.Errorf("%w: %s: shard %d has %d rows of %d columns, more than a shard may hold (%d values); write smaller row groups or batches",
 			ErrInvalidArgument, s.File, s.ID, s.Rows, len(columns)+1, int64(maxShardValues))
 	}
-	rows := int(s.Rows)
 	f := &filler{
 		file:      s.File,
 		names:     columns,
 		d:         len(columns),
-		rows:      rows,
+		rows:      int(s.Rows),
 		rowOffset: s.RowOffset,
 		nulls:     nulls,
-		data:      make([]float32, rows*len(columns)),
 	}
 	if weight != "" {
 		f.names = append(append(make([]string, 0, len(columns)+1), columns...), weight)
-		f.weights = make([]float32, rows)
+		f.weights = []float32{}
 	}
+	// Reserve the planned rows, unless the plan claims more rows than the
+	// file has bytes: row counts come from metadata, and a corrupt header
+	// must not make us allocate gigabytes up front. Real data that
+	// compresses below a byte per row grows the block as it is read.
+	f.grow(int(min(s.Rows, max(fileSize, 1<<16))))
 	return f, nil
+}
+
+// grow makes room for at least rows rows (never beyond the plan),
+// doubling so that growing row by row costs amortised O(1).
+func (f *filler) grow(rows int) {
+	have := len(f.data) / max(f.d, 1)
+	if rows <= have {
+		return
+	}
+	rows = min(max(rows, 2*have), f.rows)
+	f.data = append(f.data, make([]float32, rows*f.d-len(f.data))...)
+	if f.weights != nil {
+		f.weights = append(f.weights, make([]float32, rows-len(f.weights))...)
+	}
+	if f.bad != nil {
+		f.bad = append(f.bad, make([]bool, rows-len(f.bad))...)
+	}
 }
 
 // dest returns where column j goes and the distance between its values.
@@ -85,7 +105,7 @@ func (f *filler) reject(j, i int, null bool, v float64) error {
 			ErrNull, f.file, f.names[j], f.rowOffset+int64(i), what)
 	}
 	if f.bad == nil {
-		f.bad = make([]bool, f.rows)
+		f.bad = make([]bool, len(f.data)/f.d)
 	}
 	f.bad[i] = true
 	return nil
@@ -112,6 +132,7 @@ func (f *filler) fillBatch(at int, cols []arrow.Array) error {
 	if at < 0 || n > f.rows-at {
 		return fmt.Errorf("%w: %s: more rows than the %d planned; was the file changed after Scan?", ErrCorrupt, f.file, f.rows)
 	}
+	f.grow(at + n)
 	copies := f.copies[:0]
 	for j, arr := range cols {
 		if arr.Len() != n {
@@ -132,7 +153,7 @@ func (f *filler) fillBatch(at int, cols []arrow.Array) error {
 		return f.firstBad(at, cols, f.copyRows(at, 0, n))
 	}
 	if f.nulls == NullsDrop && f.bad == nil {
-		f.bad = make([]bool, f.rows) // reject must not allocate it concurrently
+		f.bad = make([]bool, len(f.data)/f.d) // reject must not allocate it concurrently
 	}
 	errs := make([]error, parts)
 	var wg sync.WaitGroup
@@ -343,7 +364,8 @@ func (f *filler) finish(got int) (*Block, error) {
 	return b, nil
 }
 
-// set writes one value, v, as row i of column j (for text formats).
+// set writes one value, v, as row i of column j (for text formats). The
+// caller grows the block to hold row i first.
 func (f *filler) set(j, i int, v float64, null bool) error {
 	x := float32(v)
 	if null || x-x != 0 {

@@ -32,7 +32,7 @@ func TestFillSlicedArrays(t *testing.T) {
 	defer a.Release()
 	b := array.NewSlice(ints, 3, 9)
 	defer b.Release()
-	f, err := newFiller(Shard{File: "f", Rows: 6, RowOffset: 100}, []string{"a", "b"}, "", NullsDrop)
+	f, err := newFiller(Shard{File: "f", Rows: 6, RowOffset: 100}, []string{"a", "b"}, "", NullsDrop, 1<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestFillSlicedArrays(t *testing.T) {
 
 	// The same under NullsError names the first bad row of column a: the
 	// NaN at local row 1, global row 101.
-	f, _ = newFiller(Shard{File: "f", Rows: 6, RowOffset: 100}, []string{"a", "b"}, "", NullsError)
+	f, _ = newFiller(Shard{File: "f", Rows: 6, RowOffset: 100}, []string{"a", "b"}, "", NullsError, 1<<20)
 	wantErr(t, f.fillBatch(0, []arrow.Array{a, b}), ErrNull, `column "a", row 101: NaN`)
 }
 
@@ -72,7 +72,7 @@ func TestFillBatches(t *testing.T) {
 		return v
 	}
 	const rows = 2 + fillTile + 7
-	f, _ := newFiller(Shard{File: "f", Rows: rows}, []string{"x", "y"}, "w", NullsError)
+	f, _ := newFiller(Shard{File: "f", Rows: rows}, []string{"x", "y"}, "w", NullsError, 1<<20)
 	x, y, w := seq(rows, 1), seq(rows, -1), seq(rows, 0.5)
 	for _, b := range [][2]int{{0, 2}, {2, rows}} {
 		cols := []arrow.Array{mk(x[b[0]:b[1]]...), mk(y[b[0]:b[1]]...), mk(w[b[0]:b[1]]...)}
@@ -100,5 +100,53 @@ func TestFillBatches(t *testing.T) {
 	wantErr(t, f.fillBatch(0, []arrow.Array{one, one}), ErrCorrupt, "2 columns for 3")
 	if _, err := f.finish(rows - 1); err == nil {
 		t.Error("finish short of the plan: no error")
+	}
+}
+
+// TestFillGrows: a plan larger than the file's byte size (as a corrupt
+// header, or extremely compressed data, can make it) reserves little at
+// first and grows as rows arrive, up to exactly the plan.
+func TestFillGrows(t *testing.T) {
+	const rows = 3*65536 + 5
+	f, _ := newFiller(Shard{File: "f", Rows: rows}, []string{"x"}, "w", NullsDrop, 10)
+	if got := len(f.data); got != 65536 {
+		t.Fatalf("reserved %d values, want 65536", got)
+	}
+	b := array.NewFloat32Builder(memory.DefaultAllocator)
+	defer b.Release()
+	for at := 0; at < rows; at += 1000 {
+		n := min(1000, rows-at)
+		for i := range n {
+			b.Append(float32(at + i))
+		}
+		x := b.NewArray()
+		for i := range n {
+			if (at+i)%7 == 0 {
+				b.AppendNull()
+			} else {
+				b.Append(1)
+			}
+		}
+		w := b.NewArray()
+		if err := f.fillBatch(at, []arrow.Array{x, w}); err != nil {
+			t.Fatal(err)
+		}
+		x.Release()
+		w.Release()
+	}
+	blk, err := f.finish(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if blk.Len() != rows-(rows+6)/7 {
+		t.Fatalf("kept %d rows, want %d", blk.Len(), rows-(rows+6)/7)
+	}
+	for k, idx := range blk.Index {
+		if idx%7 == 0 || blk.Data[k] != float32(idx) || blk.Weights[k] != 1 {
+			t.Fatalf("row %d: index %d value %v weight %v", k, idx, blk.Data[k], blk.Weights[k])
+		}
+	}
+	if len(f.data) != rows {
+		t.Errorf("grew to %d values, want exactly the plan's %d", len(f.data), rows)
 	}
 }

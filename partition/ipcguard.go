@@ -23,8 +23,11 @@ import (
 // reason). The checks below walk just the tables whose vectors arrow-go
 // allocates by (schema fields, field children, custom metadata) and refuse
 // vectors that run past the buffer, nesting deeper than arrow-go's own
-// array limit, and shared subtrees that would make the walk explode. The
-// decoding itself stays arrow-go's.
+// array limit, and shared subtrees that would make the walk explode. While
+// there, they read the row count from record batch headers, so Scan never
+// decodes a batch. Decoding stays arrow-go's: this file reads the
+// encapsulation (length prefixes, footer location) and a handful of
+// header fields, nothing of the data.
 
 // maxFieldDepth matches arrow-go's limit on nested array loading.
 const maxFieldDepth = 64
@@ -44,13 +47,15 @@ const (
 	slotMessageHeaderType   = 6
 	slotMessageHeader       = 8
 	slotMessageMetadata     = 12
+	slotRecordBatchLength   = 4
 
-	messageHeaderSchema = 1 // MessageHeader.Schema
-	blockSize           = 24
+	messageHeaderSchema      = 1 // MessageHeader.Schema
+	messageHeaderRecordBatch = 3 // MessageHeader.RecordBatch
+	blockSize                = 24
 )
 
 // fbWalk checks one flatbuffer. Out-of-range reads in the flatbuffers
-// library panic; check recovers them as errors.
+// library panic; checkFB recovers them as errors.
 type fbWalk struct {
 	visits, maxVisits int
 }
@@ -133,44 +138,69 @@ func (w *fbWalk) field(f flatbuffers.Table, depth int) error {
 	return w.elements(f, slotFieldChildren, func(c flatbuffers.Table) error { return w.field(c, depth+1) })
 }
 
+// messageInfo is what the checks read from a message header.
+type messageInfo struct {
+	typ  byte  // MessageHeader: 1 schema, 2 dictionary batch, 3 record batch
+	rows int64 // a record batch's length
+}
+
 // message checks an IPC Message: its custom metadata, and its schema when
-// it carries one.
-func (w *fbWalk) message(m flatbuffers.Table) error {
+// it carries one; for a record batch it reads the row count.
+func (w *fbWalk) message(m flatbuffers.Table, info *messageInfo) error {
 	if _, _, err := w.vector(m, slotMessageMetadata, 4); err != nil {
 		return err
 	}
 	o := flatbuffers.UOffsetT(m.Offset(slotMessageHeaderType))
-	if o == 0 || m.GetByte(o+m.Pos) != messageHeaderSchema {
+	if o == 0 {
 		return nil
 	}
-	s, ok, err := w.table(m, slotMessageHeader)
+	info.typ = m.GetByte(o + m.Pos)
+	if info.typ != messageHeaderSchema && info.typ != messageHeaderRecordBatch {
+		return nil
+	}
+	h, ok, err := w.table(m, slotMessageHeader)
 	if err != nil || !ok {
 		return err
 	}
-	return w.schema(s)
+	if info.typ == messageHeaderSchema {
+		return w.schema(h)
+	}
+	if lo := flatbuffers.UOffsetT(h.Offset(slotRecordBatchLength)); lo != 0 {
+		info.rows = h.GetInt64(lo + h.Pos)
+	}
+	if info.rows < 0 {
+		return fmt.Errorf("%w: record batch of %d rows", errBadMetadata, info.rows)
+	}
+	return nil
 }
 
-// checkMessageMeta checks the flatbuffer of one encapsulated message.
-func checkMessageMeta(meta []byte) error {
-	return checkFB(meta, (*fbWalk).message)
+// checkMessage checks the flatbuffer of one encapsulated message.
+func checkMessage(meta []byte) (messageInfo, error) {
+	var info messageInfo
+	err := checkFB(meta, func(w *fbWalk, m flatbuffers.Table) error { return w.message(m, &info) })
+	return info, err
 }
 
 // checkIPCFile checks an Arrow IPC file's footer and schema, every
 // dictionary message, and the record batch messages [first,last) (all when
-// last < 0). Blocks pointing outside the file are left for arrow-go to
-// refuse.
-func checkIPCFile(data []byte, first, last int64) error {
+// last < 0), and returns the row count each of those batches' headers
+// states. A block pointing outside the file is an error.
+func checkIPCFile(data []byte, first, last int64) ([]int64, error) {
 	const tail = 10 // int32 footer length + "ARROW1"
 	if len(data) < tail+8 {
-		return nil // arrow-go reports the short file
+		return nil, fmt.Errorf("%w: file of %d bytes", errBadMetadata, len(data))
 	}
 	size := int64(binary.LittleEndian.Uint32(data[len(data)-tail:]))
 	end := int64(len(data) - tail)
 	if size <= 0 || size > end {
-		return nil
+		return nil, fmt.Errorf("%w: footer of %d bytes in a %d-byte file", errBadMetadata, size, len(data))
 	}
 	footer := data[end-size : end]
-	var blocks [][2]int64 // offset, metadata length
+	type block struct {
+		offset, meta, body int64
+		batch              bool
+	}
+	var blocks []block
 	err := checkFB(footer, func(w *fbWalk, f flatbuffers.Table) error {
 		s, ok, err := w.table(f, slotFooterSchema)
 		if err != nil {
@@ -187,34 +217,42 @@ func checkIPCFile(data []byte, first, last int64) error {
 				return err
 			}
 			lo, hi := int64(0), int64(n)
-			if slot == slotFooterRecordBatches && last >= 0 {
+			batch := slot == slotFooterRecordBatches
+			if batch && last >= 0 {
 				lo, hi = max(first, 0), min(last, int64(n))
 			}
 			for i := lo; i < hi; i++ {
 				pos := start + flatbuffers.UOffsetT(i*blockSize)
-				blocks = append(blocks, [2]int64{f.GetInt64(pos), int64(f.GetInt32(pos + 8))})
+				blocks = append(blocks, block{f.GetInt64(pos), int64(f.GetInt32(pos + 8)), f.GetInt64(pos + 16), batch})
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var lengths []int64
 	for _, b := range blocks {
-		off, n := b[0], b[1]
-		if off < 0 || n < 8 || off > int64(len(data))-n {
-			continue
+		if b.offset < 0 || b.meta < 8 || b.body < 0 || b.offset > int64(len(data))-b.meta || b.body > int64(len(data))-b.offset-b.meta {
+			return nil, fmt.Errorf("%w: block at %d (metadata %d, body %d bytes) outside the %d-byte file", errBadMetadata, b.offset, b.meta, b.body, len(data))
 		}
-		meta := data[off : off+n]
+		meta := data[b.offset : b.offset+b.meta]
 		prefix := 4
 		if binary.LittleEndian.Uint32(meta) == 0xFFFFFFFF {
 			prefix = 8
 		}
-		if err := checkMessageMeta(meta[prefix:]); err != nil {
-			return err
+		info, err := checkMessage(meta[prefix:])
+		if err != nil {
+			return nil, err
+		}
+		if b.batch {
+			if info.typ != messageHeaderRecordBatch {
+				return nil, fmt.Errorf("%w: record batch block holds message type %d", errBadMetadata, info.typ)
+			}
+			lengths = append(lengths, info.rows)
 		}
 	}
-	return nil
+	return lengths, nil
 }
 
 // streamMessages reads the encapsulated messages of an Arrow IPC stream
@@ -252,7 +290,7 @@ func (s *streamMessages) Message() (*ipc.Message, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := checkMessageMeta(meta); err != nil {
+		if _, err := checkMessage(meta); err != nil {
 			return nil, err
 		}
 		m := ipc.NewMessage(memory.NewBufferBytes(meta), memory.NewBufferBytes(nil))
@@ -278,6 +316,30 @@ func (s *streamMessages) Message() (*ipc.Message, error) {
 		s.msg = ipc.NewMessage(memory.NewBufferBytes(meta), memory.NewBufferBytes(body))
 		return s.msg, nil
 	}
+}
+
+// skipMessage reads the next message's header and passes over its body:
+// how Scan counts a stream's rows without reading its data into memory.
+// It returns io.EOF at the end of the stream.
+func (s *streamMessages) skipMessage() (messageInfo, error) {
+	meta, err := s.readMetadata()
+	if err != nil {
+		return messageInfo{}, err
+	}
+	info, err := checkMessage(meta)
+	if err != nil {
+		return info, err
+	}
+	m := ipc.NewMessage(memory.NewBufferBytes(meta), memory.NewBufferBytes(nil))
+	bodyLen := m.BodyLen()
+	m.Release()
+	if bodyLen < 0 || bodyLen > s.size {
+		return info, fmt.Errorf("message body of %d bytes in a %d-byte file", bodyLen, s.size)
+	}
+	if _, err := s.r.Discard(int(bodyLen)); err != nil {
+		return info, fmt.Errorf("passing over a message body: %w", eofIsUnexpected(err))
+	}
+	return info, nil
 }
 
 // readMetadata reads one message's framing and metadata flatbuffer: an
@@ -339,7 +401,7 @@ func checkStoredArrowSchema(serialized *string) error {
 	if err != nil {
 		return nil // no message: pqarrow reports it
 	}
-	if err := checkMessageMeta(meta); err != nil {
+	if _, err := checkMessage(meta); err != nil {
 		return fmt.Errorf("stored Arrow schema: %w", err)
 	}
 	// The IPC reader allocates the message body before looking at it.

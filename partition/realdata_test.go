@@ -327,6 +327,34 @@ func TestParquetNullPagesAndNaN(t *testing.T) {
 	wantErr(t, err, ErrNull, `"x"`, "row 1:", "NaN")
 }
 
+// TestParquetArrowGoLimits documents files arrow-go v18.8 cannot read
+// (Hadoop-framed LZ4; a compressed v2 page with no data, which must not be
+// decompressed): they must fail cleanly, naming the file, or, once arrow-go
+// reads them, give their documented values.
+func TestParquetArrowGoLimits(t *testing.T) {
+	for _, name := range []string{"hadoop_lz4_compressed.parquet", "non_hadoop_lz4_compressed.parquet"} {
+		b, err := scanAndReadAll(parquetData(t, name))
+		if err != nil {
+			wantErr(t, err, ErrCorrupt, name)
+			t.Logf("%s: %v", name, err)
+			continue
+		}
+		// The same rows as lz4_raw_compressed.parquet: c0 and v11.
+		if !slices.Equal(b.Data, []float32{1593604800, 42, 1593604800, 7.7, 1593604801, 42.125, 1593604801, 7.7}) {
+			t.Errorf("%s: %v", name, b.Data)
+		}
+	}
+	path := parquetData(t, "datapage_v2_empty_datapage.snappy.parquet")
+	ds := mustScan(t, []string{path}, Options{})
+	b, err := ReadAll(ds, NullsDrop)
+	if err != nil {
+		wantErr(t, err, ErrCorrupt, "datapage_v2_empty_datapage")
+		t.Logf("%v", err)
+	} else if b.Len() != 0 {
+		t.Errorf("a single null value read as %d rows", b.Len())
+	}
+}
+
 // integrationJSON is the part of the Arrow integration-test JSON format
 // that describes primitive columns.
 type integrationJSON struct {

@@ -45,6 +45,10 @@ type Dataset struct {
 	Shards []Shard
 }
 
+// maxUnitRows bounds the rows one row group or batch may claim: 2⁴⁰ is
+// beyond any real file and keeps sums of row counts far from overflow.
+const maxUnitRows = 1 << 40
+
 // column is one top-level column of a file as Scan sees it.
 type column struct {
 	name    string
@@ -99,6 +103,11 @@ func Scan(paths []string, opts Options) (*Dataset, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		for _, u := range info.units {
+			if u.rows < 0 || u.rows > maxUnitRows {
+				return nil, fmt.Errorf("%w: %s: a row group or batch claims %d rows", ErrCorrupt, path, u.rows)
+			}
 		}
 		shards := planShards(path, format, info.units, target, len(ds.Shards), ds.Rows)
 		for _, s := range shards {
