@@ -27,6 +27,17 @@ const (
 	nakDelay = time.Second
 	// headerSlack is what a result part leaves free for its JSON header.
 	headerSlack = 64 << 10
+	// publishAttemptWait bounds the wait for the stream's ack of one
+	// result part. An ack lost with a connection (the server restarted
+	// after it got the publish, or before) never comes: the part is sent
+	// again under the same message id, which the stream deduplicates.
+	publishAttemptWait = 5 * time.Second
+	// publishRetryFor is how long a worker keeps sending a result part
+	// through a lost connection before it hands the task back (Nak). It
+	// stays under the streams' two-minute deduplication window.
+	publishRetryFor = time.Minute
+	// publishBackoffMax caps the pause between two sends of a part.
+	publishBackoffMax = 2 * time.Second
 )
 
 // Options configures a Worker. The zero value is usable.
@@ -183,10 +194,12 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Dur
 		w.opts.Metrics.redelivered()
 	}
 
+	// The heartbeat lasts until the task is acked or handed back: a
+	// result being sent through a reconnection is still work in progress.
 	stop := heartbeat(msg, ackWait)
+	defer stop()
 	start := time.Now()
 	res, err := w.run(task)
-	stop()
 	w.opts.Metrics.taskDone(string(task.Kind), time.Since(start), res)
 
 	if err != nil {
@@ -266,14 +279,45 @@ func (w *Worker) publish(ctx context.Context, t *wire.Task, res *wire.Result) er
 		if err != nil {
 			return err
 		}
-		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		_, err = w.js.Publish(pctx, subject, b, jetstream.WithMsgID(p.Key()))
-		cancel()
-		if err != nil {
+		if err := w.publishPart(ctx, subject, p.Key(), b); err != nil {
 			return fmt.Errorf("worker: publishing %s: %w", p.Key(), err)
 		}
 	}
 	return nil
+}
+
+// publishPart publishes one result part and waits for the stream's ack,
+// sending it again while the failure is the connection's (a timeout, a
+// disconnection, a stream not answering yet after a server restart) and
+// publishRetryFor has not passed. The message id makes a second copy a
+// no-op for the stream.
+func (w *Worker) publishPart(ctx context.Context, subject, key string, b []byte) error {
+	start := time.Now()
+	backoff := consumerBackoffMin
+	for attempt := 1; ; attempt++ {
+		pctx, cancel := context.WithTimeout(ctx, publishAttemptWait)
+		_, err := w.js.Publish(pctx, subject, b, jetstream.WithMsgID(key))
+		cancel()
+		if err == nil || ctx.Err() != nil || !transientPublishError(err) || time.Since(start) > publishRetryFor {
+			return err
+		}
+		w.log.Debug("sending a result again", "part", key, "attempt", attempt, "err", err)
+		sleepCtx(ctx, backoff)
+		backoff = min(2*backoff, publishBackoffMax)
+	}
+}
+
+// transientPublishError reports whether a publish may succeed if sent
+// again: anything but the stream's own refusal (an API error) or a
+// message the connection can never carry.
+func transientPublishError(err error) bool {
+	var apiErr *jetstream.APIError
+	switch {
+	case errors.As(err, &apiErr), errors.Is(err, nats.ErrMaxPayload), errors.Is(err, nats.ErrBadSubject),
+		errors.Is(err, nats.ErrConnectionClosed):
+		return false
+	}
+	return true
 }
 
 // split cuts a result with per-row arrays into parts of at most maxBytes.
