@@ -75,10 +75,7 @@ func (f *resultFeed) close() {
 // when every task's parts have arrived, a task fails, or ctx ends.
 func (j *job) dispatch(ctx context.Context, round int64, tasks []*wire.Task, handle func(i int, r *wire.Result) error) error {
 	index := make(map[int]int, len(tasks))
-	seqs := make(map[uint64]int, len(tasks))
-	// Publish the whole round asynchronously, then collect the acks: one
-	// round trip per round rather than one per task.
-	futures := make([]jetstream.PubAckFuture, len(tasks))
+	payloads := make([][]byte, len(tasks))
 	for i, t := range tasks {
 		t.Job, t.Round = j.id, round
 		t.Data = j.data
@@ -88,20 +85,11 @@ func (j *job) dispatch(ctx context.Context, round int64, tasks []*wire.Task, han
 		if err != nil {
 			return err
 		}
-		futures[i], err = j.c.js.PublishAsync(wire.TaskSubject(j.id), b, jetstream.WithMsgID(t.Key()), jetstream.WithStallWait(30*time.Second))
-		if err != nil {
-			return fmt.Errorf("coordinator: publishing task %s: %w", t.Key(), err)
-		}
+		payloads[i] = b
 	}
-	for i, f := range futures {
-		select {
-		case ack := <-f.Ok():
-			seqs[ack.Sequence] = i
-		case err := <-f.Err():
-			return fmt.Errorf("coordinator: publishing task %s: %w", tasks[i].Key(), err)
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	seqs, err := j.publishRound(ctx, tasks, payloads)
+	if err != nil {
+		return err
 	}
 	if len(tasks) > 0 {
 		j.c.opts.Metrics.published(string(tasks[0].Kind), len(tasks))
@@ -166,6 +154,91 @@ func (j *job) dispatch(ctx context.Context, round int64, tasks []*wire.Task, han
 	}
 	j.done[round] = true
 	return nil
+}
+
+// Publishing a round through a lost connection.
+const (
+	// publishRetryFor is how long the tasks of a round whose acks were
+	// lost with the connection are published again before the job fails.
+	// It stays under the task stream's two-minute deduplication window,
+	// so a task the stream did store is not stored twice.
+	publishRetryFor = time.Minute
+	// publishBackoffMin and publishBackoffMax bound the pause between two
+	// attempts.
+	publishBackoffMin = 100 * time.Millisecond
+	publishBackoffMax = 2 * time.Second
+)
+
+// publishRound publishes a round's tasks asynchronously, then collects
+// the acks: one round trip per round rather than one per task. It returns
+// the stream sequence of each task. Tasks whose ack is lost with the
+// connection (the server restarted, or the client is reconnecting) are
+// published again under the same message id, which the stream
+// deduplicates, until publishRetryFor has passed.
+func (j *job) publishRound(ctx context.Context, tasks []*wire.Task, payloads [][]byte) (map[uint64]int, error) {
+	seqs := make(map[uint64]int, len(tasks))
+	pending := make([]int, len(tasks))
+	for i := range pending {
+		pending[i] = i
+	}
+	start, backoff := time.Now(), publishBackoffMin
+	for attempt := 1; ; attempt++ {
+		futures := make([]jetstream.PubAckFuture, len(pending))
+		var again []int
+		var lastErr error
+		retry := func(i int, err error) error {
+			if !transientPublishError(err) || time.Since(start) > publishRetryFor {
+				return fmt.Errorf("coordinator: publishing task %s: %w", tasks[i].Key(), err)
+			}
+			again, lastErr = append(again, i), err
+			return nil
+		}
+		for n, i := range pending {
+			f, err := j.c.js.PublishAsync(wire.TaskSubject(j.id), payloads[i], jetstream.WithMsgID(tasks[i].Key()), jetstream.WithStallWait(30*time.Second))
+			if err != nil {
+				if err := retry(i, err); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			futures[n] = f
+		}
+		for n, f := range futures {
+			if f == nil {
+				continue
+			}
+			select {
+			case ack := <-f.Ok():
+				seqs[ack.Sequence] = pending[n]
+			case err := <-f.Err():
+				if err := retry(pending[n], err); err != nil {
+					return nil, err
+				}
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		if len(again) == 0 {
+			return seqs, nil
+		}
+		j.c.log.Warn("publishing tasks again", "job", j.id, "tasks", len(again), "attempt", attempt, "err", lastErr)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, publishBackoffMax)
+		pending = again
+	}
+}
+
+// transientPublishError reports whether a task publish may succeed when
+// sent again: the connection was lost or is being re-established, or the
+// stream did not answer (yet) after a server restart.
+func transientPublishError(err error) bool {
+	return errors.Is(err, nats.ErrDisconnected) || errors.Is(err, nats.ErrConnectionReconnecting) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, jetstream.ErrAsyncPublishTimeout) || errors.Is(err, jetstream.ErrNoStreamResponse)
 }
 
 // holdBack keeps a result of a round that has not been dispatched yet: a
