@@ -94,7 +94,10 @@ func (c *Coordinator) finish(id string, model *wire.Model, err error) {
 		return
 	}
 	if err == nil {
-		b, _ := json.Marshal(model)
+		b, err := encodeModel(model)
+		if err != nil {
+			c.log.Error("encoding model", "job", id, "err", err)
+		}
 		if perr := st.PutModel(id, b); perr != nil {
 			c.log.Error("storing model", "job", id, "err", perr)
 		}
@@ -407,12 +410,12 @@ func (o *orderedWriter) complete() bool { return o.next == o.n }
 // writeModel writes the model JSON atomically: a temporary file renamed
 // into place, so a reader never sees half a model.
 func writeModel(path string, m *wire.Model) error {
-	b, err := json.MarshalIndent(m, "", "  ")
+	b, err := encodeModel(m)
 	if err != nil {
-		return fmt.Errorf("coordinator: encoding model: %w", err)
+		return err
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
 		return fmt.Errorf("coordinator: writing model: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -420,4 +423,14 @@ func writeModel(path string, m *wire.Model) error {
 		return fmt.Errorf("coordinator: writing model: %w", err)
 	}
 	return nil
+}
+
+// encodeModel is the model file's bytes; the store keeps the same bytes,
+// so `shoal result` prints what `shoal run --model` writes.
+func encodeModel(m *wire.Model) ([]byte, error) {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("coordinator: encoding model: %w", err)
+	}
+	return append(b, '\n'), nil
 }

@@ -161,14 +161,7 @@ func newJobsCommand(stdout io.Writer) *cobra.Command {
 		Use:   "jobs --nats URL",
 		Short: "List the jobs a coordinator service knows",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			client, closer, err := dialClient(&nf)
-			if err != nil {
-				return err
-			}
-			defer closer()
-			ctx, cancel := context.WithTimeout(cmd.Context(), apiTimeout)
-			defer cancel()
+		RunE: withClient(&nf, func(ctx context.Context, client *coordinator.Client, _ []string) error {
 			jobs, err := client.List(ctx)
 			if err != nil {
 				return err
@@ -183,7 +176,7 @@ func newJobsCommand(stdout io.Writer) *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", j.ID, j.State, j.Created.Format(time.RFC3339), phase, j.Reason)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	nf.register(cmd.Flags())
 	return cmd
@@ -195,14 +188,7 @@ func newStatusCommand(stdout io.Writer) *cobra.Command {
 		Use:   "status --nats URL ID",
 		Short: "Show a job's state and progress as JSON",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			client, closer, err := dialClient(&nf)
-			if err != nil {
-				return err
-			}
-			defer closer()
-			ctx, cancel := context.WithTimeout(cmd.Context(), apiTimeout)
-			defer cancel()
+		RunE: withClient(&nf, func(ctx context.Context, client *coordinator.Client, args []string) error {
 			st, err := client.Status(ctx, args[0])
 			if err != nil {
 				return err
@@ -210,7 +196,7 @@ func newStatusCommand(stdout io.Writer) *cobra.Command {
 			enc := json.NewEncoder(stdout)
 			enc.SetIndent("", "  ")
 			return enc.Encode(st)
-		},
+		}),
 	}
 	nf.register(cmd.Flags())
 	return cmd
@@ -222,20 +208,13 @@ func newCancelCommand(stdout io.Writer) *cobra.Command {
 		Use:   "cancel --nats URL ID",
 		Short: "Cancel a job",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			client, closer, err := dialClient(&nf)
-			if err != nil {
-				return err
-			}
-			defer closer()
-			ctx, cancel := context.WithTimeout(cmd.Context(), apiTimeout)
-			defer cancel()
+		RunE: withClient(&nf, func(ctx context.Context, client *coordinator.Client, args []string) error {
 			if err := client.Cancel(ctx, args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "cancelled %s\n", args[0])
 			return nil
-		},
+		}),
 	}
 	nf.register(cmd.Flags())
 	return cmd
@@ -250,14 +229,7 @@ func newResultCommand(stdout io.Writer) *cobra.Command {
 		Use:   "result --nats URL ID [--model FILE]",
 		Short: "Print or save a finished job's model",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			client, closer, err := dialClient(&nf)
-			if err != nil {
-				return err
-			}
-			defer closer()
-			ctx, cancel := context.WithTimeout(cmd.Context(), apiTimeout)
-			defer cancel()
+		RunE: withClient(&nf, func(ctx context.Context, client *coordinator.Client, args []string) error {
 			_, raw, err := client.Result(ctx, args[0])
 			if err != nil {
 				return err
@@ -267,17 +239,24 @@ func newResultCommand(stdout io.Writer) *cobra.Command {
 			}
 			_, err = stdout.Write(raw)
 			return err
-		},
+		}),
 	}
 	nf.register(cmd.Flags())
 	cmd.Flags().StringVar(&out, "model", "", "write the model here instead of stdout")
 	return cmd
 }
 
-func dialClient(nf *natsFlags) (*coordinator.Client, func(), error) {
-	nc, err := nf.connect("shoal-client")
-	if err != nil {
-		return nil, nil, err
+// withClient makes the RunE of a one-request API command: it connects,
+// bounds the request by apiTimeout and closes the connection after.
+func withClient(nf *natsFlags, call func(ctx context.Context, client *coordinator.Client, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		nc, err := nf.connect("shoal-client")
+		if err != nil {
+			return err
+		}
+		defer nc.Close()
+		ctx, cancel := context.WithTimeout(cmd.Context(), apiTimeout)
+		defer cancel()
+		return call(ctx, coordinator.NewClient(nc), args)
 	}
-	return coordinator.NewClient(nc), nc.Close, nil
 }
