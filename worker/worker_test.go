@@ -1,0 +1,117 @@
+package worker
+
+import (
+	"math"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/shoal-io/shoal/algo"
+	"github.com/shoal-io/shoal/internal/wire"
+	"github.com/shoal-io/shoal/partition"
+)
+
+// batchRows must draw each row independently with probability p: sorted,
+// distinct, in range, and about p·n of them.
+func TestBatchRows(t *testing.T) {
+	for _, c := range []struct {
+		n int
+		p float64
+	}{{100_000, 0.01}, {100_000, 0.5}, {1000, 1}, {1000, 0}, {0, 0.3}, {7, 0.999}} {
+		var total int
+		const trials = 20
+		for s := range trials {
+			rows := batchRows(nil, c.n, c.p, algo.NewRand(uint64(s)))
+			for i, r := range rows {
+				if r < 0 || int(r) >= c.n || (i > 0 && r <= rows[i-1]) {
+					t.Fatalf("n=%d p=%v: rows not sorted, distinct and in range at %d: %v", c.n, c.p, i, rows[max(0, i-1):i+1])
+				}
+			}
+			total += len(rows)
+		}
+		mean, want := float64(total)/trials, c.p*float64(c.n)
+		sd := math.Sqrt(float64(c.n)*c.p*(1-c.p)/trials) + 1e-9
+		if math.Abs(mean-want) > 5*sd+1e-9 {
+			t.Errorf("n=%d p=%v: mean %.1f rows per draw, want %.1f ± %.1f", c.n, c.p, mean, want, 5*sd)
+		}
+	}
+}
+
+// split must cut per-row arrays into parts that fit, and joining the parts
+// must give back the result; totals travel once.
+func TestSplit(t *testing.T) {
+	n := 100_000
+	res := &wire.Result{Job: "j", Kind: wire.KindLabel, Parts: 1, Loss: 3, Inertia: 4}
+	for i := range n {
+		res.Rows = append(res.Rows, int64(i))
+		res.Labels = append(res.Labels, int32(i%7))
+		res.Distances = append(res.Distances, float64(i))
+	}
+	parts := split(res, 1<<20)
+	if len(parts) < 2 {
+		t.Fatalf("%d rows of labels fit one 1 MiB message?", n)
+	}
+	var rows []int64
+	var labels []int32
+	var loss float64
+	for i, p := range parts {
+		b, err := wire.EncodeResult(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) > 1<<20 {
+			t.Errorf("part %d is %d bytes", i, len(b))
+		}
+		if p.Part != i || p.Parts != len(parts) {
+			t.Errorf("part %d says %d of %d", i, p.Part, p.Parts)
+		}
+		rows = append(rows, p.Rows...)
+		labels = append(labels, p.Labels...)
+		loss += p.Loss
+	}
+	if !reflect.DeepEqual(rows, res.Rows) || !reflect.DeepEqual(labels, res.Labels) || loss != 3 {
+		t.Errorf("joined parts differ from the result (loss %v)", loss)
+	}
+	if one := split(&wire.Result{Job: "j", Parts: 1, Rows: []int64{1}}, 1<<20); len(one) != 1 {
+		t.Errorf("a small result was split in %d", len(one))
+	}
+}
+
+// The cache holds what fits, evicts the least recently used block, and
+// does not keep errors.
+func TestBlockCache(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "b.arrow")
+	if _, err := partition.GenerateBlobs(path, partition.BlobsConfig{N: 3000, D: 2, K: 2, BatchRows: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := partition.Scan([]string{path}, partition.Options{Columns: []string{"f0", "f1"}, ShardRows: 1000})
+	if err != nil || len(ds.Shards) != 3 {
+		t.Fatalf("%v, %d shards", err, len(ds.Shards))
+	}
+	data := wire.Data{Columns: ds.Columns, Nulls: "error"}
+	shard := func(i int) wire.Shard {
+		s := ds.Shards[i]
+		return wire.Shard{ID: s.ID, File: s.File, Format: s.Format.String(), First: s.First, Last: s.Last, RowOffset: s.RowOffset, Rows: s.Rows}
+	}
+	blockBytes := int64(1000*2*4 + 1000*8)
+	c := NewBlockCache(2 * blockBytes) // room for two shards
+	b0, err := c.Get(shard(0), data)
+	if err != nil || b0.Len() != 1000 || b0.Index[0] != 0 {
+		t.Fatalf("shard 0: %v", err)
+	}
+	if again, _ := c.Get(shard(0), data); again != b0 {
+		t.Error("a second Get read the shard again")
+	}
+	c.Get(shard(1), data)
+	c.Get(shard(2), data) // evicts shard 0, the least recently used
+	if again, _ := c.Get(shard(0), data); again == b0 {
+		t.Error("shard 0 was not evicted")
+	}
+	if _, err := c.Get(wire.Shard{File: filepath.Join(dir, "missing.arrow"), Last: 1}, data); err == nil {
+		t.Error("a missing file read without error")
+	}
+	if len(c.entries) > 2 {
+		t.Errorf("cache holds %d entries, limit allows 2", len(c.entries))
+	}
+}
