@@ -236,7 +236,7 @@ func startStack(ctx context.Context, f *runFlags, log *slog.Logger) (_ *stack, e
 		if err != nil {
 			return nil, err
 		}
-		w, err := worker.New(nc, worker.Options{Cache: cache, Logger: log, Name: fmt.Sprintf("local-%d", i)})
+		w, err := worker.New(nc, worker.Options{Cache: cache, Logger: log, Name: fmt.Sprintf("local-%d", i), Parallelism: runtime.NumCPU()})
 		if err != nil {
 			nc.Close()
 			return nil, err
