@@ -18,10 +18,19 @@
 //   - NewNetns creates network namespaces joined to the host by a bridge
 //     on a private /24 (root only; it skips the test otherwise).
 //
-// The tests themselves (cluster, worker and coordinator kills, a NATS
-// restart, authentication and least-privilege permissions) live in this
-// package's _test files; docs/nats-permissions.md is the permission set
-// the permission test runs with, read from that file.
+// The tests themselves live in this package's _test files:
+// cluster_test.go (issue 4: three worker processes, worker-count
+// invariance, network namespaces), fault_test.go (issue 6: worker kills,
+// coordinator kills, NATS restarts) and auth_test.go (passwords, token,
+// nkeys, and the least-privilege permissions of docs/nats-permissions.md,
+// read from that file). Longer runs:
+//
+//	go test ./internal/proctest -run TestWorkerKill -proctest.trials=200 -timeout 30m
+//	go test ./internal/proctest -run TestWorkerKill -proctest.soak=20m -timeout 30m
+//	go test ./internal/proctest -run TestWorkerKill -proctest.seed=N   # replay a run
+//
+// -short keeps the acceptance runs and skips the variants (1 and 2 worker
+// processes, embedded runs, namespaces, token and nkey, the slower kills).
 //
 // # Caveats
 //
