@@ -158,6 +158,11 @@ func (j *job) dispatch(ctx context.Context, round int64, tasks []*wire.Task, han
 
 // Publishing a round through a lost connection.
 const (
+	// publishAckWait bounds the wait for the stream's ack of one task. An
+	// ack can be lost for good: with a connection, or because the server
+	// refused the publish (a permission the coordinator's user lacks),
+	// which NATS reports only on the side.
+	publishAckWait = 10 * time.Second
 	// publishRetryFor is how long the tasks of a round whose acks were
 	// lost with the connection are published again before the job fails.
 	// It stays under the task stream's two-minute deduplication window,
@@ -187,6 +192,9 @@ func (j *job) publishRound(ctx context.Context, tasks []*wire.Task, payloads [][
 		var again []int
 		var lastErr error
 		retry := func(i int, err error) error {
+			if perr := j.c.publishRefused(wire.TaskSubject(j.id)); perr != nil {
+				return fmt.Errorf("coordinator: publishing task %s: %w; check the NATS permissions of the coordinator's user", tasks[i].Key(), perr)
+			}
 			if !transientPublishError(err) || time.Since(start) > publishRetryFor {
 				return fmt.Errorf("coordinator: publishing task %s: %w", tasks[i].Key(), err)
 			}
@@ -230,6 +238,16 @@ func (j *job) publishRound(ctx context.Context, tasks []*wire.Task, payloads [][
 		backoff = min(2*backoff, publishBackoffMax)
 		pending = again
 	}
+}
+
+// publishRefused returns the connection's last error if it says the
+// server refused a publish to subject, else nil.
+func (c *Coordinator) publishRefused(subject string) error {
+	err := c.nc.LastError()
+	if errors.Is(err, nats.ErrPermissionViolation) && strings.Contains(err.Error(), `"`+subject+`"`) {
+		return err
+	}
+	return nil
 }
 
 // transientPublishError reports whether a task publish may succeed when
