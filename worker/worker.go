@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -298,6 +299,12 @@ func (w *Worker) publishPart(ctx context.Context, subject, key string, b []byte)
 		pctx, cancel := context.WithTimeout(ctx, publishAttemptWait)
 		_, err := w.js.Publish(pctx, subject, b, jetstream.WithMsgID(key))
 		cancel()
+		if err != nil {
+			// A refused publish gets no reply, only an error on the side.
+			if last := w.js.Conn().LastError(); errors.Is(last, nats.ErrPermissionViolation) && strings.Contains(last.Error(), `"`+subject+`"`) {
+				return fmt.Errorf("%w; check the NATS permissions of the worker's user", last)
+			}
+		}
 		if err == nil || ctx.Err() != nil || !transientPublishError(err) || time.Since(start) > publishRetryFor {
 			return err
 		}
