@@ -356,3 +356,65 @@ func TestAuthNKey(t *testing.T) {
 	}
 	noLeaks(t, a.secrets, out, dir)
 }
+
+// TestRefusedPublish takes one publish permission away from the
+// documented set and requires the job to fail with a message that names
+// the refusal, rather than hang: NATS refuses a publish without a reply,
+// so a process that only waited for the stream's ack would wait forever
+// (the coordinator) or retry for minutes (the workers).
+func TestRefusedPublish(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: refused publishes are skipped")
+	}
+	job := faultJobs(fuzzy.get(t), false)[2].withSeed(1) // FastCLARA
+	for _, c := range []struct {
+		name, line      string   // the entry taken away
+		coordinatorArgs []string //
+		reason          []string // what the submit's error must say
+		log             string   // "worker" when the worker's log must name the refusal
+	}{
+		{"coordinator-tasks", `"shoal.v1.task.>"`, nil,
+			[]string{"permissions violation", `shoal.v1.task.`, "coordinator's user"}, ""},
+		{"worker-results", `"shoal.v1.result.>"`, []string{"--max-deliver", "2"},
+			[]string{"delivered 2 times without a result"}, "worker"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			conf := documentedConfig(t)
+			var kept []string
+			for _, l := range strings.Split(conf, "\n") {
+				if strings.TrimSpace(l) != c.line {
+					kept = append(kept, l)
+				}
+			}
+			if len(kept) != strings.Count(conf, "\n") {
+				t.Fatalf("%s appears %d times in the documented configuration, want once", c.line, strings.Count(conf, "\n")+1-len(kept))
+			}
+			s := newService(t, 1, serviceOptions{users: strings.Join(kept, "\n"), coordinatorArgs: c.coordinatorArgs})
+			sub := s.submit("submit", filepath.Join(t.TempDir(), "model.json"), job)
+			code, err := sub.Wait(jobWait)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if code == 0 {
+				t.Fatal("the job succeeded without the permission")
+			}
+			for _, want := range c.reason {
+				if !strings.Contains(sub.Stderr(), want) {
+					t.Errorf("submit's error does not say %q:\n%s", want, sub.Stderr())
+				}
+			}
+			if c.log == "worker" {
+				// The worker gives up on the result at once, saying why,
+				// instead of sending it again for a minute.
+				named := false
+				for _, rec := range logRecords(s.workers[0].Stderr(), "publishing a result") {
+					named = named || strings.Contains(fmt.Sprint(rec["err"]), "permissions of the worker's user")
+				}
+				if !named {
+					t.Errorf("the worker's log does not name the refusal:\n%s", s.workers[0].Stderr())
+				}
+			}
+			t.Logf("failed as it should: %s", strings.TrimSpace(sub.Stderr()))
+		})
+	}
+}

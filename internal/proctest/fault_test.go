@@ -61,7 +61,7 @@ func (j faultJob) withSeed(seed int) []string {
 // keeps them going for a while, -proctest.seed replays a run.
 func TestWorkerKill(t *testing.T) {
 	jobs := faultJobs(fuzzy.get(t), false)
-	s := newService(t, 3, false)
+	s := newService(t, 3, serviceOptions{})
 	trials := *flagTrials
 	if testing.Short() {
 		trials = min(trials, 3)
@@ -157,7 +157,7 @@ func TestWorkerKill(t *testing.T) {
 // are all dropped (the model is identical).
 func TestCoordinatorKill(t *testing.T) {
 	jobs := faultJobs(fuzzy.get(t), true)
-	s := newService(t, 3, false)
+	s := newService(t, 3, serviceOptions{})
 	c := s.client()
 	for _, j := range jobs {
 		// killAt says when the job is far enough for a checkpoint to
@@ -243,7 +243,7 @@ func TestNATSRestart(t *testing.T) {
 	j := faultJobs(fuzzy.get(t), true)[1] // Lloyd: 80 rounds
 	job := j.withSeed(2)
 	want := reference(t, job)
-	s := newService(t, 3, true)
+	s := newService(t, 3, serviceOptions{users: documentedConfig(t)})
 	c := s.client()
 	path := filepath.Join(t.TempDir(), "model.json")
 	sub := s.submit("submit", path, job)

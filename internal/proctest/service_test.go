@@ -34,28 +34,37 @@ type service struct {
 	started     int // workers started so far, for names
 	// roles holds how the coordinator, a worker and a client log in; all
 	// anonymous unless the service is started with the documented users.
-	roles map[string]credentials
-	pw    map[string]string
+	roles     map[string]credentials
+	pw        map[string]string
+	coordArgs []string
+}
+
+// serviceOptions shape a service; the zero value is an open server.
+type serviceOptions struct {
+	// users is a nats-server configuration with the users coordinator,
+	// worker and client and their passwords in $SHOAL_<ROLE>_PASSWORD, as
+	// the documented one; every process then logs in as its role.
+	users string
+	// coordinatorArgs are added to the coordinator's flags.
+	coordinatorArgs []string
 }
 
 // newService starts a nats-server, a coordinator service and workers.
-// With documentedUsers the server takes the users and permissions of
-// docs/nats-permissions.md, and every process logs in as its role.
-func newService(t *testing.T, workers int, documentedUsers bool) *service {
+func newService(t *testing.T, workers int, opts serviceOptions) *service {
 	t.Helper()
 	dir := t.TempDir()
-	s := &service{t: t, dir: dir, dataDir: filepath.Join(dir, "coordinator"), roles: map[string]credentials{}}
-	var opts proctest.NATSOptions
-	if documentedUsers {
+	s := &service{t: t, dir: dir, dataDir: filepath.Join(dir, "coordinator"), roles: map[string]credentials{}, coordArgs: opts.coordinatorArgs}
+	var nopts proctest.NATSOptions
+	if opts.users != "" {
 		s.pw = map[string]string{}
 		for _, role := range []string{"coordinator", "worker", "client"} {
 			s.pw[role] = secret(t, role)
-			opts.Env = append(opts.Env, fmt.Sprintf("SHOAL_%s_PASSWORD=%s", strings.ToUpper(role), s.pw[role]))
+			nopts.Env = append(nopts.Env, fmt.Sprintf("SHOAL_%s_PASSWORD=%s", strings.ToUpper(role), s.pw[role]))
 			s.roles[role] = credentials{args: []string{"--nats-user", role}, env: []string{"SHOAL_NATS_PASSWORD=" + s.pw[role]}}
 		}
-		opts.Config = proctest.WriteFile(t, dir, "permissions.conf", documentedConfig(t))
+		nopts.Config = proctest.WriteFile(t, dir, "users.conf", opts.users)
 	}
-	s.srv = proctest.StartNATS(t, bins.NATSServer, dir, opts)
+	s.srv = proctest.StartNATS(t, bins.NATSServer, dir, nopts)
 	port, err := proctest.FreePort("127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
@@ -81,9 +90,10 @@ func (s *service) cmd(role, name string, args ...string) proctest.Cmd {
 // answers.
 func (s *service) startCoordinator() {
 	s.t.Helper()
-	s.coord = proctest.Start(s.t, s.dir, s.cmd("coordinator", "coordinator", "coordinator", "--nats", s.srv.URL(),
+	args := append([]string{"coordinator", "--nats", s.srv.URL(),
 		"--data-dir", s.dataDir, "--ack-wait", ackWait.String(), "--metrics-addr", s.metricsAddr,
-		"--log-level", "info", "--log-format", "json"))
+		"--log-level", "info", "--log-format", "json"}, s.coordArgs...)
+	s.coord = proctest.Start(s.t, s.dir, s.cmd("coordinator", "coordinator", args...))
 	if err := s.coord.WaitLog(readyWait, "shoal coordinator ready"); err != nil {
 		s.t.Fatal(err)
 	}
