@@ -1,7 +1,6 @@
 package proctest
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -121,9 +120,6 @@ func (p *Process) Name() string { return p.name }
 // Pid returns the process id.
 func (p *Process) Pid() int { return p.cmd.Process.Pid }
 
-// Done is closed when the process has exited.
-func (p *Process) Done() <-chan struct{} { return p.done }
-
 // Kill sends SIGKILL, as a crash or the OOM killer would, and waits until
 // the process is reaped. Killing an exited process does nothing.
 func (p *Process) Kill() {
@@ -168,9 +164,6 @@ func (p *Process) Stdout() string { return readFile(p.stdoutPath) }
 
 // Stderr returns what the process wrote to stderr so far: shoal's logs.
 func (p *Process) Stderr() string { return readFile(p.stderrPath) }
-
-// LogPaths returns the files holding stdout and stderr.
-func (p *Process) LogPaths() (stdout, stderr string) { return p.stdoutPath, p.stderrPath }
 
 // WaitLog waits up to timeout until stdout or stderr contains substr. It
 // returns ErrExited if the process exits first without writing it.
@@ -261,9 +254,9 @@ func tail(s string, n int) string {
 // Grep returns the lines of s that contain substr.
 func Grep(s, substr string) []string {
 	var out []string
-	for _, line := range bytes.Split([]byte(s), []byte("\n")) {
-		if bytes.Contains(line, []byte(substr)) {
-			out = append(out, string(line))
+	for _, line := range strings.Split(s, "\n") {
+		if strings.Contains(line, substr) {
+			out = append(out, line)
 		}
 	}
 	return out
