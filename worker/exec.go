@@ -126,24 +126,29 @@ func (x *executor) sample(t *wire.Task, res *wire.Result) error {
 	if err != nil {
 		return err
 	}
-	d := max(t.D, 1)
 	res.D = t.D
 	for _, b := range blocks {
 		for i, row := range b.Index {
 			if !algo.Below(algo.Hash(t.Seed, t.Stream, uint64(row)), t.Fraction) {
 				continue
 			}
-			res.Rows = append(res.Rows, row)
-			res.Points = append(res.Points, b.Data[i*d:(i+1)*d]...)
-			if b.Weights != nil {
-				res.RowWeight = append(res.RowWeight, b.Weights[i])
-			}
+			keepRow(res, b, i, row)
 		}
 	}
 	if res.Points == nil {
 		res.Points = []float32{}
 	}
 	return nil
+}
+
+// keepRow adds row i of block b (global row `row`) to a result that
+// returns rows: sample and k-means|| candidates.
+func keepRow(res *wire.Result, b *partition.Block, i int, row int64) {
+	res.Rows = append(res.Rows, row)
+	res.Points = append(res.Points, b.Data[i*b.D:(i+1)*b.D]...)
+	if b.Weights != nil {
+		res.RowWeight = append(res.RowWeight, b.Weights[i])
+	}
 }
 
 // keep is one k-means|| oversampling round.
@@ -172,11 +177,7 @@ func (x *executor) keep(t *wire.Task, res *wire.Result) error {
 			if !algo.KMeansParallelKeep(t.Seed, int(t.Round), row, w*float64(dist2[i]), t.Phi, t.Ell) {
 				continue
 			}
-			res.Rows = append(res.Rows, row)
-			res.Points = append(res.Points, b.Data[i*t.D:(i+1)*t.D]...)
-			if b.Weights != nil {
-				res.RowWeight = append(res.RowWeight, b.Weights[i])
-			}
+			keepRow(res, b, i, row)
 		}
 	}
 	if res.Points == nil {
