@@ -53,9 +53,14 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "shoal",
 		Short: "Distributed k-medoids and k-means over NATS",
 		Long: `shoal clusters Arrow IPC, Parquet and CSV data with k-medoids (PAM, FastPAM1,
-FasterPAM, Alternating) and k-means (Lloyd, mini-batch). A coordinator cuts the
-data into shards, workers read and process them, and tasks and results travel
-over NATS JetStream. 'shoal run' starts everything in one process.`,
+FasterPAM, Alternating, CLARA, CLARANS and their fast variants) and k-means
+(Lloyd, mini-batch). A coordinator cuts the data into shards, workers read and
+process them, and tasks and results travel over NATS JetStream.
+
+'shoal run' starts everything in one process: try 'shoal run --demo'. For a
+cluster, run 'shoal coordinator' and 'shoal worker' against a NATS server and
+send jobs with 'shoal submit'. Exit codes: 0 success, 1 the job or command
+failed, 2 bad flags or arguments.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
