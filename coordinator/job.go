@@ -201,17 +201,13 @@ func (j *job) checkInput() error {
 		return fmt.Errorf("%w: k=%d is larger than the number of rows (%d)", ErrInput, k, n)
 	}
 	if slices.Contains(wire.MedoidAlgorithms, j.spec.Algorithm) && !j.spec.Precomputed {
-		if need := algo.MatrixBytes(int(n)); need > MaxMatrixBytes {
+		if need := algo.MatrixBytes(int(n)); need > wire.MaxMatrixBytes {
 			return fmt.Errorf("%w: %s on %d rows needs a %.1f GiB dissimilarity matrix (limit %.0f GiB); use --algo fastclara",
-				ErrInput, j.spec.Algorithm, n, float64(need)/(1<<30), float64(MaxMatrixBytes)/(1<<30))
+				ErrInput, j.spec.Algorithm, n, float64(need)/(1<<30), float64(wire.MaxMatrixBytes)/(1<<30))
 		}
 	}
 	return nil
 }
-
-// MaxMatrixBytes is the largest dissimilarity matrix a whole-data
-// k-medoids job may ask a worker to build.
-const MaxMatrixBytes = 8 << 30
 
 // fitted is what an algorithm hands to the labelling pass.
 type fitted struct {

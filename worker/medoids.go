@@ -7,9 +7,6 @@ import (
 	"github.com/shoal-io/shoal/internal/wire"
 )
 
-// MaxMatrixBytes bounds the dissimilarity matrix a medoids task may build.
-const MaxMatrixBytes = 8 << 30
-
 // medoids runs a k-medoids algorithm on the task's points, or on every row
 // of its shards, and returns the medoids as global rows with their vectors.
 // With Metric "precomputed" the rows are the rows of a square matrix.
@@ -47,9 +44,9 @@ func (x *executor) medoids(t *wire.Task, res *wire.Result) error {
 		if err != nil {
 			return err
 		}
-		if need := algo.MatrixBytes(n); need > MaxMatrixBytes {
+		if need := algo.MatrixBytes(n); need > wire.MaxMatrixBytes {
 			return fmt.Errorf("%w: %d rows need a %.1f GiB dissimilarity matrix (limit %.0f GiB); use --algo fastclara",
-				errTooLarge, n, float64(need)/(1<<30), float64(MaxMatrixBytes)/(1<<30))
+				errTooLarge, n, float64(need)/(1<<30), float64(wire.MaxMatrixBytes)/(1<<30))
 		}
 		v, err := algo.NewVectors(data, n, t.D, metric)
 		if err != nil {

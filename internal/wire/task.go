@@ -28,6 +28,11 @@ const (
 	KindMedoids Kind = "medoids"
 )
 
+// MaxMatrixBytes is the largest dissimilarity matrix a whole-data
+// k-medoids task may build: the coordinator refuses such a job before
+// dispatch, and the worker checks again before it allocates.
+const MaxMatrixBytes = 8 << 30
+
 // Shard is a reference to part of one input file (see partition.Shard).
 type Shard struct {
 	ID        int    `json:"id"`
