@@ -2,7 +2,6 @@ package coordinator
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -128,9 +127,4 @@ type ProgressFunc func(Progress)
 // errorFromResult turns a worker's error result into a job error.
 func errorFromResult(r *wire.Result) error {
 	return fmt.Errorf("%w: %w", ErrTaskFailed, r.Err)
-}
-
-// IsInputError reports whether err is the user's input's fault.
-func IsInputError(err error) bool {
-	return errors.Is(err, ErrInput) || errors.Is(err, wire.ErrBadInput) || errors.Is(err, wire.ErrTooLarge)
 }

@@ -319,12 +319,10 @@ func (j *job) label(ctx context.Context, fit *fitted) (*wire.Model, error) {
 		}
 		return nil
 	})
-	done := 0
 	err := j.dispatch(ctx, roundLabel, tasks, func(i int, r *wire.Result) error {
 		if err := order.add(i, r); err != nil {
 			return err
 		}
-		done++
 		j.progress(Progress{Job: j.id, Phase: "label", Step: order.next, Steps: len(tasks), Rows: j.ds.Rows})
 		return nil
 	})

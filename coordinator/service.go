@@ -125,9 +125,6 @@ func (s *Service) Stop() {
 	s.wg.Wait()
 }
 
-// Wait blocks until every job started by the service has returned.
-func (s *Service) Wait() { s.wg.Wait() }
-
 // Submit registers a job and starts it; it returns the job id.
 func (s *Service) Submit(spec *wire.JobSpec) (string, error) {
 	if err := spec.Normalize(); err != nil {
