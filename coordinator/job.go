@@ -118,7 +118,7 @@ func (c *Coordinator) finish(id string, model *wire.Model, err error) {
 
 func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, progress ProgressFunc) (*wire.Model, error) {
 	start := time.Now()
-	c.opts.Metrics.jobStarted()
+	defer c.opts.Metrics.jobRunning()()
 	progress(Progress{Job: id, Phase: "scan"})
 	ds, err := partition.Scan(spec.Inputs, partition.Options{
 		Columns: spec.Columns, Exclude: spec.Exclude, Weight: spec.Weight, ShardRows: spec.ShardRows,

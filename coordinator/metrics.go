@@ -55,15 +55,18 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-func (m *Metrics) jobStarted() {
-	if m != nil {
-		m.running.Inc()
+// jobRunning counts a job as running until the returned func is called,
+// however the job's run ends (a shutdown ends it without a final state).
+func (m *Metrics) jobRunning() (stopped func()) {
+	if m == nil {
+		return func() {}
 	}
+	m.running.Inc()
+	return m.running.Dec
 }
 
 func (m *Metrics) jobEnded(state string) {
 	if m != nil {
-		m.running.Dec()
 		m.jobs.WithLabelValues(state).Inc()
 	}
 }
