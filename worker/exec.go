@@ -10,10 +10,24 @@ import (
 	"github.com/shoal-io/shoal/partition"
 )
 
-// executor runs tasks. It owns scratch that is reused from task to task.
+// executor runs tasks. It owns scratch that is reused from task to task:
+// a worker runs one task at a time, so one Assigner serves every round of
+// a job instead of being allocated per task.
 type executor struct {
 	cache       *BlockCache
 	parallelism int
+	assign      *algo.Assigner
+	assignK     int
+	assignD     int
+}
+
+// assigner returns the executor's Assigner for k centres of dimension d,
+// allocating a new one only when the shape changes.
+func (x *executor) assigner(k, d int) *algo.Assigner {
+	if x.assign == nil || x.assignK != k || x.assignD != d {
+		x.assign, x.assignK, x.assignD = algo.NewAssigner(k, d), k, d
+	}
+	return x.assign
 }
 
 // execute runs t and returns its result (before splitting into parts).
@@ -65,7 +79,7 @@ func (x *executor) sums(t *wire.Task, res *wire.Result) error {
 	if err != nil {
 		return err
 	}
-	a := algo.NewAssigner(t.K, t.D)
+	a := x.assigner(t.K, t.D)
 	if err := a.SetCentres(t.Centres); err != nil {
 		return err
 	}
@@ -157,7 +171,7 @@ func (x *executor) keep(t *wire.Task, res *wire.Result) error {
 	if err != nil {
 		return err
 	}
-	a := algo.NewAssigner(t.K, t.D)
+	a := x.assigner(t.K, t.D)
 	if err := a.SetCentres(t.Centres); err != nil {
 		return err
 	}
@@ -201,7 +215,7 @@ func (x *executor) label(t *wire.Task, res *wire.Result) error {
 	if err != nil {
 		return err
 	}
-	nn := newNearest(m, t.K, t.D)
+	nn := x.newNearest(m, t.K, t.D)
 	if err := nn.setCentres(t.Centres); err != nil {
 		return err
 	}
@@ -241,7 +255,7 @@ func (x *executor) score(t *wire.Task, res *wire.Result) error {
 	}
 	sets := max(t.Sets, 1)
 	res.Costs = make([]float64, sets)
-	nn := newNearest(m, t.K, t.D)
+	nn := x.newNearest(m, t.K, t.D)
 	var labels []int32
 	var dist []float64
 	for s := range sets {

@@ -20,10 +20,10 @@ type nearest struct {
 	dist2   []float32
 }
 
-func newNearest(m algo.Metric, k, d int) *nearest {
+func (x *executor) newNearest(m algo.Metric, k, d int) *nearest {
 	n := &nearest{metric: m, k: k, d: d}
 	if m == algo.Euclidean || m == algo.SqEuclidean {
-		n.a = algo.NewAssigner(k, d)
+		n.a = x.assigner(k, d)
 	}
 	return n
 }
