@@ -323,6 +323,7 @@ func (j *job) minibatch(ctx context.Context, centres []float32, s *rowSample, sa
 	j.firstRound = int64(first)
 	d := j.d
 	lastCheckpoint := time.Now()
+	cands := make([]float32, 0, j.spec.K*d) // reassignment candidates, refilled each step
 	for step := first; step <= maxSteps; step++ {
 		sums, err := j.sumsRound(ctx, int64(step), centres, j.spec.K, frac)
 		if err != nil {
@@ -331,7 +332,7 @@ func (j *job) minibatch(ctx context.Context, centres []float32, s *rowSample, sa
 		// Starved centres may move to sample rows chosen by the step's
 		// seed: deterministic and free of another round trip.
 		rng := algo.NewRand(j.spec.Seed, streamReassign, uint64(step))
-		cands := make([]float32, 0, j.spec.K*d)
+		cands = cands[:0]
 		for range j.spec.K {
 			i := rng.IntN(s.n)
 			cands = append(cands, s.points[i*d:(i+1)*d]...)
