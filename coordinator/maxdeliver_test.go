@@ -3,7 +3,6 @@ package coordinator_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,7 +11,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/shoal-io/shoal/coordinator"
-	"github.com/shoal-io/shoal/internal/embedded"
 	"github.com/shoal-io/shoal/internal/wire"
 )
 
@@ -22,16 +20,8 @@ import (
 // hang.
 func TestTaskExhaustingDeliveriesFailsTheJob(t *testing.T) {
 	data := writeBlobs(t, "md.parquet", 5000, 2, 2)
-	srv, err := embedded.Start(embedded.Options{StoreDir: filepath.Join(t.TempDir(), "js"), Port: -2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	nc, err := srv.Connect("coordinator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	srv := mustStartServer(t)
+	nc := mustConnect(t, srv, "coordinator")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	coord, err := coordinator.New(ctx, nc, coordinator.Options{AckWait: 300 * time.Millisecond, MaxDeliver: 2})

@@ -3,7 +3,6 @@ package coordinator_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -12,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/shoal-io/shoal/coordinator"
-	"github.com/shoal-io/shoal/internal/embedded"
 	"github.com/shoal-io/shoal/internal/wire"
 	"github.com/shoal-io/shoal/worker"
 )
@@ -22,16 +20,8 @@ import (
 // without disturbing the job that is running.
 func TestMetricsAndGarbageTasks(t *testing.T) {
 	data := writeBlobs(t, "metrics.parquet", 30_000, 4, 5)
-	srv, err := embedded.Start(embedded.Options{StoreDir: filepath.Join(t.TempDir(), "js"), Port: -2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	nc, err := srv.Connect("coordinator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	srv := mustStartServer(t)
+	nc := mustConnect(t, srv, "coordinator")
 	creg, wreg := prometheus.NewRegistry(), prometheus.NewRegistry()
 	cm, wm := coordinator.NewMetrics(creg), worker.NewMetrics(wreg)
 	ctx, cancel := context.WithCancel(context.Background())

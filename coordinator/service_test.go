@@ -35,11 +35,7 @@ type serviceFixture struct {
 func newServiceFixture(t *testing.T, workers int) *serviceFixture {
 	t.Helper()
 	dir := t.TempDir()
-	srv, err := embedded.Start(embedded.Options{StoreDir: filepath.Join(dir, "js"), Port: -2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
+	srv := mustStartServer(t)
 	f := &serviceFixture{t: t, srv: srv, dbPath: filepath.Join(dir, "shoal.db")}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -59,14 +55,7 @@ func newServiceFixture(t *testing.T, workers int) *serviceFixture {
 	return f
 }
 
-func (f *serviceFixture) connect(name string) *nats.Conn {
-	nc, err := f.srv.Connect(name)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	f.t.Cleanup(nc.Close)
-	return nc
-}
+func (f *serviceFixture) connect(name string) *nats.Conn { return mustConnect(f.t, f.srv, name) }
 
 func (f *serviceFixture) start() {
 	st, err := storage.Open(f.dbPath, storage.Options{NoSync: true})

@@ -2,7 +2,9 @@ package coordinator_test
 
 import (
 	"context"
+
 	"fmt"
+	"github.com/nats-io/nats.go"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -25,16 +27,8 @@ type testStack struct {
 func mustStartStack(t testing.TB, workers int) *testStack {
 	t.Helper()
 	dir := t.TempDir()
-	srv, err := embedded.Start(embedded.Options{StoreDir: filepath.Join(dir, "js"), Port: -2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	nc, err := srv.Connect("coordinator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
+	srv := mustStartServer(t)
+	nc := mustConnect(t, srv, "coordinator")
 	st, err := storage.Open(filepath.Join(dir, "shoal.db"), storage.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
@@ -75,4 +69,27 @@ func mustStartStack(t testing.TB, workers int) *testStack {
 func (s *testStack) run(t testing.TB, spec wire.JobSpec) (*wire.Model, error) {
 	t.Helper()
 	return s.coord.Run(context.Background(), coordinator.NewJobID(), &spec, nil)
+}
+
+// mustStartServer starts an in-process NATS server with JetStream in its
+// own temporary directory, stopped by cleanup.
+func mustStartServer(t testing.TB) *embedded.Server {
+	t.Helper()
+	srv, err := embedded.Start(embedded.Options{StoreDir: filepath.Join(t.TempDir(), "js"), Port: -2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	return srv
+}
+
+// mustConnect opens a client connection to srv, closed by cleanup.
+func mustConnect(t testing.TB, srv *embedded.Server, name string) *nats.Conn {
+	t.Helper()
+	nc, err := srv.Connect(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
 }
