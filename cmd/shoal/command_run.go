@@ -106,24 +106,12 @@ func runJob(cmd *cobra.Command, f *runFlags, stdout, stderr io.Writer) error {
 		return err
 	}
 	spec := f.spec
-	var truth string
+	var demo *demoData
 	if f.demo {
-		dir, err := os.MkdirTemp("", "shoal-demo-")
-		if err != nil {
+		if demo, err = newDemo(&spec); err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
-		path := filepath.Join(dir, "blobs.parquet")
-		if _, err := partition.GenerateBlobs(path, partition.BlobsConfig{N: 50000, D: 8, K: 10, Seed: 7}); err != nil {
-			return err
-		}
-		spec.Inputs, spec.Exclude, truth = []string{path}, []string{"label"}, path
-		if spec.K == 0 {
-			spec.K = 10
-		}
-		if spec.Out == "" {
-			spec.Out = filepath.Join(dir, "labels.parquet")
-		}
+		defer demo.close()
 	}
 	if len(spec.Inputs) == 0 {
 		return usagef("--input is required (or --demo)")
@@ -164,13 +152,13 @@ func runJob(cmd *cobra.Command, f *runFlags, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	labels := spec.Out
-	if f.demo && f.spec.Out == "" {
-		spec.Out = "" // a temporary file, not worth naming
+	shown := spec
+	if demo != nil && demo.tempOut {
+		shown.Out = "" // a temporary file, not worth naming
 	}
-	printSummary(stdout, id, &spec, model)
-	if truth != "" {
-		ari, nmi, err := compareLabels(labels, truth, "label")
+	printSummary(stdout, id, &shown, model)
+	if demo != nil {
+		ari, nmi, err := compareLabels(spec.Out, demo.truth, "label")
 		if err != nil {
 			return err
 		}
@@ -178,6 +166,36 @@ func runJob(cmd *cobra.Command, f *runFlags, stdout, stderr io.Writer) error {
 	}
 	return nil
 }
+
+// demoData is the generated dataset of `shoal run --demo`.
+type demoData struct {
+	dir     string
+	truth   string // the generated file, whose "label" column is the truth
+	tempOut bool   // the labels go to a temporary file the user did not ask for
+}
+
+// newDemo generates 50,000 rows of 10 blobs and points spec at them.
+func newDemo(spec *wire.JobSpec) (*demoData, error) {
+	dir, err := os.MkdirTemp("", "shoal-demo-")
+	if err != nil {
+		return nil, err
+	}
+	d := &demoData{dir: dir, truth: filepath.Join(dir, "blobs.parquet")}
+	if _, err := partition.GenerateBlobs(d.truth, partition.BlobsConfig{N: 50000, D: 8, K: 10, Seed: 7}); err != nil {
+		d.close()
+		return nil, err
+	}
+	spec.Inputs, spec.Exclude = []string{d.truth}, []string{"label"}
+	if spec.K == 0 {
+		spec.K = 10
+	}
+	if spec.Out == "" {
+		spec.Out, d.tempOut = filepath.Join(dir, "labels.parquet"), true
+	}
+	return d, nil
+}
+
+func (d *demoData) close() { _ = os.RemoveAll(d.dir) }
 
 // stack is a coordinator with, optionally, an embedded server and local
 // workers.
