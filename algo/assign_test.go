@@ -60,6 +60,15 @@ var allPaths = []struct {
 	path kmPath
 }{{"panels", kmPathPanels}, {"gemm-rows", kmPathGemmRows}, {"gemm-cols", kmPathGemmCols}}
 
+func init() {
+	if kmHaveAVX2 {
+		allPaths = append(allPaths, struct {
+			name string
+			path kmPath
+		}{"avx2", kmPathAVX2})
+	}
+}
+
 // nearTie reports whether the naive distances of labels a and b are within
 // 1e-4 relative of each other: there the float32 answer may legitimately
 // differ from the float64 one.

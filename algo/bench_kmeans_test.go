@@ -55,7 +55,8 @@ func BenchmarkAssign(b *testing.B) {
 
 // BenchmarkAssignKernels compares the candidate kernels on one goroutine:
 // a plain scalar loop, and inside the Assigner (with centring and exact
-// rescoring) the pure-Go register block and gonum's Gemm in both layouts.
+// rescoring) the pure-Go register block, gonum's Gemm in both layouts and
+// the AVX2 assembly where the CPU has it.
 func BenchmarkAssignKernels(b *testing.B) {
 	for _, sh := range benchShapes {
 		x, c := benchInput(sh.n, sh.d, sh.k)
@@ -71,7 +72,10 @@ func BenchmarkAssignKernels(b *testing.B) {
 		for _, p := range []struct {
 			name string
 			path kmPath
-		}{{"blocked", kmPathPanels}, {"gemm-rows", kmPathGemmRows}, {"gemm-cols", kmPathGemmCols}} {
+		}{{"blocked", kmPathPanels}, {"gemm-rows", kmPathGemmRows}, {"gemm-cols", kmPathGemmCols}, {"avx2", kmPathAVX2}} {
+			if p.path == kmPathAVX2 && !kmHaveAVX2 {
+				continue
+			}
 			b.Run(name+"/impl="+p.name, func(b *testing.B) {
 				a := newAssigner(sh.k, sh.d, p.path)
 				if err := a.SetCentres(c); err != nil {

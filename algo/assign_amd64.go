@@ -1,0 +1,21 @@
+//go:build amd64 && !purego
+
+package algo
+
+import "golang.org/x/sys/cpu"
+
+// kmHaveAVX2 reports whether the AVX2 and FMA kernels in assign_amd64.s
+// can run here (the CPU has them and the OS saves the YMM registers).
+var kmHaveAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// kmTileAVX2 writes cn[j] − 2·x_r·c_j for the 6 rows of a transposed tile
+// x against panels 16-centre panels of c, row r at out[r·16·panels].
+//
+//go:noescape
+func kmTileAVX2(x *float32, d int, c *float32, panels int, cn *float32, out *float32)
+
+// kmTop2AVX2 returns the smallest of v[0:n] (n a positive multiple of 8),
+// the index of its first occurrence and the second smallest.
+//
+//go:noescape
+func kmTop2AVX2(v *float32, n int) (b1, b2 float32, j1 int32)

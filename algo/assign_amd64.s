@@ -1,0 +1,200 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Lane numbers 0..7, the first column indices of kmTop2AVX2.
+DATA kmLanes<>+0(SB)/4, $0
+DATA kmLanes<>+4(SB)/4, $1
+DATA kmLanes<>+8(SB)/4, $2
+DATA kmLanes<>+12(SB)/4, $3
+DATA kmLanes<>+16(SB)/4, $4
+DATA kmLanes<>+20(SB)/4, $5
+DATA kmLanes<>+24(SB)/4, $6
+DATA kmLanes<>+28(SB)/4, $7
+GLOBL kmLanes<>(SB), RODATA|NOPTR, $32
+
+// func kmTileAVX2(x *float32, d int, c *float32, panels int, cn *float32, out *float32)
+//
+// One 6-row tile against every 16-centre panel. x holds the tile
+// transposed (dimension t of row r at 6t+r), c the panels one after the
+// other (dimension t of centre l of panel p at 16dp+16t+l), cn the
+// centre norms. Writes out[r·16·panels + 16p + l] = cn[16p+l] − 2·x_r·c_pl.
+// The 6×16 block of products lives in Y0..Y11 for the whole sweep over d:
+// two loads of the panel and six broadcasts feed twelve FMAs per step.
+TEXT ·kmTileAVX2(SB), NOSPLIT, $0-48
+	MOVQ x+0(FP), SI
+	MOVQ d+8(FP), CX
+	MOVQ c+16(FP), DI
+	MOVQ panels+24(FP), DX
+	MOVQ cn+32(FP), BX
+	MOVQ out+40(FP), AX
+
+	// Output row strides: one, three and five rows of 16·panels floats.
+	MOVQ DX, R11
+	SHLQ $6, R11
+	LEAQ (R11)(R11*2), R12
+	LEAQ (R11)(R11*4), R13
+
+panel:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	MOVQ SI, R8
+	MOVQ CX, R9
+
+dim:
+	VMOVUPS (DI), Y12
+	VMOVUPS 32(DI), Y13
+	VBROADCASTSS (R8), Y14
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(R8), Y15
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 8(R8), Y14
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 12(R8), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 16(R8), Y14
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 20(R8), Y15
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	ADDQ $24, R8
+	ADDQ $64, DI
+	DECQ R9
+	JNZ  dim
+
+	// out = cn − 2·products: doubling is exact, so one rounding.
+	VMOVUPS (BX), Y12
+	VMOVUPS 32(BX), Y13
+	VADDPS  Y0, Y0, Y0
+	VSUBPS  Y0, Y12, Y0
+	VADDPS  Y1, Y1, Y1
+	VSUBPS  Y1, Y13, Y1
+	VADDPS  Y2, Y2, Y2
+	VSUBPS  Y2, Y12, Y2
+	VADDPS  Y3, Y3, Y3
+	VSUBPS  Y3, Y13, Y3
+	VADDPS  Y4, Y4, Y4
+	VSUBPS  Y4, Y12, Y4
+	VADDPS  Y5, Y5, Y5
+	VSUBPS  Y5, Y13, Y5
+	VADDPS  Y6, Y6, Y6
+	VSUBPS  Y6, Y12, Y6
+	VADDPS  Y7, Y7, Y7
+	VSUBPS  Y7, Y13, Y7
+	VADDPS  Y8, Y8, Y8
+	VSUBPS  Y8, Y12, Y8
+	VADDPS  Y9, Y9, Y9
+	VSUBPS  Y9, Y13, Y9
+	VADDPS  Y10, Y10, Y10
+	VSUBPS  Y10, Y12, Y10
+	VADDPS  Y11, Y11, Y11
+	VSUBPS  Y11, Y13, Y11
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, (AX)(R11*1)
+	VMOVUPS Y3, 32(AX)(R11*1)
+	VMOVUPS Y4, (AX)(R11*2)
+	VMOVUPS Y5, 32(AX)(R11*2)
+	VMOVUPS Y6, (AX)(R12*1)
+	VMOVUPS Y7, 32(AX)(R12*1)
+	VMOVUPS Y8, (AX)(R11*4)
+	VMOVUPS Y9, 32(AX)(R11*4)
+	VMOVUPS Y10, (AX)(R13*1)
+	VMOVUPS Y11, 32(AX)(R13*1)
+
+	ADDQ $64, BX
+	ADDQ $64, AX
+	DECQ DX
+	JNZ  panel
+
+	VZEROUPPER
+	RET
+
+// func kmTop2AVX2(v *float32, n int) (b1, b2 float32, j1 int32)
+//
+// The smallest of v[0:n] (n a positive multiple of 8), the index of its
+// first occurrence, and the second smallest (equal to b1 on a tie). Each
+// lane keeps its own best, second best and index; the lanes are merged
+// at the end, the lowest index winning among equal values. NaN never
+// replaces a value: VMINPS and VMAXPS return their second operand when
+// either is NaN, and the operands are ordered for that. A row of NaN or
+// +Inf gives b1 = b2 = +Inf and j1 = 0.
+TEXT ·kmTop2AVX2(SB), NOSPLIT, $0-28
+	MOVQ v+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $3, CX
+
+	MOVL         $0x7f800000, AX
+	MOVQ         AX, X0
+	VPBROADCASTD X0, Y0         // m1 = +Inf
+	VMOVAPS      Y0, Y1         // m2 = +Inf
+	VPXOR        Y2, Y2, Y2     // idx = 0
+	VMOVDQU      kmLanes<>(SB), Y3
+	MOVL         $8, AX
+	MOVQ         AX, X4
+	VPBROADCASTD X4, Y4         // step 8
+
+top2:
+	VMOVUPS   (SI), Y5
+	VMAXPS    Y5, Y0, Y6        // Y6 = m1 > v ? m1 : v (NaN v gives NaN)
+	VMINPS    Y1, Y6, Y1        // m2 = Y6 < m2 ? Y6 : m2
+	VCMPPS    $1, Y0, Y5, Y7    // v < m1
+	VMINPS    Y0, Y5, Y0        // m1 = v < m1 ? v : m1
+	VBLENDVPS Y7, Y3, Y2, Y2    // idx = v < m1 ? j : idx
+	VPADDD    Y4, Y3, Y3
+	ADDQ      $32, SI
+	DECQ      CX
+	JNZ       top2
+
+	// b1 = min over lanes, in every lane of Y5.
+	VEXTRACTF128 $1, Y0, X5
+	VMINPS       X5, X0, X5
+	VPERMILPS    $0x4e, X5, X6
+	VMINPS       X6, X5, X5
+	VPERMILPS    $0xb1, X5, X6
+	VMINPS       X6, X5, X5
+	VINSERTF128  $1, X5, Y5, Y5
+
+	// j1 = lowest index among the lanes holding b1, in every lane of Y10.
+	VCMPPS       $0, Y5, Y0, Y7 // m1 == b1
+	VPCMPEQD     Y8, Y8, Y8
+	VPSRLD       $1, Y8, Y8     // MaxInt32
+	VBLENDVPS    Y7, Y2, Y8, Y9
+	VEXTRACTI128 $1, Y9, X10
+	VPMINSD      X10, X9, X10
+	VPSHUFD      $0x4e, X10, X11
+	VPMINSD      X11, X10, X10
+	VPSHUFD      $0xb1, X10, X11
+	VPMINSD      X11, X10, X10
+	VINSERTI128  $1, X10, Y10, Y10
+
+	// b2 = min of the winning lane's second best and the other lanes' best.
+	VPCMPEQD     Y10, Y9, Y11
+	VBLENDVPS    Y11, Y1, Y0, Y12
+	VEXTRACTF128 $1, Y12, X13
+	VMINPS       X13, X12, X13
+	VPERMILPS    $0x4e, X13, X14
+	VMINPS       X14, X13, X13
+	VPERMILPS    $0xb1, X13, X14
+	VMINPS       X14, X13, X13
+
+	VMOVSS X5, b1+16(FP)
+	VMOVSS X13, b2+20(FP)
+	VMOVSS X10, j1+24(FP)
+	VZEROUPPER
+	RET

@@ -1,0 +1,121 @@
+//go:build amd64 && !purego
+
+package algo
+
+import (
+	"math"
+	"testing"
+)
+
+// The assembly kernels against plain loops, below the Assigner (whose
+// tests run every path against a naive float64 assignment).
+
+func TestTileAVX2MatchesLoop(t *testing.T) {
+	if !kmHaveAVX2 {
+		t.Skip("no AVX2 and FMA on this CPU")
+	}
+	rng := NewRand(3)
+	for _, sh := range []struct{ d, panels int }{{1, 1}, {3, 2}, {8, 1}, {32, 7}} {
+		d, np := sh.d, sh.panels
+		x := make([]float32, kmTileRows*d) // transposed tile
+		c := make([]float32, np*kmPanel*d) // panels
+		cn := make([]float32, np*kmPanel)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		for i := range c {
+			c[i] = float32(rng.NormFloat64())
+		}
+		for i := range cn {
+			cn[i] = float32(rng.Float64() * 10)
+		}
+		out := make([]float32, kmTileRows*np*kmPanel)
+		kmTileAVX2(&x[0], d, &c[0], np, &cn[0], &out[0])
+		for r := range kmTileRows {
+			for p := range np {
+				for l := range kmPanel {
+					var dot float64
+					for tt := range d {
+						dot += float64(x[tt*kmTileRows+r]) * float64(c[p*kmPanel*d+tt*kmPanel+l])
+					}
+					j := p*kmPanel + l
+					want := float64(cn[j]) - 2*dot
+					got := float64(out[r*np*kmPanel+j])
+					if math.Abs(got-want) > 1e-5*(1+math.Abs(want)+2*float64(d)) {
+						t.Fatalf("d=%d panels=%d row %d centre %d: got %g, want %g", d, np, r, j, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestTop2AVX2(t *testing.T) {
+	if !kmHaveAVX2 {
+		t.Skip("no AVX2 and FMA on this CPU")
+	}
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	seq := func(n int, f func(i int) float32) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = f(i)
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		name   string
+		v      []float32
+		b1, b2 float32
+		j1     int32
+	}{
+		{"ascending", seq(16, func(i int) float32 { return float32(i) }), 0, 1, 0},
+		{"descending", seq(16, func(i int) float32 { return float32(16 - i) }), 1, 2, 15},
+		{"best and second in one lane", seq(24, func(i int) float32 {
+			return map[int]float32{5: -3, 13: -2}[i]
+		}), -3, -2, 5},
+		{"tie across lanes keeps the lowest index", seq(16, func(i int) float32 {
+			return map[int]float32{11: -1, 4: -1}[i]
+		}), -1, -1, 4},
+		{"tie within a lane keeps the first", seq(24, func(i int) float32 {
+			return map[int]float32{18: -1, 2: -1}[i]
+		}), -1, -1, 2},
+		{"NaN is skipped", seq(8, func(i int) float32 {
+			return map[int]float32{0: nan, 1: 5, 2: nan, 3: 4}[i] + 1
+		}), 1, 1, 4},
+		{"all NaN", seq(8, func(int) float32 { return nan }), inf, inf, 0},
+		{"padding +Inf", seq(16, func(i int) float32 {
+			if i >= 10 {
+				return inf
+			}
+			return float32(10 - i)
+		}), 1, 2, 9},
+	} {
+		b1, b2, j1 := kmTop2AVX2(&tc.v[0], len(tc.v))
+		if b1 != tc.b1 || b2 != tc.b2 || j1 != tc.j1 {
+			t.Errorf("%s: got (%g, %g, %d), want (%g, %g, %d)", tc.name, b1, b2, j1, tc.b1, tc.b2, tc.j1)
+		}
+	}
+	// Random rows against a scalar scan.
+	rng := NewRand(5)
+	for trial := range 500 {
+		n := 8 * (1 + rng.IntN(20))
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.IntN(50)) // many ties
+		}
+		w1, w2, wj := inf, inf, int32(0)
+		for i, x := range v {
+			if x < w2 {
+				if x < w1 {
+					w1, w2, wj = x, w1, int32(i)
+				} else {
+					w2 = x
+				}
+			}
+		}
+		b1, b2, j1 := kmTop2AVX2(&v[0], n)
+		if b1 != w1 || b2 != w2 || j1 != wj {
+			t.Fatalf("trial %d: got (%g, %g, %d), scan (%g, %g, %d)", trial, b1, b2, j1, w1, w2, wj)
+		}
+	}
+}

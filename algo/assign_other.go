@@ -1,0 +1,15 @@
+//go:build !amd64 || purego
+
+package algo
+
+// kmHaveAVX2 is false off amd64 and under the purego tag: the Assigner
+// uses gonum's Gemm there.
+const kmHaveAVX2 = false
+
+func kmTileAVX2(x *float32, d int, c *float32, panels int, cn *float32, out *float32) {
+	panic("algo: AVX2 kernel called without AVX2")
+}
+
+func kmTop2AVX2(v *float32, n int) (b1, b2 float32, j1 int32) {
+	panic("algo: AVX2 kernel called without AVX2")
+}
