@@ -394,7 +394,7 @@ func (a *Assigner) block(x []float32, rows []int32, lo, nb int) {
 		a.productsPanels(nb)
 		a.bestRows(nb)
 	case kmPathAVX2:
-		a.packPanels(x, rows, lo, nb, kmTileRows)
+		a.packCentred(x, rows, lo, nb)
 		a.productsAVX2(nb)
 	case kmPathGemmRows:
 		a.packRows(x, rows, lo, nb)
@@ -456,6 +456,16 @@ func (a *Assigner) packPanels(x []float32, rows []int32, lo, nb, mr int) {
 			a.xn[i] = s
 		}
 	}
+}
+
+// packCentred writes the centred rows row-major into xb and their norms
+// with the AVX2 routine, padding to a whole tile with zero rows.
+func (a *Assigner) packCentred(x []float32, rows []int32, lo, nb int) {
+	d := a.d
+	for i := range nb {
+		a.xn[i] = kmCentreAVX2(&a.xb[i*d], &kmRow(x, d, rows, lo+i)[0], &a.mu[0], d)
+	}
+	clear(a.xb[nb*d : (nb+kmTileRows-1)/kmTileRows*kmTileRows*d])
 }
 
 // productsAVX2 fills out[i·kp + j] = ‖c_j−μ‖² − 2(x_i−μ)·(c_j−μ) one

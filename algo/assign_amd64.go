@@ -8,8 +8,8 @@ import "golang.org/x/sys/cpu"
 // can run here (the CPU has them and the OS saves the YMM registers).
 var kmHaveAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
-// kmTileAVX2 writes cn[j] − 2·x_r·c_j for the 6 rows of a transposed tile
-// x against panels 16-centre panels of c, row r at out[r·16·panels].
+// kmTileAVX2 writes cn[j] − 2·x_r·c_j for the 6 row-major rows at x
+// against panels 16-centre panels of c, row r at out[r·16·panels].
 //
 //go:noescape
 func kmTileAVX2(x *float32, d int, c *float32, panels int, cn *float32, out *float32)
@@ -19,3 +19,9 @@ func kmTileAVX2(x *float32, d int, c *float32, panels int, cn *float32, out *flo
 //
 //go:noescape
 func kmTop2AVX2(v *float32, n int) (b1, b2 float32, j1 int32)
+
+// kmCentreAVX2 writes src − mu (d values) to dst and returns its squared
+// norm.
+//
+//go:noescape
+func kmCentreAVX2(dst, src, mu *float32, d int) (norm float32)

@@ -15,10 +15,10 @@ GLOBL kmLanes<>(SB), RODATA|NOPTR, $32
 
 // func kmTileAVX2(x *float32, d int, c *float32, panels int, cn *float32, out *float32)
 //
-// One 6-row tile against every 16-centre panel. x holds the tile
-// transposed (dimension t of row r at 6t+r), c the panels one after the
-// other (dimension t of centre l of panel p at 16dp+16t+l), cn the
-// centre norms. Writes out[r·16·panels + 16p + l] = cn[16p+l] − 2·x_r·c_pl.
+// One tile of 6 rows against every 16-centre panel. x holds the rows
+// row-major (row r at x + 4dr), c the panels one after the other
+// (dimension t of centre l of panel p at 16dp+16t+l), cn the centre norms.
+// Writes out[r·16·panels + 16p + l] = cn[16p+l] − 2·x_r·c_pl.
 // The 6×16 block of products lives in Y0..Y11 for the whole sweep over d:
 // two loads of the panel and six broadcasts feed twelve FMAs per step.
 TEXT ·kmTileAVX2(SB), NOSPLIT, $0-48
@@ -28,6 +28,14 @@ TEXT ·kmTileAVX2(SB), NOSPLIT, $0-48
 	MOVQ panels+24(FP), DX
 	MOVQ cn+32(FP), BX
 	MOVQ out+40(FP), AX
+
+	// Input row strides: one (R10), three (CX) and five (R14) rows of d
+	// floats; R9 ends the sweep over row 0.
+	MOVQ CX, R10
+	SHLQ $2, R10
+	LEAQ (R10)(R10*2), CX
+	LEAQ (R10)(R10*4), R14
+	LEAQ (SI)(R10*1), R9
 
 	// Output row strides: one, three and five rows of 16·panels floats.
 	MOVQ DX, R11
@@ -49,7 +57,6 @@ panel:
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
 	MOVQ SI, R8
-	MOVQ CX, R9
 
 dim:
 	VMOVUPS (DI), Y12
@@ -57,25 +64,25 @@ dim:
 	VBROADCASTSS (R8), Y14
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 4(R8), Y15
+	VBROADCASTSS (R8)(R10*1), Y15
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 8(R8), Y14
+	VBROADCASTSS (R8)(R10*2), Y14
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 12(R8), Y15
+	VBROADCASTSS (R8)(CX*1), Y15
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 16(R8), Y14
+	VBROADCASTSS (R8)(R10*4), Y14
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 20(R8), Y15
+	VBROADCASTSS (R8)(R14*1), Y15
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $24, R8
+	ADDQ $4, R8
 	ADDQ $64, DI
-	DECQ R9
-	JNZ  dim
+	CMPQ R8, R9
+	JNE  dim
 
 	// out = cn − 2·products: doubling is exact, so one rounding.
 	VMOVUPS (BX), Y12
@@ -196,5 +203,54 @@ top2:
 	VMOVSS X5, b1+16(FP)
 	VMOVSS X13, b2+20(FP)
 	VMOVSS X10, j1+24(FP)
+	VZEROUPPER
+	RET
+
+// func kmCentreAVX2(dst, src, mu *float32, d int) (norm float32)
+//
+// dst = src − mu over d values, and the sum of squares of dst (eight
+// lanes, then the remainder one by one).
+TEXT ·kmCentreAVX2(SB), NOSPLIT, $0-36
+	MOVQ   dst+0(FP), DI
+	MOVQ   src+8(FP), SI
+	MOVQ   mu+16(FP), BX
+	MOVQ   d+24(FP), CX
+	VXORPS Y0, Y0, Y0
+	CMPQ   CX, $8
+	JB     tail
+
+vec:
+	VMOVUPS     (SI), Y1
+	VSUBPS      (BX), Y1, Y1
+	VMOVUPS     Y1, (DI)
+	VFMADD231PS Y1, Y1, Y0
+	ADDQ        $32, SI
+	ADDQ        $32, BX
+	ADDQ        $32, DI
+	SUBQ        $8, CX
+	CMPQ        CX, $8
+	JAE         vec
+
+tail:
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	TESTQ        CX, CX
+	JZ           done
+
+scalar:
+	VMOVSS      (SI), X1
+	VSUBSS      (BX), X1, X1
+	VMOVSS      X1, (DI)
+	VFMADD231SS X1, X1, X0
+	ADDQ        $4, SI
+	ADDQ        $4, BX
+	ADDQ        $4, DI
+	DECQ        CX
+	JNZ         scalar
+
+done:
+	VMOVSS     X0, norm+32(FP)
 	VZEROUPPER
 	RET

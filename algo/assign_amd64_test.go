@@ -17,7 +17,7 @@ func TestTileAVX2MatchesLoop(t *testing.T) {
 	rng := NewRand(3)
 	for _, sh := range []struct{ d, panels int }{{1, 1}, {3, 2}, {8, 1}, {32, 7}} {
 		d, np := sh.d, sh.panels
-		x := make([]float32, kmTileRows*d) // transposed tile
+		x := make([]float32, kmTileRows*d) // row-major tile
 		c := make([]float32, np*kmPanel*d) // panels
 		cn := make([]float32, np*kmPanel)
 		for i := range x {
@@ -36,7 +36,7 @@ func TestTileAVX2MatchesLoop(t *testing.T) {
 				for l := range kmPanel {
 					var dot float64
 					for tt := range d {
-						dot += float64(x[tt*kmTileRows+r]) * float64(c[p*kmPanel*d+tt*kmPanel+l])
+						dot += float64(x[r*d+tt]) * float64(c[p*kmPanel*d+tt*kmPanel+l])
 					}
 					j := p*kmPanel + l
 					want := float64(cn[j]) - 2*dot
@@ -116,6 +116,35 @@ func TestTop2AVX2(t *testing.T) {
 		b1, b2, j1 := kmTop2AVX2(&v[0], n)
 		if b1 != w1 || b2 != w2 || j1 != wj {
 			t.Fatalf("trial %d: got (%g, %g, %d), scan (%g, %g, %d)", trial, b1, b2, j1, w1, w2, wj)
+		}
+	}
+}
+
+func TestCentreAVX2(t *testing.T) {
+	if !kmHaveAVX2 {
+		t.Skip("no AVX2 and FMA on this CPU")
+	}
+	rng := NewRand(8)
+	for _, d := range []int{1, 5, 8, 9, 16, 33} {
+		src, mu := make([]float32, d), make([]float32, d)
+		for i := range src {
+			src[i], mu[i] = float32(rng.NormFloat64()*100), float32(rng.NormFloat64()*100)
+		}
+		dst := make([]float32, d+1) // one past the end must stay untouched
+		dst[d] = 42
+		norm := kmCentreAVX2(&dst[0], &src[0], &mu[0], d)
+		var want float64
+		for i := range d {
+			if dst[i] != src[i]-mu[i] {
+				t.Fatalf("d=%d: dst[%d] = %g, want %g", d, i, dst[i], src[i]-mu[i])
+			}
+			want += float64(dst[i]) * float64(dst[i])
+		}
+		if dst[d] != 42 {
+			t.Fatalf("d=%d: wrote past the end", d)
+		}
+		if math.Abs(float64(norm)-want) > 1e-5*want {
+			t.Errorf("d=%d: norm %g, want %g", d, norm, want)
 		}
 	}
 }

@@ -13,3 +13,7 @@ func kmTileAVX2(x *float32, d int, c *float32, panels int, cn *float32, out *flo
 func kmTop2AVX2(v *float32, n int) (b1, b2 float32, j1 int32) {
 	panic("algo: AVX2 kernel called without AVX2")
 }
+
+func kmCentreAVX2(dst, src, mu *float32, d int) (norm float32) {
+	panic("algo: AVX2 kernel called without AVX2")
+}
