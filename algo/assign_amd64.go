@@ -25,3 +25,9 @@ func kmTop2AVX2(v *float32, n int) (b1, b2 float32, j1 int32)
 //
 //go:noescape
 func kmCentreAVX2(dst, src, mu *float32, d int) (norm float32)
+
+// kmDistRowsAVX2 writes the float32 squared distance of each of the n ≥ 1
+// row-major rows of x (dimension d) to c into out.
+//
+//go:noescape
+func kmDistRowsAVX2(x *float32, n, d int, c *float32, out *float32)

@@ -254,3 +254,71 @@ done:
 	VMOVSS     X0, norm+32(FP)
 	VZEROUPPER
 	RET
+
+// func kmDistRowsAVX2(x *float32, n, d int, c *float32, out *float32)
+//
+// out[i] = Σ_t (x[i·d+t] − c[t])² in float32 for the n ≥ 1 row-major rows
+// of x: two eight-lane accumulators, then the remainder one by one.
+TEXT ·kmDistRowsAVX2(SB), NOSPLIT, $0-40
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), DX
+	MOVQ d+16(FP), CX
+	MOVQ c+24(FP), BX
+	MOVQ out+32(FP), DI
+
+row:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ   BX, R8
+	MOVQ   CX, R9
+	CMPQ   R9, $16
+	JB     one8
+
+two8:
+	VMOVUPS     (SI), Y2
+	VSUBPS      (R8), Y2, Y2
+	VFMADD231PS Y2, Y2, Y0
+	VMOVUPS     32(SI), Y3
+	VSUBPS      32(R8), Y3, Y3
+	VFMADD231PS Y3, Y3, Y1
+	ADDQ        $64, SI
+	ADDQ        $64, R8
+	SUBQ        $16, R9
+	CMPQ        R9, $16
+	JAE         two8
+
+one8:
+	CMPQ        R9, $8
+	JB          reduce
+	VMOVUPS     (SI), Y2
+	VSUBPS      (R8), Y2, Y2
+	VFMADD231PS Y2, Y2, Y0
+	ADDQ        $32, SI
+	ADDQ        $32, R8
+	SUBQ        $8, R9
+
+reduce:
+	VADDPS       Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	TESTQ        R9, R9
+	JZ           store
+
+scalar:
+	VMOVSS      (SI), X1
+	VSUBSS      (R8), X1, X1
+	VFMADD231SS X1, X1, X0
+	ADDQ        $4, SI
+	ADDQ        $4, R8
+	DECQ        R9
+	JNZ         scalar
+
+store:
+	VMOVSS X0, (DI)
+	ADDQ   $4, DI
+	DECQ   DX
+	JNZ    row
+	VZEROUPPER
+	RET

@@ -148,3 +148,57 @@ func TestCentreAVX2(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkKMeansPlusPlus seeds k=100 centres on 3072 rows of d=32, as
+// the coordinator does for each of its trials, with the distance loop in
+// assembly and in Go.
+func BenchmarkKMeansPlusPlus(b *testing.B) {
+	const n, d, k = 3072, 32, 100
+	x, _ := benchInput(n, d, k)
+	for _, p := range []struct {
+		name string
+		avx2 bool
+	}{{"go", false}, {"avx2", kmHaveAVX2}} {
+		b.Run("impl="+p.name, func(b *testing.B) {
+			defer func(v bool) { kmHaveAVX2 = v }(kmHaveAVX2)
+			kmHaveAVX2 = p.avx2
+			var c []float32
+			for b.Loop() {
+				var err error
+				if c, err = KMeansPlusPlus(x, n, d, k, nil, 0, NewRand(1)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			_ = c
+		})
+	}
+}
+
+func TestDistRowsAVX2(t *testing.T) {
+	if !kmHaveAVX2 {
+		t.Skip("no AVX2 and FMA on this CPU")
+	}
+	rng := NewRand(4)
+	for _, d := range []int{1, 7, 8, 15, 16, 17, 24, 33} {
+		const n = 5
+		x, c := make([]float32, n*d), make([]float32, d)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		for i := range c {
+			c[i] = float32(rng.NormFloat64())
+		}
+		out := make([]float32, n+1)
+		out[n] = 42
+		kmDistRowsAVX2(&x[0], n, d, &c[0], &out[0])
+		for i := range n {
+			want := kmDist64(x[i*d:(i+1)*d], c)
+			if math.Abs(float64(out[i])-want) > 1e-5*want {
+				t.Errorf("d=%d row %d: %g, want %g", d, i, out[i], want)
+			}
+		}
+		if out[n] != 42 {
+			t.Errorf("d=%d: wrote past the end", d)
+		}
+	}
+}

@@ -17,3 +17,7 @@ func kmTop2AVX2(v *float32, n int) (b1, b2 float32, j1 int32) {
 func kmCentreAVX2(dst, src, mu *float32, d int) (norm float32) {
 	panic("algo: AVX2 kernel called without AVX2")
 }
+
+func kmDistRowsAVX2(x *float32, n, d int, c *float32, out *float32) {
+	panic("algo: AVX2 kernel called without AVX2")
+}

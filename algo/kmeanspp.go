@@ -93,6 +93,7 @@ func kmPlusPlus(x []float32, n, d, k int, w []float64, localTrials int, rng *ran
 	trial := make([]float64, n)
 	best := make([]float64, n)
 	cum := make([]float64, n)
+	dist := make([]float32, n)
 	for i := range pot {
 		pot[i] = weight(i) // the first draw is by weight alone
 	}
@@ -134,14 +135,15 @@ func kmPlusPlus(x []float32, n, d, k int, w []float64, localTrials int, rng *ran
 		bestPot, bestRow := math.Inf(1), -1
 		for tr := 0; tr < localTrials; tr++ {
 			cand := draw(pot)
-			cr := row(cand)
+			kmDistRows(x, n, d, row(cand), dist)
 			var s float64
-			for i := range pot {
-				v := pot[i]
+			for i, v := range pot {
 				if v > 0 {
-					if e := weight(i) * kmDist32(row(i), cr); e < v {
-						v = e
+					e := float64(dist[i])
+					if w != nil {
+						e *= w[i]
 					}
+					v = min(v, e)
 				}
 				trial[i] = v
 				s += v
@@ -158,10 +160,32 @@ func kmPlusPlus(x []float32, n, d, k int, w []float64, localTrials int, rng *ran
 	return centres, nil
 }
 
+// kmDistRows writes the squared Euclidean distance of each of the n
+// row-major rows of x to c into out, in float32. k-means++ only draws by
+// these values, so float32 rounding is harmless there, and it is several
+// times faster than kmDist64's float64 chain in the O(n·k·trials·d)
+// seeding loop. With AVX2 the assembly computes them eight dimensions at
+// a time (BenchmarkKMeansPlusPlus); its sums round differently from the
+// loop below, so a seeding may differ between the two paths in the last
+// bits of a distance, and rarely in a draw.
+func kmDistRows(x []float32, n, d int, c, out []float32) {
+	if n == 0 {
+		return
+	}
+	if kmHaveAVX2 {
+		_ = x[n*d-1]
+		_ = c[d-1]
+		_ = out[n-1]
+		kmDistRowsAVX2(&x[0], n, d, &c[0], &out[0])
+		return
+	}
+	for i := range n {
+		out[i] = float32(kmDist32(x[i*d:(i+1)*d:(i+1)*d], c))
+	}
+}
+
 // kmDist32 is the squared Euclidean distance of two float32 vectors with
-// four float32 accumulators. k-means++ only draws by these values, so
-// float32 rounding is harmless there, and it is several times faster
-// than kmDist64's float64 chain in the O(n·k·trials·d) seeding loop.
+// four float32 accumulators.
 func kmDist32(x, c []float32) float64 {
 	c = c[:len(x)]
 	var s0, s1, s2, s3 float32
