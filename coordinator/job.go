@@ -306,7 +306,7 @@ func (j *job) label(ctx context.Context, fit *fitted) (*wire.Model, error) {
 		if spec.Precomputed {
 			t.Metric, t.PointRows = "precomputed", fit.medoidRows
 		} else {
-			t.Centres = fit.centres
+			t.Centres, t.CountsOnly = fit.centres, spec.Out == ""
 		}
 	}
 	var w partition.LabelsWriter
@@ -327,6 +327,18 @@ func (j *job) label(ctx context.Context, fit *fitted) (*wire.Model, error) {
 	}
 	var inertia float64
 	order := newOrderedWriter(len(tasks), func(r *wire.Result) error {
+		if r.Counts != nil {
+			if len(r.Counts) != spec.K || len(r.Labels) != 0 {
+				return fmt.Errorf("%w: label counts for k=%d with %d labels", wire.ErrDecode, len(r.Counts), len(r.Labels))
+			}
+			for c, n := range r.Counts {
+				model.ClusterSizes[c] += n
+			}
+			model.TotalDeviation += r.Loss
+			inertia += r.Inertia
+			j.c.opts.Metrics.labelled(int(r.N))
+			return nil
+		}
 		for _, c := range r.Labels {
 			if c < 0 || int(c) >= spec.K {
 				return fmt.Errorf("%w: label %d outside [0,%d)", wire.ErrDecode, c, spec.K)

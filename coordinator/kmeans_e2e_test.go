@@ -76,6 +76,19 @@ func TestMiniBatchEndToEnd(t *testing.T) {
 	if total != n || m.N != n || len(m.Centers) != k || len(m.Centers[0]) != d || m.Inertia == nil {
 		t.Errorf("model does not describe the data: n=%d sizes sum %d, %d centres", m.N, total, len(m.Centers))
 	}
+	// Without a labels file the workers send counts, not labels: the
+	// model must be the same, down to the last bit of its losses.
+	counted, err := s.run(t, wire.JobSpec{
+		Inputs: []string{data}, Exclude: []string{"label"}, K: k, Algorithm: "minibatch",
+		Seed: 3, ShardRows: 16384,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Seconds, m.Timings, counted.Seconds, counted.Timings = 0, nil, 0, nil
+	if !reflect.DeepEqual(m, counted) {
+		t.Errorf("model without a labels file differs:\n%+v\n%+v", counted, m)
+	}
 	if want := []string{"f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7"}; !reflect.DeepEqual(m.Columns, want) {
 		t.Errorf("columns %v, want %v", m.Columns, want)
 	}

@@ -19,6 +19,10 @@ type executor struct {
 	assign      *algo.Assigner
 	assignK     int
 	assignD     int
+
+	// Scratch for label tasks that report counts only.
+	labels []int32
+	dists  []float64
 }
 
 // assigner returns the executor's Assigner for k centres of dimension d,
@@ -219,22 +223,39 @@ func (x *executor) label(t *wire.Task, res *wire.Result) error {
 	if err := nn.setCentres(t.Centres); err != nil {
 		return err
 	}
+	if t.CountsOnly {
+		res.Counts = make([]int64, t.K)
+	}
 	for _, b := range blocks {
 		n := b.Len()
-		start := len(res.Labels)
-		res.Rows = append(res.Rows, b.Index...)
-		res.Labels = grow(res.Labels, start+n)
-		res.Distances = grow(res.Distances, start+n)
-		nn.assign(b.Data, n, res.Labels[start:], res.Distances[start:])
+		labels, dists := x.labels, x.dists
+		if !t.CountsOnly {
+			start := len(res.Labels)
+			res.Rows = append(res.Rows, b.Index...)
+			res.Labels = grow(res.Labels, start+n)
+			res.Distances = grow(res.Distances, start+n)
+			labels, dists = res.Labels[start:], res.Distances[start:]
+		} else {
+			x.labels, x.dists = grow(x.labels, n), grow(x.dists, n)
+			labels, dists = x.labels, x.dists
+		}
+		nn.assign(b.Data, n, labels[:n], dists[:n])
 		for i := range n {
 			w := 1.0
 			if b.Weights != nil {
 				w = float64(b.Weights[i])
 			}
-			dist := res.Distances[start+i]
+			dist := dists[i]
 			res.Loss += w * dist
 			res.Inertia += w * dist * dist
+			if t.CountsOnly {
+				res.Counts[labels[i]]++
+			}
 		}
+		res.N += int64(n)
+	}
+	if t.CountsOnly {
+		return nil
 	}
 	if res.Rows == nil {
 		res.Rows, res.Labels, res.Distances = []int64{}, []int32{}, []float64{}

@@ -30,7 +30,7 @@ type Result struct {
 
 	Sums      []float64 `json:"-"` // KindSums: K × D
 	Weights   []float64 `json:"-"` // KindSums: K
-	Counts    []int64   `json:"-"` // KindSums: K
+	Counts    []int64   `json:"-"` // KindSums, KindLabel with CountsOnly: K
 	Inertias  []float64 `json:"-"` // KindSums: K, each centre's share of Inertia
 	Rows      []int64   `json:"-"` // global rows (sample, keep, label, medoids)
 	Points    []float32 `json:"-"` // sample, keep, medoids: len(Rows) × D
@@ -105,6 +105,9 @@ func (r *Result) validate() error {
 		if int64(len(r.Sums)) != int64(r.K)*int64(r.D) || len(r.Weights) != r.K || len(r.Counts) != r.K || len(r.Inertias) != r.K {
 			return fmt.Errorf("%w: sums of %d/%d/%d values for k=%d d=%d", ErrDecode, len(r.Sums), len(r.Weights), len(r.Counts), r.K, r.D)
 		}
+	}
+	if r.Kind == KindLabel && r.Counts != nil && len(r.Counts) != r.K {
+		return fmt.Errorf("%w: %d label counts for k=%d", ErrDecode, len(r.Counts), r.K)
 	}
 	n := len(r.Rows)
 	if r.Points != nil && (r.D == 0 || int64(len(r.Points)) != int64(n)*int64(r.D)) {

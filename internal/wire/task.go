@@ -81,6 +81,12 @@ type Task struct {
 	// at most this many rows.
 	Silhouette int `json:"silhouette,omitempty"`
 
+	// CountsOnly asks a KindLabel task for each centre's row count
+	// (Result.Counts) and the losses instead of per-row labels: the job
+	// writes no labels file, and at a billion rows the labels would be
+	// gigabytes through NATS for a model that needs k numbers.
+	CountsOnly bool `json:"counts_only,omitempty"`
+
 	// MaxResultBytes bounds each result message; larger results are split
 	// into parts. Zero means 1 MiB, the NATS default max payload.
 	MaxResultBytes int `json:"max_result_bytes,omitempty"`
