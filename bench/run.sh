@@ -25,10 +25,12 @@ kmeans)
 	pq=$(gen 1000000 32 100 parquet)
 	csv=$(gen 1000000 32 100 csv)
 	for algo in minibatch kmeans; do
-		/usr/bin/env time -f "shoal $algo wall %es" "$shoal" run -q --workers 2 --input "$pq" --exclude label \
-			--k 100 --algo "$algo" --seed 1 | grep -E "job|inertia"
+		for seed in 1 2 3 4 5; do
+			/usr/bin/env time -f "shoal $algo seed $seed wall %es" "$shoal" run --workers 2 --input "$pq" \
+				--exclude label --k 100 --algo "$algo" --seed "$seed" | grep -E "job|inertia|time"
+		done
 	done
-	OPENBLAS_NUM_THREADS=2 "$py" bench/sklearn_kmeans.py "$csv" 100 0
+	OPENBLAS_NUM_THREADS=2 "$py" bench/sklearn_kmeans.py "$csv" 100 0 1 2 3 4
 	;;
 kernel)
 	"$shoal" bench assign --n 1000000 --d 32 --k 100
