@@ -22,6 +22,10 @@ const (
 	kmTileRows = 6
 	kmPanel    = 16
 
+	// kmPrefetchRows is how far ahead packing prefetches a row: enough
+	// to cover a miss to memory while rows are centred.
+	kmPrefetchRows = 16
+
 	// kmMR×kmNR is the register block of the pure-Go kernel: 4 rows by 2
 	// centres is the largest block the Go compiler keeps in the 15 usable
 	// XMM registers without spilling on every step (4×4 and 3×4 spill and
@@ -463,7 +467,8 @@ func (a *Assigner) packPanels(x []float32, rows []int32, lo, nb, mr int) {
 func (a *Assigner) packCentred(x []float32, rows []int32, lo, nb int) {
 	d := a.d
 	for i := range nb {
-		a.xn[i] = kmCentreAVX2(&a.xb[i*d], &kmRow(x, d, rows, lo+i)[0], &a.mu[0], d)
+		next := kmRow(x, d, rows, lo+min(i+kmPrefetchRows, nb-1))
+		a.xn[i] = kmCentreAVX2(&a.xb[i*d], &kmRow(x, d, rows, lo+i)[0], &a.mu[0], d, &next[0])
 	}
 	clear(a.xb[nb*d : (nb+kmTileRows-1)/kmTileRows*kmTileRows*d])
 }

@@ -21,10 +21,10 @@ func kmTileAVX2(x *float32, d int, c *float32, panels int, cn *float32, out *flo
 func kmTop2AVX2(v *float32, n int) (b1, b2 float32, j1 int32)
 
 // kmCentreAVX2 writes src − mu (d values) to dst and returns its squared
-// norm.
+// norm, prefetching the d values at next.
 //
 //go:noescape
-func kmCentreAVX2(dst, src, mu *float32, d int) (norm float32)
+func kmCentreAVX2(dst, src, mu *float32, d int, next *float32) (norm float32)
 
 // kmDistRowsAVX2 writes the float32 squared distance of each of the n ≥ 1
 // row-major rows of x (dimension d) to c into out.

@@ -206,15 +206,26 @@ top2:
 	VZEROUPPER
 	RET
 
-// func kmCentreAVX2(dst, src, mu *float32, d int) (norm float32)
+// func kmCentreAVX2(dst, src, mu *float32, d int, next *float32) (norm float32)
 //
 // dst = src − mu over d values, and the sum of squares of dst (eight
-// lanes, then the remainder one by one).
-TEXT ·kmCentreAVX2(SB), NOSPLIT, $0-36
+// lanes, then the remainder one by one). The d values at next, a row
+// wanted soon, are prefetched: mini-batch rows are scattered over the
+// shard, and their cache misses cost more than the arithmetic.
+TEXT ·kmCentreAVX2(SB), NOSPLIT, $0-44
 	MOVQ   dst+0(FP), DI
 	MOVQ   src+8(FP), SI
 	MOVQ   mu+16(FP), BX
 	MOVQ   d+24(FP), CX
+	MOVQ   next+32(FP), AX
+	LEAQ   (AX)(CX*4), DX
+
+prefetch:
+	PREFETCHT0 (AX)
+	ADDQ       $64, AX
+	CMPQ       AX, DX
+	JB         prefetch
+
 	VXORPS Y0, Y0, Y0
 	CMPQ   CX, $8
 	JB     tail
@@ -251,7 +262,7 @@ scalar:
 	JNZ         scalar
 
 done:
-	VMOVSS     X0, norm+32(FP)
+	VMOVSS     X0, norm+40(FP)
 	VZEROUPPER
 	RET
 

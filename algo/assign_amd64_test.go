@@ -132,7 +132,7 @@ func TestCentreAVX2(t *testing.T) {
 		}
 		dst := make([]float32, d+1) // one past the end must stay untouched
 		dst[d] = 42
-		norm := kmCentreAVX2(&dst[0], &src[0], &mu[0], d)
+		norm := kmCentreAVX2(&dst[0], &src[0], &mu[0], d, &src[0])
 		var want float64
 		for i := range d {
 			if dst[i] != src[i]-mu[i] {

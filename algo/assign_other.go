@@ -14,7 +14,7 @@ func kmTop2AVX2(v *float32, n int) (b1, b2 float32, j1 int32) {
 	panic("algo: AVX2 kernel called without AVX2")
 }
 
-func kmCentreAVX2(dst, src, mu *float32, d int) (norm float32) {
+func kmCentreAVX2(dst, src, mu *float32, d int, next *float32) (norm float32) {
 	panic("algo: AVX2 kernel called without AVX2")
 }
 

@@ -134,3 +134,35 @@ func BenchmarkAccumulate(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAccumulateRows is a worker's share of a mini-batch step: 2048
+// rows scattered in increasing order over a 256 MB shard, a new set each
+// time (256 sets, more than the caches hold), so that cache misses on
+// the rows count as they do in a job.
+func BenchmarkAccumulateRows(b *testing.B) {
+	const n, d, k, batch, sets = 1 << 21, 32, 100, 2048, 256
+	x, c := benchInput(n, d, k)
+	rng := NewRand(3)
+	rows := make([][]int32, sets)
+	for s := range rows {
+		for i := 0; i < n && len(rows[s]) < batch; i++ {
+			if rng.IntN(n) < 2*batch {
+				rows[s] = append(rows[s], int32(i))
+			}
+		}
+	}
+	a := NewAssigner(k, d)
+	if err := a.SetCentres(c); err != nil {
+		b.Fatal(err)
+	}
+	s := NewCentreSums(k, d)
+	var done int
+	for b.Loop() {
+		s.Reset()
+		if err := a.AccumulateRows(x, rows[done%sets], nil, s); err != nil {
+			b.Fatal(err)
+		}
+		done++
+	}
+	b.ReportMetric(2*float64(batch)*k*d*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
