@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/shoal-io/shoal/internal/natsretry"
 	"github.com/shoal-io/shoal/internal/wire"
 )
 
@@ -163,15 +164,6 @@ const (
 	// refused the publish (a permission the coordinator's user lacks),
 	// which NATS reports only on the side.
 	publishAckWait = 10 * time.Second
-	// publishRetryFor is how long the tasks of a round whose acks were
-	// lost with the connection are published again before the job fails.
-	// It stays under the task stream's two-minute deduplication window,
-	// so a task the stream did store is not stored twice.
-	publishRetryFor = time.Minute
-	// publishBackoffMin and publishBackoffMax bound the pause between two
-	// attempts.
-	publishBackoffMin = 100 * time.Millisecond
-	publishBackoffMax = 2 * time.Second
 )
 
 // publishRound publishes a round's tasks asynchronously, then collects
@@ -179,14 +171,14 @@ const (
 // the stream sequence of each task. Tasks whose ack is lost with the
 // connection (the server restarted, or the client is reconnecting) are
 // published again under the same message id, which the stream
-// deduplicates, until publishRetryFor has passed.
+// deduplicates, until natsretry.Window has passed.
 func (j *job) publishRound(ctx context.Context, tasks []*wire.Task, payloads [][]byte) (map[uint64]int, error) {
 	seqs := make(map[uint64]int, len(tasks))
 	pending := make([]int, len(tasks))
 	for i := range pending {
 		pending[i] = i
 	}
-	start, backoff := time.Now(), publishBackoffMin
+	start, backoff := time.Now(), natsretry.BackoffMin
 	for attempt := 1; ; attempt++ {
 		futures := make([]jetstream.PubAckFuture, len(pending))
 		var again []int
@@ -195,7 +187,7 @@ func (j *job) publishRound(ctx context.Context, tasks []*wire.Task, payloads [][
 			if perr := j.c.publishRefused(wire.TaskSubject(j.id)); perr != nil {
 				return fmt.Errorf("coordinator: publishing task %s: %w; check the NATS permissions of the coordinator's user", tasks[i].Key(), perr)
 			}
-			if !transientPublishError(err) || time.Since(start) > publishRetryFor {
+			if !natsretry.Transient(err) || time.Since(start) > natsretry.Window {
 				return fmt.Errorf("coordinator: publishing task %s: %w", tasks[i].Key(), err)
 			}
 			again, lastErr = append(again, i), err
@@ -235,7 +227,7 @@ func (j *job) publishRound(ctx context.Context, tasks []*wire.Task, payloads [][
 			return nil, ctx.Err()
 		case <-time.After(backoff):
 		}
-		backoff = min(2*backoff, publishBackoffMax)
+		backoff = natsretry.Backoff(backoff)
 		pending = again
 	}
 }
@@ -248,15 +240,6 @@ func (c *Coordinator) publishRefused(subject string) error {
 		return err
 	}
 	return nil
-}
-
-// transientPublishError reports whether a task publish may succeed when
-// sent again: the connection was lost or is being re-established, or the
-// stream did not answer (yet) after a server restart.
-func transientPublishError(err error) bool {
-	return errors.Is(err, nats.ErrDisconnected) || errors.Is(err, nats.ErrConnectionReconnecting) ||
-		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) ||
-		errors.Is(err, jetstream.ErrAsyncPublishTimeout) || errors.Is(err, jetstream.ErrNoStreamResponse)
 }
 
 // holdBack keeps a result of a round that has not been dispatched yet: a

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/shoal-io/shoal/algo"
+	"github.com/shoal-io/shoal/internal/natsretry"
 	"github.com/shoal-io/shoal/internal/wire"
 )
 
@@ -32,13 +33,9 @@ const (
 	// result part. An ack lost with a connection (the server restarted
 	// after it got the publish, or before) never comes: the part is sent
 	// again under the same message id, which the stream deduplicates.
+	// A part is sent again for natsretry.Window before the worker hands
+	// the task back (Nak).
 	publishAttemptWait = 5 * time.Second
-	// publishRetryFor is how long a worker keeps sending a result part
-	// through a lost connection before it hands the task back (Nak). It
-	// stays under the streams' two-minute deduplication window.
-	publishRetryFor = time.Minute
-	// publishBackoffMax caps the pause between two sends of a part.
-	publishBackoffMax = 2 * time.Second
 )
 
 // Options configures a Worker. The zero value is usable.
@@ -290,7 +287,7 @@ func (w *Worker) publish(ctx context.Context, t *wire.Task, res *wire.Result) er
 // publishPart publishes one result part and waits for the stream's ack,
 // sending it again while the failure is the connection's (a timeout, a
 // disconnection, a stream not answering yet after a server restart) and
-// publishRetryFor has not passed. The message id makes a second copy a
+// natsretry.Window has not passed. The message id makes a second copy a
 // no-op for the stream.
 func (w *Worker) publishPart(ctx context.Context, subject, key string, b []byte) error {
 	start := time.Now()
@@ -305,26 +302,13 @@ func (w *Worker) publishPart(ctx context.Context, subject, key string, b []byte)
 				return fmt.Errorf("%w; check the NATS permissions of the worker's user", last)
 			}
 		}
-		if err == nil || ctx.Err() != nil || !transientPublishError(err) || time.Since(start) > publishRetryFor {
+		if err == nil || ctx.Err() != nil || !natsretry.Transient(err) || time.Since(start) > natsretry.Window {
 			return err
 		}
 		w.log.Debug("sending a result again", "part", key, "attempt", attempt, "err", err)
 		sleepCtx(ctx, backoff)
-		backoff = min(2*backoff, publishBackoffMax)
+		backoff = natsretry.Backoff(backoff)
 	}
-}
-
-// transientPublishError reports whether a publish may succeed if sent
-// again: anything but the stream's own refusal (an API error) or a
-// message the connection can never carry.
-func transientPublishError(err error) bool {
-	var apiErr *jetstream.APIError
-	switch {
-	case errors.As(err, &apiErr), errors.Is(err, nats.ErrMaxPayload), errors.Is(err, nats.ErrBadSubject),
-		errors.Is(err, nats.ErrConnectionClosed):
-		return false
-	}
-	return true
 }
 
 // split cuts a result with per-row arrays into parts of at most maxBytes.
