@@ -435,3 +435,32 @@ func TestAssignRescoresNearTies(t *testing.T) {
 		}
 	}
 }
+
+// FuzzAssignMatchesNaive runs every kernel on generated shapes (k up to
+// 40, d up to 40, rows in and across blocks, data near and far from the
+// origin) against the naive float64 assignment: the assembly kernel's
+// panel, tile and remainder handling are where a shape bug would hide.
+func FuzzAssignMatchesNaive(f *testing.F) {
+	f.Add(uint64(1), uint8(10), uint8(3), uint8(7), uint16(200), uint8(0))
+	f.Add(uint64(2), uint8(1), uint8(1), uint8(1), uint16(1), uint8(3))
+	f.Add(uint64(3), uint8(17), uint8(33), uint8(40), uint16(500), uint8(2))
+	f.Fuzz(func(t *testing.T, seed uint64, kb, db, sepb uint8, nb uint16, off uint8) {
+		k, d, n := 1+int(kb)%40, 1+int(db)%40, 1+int(nb)%600
+		sep := 0.25 + float64(sepb%16)/4
+		offset := []float64{0, 100, -1e3, 1e4}[off%4]
+		x, c := blobData(NewRand(seed), n, d, k, sep, offset)
+		want, wantD, all := naiveAssign(x, n, d, c, k)
+		for _, p := range allPaths {
+			a := newAssigner(k, d, p.path)
+			if err := a.SetCentres(c); err != nil {
+				t.Fatal(err)
+			}
+			labels := make([]int32, n)
+			dist := make([]float32, n)
+			if err := a.Assign(x, n, labels, dist); err != nil {
+				t.Fatal(err)
+			}
+			checkAgainstNaive(t, p.name, labels, dist, want, wantD, all)
+		}
+	})
+}
