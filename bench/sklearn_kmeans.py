@@ -38,15 +38,20 @@ def inertia_of(model):
     return total
 
 
-for name in ["minibatch", "kmeans"]:
+# n_init=1 is the comparison the benchmark asks for; MiniBatchKMeans with
+# n_init=10 seeds as often as shoal's default (the best of ten k-means++
+# seedings of a small sample), for a like-for-like look at quality.
+for name in ["minibatch", "minibatch-n_init=10", "kmeans"]:
     for seed in seeds:
         if name == "minibatch":
             model = MiniBatchKMeans(n_clusters=k, batch_size=1024, n_init=1, random_state=seed)
+        elif name == "minibatch-n_init=10":
+            model = MiniBatchKMeans(n_clusters=k, batch_size=1024, n_init=10, random_state=seed)
         else:
             model = KMeans(n_clusters=k, n_init=1, random_state=seed)
         t0 = time.perf_counter()
         model.fit(X)
         fit = time.perf_counter() - t0
         steps = getattr(model, "n_steps_", model.n_iter_)
-        print(f"sklearn {name:9s} seed {seed}  fit {fit:.3f}s  inertia {inertia_of(model):.6g}  "
+        print(f"sklearn {name} seed {seed}  fit {fit:.3f}s  inertia {inertia_of(model):.6g}  "
               f"iterations {steps}  ({fit / max(model.n_iter_, 1):.4f}s per iteration)", flush=True)
