@@ -21,9 +21,10 @@
 // The tests themselves live in this package's _test files:
 // cluster_test.go (issue 4: three worker processes, worker-count
 // invariance, network namespaces), fault_test.go (issue 6: worker kills,
-// coordinator kills, NATS restarts) and auth_test.go (passwords, token,
+// coordinator kills, NATS restarts), auth_test.go (passwords, token,
 // nkeys, and the least-privilege permissions of docs/nats-permissions.md,
-// read from that file). Longer runs:
+// read from that file) and creds_test.go (.creds files on a server in
+// operator mode). Longer runs:
 //
 //	go test ./internal/proctest -run TestWorkerKill -proctest.trials=200 -timeout 30m
 //	go test ./internal/proctest -run TestWorkerKill -proctest.soak=20m -timeout 30m
