@@ -105,6 +105,7 @@ func TestRunErrors(t *testing.T) {
 		{"text column", []string{"--input", text, "--columns", "a,b", "--k", "2"}, 1, []string{"text.csv", `"b"`}},
 		{"empty", []string{"--input", empty, "--k", "2"}, 1, []string{"empty.csv"}},
 		{"bad algo", []string{"--input", good, "--k", "2", "--algo", "magic"}, 2, []string{"magic"}},
+		{"bad inbox prefix", []string{"--input", good, "--k", "2", "--nats", "nats://127.0.0.1:1", "--nats-inbox-prefix", "_INBOX.>"}, 2, []string{"--nats-inbox-prefix", "wildcards"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

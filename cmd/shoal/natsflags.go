@@ -21,6 +21,7 @@ type natsFlags struct {
 	token    string
 	nkey     string // path to an nkey seed file
 	creds    string // path to a .creds file (JWT + seed)
+	inbox    string // prefix of the connection's reply subjects
 	tlsCA    string
 	tlsCert  string
 	tlsKey   string
@@ -33,6 +34,7 @@ func (f *natsFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.token, "nats-token", "", "NATS token (or set SHOAL_NATS_TOKEN)")
 	fs.StringVar(&f.nkey, "nats-nkey", "", "file holding an nkey seed to authenticate with")
 	fs.StringVar(&f.creds, "nats-creds", "", "NATS .creds file (user JWT and seed)")
+	fs.StringVar(&f.inbox, "nats-inbox-prefix", "", "prefix of this connection's reply subjects instead of _INBOX, so that each role's user may subscribe to its own replies only (see docs/nats-permissions.md)")
 	fs.StringVar(&f.tlsCA, "tls-ca", "", "CA certificate to verify the NATS server with")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "client certificate for mutual TLS")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "client key for mutual TLS")
@@ -67,6 +69,12 @@ func (f *natsFlags) options(name string) ([]nats.Option, error) {
 			return nil, fmt.Errorf("--nats-creds: %w", err)
 		}
 		opts = append(opts, nats.UserCredentials(f.creds))
+	}
+	if f.inbox != "" {
+		if strings.ContainsAny(f.inbox, "*> \t") || strings.HasPrefix(f.inbox, ".") || strings.HasSuffix(f.inbox, ".") {
+			return nil, usagef("--nats-inbox-prefix %q: want a subject without wildcards, spaces or a leading or trailing dot", f.inbox)
+		}
+		opts = append(opts, nats.CustomInboxPrefix(f.inbox))
 	}
 	if f.tlsCA != "" {
 		opts = append(opts, nats.RootCAs(f.tlsCA))

@@ -198,15 +198,15 @@ func TestLeastPrivilege(t *testing.T) {
 		}}),
 		// The coordinator and the client take the password from the
 		// environment; the worker on the command line: neither may leak.
-		coordinator: credentials{args: []string{"--nats-user", "coordinator"}, env: []string{"SHOAL_NATS_PASSWORD=" + pw["coordinator"]}},
-		worker:      credentials{args: []string{"--nats-user", "worker", "--nats-password", pw["worker"]}},
-		client:      credentials{args: []string{"--nats-user", "client"}, env: []string{"SHOAL_NATS_PASSWORD=" + pw["client"]}},
+		coordinator: credentials{args: append([]string{"--nats-user", "coordinator"}, inbox("coordinator")...), env: []string{"SHOAL_NATS_PASSWORD=" + pw["coordinator"]}},
+		worker:      credentials{args: append([]string{"--nats-user", "worker", "--nats-password", pw["worker"]}, inbox("worker")...)},
+		client:      credentials{args: append([]string{"--nats-user", "client"}, inbox("client")...), env: []string{"SHOAL_NATS_PASSWORD=" + pw["client"]}},
 		secrets:     []string{pw["coordinator"], pw["worker"], pw["client"]},
 	}
 	out := runAuthJob(t, a, map[string]rejectedWorker{
 		"anonymous":      {exits: true},
 		"wrong-password": {credentials{args: []string{"--nats-user", "worker", "--nats-password", secret(t, "wrong")}}, true},
-		"as-client":      {credentials{args: []string{"--nats-user", "client"}, env: []string{"SHOAL_NATS_PASSWORD=" + pw["client"]}}, false},
+		"as-client":      {credentials{args: append([]string{"--nats-user", "client"}, inbox("client")...), env: []string{"SHOAL_NATS_PASSWORD=" + pw["client"]}}, false},
 	})
 
 	serverLog := a.srv.Process().Stderr()
@@ -240,7 +240,13 @@ func TestLeastPrivilege(t *testing.T) {
 		{"worker", "sub", "shoal.v1.api.>", false},
 		{"worker", "sub", "shoal.v1.task.>", false},
 		{"worker", "pub", "$JS.API.CONSUMER.INFO.SHOAL_TASKS_V1.shoal-workers", true},
-		{"worker", "sub", "_INBOX.probe", true},
+		{"worker", "sub", "_INBOX_worker.probe", true},
+		{"worker", "sub", "_INBOX.>", false},
+		{"worker", "sub", "_INBOX_client.>", false},
+		{"worker", "sub", "_INBOX_coordinator.>", false},
+		{"client", "sub", "_INBOX_coordinator.>", false},
+		{"client", "sub", "_INBOX_client.probe", true},
+		{"coordinator", "sub", "_INBOX_client.>", false},
 		{"client", "pub", "shoal.v1.result.forged", false},
 		{"client", "pub", "$JS.API.CONSUMER.MSG.NEXT.SHOAL_TASKS_V1.shoal-workers", false},
 		{"client", "pub", "$JS.API.STREAM.INFO.SHOAL_TASKS_V1", false},
@@ -303,6 +309,10 @@ func TestAuthToken(t *testing.T) {
 	noLeaks(t, a.secrets, out, dir)
 }
 
+// inbox is the --nats-inbox-prefix flag of a role in the documented
+// configuration, which lets each role subscribe to its own replies only.
+func inbox(role string) []string { return []string{"--nats-inbox-prefix", "_INBOX_" + role} }
+
 // userLine matches a user and password pair of the documented
 // configuration.
 var userLine = regexp.MustCompile(`user: (\w+)\n(\s*)password: \$\w+`)
@@ -333,7 +343,7 @@ func TestAuthNKey(t *testing.T) {
 			t.Fatal(err)
 		}
 		secrets = append(secrets, string(seed))
-		return public, credentials{args: []string{"--nats-nkey", proctest.WriteFile(t, dir, name+".nk", string(seed)+"\n")}}
+		return public, credentials{args: append([]string{"--nats-nkey", proctest.WriteFile(t, dir, name+".nk", string(seed)+"\n")}, inbox(name)...)}
 	}
 	conf := userLine.ReplaceAllStringFunc(documentedConfig(t), func(m string) string {
 		sub := userLine.FindStringSubmatch(m)

@@ -60,7 +60,7 @@ func newService(t *testing.T, workers int, opts serviceOptions) *service {
 		for _, role := range []string{"coordinator", "worker", "client"} {
 			s.pw[role] = secret(t, role)
 			nopts.Env = append(nopts.Env, fmt.Sprintf("SHOAL_%s_PASSWORD=%s", strings.ToUpper(role), s.pw[role]))
-			s.roles[role] = credentials{args: []string{"--nats-user", role}, env: []string{"SHOAL_NATS_PASSWORD=" + s.pw[role]}}
+			s.roles[role] = credentials{args: append([]string{"--nats-user", role}, inbox(role)...), env: []string{"SHOAL_NATS_PASSWORD=" + s.pw[role]}}
 		}
 		nopts.Config = proctest.WriteFile(t, dir, "users.conf", opts.users)
 	}
@@ -139,7 +139,7 @@ func (s *service) client() *coordinator.Client {
 	s.t.Helper()
 	opts := []nats.Option{nats.MaxReconnects(-1)}
 	if pw, ok := s.pw["client"]; ok {
-		opts = append(opts, nats.UserInfo("client", pw))
+		opts = append(opts, nats.UserInfo("client", pw), nats.CustomInboxPrefix("_INBOX_client"))
 	}
 	nc, err := nats.Connect(s.srv.URL(), opts...)
 	if err != nil {
