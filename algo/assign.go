@@ -265,6 +265,29 @@ func (a *Assigner) Assign(x []float32, n int, labels []int32, dist2 []float32) e
 	return nil
 }
 
+// AssignExact is Assign with the distances in float64, exactly as
+// computed (Assign rounds them to float32): callers that take minima over
+// several Assigners, or sum the distances, get the same values as one
+// Assigner over all the centres.
+func (a *Assigner) AssignExact(x []float32, n int, labels []int32, dist2 []float64) error {
+	if err := a.check(); err != nil {
+		return err
+	}
+	if n < 0 || len(x) != n*a.d {
+		return fmt.Errorf("%w: %d values for n×d = %d×%d", ErrShape, len(x), n, a.d)
+	}
+	if len(labels) != n || len(dist2) != n {
+		return fmt.Errorf("%w: %d labels and %d distances for %d rows", ErrShape, len(labels), len(dist2), n)
+	}
+	for lo := 0; lo < n; lo += kmBlock {
+		nb := min(kmBlock, n-lo)
+		a.block(x, nil, lo, nb)
+		copy(labels[lo:lo+nb], a.lab[:nb])
+		copy(dist2[lo:lo+nb], a.dist[:nb])
+	}
+	return nil
+}
+
 // Accumulate assigns the n rows of x and adds each row, times its weight
 // (w has length n, or is nil for weight 1), into s: the sum and weight of
 // its centre, its count, and its weighted squared distance to Inertia and
@@ -375,18 +398,8 @@ func (a *Assigner) add(x []float32, rows []int32, lo, nb int, w []float32, s *Ce
 			}
 			wi = float64(w[r])
 		}
-		j := int(a.lab[i])
-		sum := s.Sums[j*d : (j+1)*d : (j+1)*d]
-		for t, v := range kmRow(x, d, rows, lo+i) {
-			sum[t] += wi * float64(v)
-		}
-		s.Weights[j] += wi
-		s.Counts[j]++
-		e := wi * a.dist[i]
-		s.Inertias[j] += e
-		s.Inertia += e
+		s.add(kmRow(x, d, rows, lo+i), int(a.lab[i]), wi, a.dist[i])
 	}
-	s.Rows += int64(nb)
 }
 
 // block labels nb rows starting at lo (through rows if not nil) into

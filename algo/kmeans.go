@@ -38,6 +38,30 @@ func NewCentreSums(k, d int) *CentreSums {
 	}
 }
 
+// AddRow adds row x (length D), nearest to centre j at squared distance
+// d2, with weight w. It is what Accumulate does per row, for callers that
+// found the nearest centre another way. It panics if j or len(x) is out
+// of range.
+func (s *CentreSums) AddRow(x []float32, j int, w, d2 float64) {
+	if len(x) != s.D || j < 0 || j >= s.K {
+		panic(fmt.Sprintf("algo: AddRow of %d values to centre %d of CentreSums %d×%d", len(x), j, s.K, s.D))
+	}
+	s.add(x, j, w, d2)
+}
+
+func (s *CentreSums) add(x []float32, j int, w, d2 float64) {
+	sum := s.Sums[j*s.D : (j+1)*s.D : (j+1)*s.D]
+	for t, v := range x[:len(sum)] {
+		sum[t] += w * float64(v)
+	}
+	s.Weights[j] += w
+	s.Counts[j]++
+	e := w * d2
+	s.Inertias[j] += e
+	s.Inertia += e
+	s.Rows++
+}
+
 // Reset zeroes s for reuse.
 func (s *CentreSums) Reset() {
 	clear(s.Sums)
