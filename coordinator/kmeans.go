@@ -246,6 +246,12 @@ func (j *job) sumsRound(ctx context.Context, round int64, centres []float32, k i
 	for _, t := range tasks {
 		t.Centres, t.K, t.Fraction = centres, k, fraction
 	}
+	return j.mergeSums(ctx, round, tasks, k)
+}
+
+// mergeSums runs a round of sums tasks and merges their results in task
+// order.
+func (j *job) mergeSums(ctx context.Context, round int64, tasks []*wire.Task, k int) (*algo.CentreSums, error) {
 	res, err := j.collect(ctx, round, tasks)
 	if err != nil {
 		return nil, err
@@ -260,6 +266,18 @@ func (j *job) sumsRound(ctx context.Context, round int64, centres []float32, k i
 	return total, nil
 }
 
+// extendingSumsRound is a full sums pass of k-means||, whose candidates
+// only grow: workers that remember each row's nearest candidate from the
+// previous pass compute distances to the new candidates only (see
+// wire.Task.Extends). Tasks are one per shard, as in every full pass.
+func (j *job) extendingSumsRound(ctx context.Context, round int64, cand []float32, nc int) (*algo.CentreSums, error) {
+	tasks := j.shardTasks(wire.KindSums)
+	for _, t := range tasks {
+		t.Centres, t.K, t.Fraction, t.Extends = cand, nc, 1, true
+	}
+	return j.mergeSums(ctx, round, tasks, nc)
+}
+
 // kmeansParallel is k-means|| (Bahmani et al. 2012): one random row, then
 // kmParRounds rounds in which every shard keeps rows with probability
 // ℓ·d²(x)/φ, then the candidates, weighted by how many rows they attract,
@@ -271,7 +289,7 @@ func (j *job) kmeansParallel(ctx context.Context, s *rowSample, rng interface{ I
 	ell := 2 * float64(k)
 	for r := 1; r <= kmParRounds; r++ {
 		nc := len(cand) / d
-		cost, err := j.sumsRound(ctx, roundKMPar-int64(2*r), cand, nc, 1)
+		cost, err := j.extendingSumsRound(ctx, roundKMPar-int64(2*r), cand, nc)
 		if err != nil {
 			return nil, err
 		}
@@ -280,7 +298,7 @@ func (j *job) kmeansParallel(ctx context.Context, s *rowSample, rng interface{ I
 		}
 		tasks := j.shardTasks(wire.KindKeep)
 		for _, t := range tasks {
-			t.Centres, t.K, t.Phi, t.Ell = cand, nc, cost.Inertia, ell
+			t.Centres, t.K, t.Phi, t.Ell, t.Extends = cand, nc, cost.Inertia, ell, true
 		}
 		res, err := j.collect(ctx, roundKMPar-int64(2*r+1), tasks)
 		if err != nil {
@@ -295,7 +313,7 @@ func (j *job) kmeansParallel(ctx context.Context, s *rowSample, rng interface{ I
 	if nc <= k {
 		return nil, fmt.Errorf("%w: k-means|| found only %d distinct candidates for k=%d; use --init kmeans++", ErrInput, nc, k)
 	}
-	counts, err := j.sumsRound(ctx, roundKMPar, cand, nc, 1)
+	counts, err := j.extendingSumsRound(ctx, roundKMPar, cand, nc)
 	if err != nil {
 		return nil, err
 	}

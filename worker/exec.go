@@ -15,6 +15,7 @@ import (
 // a job instead of being allocated per task.
 type executor struct {
 	cache       *BlockCache
+	nearest     *NearestCache
 	parallelism int
 	assign      *algo.Assigner
 	assignK     int
@@ -83,6 +84,9 @@ func (x *executor) sums(t *wire.Task, res *wire.Result) error {
 	if err != nil {
 		return err
 	}
+	if t.Extends && t.Fraction >= 1 {
+		return x.sumsExtending(t, blocks, res)
+	}
 	a := x.assigner(t.K, t.D)
 	if err := a.SetCentres(t.Centres); err != nil {
 		return err
@@ -108,6 +112,81 @@ func (x *executor) sums(t *wire.Task, res *wire.Result) error {
 	res.Sums, res.Weights, res.Counts, res.Inertias = total.Sums, total.Weights, total.Counts, total.Inertias
 	res.Inertia, res.N = total.Inertia, total.Rows
 	return nil
+}
+
+// sumsExtending is a full sums pass of k-means|| through the nearest
+// cache: shard by shard, each row's nearest centre and exact distance
+// come from nearestTo and are added in row order, which is what
+// Accumulate adds, so the sums are those of a plain pass.
+func (x *executor) sumsExtending(t *wire.Task, blocks []*partition.Block, res *wire.Result) error {
+	total := algo.NewCentreSums(t.K, t.D)
+	part := algo.NewCentreSums(t.K, t.D)
+	for i, b := range blocks {
+		labels, dist, err := x.nearestTo(t, t.Shards[i], b)
+		if err != nil {
+			return err
+		}
+		part.Reset()
+		for r := range b.Len() {
+			w := 1.0
+			if b.Weights != nil {
+				w = float64(b.Weights[r])
+			}
+			part.AddRow(b.Data[r*b.D:(r+1)*b.D], int(labels[r]), w, dist[r])
+		}
+		if err := total.Merge(part); err != nil {
+			return err
+		}
+	}
+	res.Sums, res.Weights, res.Counts, res.Inertias = total.Sums, total.Weights, total.Counts, total.Inertias
+	res.Inertia, res.N = total.Inertia, total.Rows
+	return nil
+}
+
+// nearestTo returns, for each row of block b (shard s), the index of its
+// nearest centre among the task's and the exact squared distance, lowest
+// index on ties: what an Assigner over all of them gives. What the
+// nearest cache holds for a prefix of the centres is extended by the new
+// centres only, and the result is stored for the next pass. The returned
+// slices are shared with the cache and must not be modified.
+func (x *executor) nearestTo(t *wire.Task, s wire.Shard, b *partition.Block) ([]int32, []float64, error) {
+	n, d, k := b.Len(), t.D, t.K
+	if len(t.Centres) != k*d {
+		return nil, nil, fmt.Errorf("%w: %d centre values for k=%d d=%d", wire.ErrDecode, len(t.Centres), k, d)
+	}
+	if b.Weights != nil {
+		for r, w := range b.Weights {
+			if !(w >= 0) || math.IsInf(float64(w), 1) {
+				return nil, nil, fmt.Errorf("%w: %s row %d has weight %v", algo.ErrBadWeight, s.File, b.Index[r], w)
+			}
+		}
+	}
+	key := t.Job + "|" + cacheKey(s, t.Data)
+	from, oldLabels, oldDist := x.nearest.lookup(key, t.Centres, d, n)
+	if from == k {
+		return oldLabels, oldDist, nil
+	}
+	a := algo.NewAssigner(k-from, d)
+	if err := a.SetCentres(t.Centres[from*d:]); err != nil {
+		return nil, nil, err
+	}
+	labels, dist := make([]int32, n), make([]float64, n)
+	if err := a.AssignExact(b.Data, n, labels, dist); err != nil {
+		return nil, nil, err
+	}
+	if from > 0 {
+		// A new centre wins only when strictly nearer: on a tie the older,
+		// lower index stays, as in one pass over all centres.
+		for r := range n {
+			if dist[r] < oldDist[r] {
+				labels[r] += int32(from)
+			} else {
+				labels[r], dist[r] = oldLabels[r], oldDist[r]
+			}
+		}
+	}
+	x.nearest.store(key, k, x.nearest.hash(t.Centres), labels, dist)
+	return labels, dist, nil
 }
 
 // batchRows draws each of n rows independently with probability p, in
@@ -174,6 +253,27 @@ func (x *executor) keep(t *wire.Task, res *wire.Result) error {
 	blocks, err := x.blocks(t)
 	if err != nil {
 		return err
+	}
+	if t.Extends {
+		for i, b := range blocks {
+			_, dist, err := x.nearestTo(t, t.Shards[i], b)
+			if err != nil {
+				return err
+			}
+			for r, row := range b.Index {
+				w := 1.0
+				if b.Weights != nil {
+					w = float64(b.Weights[r])
+				}
+				if algo.KMeansParallelKeep(t.Seed, int(t.Round), row, w*dist[r], t.Phi, t.Ell) {
+					keepRow(res, b, r, row)
+				}
+			}
+		}
+		if res.Points == nil {
+			res.Points = []float32{}
+		}
+		return nil
 	}
 	a := x.assigner(t.K, t.D)
 	if err := a.SetCentres(t.Centres); err != nil {

@@ -48,6 +48,10 @@ type Options struct {
 	Cache *BlockCache
 	// CacheBytes bounds a private cache; 0 means 1 GiB.
 	CacheBytes int64
+	// Nearest remembers rows' nearest k-means|| candidates between passes;
+	// nil means a private one. Workers in one process should share one,
+	// like Cache.
+	Nearest *NearestCache
 	// Parallelism is the number of goroutines a task may use (dissimilarity
 	// matrix builds); 0 means 1.
 	Parallelism int
@@ -83,6 +87,9 @@ func New(nc *nats.Conn, opts Options) (*Worker, error) {
 	if opts.Cache == nil {
 		opts.Cache = NewBlockCache(opts.CacheBytes)
 	}
+	if opts.Nearest == nil {
+		opts.Nearest = NewNearestCache(0)
+	}
 	if opts.Parallelism <= 0 {
 		opts.Parallelism = 1
 	}
@@ -95,7 +102,7 @@ func New(nc *nats.Conn, opts Options) (*Worker, error) {
 	}
 	return &Worker{
 		js: js, opts: opts,
-		exec: executor{cache: opts.Cache, parallelism: opts.Parallelism},
+		exec: executor{cache: opts.Cache, nearest: opts.Nearest, parallelism: opts.Parallelism},
 		log:  log.With("worker", opts.Name),
 	}, nil
 }

@@ -248,13 +248,13 @@ func startStack(ctx context.Context, f *runFlags, log *slog.Logger) (_ *stack, e
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	st.cancel = cancel
-	cache := worker.NewBlockCache(0)
+	cache, nearest := worker.NewBlockCache(0), worker.NewNearestCache(0)
 	for i := range f.workers {
 		nc, err := connect(fmt.Sprintf("shoal-worker-%d", i))
 		if err != nil {
 			return nil, err
 		}
-		w, err := worker.New(nc, worker.Options{Cache: cache, Logger: log, Name: fmt.Sprintf("local-%d", i), Parallelism: runtime.NumCPU()})
+		w, err := worker.New(nc, worker.Options{Cache: cache, Nearest: nearest, Logger: log, Name: fmt.Sprintf("local-%d", i), Parallelism: runtime.NumCPU()})
 		if err != nil {
 			nc.Close()
 			return nil, err

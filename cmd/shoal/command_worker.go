@@ -57,7 +57,7 @@ at hand.`,
 				}()
 				defer srv.Close()
 			}
-			cache := worker.NewBlockCache(cacheBytes)
+			cache, nearest := worker.NewBlockCache(cacheBytes), worker.NewNearestCache(0)
 			var wg sync.WaitGroup
 			errs := make(chan error, n)
 			for i := range n {
@@ -70,7 +70,7 @@ at hand.`,
 				if wname != "" && n > 1 {
 					wname = fmt.Sprintf("%s-%d", name, i)
 				}
-				w, err := worker.New(nc, worker.Options{Name: wname, Cache: cache, Parallelism: parallelism, Logger: log, Metrics: metrics})
+				w, err := worker.New(nc, worker.Options{Name: wname, Cache: cache, Nearest: nearest, Parallelism: parallelism, Logger: log, Metrics: metrics})
 				if err != nil {
 					return err
 				}

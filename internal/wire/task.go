@@ -81,6 +81,13 @@ type Task struct {
 	// at most this many rows.
 	Silhouette int `json:"silhouette,omitempty"`
 
+	// Extends marks a KindSums or KindKeep pass of k-means||: the centres
+	// extend those of the job's previous pass over the same shards, so a
+	// worker that remembers each row's nearest centre among a prefix of
+	// them computes distances to the new ones only. The result is the
+	// same either way.
+	Extends bool `json:"extends,omitempty"`
+
 	// CountsOnly asks a KindLabel task for each centre's row count
 	// (Result.Counts) and the losses instead of per-row labels: the job
 	// writes no labels file, and at a billion rows the labels would be
