@@ -298,7 +298,7 @@ func (j *job) kmeansParallel(ctx context.Context, s *rowSample, rng interface{ I
 		}
 		tasks := j.shardTasks(wire.KindKeep)
 		for _, t := range tasks {
-			t.Centres, t.K, t.Phi, t.Ell, t.Extends = cand, nc, cost.Inertia, ell, true
+			t.Centres, t.K, t.Phi, t.Ell = cand, nc, cost.Inertia, ell
 		}
 		res, err := j.collect(ctx, roundKMPar-int64(2*r+1), tasks)
 		if err != nil {

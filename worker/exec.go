@@ -248,54 +248,27 @@ func keepRow(res *wire.Result, b *partition.Block, i int, row int64) {
 	}
 }
 
-// keep is one k-means|| oversampling round.
+// keep is one k-means|| oversampling round. The rows' distances to the
+// candidates come through the nearest cache: right after the round's cost
+// pass over the same candidates they are there already.
 func (x *executor) keep(t *wire.Task, res *wire.Result) error {
 	blocks, err := x.blocks(t)
 	if err != nil {
 		return err
 	}
-	if t.Extends {
-		for i, b := range blocks {
-			_, dist, err := x.nearestTo(t, t.Shards[i], b)
-			if err != nil {
-				return err
-			}
-			for r, row := range b.Index {
-				w := 1.0
-				if b.Weights != nil {
-					w = float64(b.Weights[r])
-				}
-				if algo.KMeansParallelKeep(t.Seed, int(t.Round), row, w*dist[r], t.Phi, t.Ell) {
-					keepRow(res, b, r, row)
-				}
-			}
-		}
-		if res.Points == nil {
-			res.Points = []float32{}
-		}
-		return nil
-	}
-	a := x.assigner(t.K, t.D)
-	if err := a.SetCentres(t.Centres); err != nil {
-		return err
-	}
-	var labels []int32
-	var dist2 []float32
-	for _, b := range blocks {
-		n := b.Len()
-		labels, dist2 = grow(labels, n), grow(dist2, n)
-		if err := a.Assign(b.Data, n, labels, dist2); err != nil {
+	for i, b := range blocks {
+		_, dist, err := x.nearestTo(t, t.Shards[i], b)
+		if err != nil {
 			return err
 		}
-		for i, row := range b.Index {
+		for r, row := range b.Index {
 			w := 1.0
 			if b.Weights != nil {
-				w = float64(b.Weights[i])
+				w = float64(b.Weights[r])
 			}
-			if !algo.KMeansParallelKeep(t.Seed, int(t.Round), row, w*float64(dist2[i]), t.Phi, t.Ell) {
-				continue
+			if algo.KMeansParallelKeep(t.Seed, int(t.Round), row, w*dist[r], t.Phi, t.Ell) {
+				keepRow(res, b, r, row)
 			}
-			keepRow(res, b, i, row)
 		}
 	}
 	if res.Points == nil {

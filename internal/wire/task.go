@@ -81,7 +81,7 @@ type Task struct {
 	// at most this many rows.
 	Silhouette int `json:"silhouette,omitempty"`
 
-	// Extends marks a KindSums or KindKeep pass of k-means||: the centres
+	// Extends marks a full KindSums pass of k-means||: the centres
 	// extend those of the job's previous pass over the same shards, so a
 	// worker that remembers each row's nearest centre among a prefix of
 	// them computes distances to the new ones only. The result is the
