@@ -52,6 +52,16 @@ const (
 	kmPathAVX2                   // assembly 6×16 register block with FMA (used where the CPU has it)
 )
 
+// AssignKernel names the product kernel NewAssigner uses on this machine
+// and build: "avx2-fma" (assembly) or "gonum-gemm" (portable), for
+// benchmark reports.
+func AssignKernel() string {
+	if kmDefaultPath() == kmPathAVX2 {
+		return "avx2-fma"
+	}
+	return "gonum-gemm"
+}
+
 // kmDefaultPath is the kernel NewAssigner uses.
 func kmDefaultPath() kmPath {
 	if kmHaveAVX2 {

@@ -124,9 +124,11 @@ func newBenchAssignCommand(stdout io.Writer) *cobra.Command {
 		Use:   "assign [--n N --d D --k K]",
 		Short: "Measure the nearest-centre kernel in GFLOP/s on one goroutine",
 		Long: `Assign N random rows of D float32 features to K random centres with the
-kernel the workers use (‖x‖² + ‖c‖² − 2x·c as a blocked product), on one
-goroutine, and report GFLOP/s counting 2·N·K·D flops per pass. Compare with
-numpy's float32 matrix product of the same shape (bench/numpy_gemm.py).`,
+kernel the workers use (‖x‖² + ‖c‖² − 2x·c as a blocked product: AVX2/FMA
+assembly where the CPU has it, gonum's BLAS otherwise or with -tags purego),
+on one goroutine, and report GFLOP/s counting 2·N·K·D flops per pass and the
+kernel's name. Compare with numpy's float32 matrix product of the same shape
+(bench/numpy_gemm.py).`,
 		Example: "  shoal bench assign --n 1000000 --d 32 --k 100",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -154,8 +156,8 @@ numpy's float32 matrix product of the same shape (bench/numpy_gemm.py).`,
 				best = min(best, time.Since(t0))
 			}
 			flops := 2 * float64(n) * float64(k) * float64(d)
-			fmt.Fprintf(stdout, "assign n=%d d=%d k=%d: best of %d %.4fs, %.2f GFLOP/s on one goroutine\n",
-				n, d, k, repeat, best.Seconds(), flops/best.Seconds()/1e9)
+			fmt.Fprintf(stdout, "assign n=%d d=%d k=%d: best of %d %.4fs, %.2f GFLOP/s on one goroutine (kernel %s)\n",
+				n, d, k, repeat, best.Seconds(), flops/best.Seconds()/1e9, algo.AssignKernel())
 			return nil
 		},
 	}
