@@ -417,7 +417,7 @@ func (a *Assigner) add(x []float32, rows []int32, lo, nb int, w []float32, s *Ce
 func (a *Assigner) block(x []float32, rows []int32, lo, nb int) {
 	switch a.path {
 	case kmPathPanels:
-		a.packPanels(x, rows, lo, nb, kmMR)
+		a.packPanels(x, rows, lo, nb)
 		a.productsPanels(nb)
 		a.bestRows(nb)
 	case kmPathAVX2:
@@ -458,10 +458,11 @@ func (a *Assigner) packRows(x []float32, rows []int32, lo, nb int) {
 	}
 }
 
-// packPanels writes the centred rows into mr-row panels, transposed
-// within a panel (panel p, dimension t, row r at p·mr·d + t·mr + r),
+// packPanels writes the centred rows into kmMR-row panels, transposed
+// within a panel (panel p, dimension t, row r at p·kmMR·d + t·kmMR + r),
 // padding the last panel with zero rows.
-func (a *Assigner) packPanels(x []float32, rows []int32, lo, nb, mr int) {
+func (a *Assigner) packPanels(x []float32, rows []int32, lo, nb int) {
+	const mr = kmMR
 	d := a.d
 	mu := a.mu[:d:d]
 	for p := 0; p*mr < nb; p++ {
