@@ -25,6 +25,7 @@ type job struct {
 	ds       *partition.Dataset
 	d        int
 	data     wire.Data
+	objects  map[string]string // staged copies of the input files by path (JobSpec.Stage)
 	feed     *resultFeed
 	progress ProgressFunc
 
@@ -141,12 +142,23 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 	}
 	defer func() {
 		j.feed.close()
-		// A job interrupted by a shutdown keeps its messages: it resumes
-		// from them. Any other end clears them.
+		// A job interrupted by a shutdown keeps its messages and staged
+		// files: it resumes from them. Any other end clears them.
 		if !errors.Is(context.Cause(ctx), errShutdown) {
 			c.purge(context.WithoutCancel(ctx), id)
+			if spec.Stage {
+				c.unstage(context.WithoutCancel(ctx), id, len(ds.Files))
+			}
 		}
 	}()
+	if spec.Stage {
+		progress(Progress{Job: id, Phase: "stage"})
+		stageStart := time.Now()
+		if err := j.stage(ctx); err != nil {
+			return nil, err
+		}
+		j.timed("stage", stageStart)
+	}
 
 	var fit *fitted
 	var saved fittedState
@@ -227,7 +239,7 @@ func (j *job) shardTasks(kind wire.Kind) []*wire.Task {
 	for i, s := range j.ds.Shards {
 		tasks[i] = &wire.Task{
 			ID: s.ID, Kind: kind, K: j.spec.K, D: j.d, Seed: j.spec.Seed, Metric: j.spec.Metric,
-			Shards: []wire.Shard{wireShard(s)},
+			Shards: []wire.Shard{j.wireShard(s)},
 		}
 	}
 	return tasks
@@ -249,14 +261,17 @@ func (j *job) groupedShardTasks(kind wire.Kind, fraction float64, minRows int) [
 			expected = 0
 		}
 		t := tasks[len(tasks)-1]
-		t.Shards = append(t.Shards, wireShard(s))
+		t.Shards = append(t.Shards, j.wireShard(s))
 		expected += fraction * float64(s.Rows)
 	}
 	return tasks
 }
 
-func wireShard(s partition.Shard) wire.Shard {
-	return wire.Shard{ID: s.ID, File: s.File, Format: s.Format.String(), First: s.First, Last: s.Last, RowOffset: s.RowOffset, Rows: s.Rows}
+// wireShard is the task's form of shard s: its file, or the file's
+// staged copy.
+func (j *job) wireShard(s partition.Shard) wire.Shard {
+	return wire.Shard{ID: s.ID, File: s.File, Format: s.Format.String(), First: s.First, Last: s.Last,
+		RowOffset: s.RowOffset, Rows: s.Rows, Object: j.objects[s.File]}
 }
 
 // Rounds used as task rounds for passes other than iterations, so their
@@ -281,7 +296,7 @@ func (j *job) medoidsFull(ctx context.Context) (*fitted, error) {
 		Algorithm: j.spec.Algorithm, Init: j.spec.Init, MaxIter: j.spec.MaxIter, Silhouette: j.spec.Silhouette,
 	}
 	for _, s := range j.ds.Shards {
-		t.Shards = append(t.Shards, wireShard(s))
+		t.Shards = append(t.Shards, j.wireShard(s))
 	}
 	res, err := j.collect(ctx, roundMedoid, []*wire.Task{t})
 	if err != nil {

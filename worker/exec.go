@@ -1,9 +1,13 @@
 package worker
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/shoal-io/shoal/algo"
 	"github.com/shoal-io/shoal/internal/wire"
@@ -16,6 +20,8 @@ import (
 type executor struct {
 	cache       *BlockCache
 	nearest     *NearestCache
+	staged      *StagedFiles
+	js          jetstream.JetStream
 	parallelism int
 	assign      *algo.Assigner
 	assignK     int
@@ -65,6 +71,13 @@ func (x *executor) execute(t *wire.Task) (*wire.Result, error) {
 func (x *executor) blocks(t *wire.Task) ([]*partition.Block, error) {
 	out := make([]*partition.Block, len(t.Shards))
 	for i, s := range t.Shards {
+		if s.Object != "" {
+			path, err := x.staged.path(context.Background(), x.js, s.Object, filepath.Base(s.File))
+			if err != nil {
+				return nil, err
+			}
+			s.File = path
+		}
 		b, err := x.cache.Get(s, t.Data)
 		if err != nil {
 			return nil, err

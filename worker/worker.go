@@ -52,6 +52,10 @@ type Options struct {
 	// nil means a private one. Workers in one process should share one,
 	// like Cache.
 	Nearest *NearestCache
+	// Staged holds local copies of staged input files; nil means a private
+	// one in the system's temporary directory, removed by Close. Workers in
+	// one process should share one.
+	Staged *StagedFiles
 	// Parallelism is the number of goroutines a task may use (dissimilarity
 	// matrix builds); 0 means 1.
 	Parallelism int
@@ -68,10 +72,11 @@ var workerSeq atomic.Int64
 
 // Worker pulls tasks and runs them, one at a time.
 type Worker struct {
-	js   jetstream.JetStream
-	opts Options
-	exec executor
-	log  *slog.Logger
+	js        jetstream.JetStream
+	opts      Options
+	ownStaged *StagedFiles // removed when Run returns
+	exec      executor
+	log       *slog.Logger
 }
 
 // New returns a worker on connection nc.
@@ -90,6 +95,13 @@ func New(nc *nats.Conn, opts Options) (*Worker, error) {
 	if opts.Nearest == nil {
 		opts.Nearest = NewNearestCache(0)
 	}
+	var own *StagedFiles
+	if opts.Staged == nil {
+		if own, err = NewStagedFiles("", 0); err != nil {
+			return nil, err
+		}
+		opts.Staged = own
+	}
 	if opts.Parallelism <= 0 {
 		opts.Parallelism = 1
 	}
@@ -101,8 +113,8 @@ func New(nc *nats.Conn, opts Options) (*Worker, error) {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	return &Worker{
-		js: js, opts: opts,
-		exec: executor{cache: opts.Cache, nearest: opts.Nearest, parallelism: opts.Parallelism},
+		js: js, opts: opts, ownStaged: own,
+		exec: executor{cache: opts.Cache, nearest: opts.Nearest, staged: opts.Staged, js: js, parallelism: opts.Parallelism},
 		log:  log.With("worker", opts.Name),
 	}, nil
 }
@@ -110,6 +122,9 @@ func New(nc *nats.Conn, opts Options) (*Worker, error) {
 // Run pulls and executes tasks until ctx is done. It returns nil when ctx
 // ends, and an error only when it cannot go on at all.
 func (w *Worker) Run(ctx context.Context) error {
+	if w.ownStaged != nil {
+		defer w.ownStaged.Close()
+	}
 	cons, err := w.waitForConsumer(ctx)
 	if err != nil {
 		return err

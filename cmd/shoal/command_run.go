@@ -207,6 +207,7 @@ type stack struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	tempDir string
+	staged  *worker.StagedFiles
 }
 
 func startStack(ctx context.Context, f *runFlags, log *slog.Logger) (_ *stack, err error) {
@@ -249,12 +250,15 @@ func startStack(ctx context.Context, f *runFlags, log *slog.Logger) (_ *stack, e
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	st.cancel = cancel
 	cache, nearest := worker.NewBlockCache(0), worker.NewNearestCache(0)
+	if st.staged, err = worker.NewStagedFiles("", 0); err != nil {
+		return nil, err
+	}
 	for i := range f.workers {
 		nc, err := connect(fmt.Sprintf("shoal-worker-%d", i))
 		if err != nil {
 			return nil, err
 		}
-		w, err := worker.New(nc, worker.Options{Cache: cache, Nearest: nearest, Logger: log, Name: fmt.Sprintf("local-%d", i), Parallelism: runtime.NumCPU()})
+		w, err := worker.New(nc, worker.Options{Cache: cache, Nearest: nearest, Staged: st.staged, Logger: log, Name: fmt.Sprintf("local-%d", i), Parallelism: runtime.NumCPU()})
 		if err != nil {
 			nc.Close()
 			return nil, err
@@ -287,6 +291,9 @@ func (st *stack) close() {
 	}
 	if st.tempDir != "" {
 		_ = os.RemoveAll(st.tempDir)
+	}
+	if st.staged != nil {
+		_ = st.staged.Close()
 	}
 }
 
@@ -332,7 +339,7 @@ func printSummary(w io.Writer, id string, spec *wire.JobSpec, m *wire.Model) {
 	fmt.Fprintf(w, "  cluster sizes %s\n", strings.Join(parts, " "))
 	if len(m.Timings) > 0 {
 		var ts []string
-		for _, phase := range []string{"scan", "init", "iterate", "sample", "cluster", "score", "label"} {
+		for _, phase := range []string{"scan", "stage", "init", "iterate", "sample", "cluster", "score", "label"} {
 			if v, ok := m.Timings[phase]; ok {
 				ts = append(ts, fmt.Sprintf("%s %.2fs", phase, v))
 			}
@@ -356,6 +363,7 @@ func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
 	fl.StringVar(&s.Weight, "weight", "", "per-row weight column (k-means only)")
 	fl.StringVar(&s.Nulls, "nulls", "error", "rows with null, NaN or Inf features: error or drop")
 	fl.BoolVar(&s.Precomputed, "precomputed", false, "the input is a square dissimilarity matrix (k-medoids only)")
+	fl.BoolVar(&s.Stage, "stage", false, "copy the input files into the NATS object store for the job, for workers that cannot read them under the same paths")
 	fl.StringVarP(&s.Algorithm, "algo", "a", "minibatch", "minibatch, kmeans, fasterpam, fastpam1, pam, alternating, clara, fastclara, clarans or fastclarans")
 	fl.IntVarP(&s.K, "k", "k", 0, "number of clusters (required)")
 	fl.StringVar(&s.Init, "init", "", "initialisation: kmeans++, kmeans||, random (k-means; default kmeans++); build, lab, random, kmeans++ (k-medoids; default lab for fasterpam, else build)")

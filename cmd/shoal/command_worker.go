@@ -58,6 +58,11 @@ at hand.`,
 				defer srv.Close()
 			}
 			cache, nearest := worker.NewBlockCache(cacheBytes), worker.NewNearestCache(0)
+			staged, err := worker.NewStagedFiles("", 0)
+			if err != nil {
+				return err
+			}
+			defer staged.Close()
 			var wg sync.WaitGroup
 			errs := make(chan error, n)
 			for i := range n {
@@ -70,7 +75,7 @@ at hand.`,
 				if wname != "" && n > 1 {
 					wname = fmt.Sprintf("%s-%d", name, i)
 				}
-				w, err := worker.New(nc, worker.Options{Name: wname, Cache: cache, Nearest: nearest, Parallelism: parallelism, Logger: log, Metrics: metrics})
+				w, err := worker.New(nc, worker.Options{Name: wname, Cache: cache, Nearest: nearest, Staged: staged, Parallelism: parallelism, Logger: log, Metrics: metrics})
 				if err != nil {
 					return err
 				}

@@ -30,6 +30,7 @@ func newProgress(w io.Writer, quiet bool) *progress {
 
 var phaseNames = map[string]string{
 	"scan":    "scanning metadata",
+	"stage":   "staging input files",
 	"init":    "initialising",
 	"iterate": "iterating",
 	"cluster": "clustering",

@@ -29,6 +29,8 @@ type Cmd struct {
 	Args []string
 	// Env is added to the test's environment; later entries win.
 	Env []string
+	// Dir is the working directory; "" means the test's.
+	Dir string
 	// Netns, when set, runs the program inside that network namespace
 	// (`ip netns exec`, which execs the program: the pid is the
 	// program's).
@@ -81,6 +83,7 @@ func start(dir string, c Cmd) (*Process, error) {
 	}
 	cmd := exec.Command(path, args...)
 	cmd.Env = append(os.Environ(), c.Env...)
+	cmd.Dir = c.Dir
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	// The kernel kills the child if the test binary dies without running
 	// its cleanups (a panic, a -timeout).

@@ -39,7 +39,7 @@ type JobSpec struct {
 	Init      string  `json:"init,omitempty"`       // initialisation; default per algorithm
 	Metric    string  `json:"metric,omitempty"`     // dissimilarity for k-medoids; default "euclidean"
 	MaxIter   int     `json:"max_iter,omitempty"`   // iteration bound; 0 means the algorithm's default
-	BatchSize int     `json:"batch_size,omitempty"` // mini-batch rows per step; 0 means 1024 × workers
+	BatchSize int     `json:"batch_size,omitempty"` // mini-batch rows per step; 0 means 4096
 	Tol       float64 `json:"tol,omitempty"`        // centre-movement tolerance; 0 means 1e-4 for Lloyd, off for mini-batch
 	Seed      uint64  `json:"seed"`                 // everything random derives from it
 
@@ -55,6 +55,11 @@ type JobSpec struct {
 	SampleSize  int     `json:"sample_size,omitempty"` // rows per sample; 0 means 40+2k (clara) or 80+4k (the others)
 	NumLocal    int     `json:"numlocal,omitempty"`    // CLARANS restarts per sample; 0 means 2
 	MaxNeighbor float64 `json:"maxneighbor,omitempty"` // CLARANS neighbours without improvement: a fraction of k(n-k) if < 1, else a count; 0 means the algorithm's default
+
+	// Stage copies the input files into the DataBucket object store for
+	// the job's duration, and workers read them from there: for workers
+	// that cannot see the coordinator's files under the same paths.
+	Stage bool `json:"stage,omitempty"`
 
 	Out   string `json:"out,omitempty"`   // labels file to write
 	Model string `json:"model,omitempty"` // model file to write

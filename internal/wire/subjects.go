@@ -5,6 +5,11 @@ import "fmt"
 // Subjects, versioned so that a v2 protocol can run beside v1. Each has a
 // wildcard form to subscribe with and a template to publish with.
 const (
+	// DataBucket is the JetStream object store that holds the input files
+	// of staged jobs (JobSpec.Stage), each under StagedObject's name, for
+	// as long as the job runs.
+	DataBucket = "SHOAL_DATA_V1"
+
 	// TaskStream is the JetStream work-queue stream that holds pending tasks.
 	TaskStream = "SHOAL_TASKS_V1"
 	// TaskSubjects is what TaskStream captures.
@@ -33,3 +38,7 @@ func TaskSubject(job string) string { return fmt.Sprintf(TaskSubjectT, job) }
 
 // ResultSubject returns the subject on which results for job are published.
 func ResultSubject(job string) string { return fmt.Sprintf(ResultSubjectT, job) }
+
+// StagedObject is the object name of a staged job's input file i (in the
+// order of the dataset's files).
+func StagedObject(job string, i int) string { return fmt.Sprintf("%s/%d", job, i) }

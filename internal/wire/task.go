@@ -42,6 +42,9 @@ type Shard struct {
 	Last      int64  `json:"last"`
 	RowOffset int64  `json:"row_offset"`
 	Rows      int64  `json:"rows"`
+	// Object, when set, names the copy of File in the DataBucket object
+	// store: the worker reads that, not the path (see JobSpec.Stage).
+	Object string `json:"object,omitempty"`
 }
 
 // Data says how to turn a shard's columns into feature vectors.

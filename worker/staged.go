@@ -1,0 +1,110 @@
+package worker
+
+import (
+	"container/list"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/shoal-io/shoal/internal/wire"
+)
+
+// StagedFiles keeps local copies of staged input files (wire.Shard.Object)
+// fetched from the wire.DataBucket object store, so that the shards of one
+// file are read from one download. Beyond its byte limit the least
+// recently used copies are deleted; a reader that has a copy open keeps
+// reading it, and a later shard fetches it again. Concurrent requests for
+// the same object wait for one download. It is safe for concurrent use.
+type StagedFiles struct {
+	mu      sync.Mutex
+	dir     string
+	limit   int64
+	size    int64
+	lru     *list.List // of *stagedEntry, front = most recent
+	entries map[string]*stagedEntry
+}
+
+type stagedEntry struct {
+	name  string
+	elem  *list.Element
+	ready chan struct{} // closed when path/err are set
+	path  string
+	err   error
+	bytes int64
+}
+
+// NewStagedFiles keeps copies under a new directory in dir ("" means the
+// system's temporary directory), up to limit bytes (<= 0 means 8 GiB).
+// Close removes the directory.
+func NewStagedFiles(dir string, limit int64) (*StagedFiles, error) {
+	if limit <= 0 {
+		limit = 8 << 30
+	}
+	d, err := os.MkdirTemp(dir, "shoal-staged-")
+	if err != nil {
+		return nil, fmt.Errorf("worker: directory for staged files: %w", err)
+	}
+	return &StagedFiles{dir: d, limit: limit, lru: list.New(), entries: map[string]*stagedEntry{}}, nil
+}
+
+// Close deletes every local copy.
+func (s *StagedFiles) Close() error { return os.RemoveAll(s.dir) }
+
+// path returns a local copy of object name, downloading it on a miss; the
+// copy's file name ends in base, the original's, whose extension tells
+// its format. Errors are not kept: the next request tries again.
+func (s *StagedFiles) path(ctx context.Context, js jetstream.JetStream, name, base string) (string, error) {
+	s.mu.Lock()
+	if e, ok := s.entries[name]; ok {
+		if e.elem != nil {
+			s.lru.MoveToFront(e.elem)
+		}
+		s.mu.Unlock()
+		<-e.ready
+		return e.path, e.err
+	}
+	e := &stagedEntry{name: name, ready: make(chan struct{})}
+	s.entries[name] = e
+	s.mu.Unlock()
+
+	e.path, e.bytes, e.err = s.download(ctx, js, name, base)
+	s.mu.Lock()
+	if e.err != nil {
+		delete(s.entries, name)
+	} else {
+		e.elem = s.lru.PushFront(e)
+		s.size += e.bytes
+		for s.size > s.limit && s.lru.Len() > 1 {
+			last := s.lru.Back().Value.(*stagedEntry)
+			s.lru.Remove(last.elem)
+			delete(s.entries, last.name)
+			s.size -= last.bytes
+			os.Remove(last.path)
+		}
+	}
+	s.mu.Unlock()
+	close(e.ready)
+	return e.path, e.err
+}
+
+func (s *StagedFiles) download(ctx context.Context, js jetstream.JetStream, name, base string) (string, int64, error) {
+	obs, err := js.ObjectStore(ctx, wire.DataBucket)
+	if err != nil {
+		return "", 0, fmt.Errorf("worker: staged file %s: object store %s: %w", name, wire.DataBucket, err)
+	}
+	path := filepath.Join(s.dir, strings.NewReplacer("/", "_", "\\", "_").Replace(name)+"-"+base)
+	if err := obs.GetFile(ctx, name, path); err != nil {
+		os.Remove(path)
+		return "", 0, fmt.Errorf("worker: fetching staged file %s/%s: %w", wire.DataBucket, name, err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", 0, err
+	}
+	return path, fi.Size(), nil
+}
