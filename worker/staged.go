@@ -22,7 +22,8 @@ import (
 // the same object wait for one download. It is safe for concurrent use.
 type StagedFiles struct {
 	mu      sync.Mutex
-	dir     string
+	parent  string // where dir is made
+	dir     string // "" until the first download
 	limit   int64
 	size    int64
 	lru     *list.List // of *stagedEntry, front = most recent
@@ -40,20 +41,39 @@ type stagedEntry struct {
 
 // NewStagedFiles keeps copies under a new directory in dir ("" means the
 // system's temporary directory), up to limit bytes (<= 0 means 8 GiB).
-// Close removes the directory.
-func NewStagedFiles(dir string, limit int64) (*StagedFiles, error) {
+// The directory is made at the first download, so a worker that never
+// serves a staged job needs none (a FROM scratch image has no /tmp);
+// Close removes it.
+func NewStagedFiles(dir string, limit int64) *StagedFiles {
 	if limit <= 0 {
 		limit = 8 << 30
 	}
-	d, err := os.MkdirTemp(dir, "shoal-staged-")
-	if err != nil {
-		return nil, fmt.Errorf("worker: directory for staged files: %w", err)
-	}
-	return &StagedFiles{dir: d, limit: limit, lru: list.New(), entries: map[string]*stagedEntry{}}, nil
+	return &StagedFiles{parent: dir, limit: limit, lru: list.New(), entries: map[string]*stagedEntry{}}
 }
 
 // Close deletes every local copy.
-func (s *StagedFiles) Close() error { return os.RemoveAll(s.dir) }
+func (s *StagedFiles) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dir == "" {
+		return nil
+	}
+	return os.RemoveAll(s.dir)
+}
+
+// directory returns the directory for copies, making it on first use.
+func (s *StagedFiles) directory() (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dir == "" {
+		d, err := os.MkdirTemp(s.parent, "shoal-staged-")
+		if err != nil {
+			return "", fmt.Errorf("worker: directory for staged files: %w", err)
+		}
+		s.dir = d
+	}
+	return s.dir, nil
+}
 
 // path returns a local copy of object name, downloading it on a miss; the
 // copy's file name ends in base, the original's, whose extension tells
@@ -97,7 +117,11 @@ func (s *StagedFiles) download(ctx context.Context, js jetstream.JetStream, name
 	if err != nil {
 		return "", 0, fmt.Errorf("worker: staged file %s: object store %s: %w", name, wire.DataBucket, err)
 	}
-	path := filepath.Join(s.dir, strings.NewReplacer("/", "_", "\\", "_").Replace(name)+"-"+base)
+	dir, err := s.directory()
+	if err != nil {
+		return "", 0, err
+	}
+	path := filepath.Join(dir, strings.NewReplacer("/", "_", "\\", "_").Replace(name)+"-"+base)
 	if err := obs.GetFile(ctx, name, path); err != nil {
 		os.Remove(path)
 		return "", 0, fmt.Errorf("worker: fetching staged file %s/%s: %w", wire.DataBucket, name, err)

@@ -48,10 +48,7 @@ func TestStagedFiles(t *testing.T) {
 		}
 	}
 
-	s, err := NewStagedFiles(t.TempDir(), 2500) // room for two copies
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := NewStagedFiles(t.TempDir(), 2500) // room for two copies
 	var wg sync.WaitGroup
 	paths, errs := make([]string, 8), make([]error, 8)
 	for i := range paths {

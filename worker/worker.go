@@ -97,9 +97,7 @@ func New(nc *nats.Conn, opts Options) (*Worker, error) {
 	}
 	var own *StagedFiles
 	if opts.Staged == nil {
-		if own, err = NewStagedFiles("", 0); err != nil {
-			return nil, err
-		}
+		own = NewStagedFiles("", 0)
 		opts.Staged = own
 	}
 	if opts.Parallelism <= 0 {

@@ -250,9 +250,7 @@ func startStack(ctx context.Context, f *runFlags, log *slog.Logger) (_ *stack, e
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	st.cancel = cancel
 	cache, nearest := worker.NewBlockCache(0), worker.NewNearestCache(0)
-	if st.staged, err = worker.NewStagedFiles("", 0); err != nil {
-		return nil, err
-	}
+	st.staged = worker.NewStagedFiles("", 0)
 	for i := range f.workers {
 		nc, err := connect(fmt.Sprintf("shoal-worker-%d", i))
 		if err != nil {

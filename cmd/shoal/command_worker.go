@@ -58,10 +58,7 @@ at hand.`,
 				defer srv.Close()
 			}
 			cache, nearest := worker.NewBlockCache(cacheBytes), worker.NewNearestCache(0)
-			staged, err := worker.NewStagedFiles("", 0)
-			if err != nil {
-				return err
-			}
+			staged := worker.NewStagedFiles("", 0)
 			defer staged.Close()
 			var wg sync.WaitGroup
 			errs := make(chan error, n)
