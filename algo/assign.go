@@ -255,24 +255,11 @@ func (a *Assigner) SetCentres(c []float32) error {
 // labels and dist2 must have length n. A row holding NaN gets label 0 and
 // distance NaN.
 func (a *Assigner) Assign(x []float32, n int, labels []int32, dist2 []float32) error {
-	if err := a.check(); err != nil {
-		return err
-	}
-	if n < 0 || len(x) != n*a.d {
-		return fmt.Errorf("%w: %d values for n×d = %d×%d", ErrShape, len(x), n, a.d)
-	}
-	if len(labels) != n || len(dist2) != n {
-		return fmt.Errorf("%w: %d labels and %d distances for %d rows", ErrShape, len(labels), len(dist2), n)
-	}
-	for lo := 0; lo < n; lo += kmBlock {
-		nb := min(kmBlock, n-lo)
-		a.block(x, nil, lo, nb)
-		copy(labels[lo:lo+nb], a.lab[:nb])
-		for i, v := range a.dist[:nb] {
+	return a.assign(x, n, labels, len(dist2), func(lo int, d []float64) {
+		for i, v := range d {
 			dist2[lo+i] = float32(v)
 		}
-	}
-	return nil
+	})
 }
 
 // AssignExact is Assign with the distances in float64, exactly as
@@ -280,20 +267,26 @@ func (a *Assigner) Assign(x []float32, n int, labels []int32, dist2 []float32) e
 // several Assigners, or sum the distances, get the same values as one
 // Assigner over all the centres.
 func (a *Assigner) AssignExact(x []float32, n int, labels []int32, dist2 []float64) error {
+	return a.assign(x, n, labels, len(dist2), func(lo int, d []float64) { copy(dist2[lo:], d) })
+}
+
+// assign checks the shapes, labels the rows block by block and hands each
+// block's exact distances, starting at row lo, to put.
+func (a *Assigner) assign(x []float32, n int, labels []int32, ndist int, put func(lo int, d []float64)) error {
 	if err := a.check(); err != nil {
 		return err
 	}
 	if n < 0 || len(x) != n*a.d {
 		return fmt.Errorf("%w: %d values for n×d = %d×%d", ErrShape, len(x), n, a.d)
 	}
-	if len(labels) != n || len(dist2) != n {
-		return fmt.Errorf("%w: %d labels and %d distances for %d rows", ErrShape, len(labels), len(dist2), n)
+	if len(labels) != n || ndist != n {
+		return fmt.Errorf("%w: %d labels and %d distances for %d rows", ErrShape, len(labels), ndist, n)
 	}
 	for lo := 0; lo < n; lo += kmBlock {
 		nb := min(kmBlock, n-lo)
 		a.block(x, nil, lo, nb)
 		copy(labels[lo:lo+nb], a.lab[:nb])
-		copy(dist2[lo:lo+nb], a.dist[:nb])
+		put(lo, a.dist[:nb])
 	}
 	return nil
 }
