@@ -1,10 +1,8 @@
 package worker
 
 import (
-	"container/list"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/shoal-io/shoal/internal/wire"
 	"github.com/shoal-io/shoal/partition"
@@ -15,20 +13,7 @@ import (
 // from disk once rather than every round. Concurrent requests for the same
 // shard wait for one read. It is safe for concurrent use.
 type BlockCache struct {
-	mu      sync.Mutex
-	limit   int64
-	size    int64
-	lru     *list.List // of *cacheEntry, front = most recent
-	entries map[string]*cacheEntry
-}
-
-type cacheEntry struct {
-	key   string
-	elem  *list.Element
-	ready chan struct{} // closed when block/err are set
-	block *partition.Block
-	err   error
-	bytes int64
+	blocks *loadingLRU[*partition.Block]
 }
 
 // NewBlockCache returns a cache that holds up to limit bytes of blocks;
@@ -37,7 +22,7 @@ func NewBlockCache(limit int64) *BlockCache {
 	if limit <= 0 {
 		limit = 1 << 30
 	}
-	return &BlockCache{limit: limit, lru: list.New(), entries: make(map[string]*cacheEntry)}
+	return &BlockCache{blocks: newLoadingLRU[*partition.Block](limit, nil)}
 }
 
 func cacheKey(s wire.Shard, d wire.Data) string {
@@ -48,41 +33,13 @@ func cacheKey(s wire.Shard, d wire.Data) string {
 // Get returns the block of shard s, reading it on a miss. Errors are not
 // cached: a file fixed between rounds is read again.
 func (c *BlockCache) Get(s wire.Shard, d wire.Data) (*partition.Block, error) {
-	key := cacheKey(s, d)
-	c.mu.Lock()
-	if e, ok := c.entries[key]; ok {
-		if e.elem != nil {
-			c.lru.MoveToFront(e.elem)
+	return c.blocks.get(cacheKey(s, d), func() (*partition.Block, int64, error) {
+		b, err := readShard(s, d)
+		if err != nil {
+			return nil, 0, &inputError{err}
 		}
-		c.mu.Unlock()
-		<-e.ready
-		return e.block, e.err
-	}
-	e := &cacheEntry{key: key, ready: make(chan struct{})}
-	c.entries[key] = e
-	c.mu.Unlock()
-
-	e.block, e.err = readShard(s, d)
-	if e.err != nil {
-		e.err = &inputError{e.err}
-	}
-
-	c.mu.Lock()
-	if e.err != nil {
-		delete(c.entries, key)
-	} else {
-		e.bytes = int64(len(e.block.Data))*4 + int64(len(e.block.Index))*8 + int64(len(e.block.Weights))*4
-		e.elem = c.lru.PushFront(e)
-		c.size += e.bytes
-		for c.size > c.limit && c.lru.Len() > 1 {
-			old := c.lru.Remove(c.lru.Back()).(*cacheEntry)
-			delete(c.entries, old.key)
-			c.size -= old.bytes
-		}
-	}
-	c.mu.Unlock()
-	close(e.ready)
-	return e.block, e.err
+		return b, int64(len(b.Data))*4 + int64(len(b.Index))*8 + int64(len(b.Weights))*4, nil
+	})
 }
 
 // readShard converts the wire reference back into a partition shard and

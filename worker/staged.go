@@ -1,7 +1,6 @@
 package worker
 
 import (
-	"container/list"
 	"context"
 	"fmt"
 	"os"
@@ -21,22 +20,11 @@ import (
 // reading it, and a later shard fetches it again. Concurrent requests for
 // the same object wait for one download. It is safe for concurrent use.
 type StagedFiles struct {
-	mu      sync.Mutex
-	parent  string // where dir is made
-	dir     string // "" until the first download
-	limit   int64
-	size    int64
-	lru     *list.List // of *stagedEntry, front = most recent
-	entries map[string]*stagedEntry
-}
+	files *loadingLRU[string] // local paths by object name
 
-type stagedEntry struct {
-	name  string
-	elem  *list.Element
-	ready chan struct{} // closed when path/err are set
-	path  string
-	err   error
-	bytes int64
+	mu     sync.Mutex
+	parent string // where dir is made
+	dir    string // "" until the first download
 }
 
 // NewStagedFiles keeps copies under a new directory in dir ("" means the
@@ -48,7 +36,7 @@ func NewStagedFiles(dir string, limit int64) *StagedFiles {
 	if limit <= 0 {
 		limit = 8 << 30
 	}
-	return &StagedFiles{parent: dir, limit: limit, lru: list.New(), entries: map[string]*stagedEntry{}}
+	return &StagedFiles{parent: dir, files: newLoadingLRU(limit, func(path string) { os.Remove(path) })}
 }
 
 // Close deletes every local copy.
@@ -79,37 +67,7 @@ func (s *StagedFiles) directory() (string, error) {
 // copy's file name ends in base, the original's, whose extension tells
 // its format. Errors are not kept: the next request tries again.
 func (s *StagedFiles) path(ctx context.Context, js jetstream.JetStream, name, base string) (string, error) {
-	s.mu.Lock()
-	if e, ok := s.entries[name]; ok {
-		if e.elem != nil {
-			s.lru.MoveToFront(e.elem)
-		}
-		s.mu.Unlock()
-		<-e.ready
-		return e.path, e.err
-	}
-	e := &stagedEntry{name: name, ready: make(chan struct{})}
-	s.entries[name] = e
-	s.mu.Unlock()
-
-	e.path, e.bytes, e.err = s.download(ctx, js, name, base)
-	s.mu.Lock()
-	if e.err != nil {
-		delete(s.entries, name)
-	} else {
-		e.elem = s.lru.PushFront(e)
-		s.size += e.bytes
-		for s.size > s.limit && s.lru.Len() > 1 {
-			last := s.lru.Back().Value.(*stagedEntry)
-			s.lru.Remove(last.elem)
-			delete(s.entries, last.name)
-			s.size -= last.bytes
-			os.Remove(last.path)
-		}
-	}
-	s.mu.Unlock()
-	close(e.ready)
-	return e.path, e.err
+	return s.files.get(name, func() (string, int64, error) { return s.download(ctx, js, name, base) })
 }
 
 func (s *StagedFiles) download(ctx context.Context, js jetstream.JetStream, name, base string) (string, int64, error) {

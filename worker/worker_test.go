@@ -111,7 +111,7 @@ func TestBlockCache(t *testing.T) {
 	if _, err := c.Get(wire.Shard{File: filepath.Join(dir, "missing.arrow"), Last: 1}, data); err == nil {
 		t.Error("a missing file read without error")
 	}
-	if len(c.entries) > 2 {
-		t.Errorf("cache holds %d entries, limit allows 2", len(c.entries))
+	if n := len(c.blocks.entries); n > 2 {
+		t.Errorf("cache holds %d entries, limit allows 2", n)
 	}
 }
