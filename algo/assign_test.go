@@ -69,6 +69,20 @@ func init() {
 	}
 }
 
+// assignWith labels the n rows of x with the kernel of path.
+func assignWith(t testing.TB, path kmPath, x []float32, n, d int, c []float32, k int) ([]int32, []float32) {
+	t.Helper()
+	a := newAssigner(k, d, path)
+	if err := a.SetCentres(c); err != nil {
+		t.Fatal(err)
+	}
+	labels, dist := make([]int32, n), make([]float32, n)
+	if err := a.Assign(x, n, labels, dist); err != nil {
+		t.Fatal(err)
+	}
+	return labels, dist
+}
+
 // nearTie reports whether the naive distances of labels a and b are within
 // 1e-4 relative of each other: there the float32 answer may legitimately
 // differ from the float64 one.
@@ -107,15 +121,7 @@ func TestAssignMatchesNaive(t *testing.T) {
 			want, wantD, all := naiveAssign(x, tc.n, tc.d, c, tc.k)
 
 			for _, p := range allPaths {
-				a := newAssigner(tc.k, tc.d, p.path)
-				if err := a.SetCentres(c); err != nil {
-					t.Fatal(err)
-				}
-				labels := make([]int32, tc.n)
-				dist := make([]float32, tc.n)
-				if err := a.Assign(x, tc.n, labels, dist); err != nil {
-					t.Fatal(err)
-				}
+				labels, dist := assignWith(t, p.path, x, tc.n, tc.d, c, tc.k)
 				checkAgainstNaive(t, fmt.Sprintf("seed %d %s", seed, p.name), labels, dist, want, wantD, all)
 			}
 		})
@@ -451,15 +457,7 @@ func FuzzAssignMatchesNaive(f *testing.F) {
 		x, c := blobData(NewRand(seed), n, d, k, sep, offset)
 		want, wantD, all := naiveAssign(x, n, d, c, k)
 		for _, p := range allPaths {
-			a := newAssigner(k, d, p.path)
-			if err := a.SetCentres(c); err != nil {
-				t.Fatal(err)
-			}
-			labels := make([]int32, n)
-			dist := make([]float32, n)
-			if err := a.Assign(x, n, labels, dist); err != nil {
-				t.Fatal(err)
-			}
+			labels, dist := assignWith(t, p.path, x, n, d, c, k)
 			checkAgainstNaive(t, p.name, labels, dist, want, wantD, all)
 		}
 	})
