@@ -1,17 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
 	"github.com/shoal-io/shoal/coordinator"
@@ -67,16 +62,9 @@ the workers (inputs) under the same names: share a filesystem or volume.`,
 			defer nc.Close()
 			var metrics *coordinator.Metrics
 			if metricsAddr != "" {
-				reg := prometheus.NewRegistry()
-				reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+				reg, stop := serveMetrics(metricsAddr, log)
+				defer stop()
 				metrics = coordinator.NewMetrics(reg)
-				srv := &http.Server{Addr: metricsAddr, Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
-				go func() {
-					if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-						log.Error("metrics endpoint", "err", err)
-					}
-				}()
-				defer srv.Close()
 			}
 			ctx := cmd.Context()
 			svc, err := coordinator.NewService(ctx, nc, coordinator.Options{

@@ -5,13 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"runtime"
 	"sync"
-	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
 	"github.com/shoal-io/shoal/worker"
@@ -47,15 +43,9 @@ at hand.`,
 			ctx := cmd.Context()
 			var metrics *worker.Metrics
 			if metricsAddr != "" {
-				reg := prometheus.NewRegistry()
+				reg, stop := serveMetrics(metricsAddr, log)
+				defer stop()
 				metrics = worker.NewMetrics(reg)
-				srv := &http.Server{Addr: metricsAddr, Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
-				go func() {
-					if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-						log.Error("metrics endpoint", "err", err)
-					}
-				}()
-				defer srv.Close()
 			}
 			cache, nearest := worker.NewBlockCache(cacheBytes), worker.NewNearestCache(0)
 			staged := worker.NewStagedFiles("", 0)
