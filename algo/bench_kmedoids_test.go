@@ -133,16 +133,7 @@ func BenchmarkKMedoidsAccess(b *testing.B) {
 		b.Fatal(err)
 	}
 	copy(lt.data, full.data[:len(lt.data)]) // the first n rows of the triangle
-	dense := make([]float32, n*n)
-	for i := 0; i < n; i++ {
-		for j := 0; j < n; j++ {
-			dense[i*n+j] = lt.At(i, j)
-		}
-	}
-	dm, err := NewDenseMatrix(n, dense)
-	if err != nil {
-		b.Fatal(err)
-	}
+	dm := denseCopy(b, lt)
 	start := kmbStart(b, lt, k)
 	// The first n points of the triangle's source.
 	vec, err := NewVectors(kmbData.pts[:n*kmbDim], n, kmbDim, Euclidean)

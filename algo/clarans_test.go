@@ -382,16 +382,7 @@ func TestCLARANSDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dense := make([]float32, n*n)
-	for i := 0; i < n; i++ {
-		for j := 0; j < n; j++ {
-			dense[i*n+j] = lt.At(i, j)
-		}
-	}
-	dm, err := NewDenseMatrix(n, dense)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dm := denseCopy(t, lt)
 	for _, alg := range []struct {
 		name string
 		f    func(Dissimilarity, int, CLARANSConfig, *rand.Rand) (*KMedoidsResult, error)

@@ -428,16 +428,7 @@ func TestKMedoidsConcreteTypesAgree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dense := make([]float32, n*n)
-		for i := 0; i < n; i++ {
-			for j := 0; j < n; j++ {
-				dense[i*n+j] = lt.At(i, j)
-			}
-		}
-		dm, err := NewDenseMatrix(n, dense)
-		if err != nil {
-			t.Fatal(err)
-		}
+		dm := denseCopy(t, lt)
 		start := kmedRandom(n, k, rng)
 		for name, f := range map[string]func(Dissimilarity, []int, int) (*KMedoidsResult, error){
 			"PAMSwap": PAMSwap, "FasterPAM": FasterPAM, "Alternating": Alternating,
@@ -457,4 +448,22 @@ func TestKMedoidsConcreteTypesAgree(t *testing.T) {
 			}
 		}
 	}
+}
+
+// denseCopy returns the full n×n DenseMatrix of a lower triangle, so that
+// tests can run the same problem through both representations.
+func denseCopy(t testing.TB, lt *LowerTriangle) *DenseMatrix {
+	t.Helper()
+	n := lt.Len()
+	dense := make([]float32, n*n)
+	for i := range n {
+		for j := range n {
+			dense[i*n+j] = lt.At(i, j)
+		}
+	}
+	dm, err := NewDenseMatrix(n, dense)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dm
 }
