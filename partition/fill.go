@@ -272,20 +272,31 @@ type integer interface {
 	~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64
 }
 
-// checkInts rejects null rows; integers convert to float32 by rounding to
-// nearest (exact up to 2²⁴).
-func checkInts[T integer](f *filler, j, at int, vals []T, arr arrow.Array) (copyFunc, error) {
-	if len(vals) != arr.Len() {
-		return nil, fmt.Errorf("%w: %s: column %q: %d values for %d rows", ErrCorrupt, f.file, f.names[j], len(vals), arr.Len())
+// rejectNulls checks that column j's chunk arr holds n values and
+// rejects its null rows (local rows at, at+1, ...). It returns the
+// validity bitmap and its offset, nil when the chunk has no nulls.
+func (f *filler) rejectNulls(j, at, n int, arr arrow.Array) ([]byte, int, error) {
+	if n != arr.Len() {
+		return nil, 0, fmt.Errorf("%w: %s: column %q: %d values for %d rows", ErrCorrupt, f.file, f.names[j], n, arr.Len())
 	}
-	if valid, off := validity(arr); valid != nil {
-		for i := range vals {
+	valid, off := validity(arr)
+	if valid != nil {
+		for i := range n {
 			if bitutil.BitIsNotSet(valid, off+i) {
 				if err := f.reject(j, at+i, true, 0); err != nil {
-					return nil, err
+					return nil, 0, err
 				}
 			}
 		}
+	}
+	return valid, off, nil
+}
+
+// checkInts rejects null rows; integers convert to float32 by rounding to
+// nearest (exact up to 2²⁴).
+func checkInts[T integer](f *filler, j, at int, vals []T, arr arrow.Array) (copyFunc, error) {
+	if _, _, err := f.rejectNulls(j, at, len(vals), arr); err != nil {
+		return nil, err
 	}
 	return func(dst []float32, stride, lo, hi int) error {
 		k := 0
@@ -301,18 +312,9 @@ func checkInts[T integer](f *filler, j, at int, vals []T, arr arrow.Array) (copy
 // are NaN, ±Inf or overflow float32 as it goes (x-x is 0 exactly when x is
 // finite), so clean data is read once.
 func checkFloats[T float32 | float64](f *filler, j, at int, vals []T, arr arrow.Array) (copyFunc, error) {
-	if len(vals) != arr.Len() {
-		return nil, fmt.Errorf("%w: %s: column %q: %d values for %d rows", ErrCorrupt, f.file, f.names[j], len(vals), arr.Len())
-	}
-	valid, off := validity(arr)
-	if valid != nil {
-		for i := range vals {
-			if bitutil.BitIsNotSet(valid, off+i) {
-				if err := f.reject(j, at+i, true, 0); err != nil {
-					return nil, err
-				}
-			}
-		}
+	valid, off, err := f.rejectNulls(j, at, len(vals), arr)
+	if err != nil {
+		return nil, err
 	}
 	return func(dst []float32, stride, lo, hi int) error {
 		k := 0
