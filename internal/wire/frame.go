@@ -41,49 +41,71 @@ type section struct {
 	Len  int         `json:"len"`
 }
 
-// frameWriter collects sections for one frame.
+// frameWriter collects sections for one frame. The arrays are written
+// once, in finish, into a buffer of the frame's exact size.
 type frameWriter struct {
 	sections []section
-	payload  []byte
+	arrays   []any // []float32, []float64, []int32 or []int64, one per section
+	size     int
+}
+
+func (w *frameWriter) add(name string, t sectionType, n int, v any) {
+	w.sections = append(w.sections, section{name, t, n})
+	w.arrays = append(w.arrays, v)
+	w.size += n * t.size()
 }
 
 func (w *frameWriter) f32(name string, v []float32) {
-	if v == nil {
-		return
-	}
-	w.sections = append(w.sections, section{name, typeF32, len(v)})
-	for _, x := range v {
-		w.payload = binary.LittleEndian.AppendUint32(w.payload, math.Float32bits(x))
+	if v != nil {
+		w.add(name, typeF32, len(v), v)
 	}
 }
 
 func (w *frameWriter) f64(name string, v []float64) {
-	if v == nil {
-		return
-	}
-	w.sections = append(w.sections, section{name, typeF64, len(v)})
-	for _, x := range v {
-		w.payload = binary.LittleEndian.AppendUint64(w.payload, math.Float64bits(x))
+	if v != nil {
+		w.add(name, typeF64, len(v), v)
 	}
 }
 
 func (w *frameWriter) i32(name string, v []int32) {
-	if v == nil {
-		return
-	}
-	w.sections = append(w.sections, section{name, typeI32, len(v)})
-	for _, x := range v {
-		w.payload = binary.LittleEndian.AppendUint32(w.payload, uint32(x))
+	if v != nil {
+		w.add(name, typeI32, len(v), v)
 	}
 }
 
 func (w *frameWriter) i64(name string, v []int64) {
-	if v == nil {
-		return
+	if v != nil {
+		w.add(name, typeI64, len(v), v)
 	}
-	w.sections = append(w.sections, section{name, typeI64, len(v)})
-	for _, x := range v {
-		w.payload = binary.LittleEndian.AppendUint64(w.payload, uint64(x))
+}
+
+// putArrays writes the sections' values into b, little-endian.
+func (w *frameWriter) putArrays(b []byte) {
+	le := binary.LittleEndian
+	off := 0
+	for _, a := range w.arrays {
+		switch v := a.(type) {
+		case []float32:
+			for i, x := range v {
+				le.PutUint32(b[off+4*i:], math.Float32bits(x))
+			}
+			off += 4 * len(v)
+		case []float64:
+			for i, x := range v {
+				le.PutUint64(b[off+8*i:], math.Float64bits(x))
+			}
+			off += 8 * len(v)
+		case []int32:
+			for i, x := range v {
+				le.PutUint32(b[off+4*i:], uint32(x))
+			}
+			off += 4 * len(v)
+		case []int64:
+			for i, x := range v {
+				le.PutUint64(b[off+8*i:], uint64(x))
+			}
+			off += 8 * len(v)
+		}
 	}
 }
 
@@ -103,11 +125,11 @@ func (w *frameWriter) finish(h any) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wire: encoding header: %w", err)
 	}
-	out := make([]byte, 0, 8+len(head)+len(w.payload))
-	out = append(out, magic[:]...)
-	out = binary.LittleEndian.AppendUint32(out, uint32(len(head)))
-	out = append(out, head...)
-	out = append(out, w.payload...)
+	out := make([]byte, 8+len(head)+w.size)
+	copy(out, magic[:])
+	binary.LittleEndian.PutUint32(out[4:], uint32(len(head)))
+	copy(out[8:], head)
+	w.putArrays(out[8+len(head):])
 	return out, nil
 }
 
