@@ -209,3 +209,25 @@ func TestRunMatrixTooLarge(t *testing.T) {
 		t.Errorf("exit %d: %s", code, e)
 	}
 }
+
+// TestCPUProfile checks that --cpu-profile writes a profile pprof can
+// read (gzip-compressed protobuf), and that an unwritable path is a usage
+// error.
+func TestCPUProfile(t *testing.T) {
+	prof := filepath.Join(t.TempDir(), "cpu.pprof")
+	code, _, errOut := shoal(t, "run", "--demo", "--workers", "2", "--quiet", "--cpu-profile", prof)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	b, err := os.ReadFile(prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Fatalf("profile of %d bytes is not gzip data", len(b))
+	}
+	code, _, errOut = shoal(t, "run", "--demo", "--quiet", "--cpu-profile", filepath.Join(t.TempDir(), "missing", "cpu.pprof"))
+	if code != exitUsage || !strings.Contains(errOut, "--cpu-profile") {
+		t.Fatalf("unwritable profile path: exit %d, %s", code, errOut)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -35,7 +36,17 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	root := newRootCommand(stdout, stderr)
 	root.SetArgs(args)
+	var stopProfile func() error
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		path, _ := cmd.Flags().GetString("cpu-profile")
+		var err error
+		stopProfile, err = startCPUProfile(path)
+		return err
+	}
 	err := root.ExecuteContext(ctx)
+	if stopProfile != nil {
+		err = errors.Join(err, stopProfile())
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -69,6 +80,7 @@ failed, 2 bad flags or arguments.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().String("log-level", "warn", "log level: debug, info, warn or error")
 	root.PersistentFlags().String("log-format", "text", "log format: text or json")
+	root.PersistentFlags().String("cpu-profile", "", "write a Go CPU profile of the command to this file (read it with 'go tool pprof')")
 	root.AddCommand(
 		newRunCommand(stdout, stderr),
 		newGenCommand(stdout),
@@ -83,6 +95,26 @@ failed, 2 bad flags or arguments.`,
 		newBenchCommand(stdout),
 	)
 	return root
+}
+
+// startCPUProfile starts profiling into path ("" does nothing) and
+// returns what stops it and closes the file.
+func startCPUProfile(path string) (func() error, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, usagef("--cpu-profile: %v", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpu-profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
 }
 
 // newLogger builds the structured logger the persistent flags ask for.
