@@ -31,3 +31,9 @@ func kmCentreAVX2(dst, src, mu *float32, d int, next *float32) (norm float32)
 //
 //go:noescape
 func kmDistRowsAVX2(x *float32, n, d int, c *float32, out *float32)
+
+// kmDistRows4AVX2 is kmDistRowsAVX2, bit for bit, for n a positive
+// multiple of 4 and d a positive multiple of 8, four rows at a time.
+//
+//go:noescape
+func kmDistRows4AVX2(x *float32, n, d int, c *float32, out *float32)

@@ -333,3 +333,97 @@ store:
 	JNZ    row
 	VZEROUPPER
 	RET
+
+// func kmDistRows4AVX2(x *float32, n, d int, c *float32, out *float32)
+//
+// kmDistRowsAVX2 for n a positive multiple of 4 and d a positive multiple
+// of 8, four rows at a time: each chunk of c is loaded once for the four
+// rows, and one horizontal reduction finishes all four. Every row's sums
+// are added in kmDistRowsAVX2's order (even chunks, odd chunks, their
+// sum, high half onto low, two pairwise adds), so the results are equal
+// bit for bit. (c−x)² is used for (x−c)²: the same float32.
+TEXT ·kmDistRows4AVX2(SB), NOSPLIT, $0-40
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), DX
+	MOVQ d+16(FP), CX
+	MOVQ c+24(FP), BX
+	MOVQ out+32(FP), DI
+	MOVQ CX, R10
+	SHLQ $2, R10              // row stride in bytes
+	LEAQ (R10)(R10*2), R11    // three strides
+
+quad:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	XORQ   R9, R9             // byte offset in the rows
+	MOVQ   CX, R8             // values left
+
+pair4:
+	CMPQ        R8, $16
+	JB          single4
+	VMOVUPS     (BX)(R9*1), Y8
+	VMOVUPS     32(BX)(R9*1), Y13
+	LEAQ        (SI)(R9*1), R12
+	VSUBPS      (R12), Y8, Y9
+	VFMADD231PS Y9, Y9, Y0
+	VSUBPS      (R12)(R10*1), Y8, Y10
+	VFMADD231PS Y10, Y10, Y1
+	VSUBPS      (R12)(R10*2), Y8, Y11
+	VFMADD231PS Y11, Y11, Y2
+	VSUBPS      (R12)(R11*1), Y8, Y12
+	VFMADD231PS Y12, Y12, Y3
+	VSUBPS      32(R12), Y13, Y9
+	VFMADD231PS Y9, Y9, Y4
+	VSUBPS      32(R12)(R10*1), Y13, Y10
+	VFMADD231PS Y10, Y10, Y5
+	VSUBPS      32(R12)(R10*2), Y13, Y11
+	VFMADD231PS Y11, Y11, Y6
+	VSUBPS      32(R12)(R11*1), Y13, Y12
+	VFMADD231PS Y12, Y12, Y7
+	ADDQ        $64, R9
+	SUBQ        $16, R8
+	JMP         pair4
+
+single4:
+	CMPQ        R8, $8
+	JB          reduce4
+	VMOVUPS     (BX)(R9*1), Y8
+	LEAQ        (SI)(R9*1), R12
+	VSUBPS      (R12), Y8, Y9
+	VFMADD231PS Y9, Y9, Y0
+	VSUBPS      (R12)(R10*1), Y8, Y10
+	VFMADD231PS Y10, Y10, Y1
+	VSUBPS      (R12)(R10*2), Y8, Y11
+	VFMADD231PS Y11, Y11, Y2
+	VSUBPS      (R12)(R11*1), Y8, Y12
+	VFMADD231PS Y12, Y12, Y3
+
+reduce4:
+	VADDPS       Y4, Y0, Y0
+	VADDPS       Y5, Y1, Y1
+	VADDPS       Y6, Y2, Y2
+	VADDPS       Y7, Y3, Y3
+	VEXTRACTF128 $1, Y0, X4
+	VADDPS       X4, X0, X0
+	VEXTRACTF128 $1, Y1, X5
+	VADDPS       X5, X1, X1
+	VEXTRACTF128 $1, Y2, X6
+	VADDPS       X6, X2, X2
+	VEXTRACTF128 $1, Y3, X7
+	VADDPS       X7, X3, X3
+	VHADDPS      X1, X0, X8
+	VHADDPS      X3, X2, X9
+	VHADDPS      X9, X8, X10
+	VMOVUPS      X10, (DI)
+	ADDQ         $16, DI
+	LEAQ         (SI)(R10*4), SI
+	SUBQ         $4, DX
+	JNZ          quad
+	VZEROUPPER
+	RET

@@ -174,6 +174,39 @@ func BenchmarkKMeansPlusPlus(b *testing.B) {
 	}
 }
 
+// TestDistRows4AVX2 checks the four-row routine against the one-row
+// routine bit for bit, on every d it accepts up to 72, with values of
+// mixed scale so that summation order would show.
+func TestDistRows4AVX2(t *testing.T) {
+	if !kmHaveAVX2 {
+		t.Skip("no AVX2 and FMA on this CPU")
+	}
+	rng := NewRand(5)
+	for d := 8; d <= 72; d += 8 {
+		for _, n := range []int{4, 8, 20} {
+			x, c := make([]float32, n*d), make([]float32, d)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(6)-3)))
+			}
+			for i := range c {
+				c[i] = float32(rng.NormFloat64())
+			}
+			got, want := make([]float32, n+1), make([]float32, n)
+			got[n] = 42
+			kmDistRows4AVX2(&x[0], n, d, &c[0], &got[0])
+			kmDistRowsAVX2(&x[0], n, d, &c[0], &want[0])
+			for i := range n {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Errorf("d=%d n=%d row %d: %g, one-row routine %g", d, n, i, got[i], want[i])
+				}
+			}
+			if got[n] != 42 {
+				t.Errorf("d=%d n=%d: wrote past the end", d, n)
+			}
+		}
+	}
+}
+
 func TestDistRowsAVX2(t *testing.T) {
 	if !kmHaveAVX2 {
 		t.Skip("no AVX2 and FMA on this CPU")

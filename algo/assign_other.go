@@ -21,3 +21,7 @@ func kmCentreAVX2(dst, src, mu *float32, d int, next *float32) (norm float32) {
 func kmDistRowsAVX2(x *float32, n, d int, c *float32, out *float32) {
 	panic("algo: AVX2 kernel called without AVX2")
 }
+
+func kmDistRows4AVX2(x *float32, n, d int, c *float32, out *float32) {
+	panic("algo: AVX2 kernel called without AVX2")
+}

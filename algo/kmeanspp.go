@@ -97,9 +97,13 @@ func kmPlusPlus(x []float32, n, d, k int, w []float64, localTrials int, rng *ran
 	for i := range pot {
 		pot[i] = weight(i) // the first draw is by weight alone
 	}
-	draw := func(p []float64) int {
+	// prefix fills cum with the running sums of p, for drawRow; a
+	// centre's local trials all draw from the same sums.
+	var total float64
+	last := -1 // the last row of positive p
+	prefix := func(p []float64) {
 		var s float64
-		last := -1
+		last = -1
 		for i, v := range p {
 			s += v
 			cum[i] = s
@@ -107,12 +111,19 @@ func kmPlusPlus(x []float32, n, d, k int, w []float64, localTrials int, rng *ran
 				last = i
 			}
 		}
-		r := rng.Float64() * s
+		total = s
+	}
+	drawRow := func(p []float64) int {
+		r := rng.Float64() * total
 		i := sort.Search(n, func(i int) bool { return cum[i] > r })
 		if i >= n || p[i] == 0 { // r rounded onto the end of the sums
 			i = last
 		}
 		return i
+	}
+	draw := func(p []float64) int {
+		prefix(p)
+		return drawRow(p)
 	}
 
 	centres := make([]float32, k*d)
@@ -133,8 +144,9 @@ func kmPlusPlus(x []float32, n, d, k int, w []float64, localTrials int, rng *ran
 			continue
 		}
 		bestPot, bestRow := math.Inf(1), -1
+		prefix(pot)
 		for tr := 0; tr < localTrials; tr++ {
-			cand := draw(pot)
+			cand := drawRow(pot)
 			kmDistRows(x, n, d, row(cand), dist)
 			var s float64
 			for i, v := range pot {
@@ -176,7 +188,16 @@ func kmDistRows(x []float32, n, d int, c, out []float32) {
 		_ = x[n*d-1]
 		_ = c[d-1]
 		_ = out[n-1]
-		kmDistRowsAVX2(&x[0], n, d, &c[0], &out[0])
+		n4 := 0
+		if d%8 == 0 {
+			n4 = n &^ 3
+		}
+		if n4 > 0 {
+			kmDistRows4AVX2(&x[0], n4, d, &c[0], &out[0])
+		}
+		if n4 < n {
+			kmDistRowsAVX2(&x[n4*d], n-n4, d, &c[0], &out[n4])
+		}
 		return
 	}
 	for i := range n {
