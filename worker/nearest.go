@@ -7,17 +7,15 @@ import (
 )
 
 // nearest finds each row's nearest centre under a metric. Euclidean and
-// squared Euclidean use the blocked Assigner to pick the centre, then
-// recompute the chosen distance exactly in float64, so the reported
-// distance carries no cancellation error from the ‖x‖²+‖c‖²−2x·c form.
+// squared Euclidean use the blocked Assigner, whose reported distances are
+// recomputed exactly in float64 (AssignExact), so they carry no
+// cancellation error from the ‖x‖²+‖c‖²−2x·c form.
 // Other metrics compare every centre directly.
 type nearest struct {
 	metric  algo.Metric
 	k, d    int
 	centres []float32
 	a       *algo.Assigner
-	labels  []int32
-	dist2   []float32
 }
 
 func (x *executor) newNearest(m algo.Metric, k, d int) *nearest {
@@ -41,17 +39,13 @@ func (n *nearest) setCentres(c []float32) error {
 func (n *nearest) assign(x []float32, rows int, labels []int32, dist []float64) {
 	d := n.d
 	if n.a != nil {
-		n.dist2 = grow(n.dist2, rows)
-		if err := n.a.Assign(x, rows, labels[:rows], n.dist2); err != nil {
+		if err := n.a.AssignExact(x, rows, labels[:rows], dist[:rows]); err != nil {
 			panic(err) // shapes were checked by the caller
 		}
-		for i := range rows {
-			c := int(labels[i])
-			s := sqDist(x[i*d:(i+1)*d], n.centres[c*d:(c+1)*d])
-			if n.metric == algo.Euclidean {
-				s = math.Sqrt(s)
+		if n.metric == algo.Euclidean {
+			for i, s := range dist[:rows] {
+				dist[i] = math.Sqrt(s)
 			}
-			dist[i] = s
 		}
 		return
 	}
@@ -65,13 +59,4 @@ func (n *nearest) assign(x []float32, rows int, labels []int32, dist []float64) 
 		}
 		labels[i], dist[i] = int32(best), bestD
 	}
-}
-
-func sqDist(a, b []float32) float64 {
-	var s float64
-	for j, v := range a {
-		t := float64(v) - float64(b[j])
-		s += t * t
-	}
-	return s
 }
