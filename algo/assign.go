@@ -139,6 +139,7 @@ type Assigner struct {
 	j1   []int32   // index of the best
 	lab  []int32   // labels of the block
 	dist []float64 // exact squared distances of the block
+	easy []int32   // block rows labelled without rescoring, distance pending
 
 	rescored int64 // rows decided by exact rescoring (near ties), for tests
 }
@@ -179,6 +180,7 @@ func newAssigner(k, d int, path kmPath) *Assigner {
 	a.b2 = make([]float32, kmBlock)
 	a.j1 = make([]int32, kmBlock)
 	a.lab = make([]int32, kmBlock)
+	a.easy = make([]int32, 0, kmBlock)
 	a.dist = make([]float64, kmBlock)
 	return a
 }
@@ -653,16 +655,17 @@ func kmKernel4x2(xp, cp []float32, o *[kmMR * kmNR]float32) {
 // exact value and every centre with v_j − tol_j ≤ U is rescored.
 func (a *Assigner) choose(x []float32, rows []int32, lo, nb int) {
 	k, d := a.k, a.d
+	easy := a.easy[:0]
 	for i := 0; i < nb; i++ {
 		b1, b2, j1 := a.b1[i], a.b2[i], int(a.j1[i])
-		xr := kmRow(x, d, rows, lo+i)
 		// (‖x−μ‖ + max‖c−μ‖)² <= 2(‖x−μ‖² + max‖c−μ‖²): no square root
 		// on the common path.
 		if !(float64(b2)-float64(b1) <= 4*a.tolScale*(float64(a.xn[i])+a.cnMax*a.cnMax)) {
 			a.lab[i] = int32(j1)
-			a.dist[i] = kmDist64(xr, a.centres[j1*d:(j1+1)*d])
+			easy = append(easy, int32(i))
 			continue
 		}
+		xr := kmRow(x, d, rows, lo+i)
 		sx := math.Sqrt(float64(a.xn[i]))
 		cs := a.cs[:k:k]
 		u := math.Inf(1)
@@ -690,6 +693,45 @@ func (a *Assigner) choose(x []float32, rows []int32, lo, nb int) {
 		a.lab[i] = int32(bj)
 		a.dist[i] = best
 	}
+	a.exactDistances(x, rows, lo, easy)
+}
+
+// exactDistances sets a.dist of the given block rows to their exact
+// distance to their labelled centre, four rows at a time: four
+// independent float64 chains keep the adder busy where one waits on each
+// add, and each row is still summed in index order, as kmDist64 does.
+func (a *Assigner) exactDistances(x []float32, rows []int32, lo int, block []int32) {
+	d := a.d
+	centre := func(i int32) []float32 { j := int(a.lab[i]); return a.centres[j*d : (j+1)*d] }
+	q := 0
+	for ; q+4 <= len(block); q += 4 {
+		i0, i1, i2, i3 := block[q], block[q+1], block[q+2], block[q+3]
+		a.dist[i0], a.dist[i1], a.dist[i2], a.dist[i3] = kmDist64x4(
+			kmRow(x, d, rows, lo+int(i0)), kmRow(x, d, rows, lo+int(i1)), kmRow(x, d, rows, lo+int(i2)), kmRow(x, d, rows, lo+int(i3)),
+			centre(i0), centre(i1), centre(i2), centre(i3))
+	}
+	for _, i := range block[q:] {
+		a.dist[i] = kmDist64(kmRow(x, d, rows, lo+int(i)), centre(i))
+	}
+}
+
+// kmDist64x4 is kmDist64 of four pairs of vectors of one length, with
+// the same results.
+func kmDist64x4(x0, x1, x2, x3, c0, c1, c2, c3 []float32) (s0, s1, s2, s3 float64) {
+	n := len(x0)
+	x1, x2, x3 = x1[:n], x2[:n], x3[:n]
+	c0, c1, c2, c3 = c0[:n], c1[:n], c2[:n], c3[:n]
+	for t := range n {
+		e0 := float64(x0[t]) - float64(c0[t])
+		e1 := float64(x1[t]) - float64(c1[t])
+		e2 := float64(x2[t]) - float64(c2[t])
+		e3 := float64(x3[t]) - float64(c3[t])
+		s0 += e0 * e0
+		s1 += e1 * e1
+		s2 += e2 * e2
+		s3 += e3 * e3
+	}
+	return s0, s1, s2, s3
 }
 
 // kmDist64 is the squared Euclidean distance of two float32 vectors,
