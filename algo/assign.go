@@ -120,6 +120,7 @@ type Assigner struct {
 
 	centres  []float32 // k×d as given, for exact distances
 	mu       []float32 // d: mean of the centres
+	muSum    []float64 // d: scratch for the mean
 	cn       []float32 // kp: ‖c_j − μ‖², +Inf for padding
 	cs       []float64 // k: ‖c_j − μ‖
 	cnMax    float64   // max_j ‖c_j − μ‖
@@ -164,6 +165,7 @@ func newAssigner(k, d int, path kmPath) *Assigner {
 	}
 	a.centres = make([]float32, k*d)
 	a.mu = make([]float32, d)
+	a.muSum = make([]float64, d)
 	// Padding centres (AVX2 panels) are zero vectors with norm +Inf, so
 	// they never win.
 	a.cn = make([]float32, a.kp)
@@ -220,29 +222,36 @@ func (a *Assigner) SetCentres(c []float32) error {
 		}
 	}
 	copy(a.centres, c)
-	for t := 0; t < d; t++ {
-		var s float64
-		for j := 0; j < k; j++ {
-			s += float64(c[j*d+t])
+	// The mean, summed over centres in index order for each dimension.
+	mu := a.muSum[:d]
+	clear(mu)
+	for j := 0; j < k; j++ {
+		for t, v := range c[j*d : (j+1)*d] {
+			mu[t] += float64(v)
 		}
+	}
+	for t, s := range mu {
 		a.mu[t] = float32(s / float64(k))
 	}
+	// Centre j's value in dimension t goes to cc[base+t·stride].
 	a.cnMax = 0
 	for j := 0; j < k; j++ {
+		var base, stride int
+		switch a.path {
+		case kmPathPanels:
+			base, stride = (j/kmNR)*kmNR*d+j%kmNR, kmNR
+		case kmPathAVX2:
+			base, stride = (j/kmPanel)*kmPanel*d+j%kmPanel, kmPanel
+		case kmPathGemmRows:
+			base, stride = j, k
+		case kmPathGemmCols:
+			base, stride = j*d, 1
+		}
 		var s float64
-		for t := 0; t < d; t++ {
-			v := c[j*d+t] - a.mu[t]
+		for t, x := range c[j*d : (j+1)*d] {
+			v := x - a.mu[t]
 			s += float64(v) * float64(v)
-			switch a.path {
-			case kmPathPanels:
-				a.cc[(j/kmNR)*kmNR*d+t*kmNR+j%kmNR] = v
-			case kmPathAVX2:
-				a.cc[(j/kmPanel)*kmPanel*d+t*kmPanel+j%kmPanel] = v
-			case kmPathGemmRows:
-				a.cc[t*k+j] = v
-			case kmPathGemmCols:
-				a.cc[j*d+t] = v
-			}
+			a.cc[base+t*stride] = v
 		}
 		a.cn[j] = float32(s)
 		a.cs[j] = math.Sqrt(s)
