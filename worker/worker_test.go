@@ -12,8 +12,35 @@ import (
 )
 
 // batchRows must draw each row independently with probability p: sorted,
-// distinct, in range, and about p·n of them.
+// distinct, in range, and about p·n of them; the rows drawn right after
+// another drawn row (a gap of one) are a fraction p of all draws, as
+// independence requires; and the first and last tenth of the rows are
+// drawn equally often.
 func TestBatchRows(t *testing.T) {
+	const n, p, trials = 200_000, 0.05, 20
+	var draws, adjacent, first, last int
+	for s := range trials {
+		rows := batchRows(nil, n, p, algo.NewRand(uint64(s), 9))
+		for i, r := range rows {
+			if i > 0 && r == rows[i-1]+1 {
+				adjacent++
+			}
+			if r < n/10 {
+				first++
+			}
+			if r >= n-n/10 {
+				last++
+			}
+		}
+		draws += len(rows)
+	}
+	if frac, sd := float64(adjacent)/float64(draws), math.Sqrt(p*(1-p)/float64(draws)); math.Abs(frac-p) > 5*sd {
+		t.Errorf("%.4f of draws follow a drawn row, want %.4f ± %.4f", frac, p, 5*sd)
+	}
+	if diff, sd := float64(first-last), math.Sqrt(2*trials*n/10*p); math.Abs(diff) > 5*sd {
+		t.Errorf("first tenth drawn %d times, last tenth %d: differ by more than 5σ = %.0f", first, last, 5*sd)
+	}
+
 	for _, c := range []struct {
 		n int
 		p float64
