@@ -210,6 +210,18 @@ func TestNumericTypes(t *testing.T) {
 		}
 		_, err := Scan([]string{path}, Options{Columns: []string{"f64", "s"}})
 		wantErr(t, err, ErrNotNumeric, path, `"s"`, "utf8")
+
+		// Parquet reads these four types without pqarrow when no other
+		// column is requested: the same values must come out.
+		direct := []string{"i32", "i64", "f32", "f64"}
+		blk = readEvery(t, mustScan(t, []string{path}, Options{Columns: direct}), NullsError)
+		for j, name := range direct {
+			for i, w := range want[name] {
+				if got := blk.Data[i*blk.D+j]; got != w {
+					t.Errorf("%s, columns %v: %s row %d = %v, want %v", ext, direct, name, i, got, w)
+				}
+			}
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
@@ -16,13 +17,17 @@ import (
 // Parquet is read with arrow-go's own reader (file + pqarrow): the footer
 // gives row groups and their row counts, and a shard's row groups are
 // decoded column by column, in parallel, into Arrow arrays that are copied
-// into the Block. Only top-level columns are visible; a nested column is
-// listed but never numeric.
+// into the Block; plain numeric columns without nulls skip pqarrow (see
+// parquet_direct.go). Column chunks are read through a buffered stream
+// rather than whole into fresh memory. Only top-level columns are
+// visible; a nested column is listed but never numeric.
 
 // openParquet opens path and wraps it for Arrow conversion. memoryMap
 // trades a page-cache copy for faster column chunk reads when decoding.
 func openParquet(path string, memoryMap bool, mem memory.Allocator) (*file.Reader, *pqarrow.FileReader, error) {
-	pf, err := file.OpenParquetFile(path, memoryMap)
+	props := parquet.NewReaderProperties(mem)
+	props.BufferedStreamEnabled = true
+	pf, err := file.OpenParquetFile(path, memoryMap, file.WithReadProps(props))
 	if err != nil {
 		return nil, nil, openError(path, err)
 	}
@@ -111,8 +116,30 @@ func readParquet(path string, names []string, first, last int64, mem memory.Allo
 	// One row group at a time: the decoded Arrow columns of a group are
 	// copied out and released before the next is decoded, so a read holds
 	// the block plus one group, not the block plus the whole shard.
+	types := make([]arrow.DataType, len(names))
+	direct := true
+	for j := range names {
+		var ok bool
+		types[j], ok = directType(pf, fr, fields[j])
+		direct = direct && ok
+	}
 	rows := 0
 	for _, g := range groups {
+		if direct {
+			done, err := readParquetGroupDirect(pf, fr, path, names, fields, types, g, func(cols []arrow.Array) error {
+				if err := fn(rows, cols); err != nil {
+					return err
+				}
+				rows += cols[0].Len()
+				return nil
+			})
+			if err != nil {
+				return 0, err
+			}
+			if done {
+				continue
+			}
+		}
 		chunks, err := readParquetGroup(fr, path, names, fields, g)
 		if err == nil {
 			var n int

@@ -1,0 +1,200 @@
+package partition
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// Plain numeric columns are decoded by arrow-go's typed column chunk
+// readers straight into buffers that are reused from one row group to the
+// next, and handed to the filler as Arrow arrays over those buffers,
+// without a copy. pqarrow instead builds fresh Arrow buffers, zeroed, for
+// every column chunk: on the 1M × 32 bench file that fresh memory cost as
+// much as the decoding (BenchmarkReadShard). A row group whose columns
+// are of other types, or hold nulls, goes through pqarrow as before.
+
+// directBuffers is one column's decoding space.
+type directBuffers struct {
+	f32  []float32
+	f64  []float64
+	i32  []int32
+	i64  []int64
+	defs []int16
+}
+
+var directPool = sync.Pool{New: func() any { return new(directBuffers) }}
+
+// directType is the Arrow type a column is read as directly, or false
+// when it cannot be: only top-level float32, float64, int32 and int64
+// columns stored as the matching Parquet physical type, unannotated or
+// annotated as themselves.
+func directType(pf *file.Reader, fr *pqarrow.FileReader, field int) (arrow.DataType, bool) {
+	f := fr.Manifest.Fields[field]
+	if !f.IsLeaf() {
+		return nil, false
+	}
+	col := pf.MetaData().Schema.Column(f.ColIndex)
+	if col.MaxRepetitionLevel() != 0 {
+		return nil, false
+	}
+	phys := col.PhysicalType()
+	switch f.Field.Type.ID() {
+	case arrow.FLOAT32:
+		return arrow.PrimitiveTypes.Float32, phys == parquet.Types.Float
+	case arrow.FLOAT64:
+		return arrow.PrimitiveTypes.Float64, phys == parquet.Types.Double
+	case arrow.INT32:
+		return arrow.PrimitiveTypes.Int32, phys == parquet.Types.Int32
+	case arrow.INT64:
+		return arrow.PrimitiveTypes.Int64, phys == parquet.Types.Int64
+	}
+	return nil, false
+}
+
+// readParquetGroupDirect decodes the fields of row group g, one goroutine
+// per column and at most GOMAXPROCS at a time, and calls fn with them.
+// It reports ok=false, having called nothing, when a column holds nulls:
+// the caller then reads the group through pqarrow.
+func readParquetGroupDirect(pf *file.Reader, fr *pqarrow.FileReader, path string, names []string, fields []int, types []arrow.DataType, g int, fn func(cols []arrow.Array) error) (ok bool, err error) {
+	rg := pf.RowGroup(g)
+	n := rg.NumRows()
+	bufs := make([]*directBuffers, len(names))
+	defer func() {
+		for _, b := range bufs {
+			if b != nil {
+				directPool.Put(b)
+			}
+		}
+	}()
+	cols := make([]arrow.Array, len(names))
+	nulls := make([]bool, len(names))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for j := range names {
+		bufs[j] = directPool.Get().(*directBuffers)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			defer func() {
+				if r := recover(); r != nil {
+					errs[j] = fmt.Errorf("%v", r)
+				}
+			}()
+			cols[j], nulls[j], errs[j] = readDirectColumn(rg, fr.Manifest.Fields[fields[j]].ColIndex, types[j], n, bufs[j])
+		}()
+	}
+	wg.Wait()
+	for j, err := range errs {
+		if err != nil {
+			return false, corrupt(path, fmt.Sprintf("row group %d, column %q", g, names[j]), err)
+		}
+	}
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	for _, null := range nulls {
+		if null {
+			return false, nil
+		}
+	}
+	return true, fn(cols)
+}
+
+// readDirectColumn reads the n values of one column chunk into b and
+// returns them as an array over b's memory, or null=true when some value
+// is null.
+func readDirectColumn(rg *file.RowGroupReader, leaf int, typ arrow.DataType, n int64, b *directBuffers) (arr arrow.Array, null bool, err error) {
+	cr, err := rg.Column(leaf)
+	if err != nil {
+		return nil, false, err
+	}
+	if c, ok := cr.(interface{ Close() error }); ok {
+		defer c.Close() // releases the page buffers to the allocator
+	}
+	b.defs = growDirect(b.defs, n)
+	var values []byte
+	var read int64
+	switch typ.ID() {
+	case arrow.FLOAT32:
+		b.f32 = growDirect(b.f32, n)
+		read, err = readAll(n, func(at int64) (int64, int, error) {
+			return cr.(*file.Float32ColumnChunkReader).ReadBatch(n-at, b.f32[at:], b.defs[at:], nil)
+		})
+		values = arrow.Float32Traits.CastToBytes(b.f32[:n])
+	case arrow.FLOAT64:
+		b.f64 = growDirect(b.f64, n)
+		read, err = readAll(n, func(at int64) (int64, int, error) {
+			return cr.(*file.Float64ColumnChunkReader).ReadBatch(n-at, b.f64[at:], b.defs[at:], nil)
+		})
+		values = arrow.Float64Traits.CastToBytes(b.f64[:n])
+	case arrow.INT32:
+		b.i32 = growDirect(b.i32, n)
+		read, err = readAll(n, func(at int64) (int64, int, error) {
+			return cr.(*file.Int32ColumnChunkReader).ReadBatch(n-at, b.i32[at:], b.defs[at:], nil)
+		})
+		values = arrow.Int32Traits.CastToBytes(b.i32[:n])
+	case arrow.INT64:
+		b.i64 = growDirect(b.i64, n)
+		read, err = readAll(n, func(at int64) (int64, int, error) {
+			return cr.(*file.Int64ColumnChunkReader).ReadBatch(n-at, b.i64[at:], b.defs[at:], nil)
+		})
+		values = arrow.Int64Traits.CastToBytes(b.i64[:n])
+	default:
+		return nil, false, fmt.Errorf("no direct reader for %s", typ)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if read < n {
+		return nil, true, nil
+	}
+	data := array.NewData(typ, int(n), []*memory.Buffer{nil, memory.NewBufferBytes(values)}, nil, 0, 0)
+	defer data.Release()
+	return array.MakeFromData(data), false, nil
+}
+
+// readAll calls batch until n levels are read and returns how many values
+// came with them: fewer than n when some are null. Running out of levels
+// early means the chunk holds fewer rows than its row group claims.
+func readAll(n int64, batch func(at int64) (levels int64, values int, err error)) (int64, error) {
+	var at, values int64
+	for at < n {
+		levels, v, err := batch(at)
+		if err != nil {
+			return 0, err
+		}
+		if levels == 0 {
+			return 0, fmt.Errorf("column chunk ends after %d of %d rows", at, n)
+		}
+		at += levels
+		values += int64(v)
+		if values < at {
+			return values, nil // a null: the caller falls back
+		}
+	}
+	return values, nil
+}
+
+// growDirect returns s with length n, reusing its memory when it is large
+// enough.
+func growDirect[T any](s []T, n int64) []T {
+	if int64(cap(s)) >= n {
+		return s[:n]
+	}
+	return make([]T, n)
+}
