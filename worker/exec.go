@@ -91,7 +91,7 @@ func (x *executor) blocks(t *wire.Task) ([]*partition.Block, error) {
 }
 
 // sums assigns rows (all, or a mini-batch) to the centres and returns the
-// per-centre sums, merged shard by shard in task order.
+// per-centre sums of the task's shards, in task order.
 func (x *executor) sums(t *wire.Task, res *wire.Result) error {
 	blocks, err := x.blocks(t)
 	if err != nil {
@@ -104,21 +104,20 @@ func (x *executor) sums(t *wire.Task, res *wire.Result) error {
 	if err := a.SetCentres(t.Centres); err != nil {
 		return err
 	}
+	// The task's rows are added into one CentreSums, shard after shard:
+	// which shards form a task depends on the data alone (see
+	// coordinator's groupedShardTasks), so the order of the additions, and
+	// the sums, do not depend on the workers either.
 	total := algo.NewCentreSums(t.K, t.D)
-	part := algo.NewCentreSums(t.K, t.D)
 	var rows []int32
 	for i, b := range blocks {
-		part.Reset()
 		if t.Fraction >= 1 {
-			err = a.Accumulate(b.Data, b.Len(), b.Weights, part)
+			err = a.Accumulate(b.Data, b.Len(), b.Weights, total)
 		} else {
 			rows = batchRows(rows[:0], b.Len(), t.Fraction, algo.NewRand(t.Seed, uint64(t.Round), uint64(t.Shards[i].ID)))
-			err = a.AccumulateRows(b.Data, rows, b.Weights, part)
+			err = a.AccumulateRows(b.Data, rows, b.Weights, total)
 		}
 		if err != nil {
-			return err
-		}
-		if err := total.Merge(part); err != nil {
 			return err
 		}
 	}
