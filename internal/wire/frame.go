@@ -109,19 +109,18 @@ func (w *frameWriter) putArrays(b []byte) {
 	}
 }
 
-// envelope is the JSON header: the message's own fields plus the sections.
+// envelope is the JSON header: the message's own fields (Body) plus the
+// sections. Body holds a pointer to the message, so one Marshal or
+// Unmarshal handles the whole header: with the body as a json.RawMessage
+// it was validated and scanned twice more, half of a step task's decode.
 type envelope struct {
-	Sections []section       `json:"sections,omitempty"`
-	Body     json.RawMessage `json:"body"`
+	Sections []section `json:"sections,omitempty"`
+	Body     any       `json:"body"`
 }
 
 // finish produces the frame bytes for header body h.
 func (w *frameWriter) finish(h any) ([]byte, error) {
-	body, err := json.Marshal(h)
-	if err != nil {
-		return nil, fmt.Errorf("wire: encoding header: %w", err)
-	}
-	head, err := json.Marshal(envelope{Sections: w.sections, Body: body})
+	head, err := json.Marshal(envelope{Sections: w.sections, Body: h})
 	if err != nil {
 		return nil, fmt.Errorf("wire: encoding header: %w", err)
 	}
@@ -150,15 +149,14 @@ func readFrame(b []byte, h any) (*frameReader, error) {
 	if n > maxHeader || uint64(n) > uint64(len(b)-8) {
 		return nil, fmt.Errorf("%w: header length %d exceeds message of %d bytes", ErrDecode, n, len(b))
 	}
-	var env envelope
+	// A header without a body leaves h empty, which the message's own
+	// validation rejects (no job).
+	env := envelope{Body: h}
 	if err := json.Unmarshal(b[8:8+n], &env); err != nil {
 		return nil, fmt.Errorf("%w: header: %v", ErrDecode, err)
 	}
-	if len(env.Body) == 0 {
-		return nil, fmt.Errorf("%w: header has no body", ErrDecode)
-	}
-	if err := json.Unmarshal(env.Body, h); err != nil {
-		return nil, fmt.Errorf("%w: header body: %v", ErrDecode, err)
+	if env.Body != h {
+		return nil, fmt.Errorf("%w: header body is not an object", ErrDecode)
 	}
 	r := &frameReader{
 		sections: make(map[string]section, len(env.Sections)),

@@ -185,3 +185,23 @@ func FuzzDecodeJobSpec(f *testing.F) {
 		_ = s.Normalize()
 	})
 }
+
+// TestHeaderBody checks that a frame whose header lacks a proper body is
+// refused, for tasks and results alike.
+func TestHeaderBody(t *testing.T) {
+	frame := func(head string) []byte {
+		b := append([]byte("SHL1"), byte(len(head)), byte(len(head)>>8), 0, 0)
+		return append(b, head...)
+	}
+	for _, head := range []string{`{}`, `{"sections":[]}`, `{"body":null}`, `{"body":5}`, `{"body":"x"}`, `{"body":[]}`, `{"body":{}}`} {
+		if _, err := DecodeTask(frame(head)); !errors.Is(err, ErrDecode) {
+			t.Errorf("task header %s: err=%v, want ErrDecode", head, err)
+		}
+		if _, err := DecodeResult(frame(head)); !errors.Is(err, ErrDecode) {
+			t.Errorf("result header %s: err=%v, want ErrDecode", head, err)
+		}
+	}
+	if _, err := DecodeTask(frame(`{"body":{"job":"j","kind":"sums"}}`)); err != nil {
+		t.Errorf("minimal task: %v", err)
+	}
+}
