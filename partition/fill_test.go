@@ -150,3 +150,76 @@ func TestFillGrows(t *testing.T) {
 		t.Errorf("grew to %d values, want exactly the plan's %d", len(f.data), rows)
 	}
 }
+
+// TestFillFourColumns: plain float32 columns are copied four at a time;
+// values must land where they belong, with a fifth column copied alone,
+// and a NaN or ±Inf anywhere in a group of four must be rejected at its
+// row and column under both policies, past a tile boundary too.
+func TestFillFourColumns(t *testing.T) {
+	const rows, d = fillTile + 40, 5
+	names := []string{"a", "b", "c", "e", "g"}
+	vals := make([][]float32, d)
+	for j := range vals {
+		vals[j] = make([]float32, rows)
+		for i := range vals[j] {
+			vals[j][i] = float32(j*1000 + i)
+		}
+	}
+	cols := func() []arrow.Array {
+		out := make([]arrow.Array, d)
+		for j, v := range vals {
+			b := array.NewFloat32Builder(memory.DefaultAllocator)
+			b.AppendValues(v, nil)
+			out[j] = b.NewArray()
+			b.Release()
+		}
+		return out
+	}
+	read := func(nulls NullPolicy) (*Block, error) {
+		f, err := newFiller(Shard{File: "f", Rows: rows}, names, "", nulls, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs := cols()
+		defer func() {
+			for _, c := range cs {
+				c.Release()
+			}
+		}()
+		if err := f.fillBatch(0, cs); err != nil {
+			return nil, err
+		}
+		return f.finish(rows)
+	}
+	blk, err := read(NullsError)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows {
+		for j := range d {
+			if got := blk.Data[i*d+j]; got != vals[j][i] {
+				t.Fatalf("row %d column %d = %v, want %v", i, j, got, vals[j][i])
+			}
+		}
+	}
+	vals[2][3] = float32(math.NaN())
+	vals[0][fillTile+5] = float32(math.Inf(-1))
+	vals[3][fillTile+5] = float32(math.Inf(1))
+	vals[1][fillTile+9] = float32(math.NaN())
+	_, err = read(NullsError)
+	wantErr(t, err, ErrNull, `column "c", row 3: NaN`)
+	blk, err = read(NullsDrop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(blk.Index) != rows-3 || slices.Contains(blk.Index, 3) || slices.Contains(blk.Index, fillTile+5) || slices.Contains(blk.Index, fillTile+9) {
+		t.Fatalf("kept %d rows: %v", len(blk.Index), blk.Index)
+	}
+	for k, i := range blk.Index {
+		for j := range d {
+			if got := blk.Data[k*d+j]; got != vals[j][i] {
+				t.Fatalf("kept row %d (row %d) column %d = %v, want %v", k, i, j, got, vals[j][i])
+			}
+		}
+	}
+}
