@@ -148,18 +148,7 @@ func kmPlusPlus(x []float32, n, d, k int, w []float64, localTrials int, rng *ran
 		for tr := 0; tr < localTrials; tr++ {
 			cand := drawRow(pot)
 			kmDistRows(x, n, d, row(cand), dist)
-			var s float64
-			for i, v := range pot {
-				if v > 0 {
-					e := float64(dist[i])
-					if w != nil {
-						e *= w[i]
-					}
-					v = min(v, e)
-				}
-				trial[i] = v
-				s += v
-			}
+			s := kmTrialPotential(pot, dist, w, trial)
 			if s < bestPot {
 				bestPot, bestRow = s, cand
 				trial, best = best, trial
@@ -170,6 +159,58 @@ func kmPlusPlus(x []float32, n, d, k int, w []float64, localTrials int, rng *ran
 		current = bestPot
 	}
 	return centres, nil
+}
+
+// kmTrialPotential sets trial[i] = min(pot[i], w_i·dist[i]), the
+// potential of each row with the candidate added, and returns their sum.
+// All values are finite and non-negative, so a row already on a centre
+// (potential 0) stays at 0 without a test. The sum runs in four chains,
+// which the adder overlaps; one chain made every row wait four cycles.
+func kmTrialPotential(pot []float64, dist []float32, w []float64, trial []float64) float64 {
+	n := len(pot)
+	dist, trial = dist[:n], trial[:n]
+	if w != nil {
+		w = w[:n]
+	}
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		e0, e1, e2, e3 := float64(dist[i]), float64(dist[i+1]), float64(dist[i+2]), float64(dist[i+3])
+		if w != nil {
+			e0, e1, e2, e3 = e0*w[i], e1*w[i+1], e2*w[i+2], e3*w[i+3]
+		}
+		v0, v1, v2, v3 := pot[i], pot[i+1], pot[i+2], pot[i+3]
+		if e0 < v0 {
+			v0 = e0
+		}
+		if e1 < v1 {
+			v1 = e1
+		}
+		if e2 < v2 {
+			v2 = e2
+		}
+		if e3 < v3 {
+			v3 = e3
+		}
+		trial[i], trial[i+1], trial[i+2], trial[i+3] = v0, v1, v2, v3
+		s0 += v0
+		s1 += v1
+		s2 += v2
+		s3 += v3
+	}
+	for ; i < n; i++ {
+		e := float64(dist[i])
+		if w != nil {
+			e *= w[i]
+		}
+		v := pot[i]
+		if e < v {
+			v = e
+		}
+		trial[i] = v
+		s0 += v
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // kmDistRows writes the squared Euclidean distance of each of the n
