@@ -32,7 +32,9 @@ func faultJobs(data string, long bool) []faultJob {
 	}
 	if long {
 		return []faultJob{
-			job("minibatch", "--k", "10", "--batch-size", "32"),
+			// About 6000 steps of 16 rows: several seconds, so the kill
+			// 1.5 s into the steps lands well before the end.
+			job("minibatch", "--k", "10", "--batch-size", "16"),
 			// 20 centres in 10 blobs keep moving for hundreds of rounds.
 			job("kmeans", "--k", "20", "--tol", "1e-12", "--max-iter", "80"),
 			// Samples large enough that the second round is still running
