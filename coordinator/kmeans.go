@@ -16,11 +16,16 @@ import (
 // Defaults of the k-means drivers, and where they come from.
 const (
 	// DefaultBatchSize is the mini-batch size when the job gives none.
-	// scikit-learn uses 1024 per step on one machine; every step here is
-	// a NATS round trip, so a larger batch amortises it. It is fixed, not
-	// scaled by the number of workers, so the model does not depend on
-	// how many workers ran it.
-	DefaultBatchSize = 4096
+	// scikit-learn uses 1024 per step on one machine; every step here
+	// costs a round trip through the work queue, about 0.5 ms, so a larger
+	// batch amortises it. Early stopping smooths the batch inertia with
+	// weight 2·batch/n, so a larger batch also stops after fewer steps:
+	// on the 1M-row bench (bench/run.sh kmeans, 10 seeds) 16384 rows took
+	// 22–96 steps and 4096 rows 52–312, to the same inertia every time,
+	// and the steps took about half the time. It is fixed, not scaled by
+	// the number of workers, so the model does not depend on how many
+	// workers ran it.
+	DefaultBatchSize = 16384
 	// defaultEpochs bounds mini-batch steps at this many passes over the
 	// data (scikit-learn's max_iter=100); early stopping ends most runs
 	// long before.
@@ -43,13 +48,14 @@ const (
 	// 8. Trials run on all cores, so ten cost about what three did.
 	initTrials = 10
 	// minTaskBatchRows is the least expected number of batch rows in one
-	// mini-batch task: consecutive shards are grouped into one task up to
-	// it. A step's compute is small (4096 rows × k × d), and each task
-	// costs a round trip through the work queue, so per-shard tasks made
-	// the messaging, not the arithmetic, the cost of a step. The grouping
-	// depends only on the data and the batch size, never on the workers,
-	// so the merge order, and the model, stay the same for any number of
-	// workers.
+	// mini-batch task, and a quarter of the batch when that is more:
+	// consecutive shards are grouped into one task up to it. A step's
+	// compute is small (16384 rows × k × d), and each task costs a round
+	// trip through the work queue, so per-shard tasks made the messaging,
+	// not the arithmetic, the cost of a step; four tasks still keep four
+	// workers busy. The grouping depends only on the data and the batch
+	// size, never on the workers, so the merge order, and the model, stay
+	// the same for any number of workers.
 	minTaskBatchRows = 2048
 	// kmParRounds is r of k-means|| (Bahmani et al. 2012 report that 5
 	// rounds suffice); the oversampling factor ℓ is 2k as they recommend.
@@ -242,7 +248,11 @@ func seedKMeansPlusPlus(s *rowSample, k int, seed uint64) ([]float32, error) {
 // sumsRound runs one KindSums pass over all shards against centres and
 // merges the partial sums in shard order.
 func (j *job) sumsRound(ctx context.Context, round int64, centres []float32, k int, fraction float64) (*algo.CentreSums, error) {
-	tasks := j.groupedShardTasks(wire.KindSums, fraction, minTaskBatchRows)
+	minRows := minTaskBatchRows
+	if fraction < 1 {
+		minRows = max(minRows, j.batchSize()/4)
+	}
+	tasks := j.groupedShardTasks(wire.KindSums, fraction, minRows)
 	for _, t := range tasks {
 		t.Centres, t.K, t.Fraction = centres, k, fraction
 	}

@@ -39,7 +39,7 @@ type JobSpec struct {
 	Init      string  `json:"init,omitempty"`       // initialisation; default per algorithm
 	Metric    string  `json:"metric,omitempty"`     // dissimilarity for k-medoids; default "euclidean"
 	MaxIter   int     `json:"max_iter,omitempty"`   // iteration bound; 0 means the algorithm's default
-	BatchSize int     `json:"batch_size,omitempty"` // mini-batch rows per step; 0 means 4096
+	BatchSize int     `json:"batch_size,omitempty"` // mini-batch rows per step; 0 means coordinator.DefaultBatchSize (16384)
 	Tol       float64 `json:"tol,omitempty"`        // centre-movement tolerance; 0 means 1e-4 for Lloyd, off for mini-batch
 	Seed      uint64  `json:"seed"`                 // everything random derives from it
 
