@@ -706,52 +706,68 @@ func (a *Assigner) choose(x []float32, rows []int32, lo, nb int) {
 }
 
 // exactDistances sets a.dist of the given block rows to their exact
-// distance to their labelled centre, four rows at a time: four
-// independent float64 chains keep the adder busy where one waits on each
-// add, and each row is still summed in index order, as kmDist64 does.
+// distance to their labelled centre, four rows at a time: with AVX2 one
+// call computes the four rows' lane sums, without it kmDist64 does each.
+// Both sum in kmDist64's order, so the distances are the same.
 func (a *Assigner) exactDistances(x []float32, rows []int32, lo int, block []int32) {
 	d := a.d
 	centre := func(i int32) []float32 { j := int(a.lab[i]); return a.centres[j*d : (j+1)*d] }
 	q := 0
-	for ; q+4 <= len(block); q += 4 {
-		i0, i1, i2, i3 := block[q], block[q+1], block[q+2], block[q+3]
-		a.dist[i0], a.dist[i1], a.dist[i2], a.dist[i3] = kmDist64x4(
-			kmRow(x, d, rows, lo+int(i0)), kmRow(x, d, rows, lo+int(i1)), kmRow(x, d, rows, lo+int(i2)), kmRow(x, d, rows, lo+int(i3)),
-			centre(i0), centre(i1), centre(i2), centre(i3))
+	if kmHaveAVX2 && d >= 4 {
+		var lanes [16]float64
+		for ; q+4 <= len(block); q += 4 {
+			i0, i1, i2, i3 := block[q], block[q+1], block[q+2], block[q+3]
+			x0, x1, x2, x3 := kmRow(x, d, rows, lo+int(i0)), kmRow(x, d, rows, lo+int(i1)), kmRow(x, d, rows, lo+int(i2)), kmRow(x, d, rows, lo+int(i3))
+			c0, c1, c2, c3 := centre(i0), centre(i1), centre(i2), centre(i3)
+			kmDist64x4AVX2(&x0[0], &x1[0], &x2[0], &x3[0], &c0[0], &c1[0], &c2[0], &c3[0], d&^3, &lanes)
+			a.dist[i0] = kmDist64Finish(lanes[0:4], x0, c0)
+			a.dist[i1] = kmDist64Finish(lanes[4:8], x1, c1)
+			a.dist[i2] = kmDist64Finish(lanes[8:12], x2, c2)
+			a.dist[i3] = kmDist64Finish(lanes[12:16], x3, c3)
+		}
 	}
 	for _, i := range block[q:] {
 		a.dist[i] = kmDist64(kmRow(x, d, rows, lo+int(i)), centre(i))
 	}
 }
 
-// kmDist64x4 is kmDist64 of four pairs of vectors of one length, with
-// the same results.
-func kmDist64x4(x0, x1, x2, x3, c0, c1, c2, c3 []float32) (s0, s1, s2, s3 float64) {
-	n := len(x0)
-	x1, x2, x3 = x1[:n], x2[:n], x3[:n]
-	c0, c1, c2, c3 = c0[:n], c1[:n], c2[:n], c3[:n]
-	for t := range n {
-		e0 := float64(x0[t]) - float64(c0[t])
-		e1 := float64(x1[t]) - float64(c1[t])
-		e2 := float64(x2[t]) - float64(c2[t])
-		e3 := float64(x3[t]) - float64(c3[t])
-		s0 += e0 * e0
-		s1 += e1 * e1
-		s2 += e2 * e2
-		s3 += e3 * e3
+// kmDist64 is the squared Euclidean distance of two float32 vectors,
+// accumulated in float64. The differences of float32 values are exact in
+// float64, so only the sums round. The order is fixed, whatever the CPU:
+// four lanes, lane l summing the terms of dimensions t ≡ l (mod 4) in
+// increasing t, then (lane0 + lane1) + (lane2 + lane3). It is the order
+// of four-wide vector registers, so AVX2 computes the same values
+// (kmDist64x4AVX2), and four independent chains keep a scalar adder busy
+// too.
+func kmDist64(x, c []float32) float64 {
+	n := len(x)
+	c = c[:n]
+	var s0, s1, s2, s3 float64
+	t := 0
+	for ; t+4 <= n; t += 4 {
+		e0 := float64(x[t]) - float64(c[t])
+		e1 := float64(x[t+1]) - float64(c[t+1])
+		e2 := float64(x[t+2]) - float64(c[t+2])
+		e3 := float64(x[t+3]) - float64(c[t+3])
+		// float64(·) rounds the product, so no compiler fuses it into the
+		// add: GOAMD64=v3 builds would otherwise differ from the assembly.
+		s0 += float64(e0 * e0)
+		s1 += float64(e1 * e1)
+		s2 += float64(e2 * e2)
+		s3 += float64(e3 * e3)
 	}
-	return s0, s1, s2, s3
+	lanes := [4]float64{s0, s1, s2, s3}
+	return kmDist64Finish(lanes[:], x[:n], c)
 }
 
-// kmDist64 is the squared Euclidean distance of two float32 vectors,
-// accumulated in float64 in index order. The differences of float32
-// values are exact in float64, so only the sum rounds.
-func kmDist64(x, c []float32) float64 {
-	c = c[:len(x)]
-	var s float64
-	for t, v := range x {
-		e := float64(v) - float64(c[t])
-		s += e * e
+// kmDist64Finish adds the terms past the last multiple of four to their
+// lanes and combines the lanes: the end of kmDist64.
+func kmDist64Finish(lanes []float64, x, c []float32) float64 {
+	t0 := len(x) &^ 3
+	s := [4]float64(lanes[:4])
+	for t := t0; t < len(x); t++ {
+		e := float64(x[t]) - float64(c[t])
+		s[t-t0] += float64(e * e)
 	}
-	return s
+	return (s[0] + s[1]) + (s[2] + s[3])
 }

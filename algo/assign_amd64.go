@@ -32,6 +32,13 @@ func kmCentreAVX2(dst, src, mu *float32, d int, next *float32) (norm float32)
 //go:noescape
 func kmDistRowsAVX2(x *float32, n, d int, c *float32, out *float32)
 
+// kmDist64x4AVX2 writes the lane sums of kmDist64 for four pairs of
+// vectors over their first d4 dimensions (d4 > 0, a multiple of 4) to
+// lanes, four per pair.
+//
+//go:noescape
+func kmDist64x4AVX2(x0, x1, x2, x3, c0, c1, c2, c3 *float32, d4 int, lanes *[16]float64)
+
 // kmDistRows4AVX2 is kmDistRowsAVX2, bit for bit, for n a positive
 // multiple of 4 and d a positive multiple of 8, four rows at a time.
 //

@@ -427,3 +427,58 @@ reduce4:
 	JNZ          quad
 	VZEROUPPER
 	RET
+
+// func kmDist64x4AVX2(x0, x1, x2, x3, c0, c1, c2, c3 *float32, d4 int, lanes *[16]float64)
+//
+// The four lane sums of kmDist64 for the pairs (x_r, c_r) over their first
+// d4 dimensions (d4 > 0, a multiple of 4): lane l of row r, written to
+// lanes[4r+l], sums (x−c)² of dimensions t ≡ l (mod 4) in increasing t,
+// as float64 with a separate multiply and add, as the Go code rounds.
+TEXT ·kmDist64x4AVX2(SB), NOSPLIT, $0-80
+	MOVQ x0+0(FP), R8
+	MOVQ x1+8(FP), R9
+	MOVQ x2+16(FP), R10
+	MOVQ x3+24(FP), R11
+	MOVQ c0+32(FP), R12
+	MOVQ c1+40(FP), R13
+	MOVQ c2+48(FP), R14
+	MOVQ c3+56(FP), R15
+	MOVQ d4+64(FP), CX
+	MOVQ lanes+72(FP), DI
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	XORQ   AX, AX
+
+quad64:
+	VCVTPS2PD (R8)(AX*1), Y4
+	VCVTPS2PD (R12)(AX*1), Y5
+	VSUBPD    Y5, Y4, Y4
+	VMULPD    Y4, Y4, Y4
+	VADDPD    Y4, Y0, Y0
+	VCVTPS2PD (R9)(AX*1), Y6
+	VCVTPS2PD (R13)(AX*1), Y7
+	VSUBPD    Y7, Y6, Y6
+	VMULPD    Y6, Y6, Y6
+	VADDPD    Y6, Y1, Y1
+	VCVTPS2PD (R10)(AX*1), Y8
+	VCVTPS2PD (R14)(AX*1), Y9
+	VSUBPD    Y9, Y8, Y8
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y2, Y2
+	VCVTPS2PD (R11)(AX*1), Y10
+	VCVTPS2PD (R15)(AX*1), Y11
+	VSUBPD    Y11, Y10, Y10
+	VMULPD    Y10, Y10, Y10
+	VADDPD    Y10, Y3, Y3
+	ADDQ      $16, AX
+	SUBQ      $4, CX
+	JNZ       quad64
+
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+	VZEROUPPER
+	RET

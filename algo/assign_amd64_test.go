@@ -174,6 +174,36 @@ func BenchmarkKMeansPlusPlus(b *testing.B) {
 	}
 }
 
+// TestDist64 checks kmDist64 against the reference order, and the AVX2
+// lane sums, finished the same way, bit for bit, for every d up to 40.
+func TestDist64(t *testing.T) {
+	rng := NewRand(6)
+	for d := 1; d <= 40; d++ {
+		x, c := make([]float32, 4*d), make([]float32, 4*d)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(8)-4)))
+			c[i] = float32(rng.NormFloat64())
+		}
+		for r := range 4 {
+			xr, cr := x[r*d:(r+1)*d], c[r*d:(r+1)*d]
+			if got, want := kmDist64(xr, cr), naiveDist(xr, cr); math.Float64bits(got) != math.Float64bits(want) {
+				t.Errorf("d=%d row %d: kmDist64 %v, reference %v", d, r, got, want)
+			}
+		}
+		if !kmHaveAVX2 || d < 4 {
+			continue
+		}
+		var lanes [16]float64
+		kmDist64x4AVX2(&x[0], &x[d], &x[2*d], &x[3*d], &c[0], &c[d], &c[2*d], &c[3*d], d&^3, &lanes)
+		for r := range 4 {
+			xr, cr := x[r*d:(r+1)*d], c[r*d:(r+1)*d]
+			if got, want := kmDist64Finish(lanes[4*r:4*r+4], xr, cr), kmDist64(xr, cr); math.Float64bits(got) != math.Float64bits(want) {
+				t.Errorf("d=%d row %d: AVX2 %v, kmDist64 %v", d, r, got, want)
+			}
+		}
+	}
+}
+
 // TestDistRows4AVX2 checks the four-row routine against the one-row
 // routine bit for bit, on every d it accepts up to 72, with values of
 // mixed scale so that summation order would show.

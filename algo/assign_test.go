@@ -8,8 +8,20 @@ import (
 	"testing"
 )
 
-// naiveAssign is the reference: every distance Σ(x_t − c_t)² in float64,
-// strict < so the lowest index wins ties.
+// naiveDist is the reference distance Σ(x_t − c_t)² in float64, in the
+// documented order of kmDist64: four lanes by t mod 4, each in increasing
+// t, then (lane 0 + lane 1) + (lane 2 + lane 3).
+func naiveDist(x, c []float32) float64 {
+	var lane [4]float64
+	for t := range x {
+		e := float64(x[t]) - float64(c[t])
+		lane[t%4] += float64(e * e)
+	}
+	return (lane[0] + lane[1]) + (lane[2] + lane[3])
+}
+
+// naiveAssign is the reference: every distance by naiveDist, strict < so
+// the lowest index wins ties.
 func naiveAssign(x []float32, n, d int, c []float32, k int) ([]int32, []float64, [][]float64) {
 	labels := make([]int32, n)
 	best := make([]float64, n)
@@ -18,11 +30,7 @@ func naiveAssign(x []float32, n, d int, c []float32, k int) ([]int32, []float64,
 		all[i] = make([]float64, k)
 		best[i] = math.Inf(1)
 		for j := 0; j < k; j++ {
-			var s float64
-			for t := 0; t < d; t++ {
-				e := float64(x[i*d+t]) - float64(c[j*d+t])
-				s += e * e
-			}
+			s := naiveDist(x[i*d:(i+1)*d], c[j*d:(j+1)*d])
 			all[i][j] = s
 			if s < best[i] {
 				best[i], labels[i] = s, int32(j)
