@@ -25,7 +25,11 @@ import (
 // openParquet opens path and wraps it for Arrow conversion. memoryMap
 // trades a page-cache copy for faster column chunk reads when decoding.
 func openParquet(path string, memoryMap bool, mem memory.Allocator) (*file.Reader, *pqarrow.FileReader, error) {
-	props := parquet.NewReaderProperties(mem)
+	pages := mem
+	if mem == memory.DefaultAllocator {
+		pages = pageAllocator // see pool.go; tests pass their own to check for leaks
+	}
+	props := parquet.NewReaderProperties(pages)
 	props.BufferedStreamEnabled = true
 	pf, err := file.OpenParquetFile(path, memoryMap, file.WithReadProps(props))
 	if err != nil {
