@@ -1,21 +1,18 @@
 // Package storage is the coordinator's durable state in one bbolt file: the
 // job catalog with each job's state history, the latest checkpoint per job
-// and name, finished models, and the task results already accepted.
+// and name, and finished models.
 //
 // A job moves through a small state machine (pending → running →
 // succeeded | failed | cancelled; pending may also fail or be cancelled);
 // every step is validated and appended to the job's history in the same
 // transaction. A restarted coordinator lists JobsInState(StateRunning),
 // reads each job's Checkpoint and resumes from its sequence number.
-// MarkTaskDone makes result handling idempotent under NATS's at-least-once
-// delivery: the first result for (job, round, task) wins, the rest are
-// dropped by the caller.
 //
 // Core types: Store (opened with Open and Options), Job, JobState,
 // Transition. Jobs are stored as JSON; checkpoints and models as raw bytes.
-// The layout is four top-level buckets, jobs/<id>, checkpoints/<id>/<name>,
-// models/<id> and tasks/<id>/<round‖task>, so DeleteJob clears a job in one
-// transaction and Check can verify that nothing outlives its job.
+// The layout is three top-level buckets, jobs/<id>, checkpoints/<id>/<name>
+// and models/<id>, so DeleteJob clears a job in one transaction and Check
+// can verify that nothing outlives its job.
 //
 // # Caveats
 //
@@ -23,8 +20,8 @@
 // ErrLocked after Options.Timeout (1s by default) rather than bbolt's
 // default of waiting forever. A Store is safe for concurrent use; writes
 // are serialised by bbolt, each in its own fsynced transaction, so a high
-// rate of small writes (one MarkTaskDone per result) is bounded by the
-// disk's fsync latency.
+// rate of small writes is bounded by the disk's fsync latency; checkpoints
+// are written at most about once a second per job for that reason.
 //
 // bbolt's slices are valid only inside their transaction; every []byte and
 // *Job this package returns is a copy the caller owns, and every slice it

@@ -134,7 +134,7 @@ func (s *Store) JobsInState(states ...JobState) ([]*Job, error) {
 	return s.jobsWhere(func(st JobState) bool { return slices.Contains(states, st) })
 }
 
-// DeleteJob removes job id with its checkpoints, model and task marks in
+// DeleteJob removes job id with its checkpoints and model in
 // one transaction. It returns ErrNotFound for an unknown job. Deleting a
 // running job is allowed; stopping its tasks is the caller's business.
 func (s *Store) DeleteJob(id string) error {
@@ -147,11 +147,9 @@ func (s *Store) DeleteJob(id string) error {
 		if err := jobs.Delete(key); err != nil {
 			return fmt.Errorf("storage: delete job %q: %w", id, err)
 		}
-		for _, name := range [][]byte{bucketCheckpoints, bucketTasks} {
-			err := tx.Bucket(name).DeleteBucket(key)
-			if err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
-				return fmt.Errorf("storage: delete job %q %s: %w", id, name, err)
-			}
+		err := tx.Bucket(bucketCheckpoints).DeleteBucket(key)
+		if err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+			return fmt.Errorf("storage: delete job %q %s: %w", id, bucketCheckpoints, err)
 		}
 		if err := tx.Bucket(bucketModels).Delete(key); err != nil {
 			return fmt.Errorf("storage: delete job %q model: %w", id, err)

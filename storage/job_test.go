@@ -192,9 +192,6 @@ func TestDeleteJob(t *testing.T) {
 		if err := s.PutModel(id, []byte(id)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.MarkTaskDone(id, 0, 0); err != nil {
-			t.Fatal(err)
-		}
 	}
 	if err := s.DeleteJob("gone"); err != nil {
 		t.Fatal(err)
@@ -211,15 +208,12 @@ func TestDeleteJob(t *testing.T) {
 	if _, err := s.Model("gone"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Model after delete: %v", err)
 	}
-	// A new job under the old id starts clean: no checkpoint, no task marks.
+	// A new job under the old id starts clean: no checkpoint.
 	if _, err := s.CreateJob("gone", nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := s.Checkpoint("gone", "centres"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Checkpoint of the recreated job: %v", err)
-	}
-	if first, err := s.MarkTaskDone("gone", 0, 0); err != nil || !first {
-		t.Fatalf("MarkTaskDone of the recreated job = %v, %v; want first", first, err)
 	}
 	// The other job is untouched.
 	if seq, data, err := s.Checkpoint("kept", "centres"); err != nil || seq != 1 || string(data) != "kept" {
@@ -227,9 +221,6 @@ func TestDeleteJob(t *testing.T) {
 	}
 	if m, err := s.Model("kept"); err != nil || string(m) != "kept" {
 		t.Fatalf("kept model %q %v", m, err)
-	}
-	if first, err := s.MarkTaskDone("kept", 0, 0); err != nil || first {
-		t.Fatalf("kept task mark = %v, %v; want duplicate", first, err)
 	}
 }
 

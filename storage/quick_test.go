@@ -20,7 +20,6 @@ type modelJob struct {
 	job    Job
 	ckpts  map[string]modelCkpt
 	model  []byte
-	tasks  map[[2]int64]bool
 	hasMod bool
 }
 
@@ -121,7 +120,7 @@ func runModel(t *testing.T, seed uint64, nops int) {
 		if mj == nil {
 			notFound = ErrNotFound
 		}
-		switch op := rng.IntN(12); op {
+		switch op := rng.IntN(11); op {
 		case 0, 1: // create
 			js := modelJSON[rng.IntN(len(modelJSON))]
 			log = append(log, fmt.Sprintf("CreateJob(%q, %q)", id, js[0]))
@@ -135,7 +134,7 @@ func runModel(t *testing.T, seed uint64, nops int) {
 			}
 			expectErr("CreateJob", err, want)
 			if want == nil {
-				nj := &modelJob{ckpts: map[string]modelCkpt{}, tasks: map[[2]int64]bool{}}
+				nj := &modelJob{ckpts: map[string]modelCkpt{}}
 				nj.job = Job{ID: id, State: StatePending, Created: now, Updated: now}
 				if js[1] != "" {
 					nj.job.Spec = []byte(js[1])
@@ -246,23 +245,7 @@ func runModel(t *testing.T, seed uint64, nops int) {
 			log = append(log, fmt.Sprintf("DeleteJob(%q)", id))
 			expectErr("DeleteJob", s.DeleteJob(id), notFound)
 			delete(m, id)
-		case 9: // task marks
-			round, task := int64(rng.IntN(2)), rng.IntN(3)
-			log = append(log, fmt.Sprintf("MarkTaskDone(%q, %d, %d)", id, round, task))
-			first, err := s.MarkTaskDone(id, round, task)
-			want := notFound
-			if id == "" {
-				want = ErrInvalid
-			}
-			expectErr("MarkTaskDone", err, want)
-			if err == nil {
-				k := [2]int64{round, int64(task)}
-				if first == mj.tasks[k] {
-					fail("MarkTaskDone first = %v, model had it %v", first, mj.tasks[k])
-				}
-				mj.tasks[k] = true
-			}
-		case 10: // read one job, or a state filter
+		case 9: // read one job, or a state filter
 			if rng.IntN(2) == 0 {
 				log = append(log, fmt.Sprintf("Job(%q)", id))
 				j, err := s.Job(id)
@@ -293,7 +276,7 @@ func runModel(t *testing.T, seed uint64, nops int) {
 					}
 				}
 			}
-		case 11: // restart
+		case 10: // restart
 			log = append(log, "reopen")
 			s = reopen(t, s)
 			fixedClock(s, &now)

@@ -20,17 +20,21 @@ const defaultTimeout = time.Second
 // 32 KiB; ids longer than this are a caller's bug, not a job name.
 const maxKeyLen = 1024
 
-// Top-level buckets. Jobs are keyed by id; the other three hold, per job,
-// a nested bucket (checkpoints, tasks) or a value (models) under the same id,
-// so DeleteJob removes everything of a job in one transaction.
+// Top-level buckets. Jobs are keyed by id; the other two hold, per job, a
+// nested bucket (checkpoints) or a value (models) under the same id, so
+// DeleteJob removes everything of a job in one transaction.
 var (
 	bucketJobs        = []byte("jobs")
 	bucketCheckpoints = []byte("checkpoints")
 	bucketModels      = []byte("models")
-	bucketTasks       = []byte("tasks")
 )
 
-var allBuckets = [][]byte{bucketJobs, bucketCheckpoints, bucketModels, bucketTasks}
+var allBuckets = [][]byte{bucketJobs, bucketCheckpoints, bucketModels}
+
+// legacyTasks is where earlier versions marked accepted task results, a
+// bookkeeping the coordinator never consulted (it deduplicates results in
+// memory and by NATS message id). Open removes it from older files.
+var legacyTasks = []byte("tasks")
 
 // Options configures Open. The zero value is what a coordinator wants.
 type Options struct {
@@ -47,8 +51,7 @@ type Options struct {
 }
 
 // Store is the coordinator's durable catalog: jobs and their state history,
-// the latest checkpoint per job and name, finished models and the set of
-// task results already accepted. It is safe for concurrent use; bbolt runs
+// the latest checkpoint per job and name, and finished models. It is safe for concurrent use; bbolt runs
 // one writer at a time and any number of readers.
 type Store struct {
 	db   *bolt.DB
@@ -86,6 +89,9 @@ func Open(path string, opts Options) (*Store, error) {
 				return fmt.Errorf("create bucket %q: %w", name, err)
 			}
 		}
+		if err := tx.DeleteBucket(legacyTasks); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+			return fmt.Errorf("remove bucket %q: %w", legacyTasks, err)
+		}
 		return nil
 	})
 	if err != nil {
@@ -108,8 +114,8 @@ func (s *Store) Path() string { return s.path }
 
 // Check runs bbolt's page-level consistency check (tx.Check) and then the
 // catalog's own invariants: every job record decodes and its history is a
-// legal path from pending to its current state; checkpoints, models and
-// task marks belong to an existing job and are well formed. It returns nil
+// legal path from pending to its current state; checkpoints and models
+// belong to an existing job and are well formed. It returns nil
 // or every problem found, joined. It reads a consistent snapshot and may run
 // beside writers.
 func (s *Store) Check() error {
@@ -186,21 +192,6 @@ func checkCatalog(tx *bolt.Tx) []error {
 			errs = append(errs, fmt.Errorf("models: job %q does not exist", k))
 		}
 		return nil
-	})
-	_ = tx.Bucket(bucketTasks).ForEach(func(k, v []byte) error {
-		if v != nil {
-			errs = append(errs, fmt.Errorf("tasks: %q is a value, want a bucket", k))
-			return nil
-		}
-		if jobs.Get(k) == nil {
-			errs = append(errs, fmt.Errorf("tasks: job %q does not exist", k))
-		}
-		return tx.Bucket(bucketTasks).Bucket(k).ForEach(func(tk, _ []byte) error {
-			if len(tk) != taskKeyLen {
-				errs = append(errs, fmt.Errorf("tasks: %q: key of %d bytes, want %d", k, len(tk), taskKeyLen))
-			}
-			return nil
-		})
 	})
 	return errs
 }

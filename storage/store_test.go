@@ -186,9 +186,6 @@ func TestReopenPersistsEverything(t *testing.T) {
 	if err := s.PutModel("j1", []byte(`{"k":3}`)); err != nil {
 		t.Fatal(err)
 	}
-	if first, err := s.MarkTaskDone("j1", 2, 7); err != nil || !first {
-		t.Fatalf("MarkTaskDone = %v, %v", first, err)
-	}
 	before, err := s.Jobs()
 	if err != nil {
 		t.Fatal(err)
@@ -216,9 +213,6 @@ func TestReopenPersistsEverything(t *testing.T) {
 	}
 	if m, err := s.Model("j1"); err != nil || string(m) != `{"k":3}` {
 		t.Fatalf("Model = %q, %v", m, err)
-	}
-	if first, err := s.MarkTaskDone("j1", 2, 7); err != nil || first {
-		t.Fatalf("MarkTaskDone after reopen = %v, %v; want a duplicate", first, err)
 	}
 	if err := s.PutCheckpoint("j1", "centres", 1, nil); !errors.Is(err, ErrStaleCheckpoint) {
 		t.Fatalf("stale put after reopen: %v", err)
@@ -297,18 +291,14 @@ func TestCheckFindsCatalogDamage(t *testing.T) {
 
 // TestConcurrentWriters runs several goroutines that each drive their own
 // jobs through the whole life cycle while all of them race on one shared
-// job's progress and task marks. Run with -race.
+// job's progress. Run with -race.
 func TestConcurrentWriters(t *testing.T) {
 	s := mustOpenStore(t)
-	const workers, jobsEach, tasks = 4, 5, 20
+	const workers, jobsEach = 4, 5
 	if _, err := s.CreateJob("shared", nil); err != nil {
 		t.Fatal(err)
 	}
-	var (
-		wg     sync.WaitGroup
-		mu     sync.Mutex
-		firsts = map[[2]int64]int{}
-	)
+	var wg sync.WaitGroup
 	errc := make(chan error, workers)
 	for w := range workers {
 		wg.Add(1)
@@ -338,18 +328,6 @@ func TestConcurrentWriters(t *testing.T) {
 						return err
 					}
 				}
-				for task := range tasks {
-					round := int64(task % 2)
-					first, err := s.MarkTaskDone("shared", round, task)
-					if err != nil {
-						return err
-					}
-					if first {
-						mu.Lock()
-						firsts[[2]int64{round, int64(task)}]++
-						mu.Unlock()
-					}
-				}
 				return nil
 			}()
 		}()
@@ -359,14 +337,6 @@ func TestConcurrentWriters(t *testing.T) {
 	for err := range errc {
 		if err != nil {
 			t.Fatal(err)
-		}
-	}
-	if len(firsts) != tasks {
-		t.Fatalf("%d task keys marked first, want %d", len(firsts), tasks)
-	}
-	for k, n := range firsts {
-		if n != 1 {
-			t.Fatalf("task %v marked first %d times", k, n)
 		}
 	}
 	done, err := s.JobsInState(StateSucceeded)
@@ -385,5 +355,55 @@ func TestConcurrentWriters(t *testing.T) {
 		if err != nil || seq != 2 || string(data) != string([]byte{byte(w), byte(i), 2}) {
 			t.Fatalf("job %s checkpoint %d %v %v", j.ID, seq, data, err)
 		}
+	}
+}
+
+// TestLegacyTasksBucket: files from versions that kept a tasks bucket of
+// accepted results open cleanly; the bucket is removed and Check finds
+// nothing wrong with the rest.
+func TestLegacyTasksBucket(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketJobs, bucketCheckpoints, bucketModels} {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		marks, err := tx.CreateBucket(legacyTasks)
+		if err != nil {
+			return err
+		}
+		job, err := marks.CreateBucket([]byte("old-job"))
+		if err != nil {
+			return err
+		}
+		return job.Put(make([]byte, 16), nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Check(); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(legacyTasks) != nil {
+			return fmt.Errorf("bucket %q is still there", legacyTasks)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
