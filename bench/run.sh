@@ -24,13 +24,28 @@ case "${1:-}" in
 kmeans)
 	pq=$(gen 1000000 32 100 parquet)
 	csv=$(gen 1000000 32 100 csv)
-	for algo in minibatch kmeans; do
-		for seed in 1 2 3 4 5; do
-			/usr/bin/env time -f "shoal $algo seed $seed wall %es" "$shoal" run --workers 2 --input "$pq" \
-				--exclude label --k 100 --algo "$algo" --seed "$seed" | grep -E "job|inertia|time"
-		done
-	done
-	OPENBLAS_NUM_THREADS=2 "$py" bench/sklearn_kmeans.py "$csv" 100 0 1 2 3 4
+	shoalrun() { # algo seed
+		/usr/bin/env time -f "shoal $1 seed $2 wall %es" "$shoal" run --workers 2 --input "$pq" \
+			--exclude label --k 100 --algo "$1" --seed "$2" 2>&1 | grep -E "job|inertia|time|wall"
+	}
+	# Mini-batch: three rounds, each shoal then scikit-learn, so that the
+	# machine's drift over a run weighs on both alike.
+	for round in 1 2 3; do
+		for seed in 1 2 3 4 5; do shoalrun minibatch "$seed"; done
+		MODELS=minibatch OPENBLAS_NUM_THREADS=2 "$py" bench/sklearn_kmeans.py "$csv" 100 0 1 2 3 4
+	done | tee "$out/kmeans-minibatch.log"
+	for seed in 1 2 3 4 5; do shoalrun kmeans "$seed"; done
+	MODELS=minibatch-n_init=10,kmeans OPENBLAS_NUM_THREADS=2 "$py" bench/sklearn_kmeans.py "$csv" 100 0 1 2 3 4
+	"$py" - "$out/kmeans-minibatch.log" <<-'EOF'
+		import re, statistics as st, sys
+		text = open(sys.argv[1]).read()
+		job = [float(x) for x in re.findall(r"job \S+: minibatch, .*, ([0-9.]+)s$", text, re.M)]
+		fit = [float(x) for x in re.findall(r"sklearn minibatch seed \d+  fit ([0-9.]+)s", text)]
+		load = [float(x) for x in re.findall(r"np.load ([0-9.]+)s", text)]
+		sj, sf, sl = st.median(job), st.median(fit), st.median(load)
+		print(f"minibatch, {len(job)} shoal jobs and {len(fit)} scikit-learn fits: median shoal job {sj:.3f}s, "
+		      f"scikit-learn fit {sf:.3f}s ({sf / sj:.2f}x), np.load + fit {sl + sf:.3f}s ({(sl + sf) / sj:.2f}x)")
+	EOF
 	;;
 kernel)
 	"$shoal" bench assign --n 1000000 --d 32 --k 100
