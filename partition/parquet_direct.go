@@ -131,29 +131,13 @@ func readDirectColumn(rg *file.RowGroupReader, leaf int, typ arrow.DataType, n i
 	var read int64
 	switch typ.ID() {
 	case arrow.FLOAT32:
-		b.f32 = growDirect(b.f32, n)
-		read, err = readAll(n, func(at int64) (int64, int, error) {
-			return cr.(*file.Float32ColumnChunkReader).ReadBatch(n-at, b.f32[at:], b.defs[at:], nil)
-		})
-		values = arrow.Float32Traits.CastToBytes(b.f32[:n])
+		values, read, err = readValues(&b.f32, b.defs, n, cr.(*file.Float32ColumnChunkReader).ReadBatch)
 	case arrow.FLOAT64:
-		b.f64 = growDirect(b.f64, n)
-		read, err = readAll(n, func(at int64) (int64, int, error) {
-			return cr.(*file.Float64ColumnChunkReader).ReadBatch(n-at, b.f64[at:], b.defs[at:], nil)
-		})
-		values = arrow.Float64Traits.CastToBytes(b.f64[:n])
+		values, read, err = readValues(&b.f64, b.defs, n, cr.(*file.Float64ColumnChunkReader).ReadBatch)
 	case arrow.INT32:
-		b.i32 = growDirect(b.i32, n)
-		read, err = readAll(n, func(at int64) (int64, int, error) {
-			return cr.(*file.Int32ColumnChunkReader).ReadBatch(n-at, b.i32[at:], b.defs[at:], nil)
-		})
-		values = arrow.Int32Traits.CastToBytes(b.i32[:n])
+		values, read, err = readValues(&b.i32, b.defs, n, cr.(*file.Int32ColumnChunkReader).ReadBatch)
 	case arrow.INT64:
-		b.i64 = growDirect(b.i64, n)
-		read, err = readAll(n, func(at int64) (int64, int, error) {
-			return cr.(*file.Int64ColumnChunkReader).ReadBatch(n-at, b.i64[at:], b.defs[at:], nil)
-		})
-		values = arrow.Int64Traits.CastToBytes(b.i64[:n])
+		values, read, err = readValues(&b.i64, b.defs, n, cr.(*file.Int64ColumnChunkReader).ReadBatch)
 	default:
 		return nil, false, fmt.Errorf("no direct reader for %s", typ)
 	}
@@ -166,6 +150,20 @@ func readDirectColumn(rg *file.RowGroupReader, leaf int, typ arrow.DataType, n i
 	data := array.NewData(typ, int(n), []*memory.Buffer{nil, memory.NewBufferBytes(values)}, nil, 0, 0)
 	defer data.Release()
 	return array.MakeFromData(data), false, nil
+}
+
+// readValues reads the n values of a column chunk into *buf, grown as
+// needed, with readBatch, the typed reader's ReadBatch. It returns them as
+// bytes and how many values came: fewer than n when some are null.
+func readValues[T float32 | float64 | int32 | int64](buf *[]T, defs []int16, n int64,
+	readBatch func(int64, []T, []int16, []int16) (int64, int, error)) ([]byte, int64, error) {
+	*buf = growDirect(*buf, n)
+	v := *buf
+	read, err := readAll(n, func(at int64) (int64, int, error) { return readBatch(n-at, v[at:], defs[at:], nil) })
+	if err != nil {
+		return nil, 0, err
+	}
+	return arrow.GetBytes(v), read, nil
 }
 
 // readAll calls batch until n levels are read and returns how many values
