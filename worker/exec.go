@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"runtime/debug"
+	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -23,9 +25,10 @@ type executor struct {
 	staged      *StagedFiles
 	js          jetstream.JetStream
 	parallelism int
-	assign      *algo.Assigner
+	assign      []*algo.Assigner // all of shape assignK × assignD
 	assignK     int
 	assignD     int
+	parts       []*algo.CentreSums // per-shard sums of a sums task, reused
 
 	// Scratch for label tasks that report counts only.
 	labels []int32
@@ -34,11 +37,18 @@ type executor struct {
 
 // assigner returns the executor's Assigner for k centres of dimension d,
 // allocating a new one only when the shape changes.
-func (x *executor) assigner(k, d int) *algo.Assigner {
-	if x.assign == nil || x.assignK != k || x.assignD != d {
-		x.assign, x.assignK, x.assignD = algo.NewAssigner(k, d), k, d
+func (x *executor) assigner(k, d int) *algo.Assigner { return x.assigners(1, k, d)[0] }
+
+// assigners returns n Assigners for k centres of dimension d, one per
+// goroutine of a task, kept between tasks of the same shape.
+func (x *executor) assigners(n, k, d int) []*algo.Assigner {
+	if x.assignK != k || x.assignD != d {
+		x.assign, x.assignK, x.assignD = nil, k, d
 	}
-	return x.assign
+	for len(x.assign) < n {
+		x.assign = append(x.assign, algo.NewAssigner(k, d))
+	}
+	return x.assign[:n]
 }
 
 // execute runs t and returns its result (before splitting into parts).
@@ -100,29 +110,71 @@ func (x *executor) sums(t *wire.Task, res *wire.Result) error {
 	if t.Extends && t.Fraction >= 1 {
 		return x.sumsExtending(t, blocks, res)
 	}
-	a := x.assigner(t.K, t.D)
-	if err := a.SetCentres(t.Centres); err != nil {
+	// Each shard's rows are summed on their own, by up to parallelism
+	// goroutines, and the sums merged in shard order: the result depends
+	// on the task's shards alone (which coordinator's groupedShardTasks
+	// picks from the data), not on the goroutines or the workers.
+	n := len(blocks)
+	for len(x.parts) < n {
+		x.parts = append(x.parts, algo.NewCentreSums(t.K, t.D))
+	}
+	parts := x.parts[:n]
+	goroutines := max(1, min(x.parallelism, n))
+	as := x.assigners(goroutines, t.K, t.D)
+	errs := make([]error, goroutines)
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[g] = x.sumShards(t, blocks, parts, as[g], g, goroutines)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	// The task's rows are added into one CentreSums, shard after shard:
-	// which shards form a task depends on the data alone (see
-	// coordinator's groupedShardTasks), so the order of the additions, and
-	// the sums, do not depend on the workers either.
 	total := algo.NewCentreSums(t.K, t.D)
-	var rows []int32
-	for i, b := range blocks {
-		if t.Fraction >= 1 {
-			err = a.Accumulate(b.Data, b.Len(), b.Weights, total)
-		} else {
-			rows = batchRows(rows[:0], b.Len(), t.Fraction, algo.NewRand(t.Seed, uint64(t.Round), uint64(t.Shards[i].ID)))
-			err = a.AccumulateRows(b.Data, rows, b.Weights, total)
-		}
-		if err != nil {
+	for _, p := range parts {
+		if err := total.Merge(p); err != nil {
 			return err
 		}
 	}
 	res.Sums, res.Weights, res.Counts, res.Inertias = total.Sums, total.Weights, total.Counts, total.Inertias
 	res.Inertia, res.N = total.Inertia, total.Rows
+	return nil
+}
+
+// sumShards sums the rows of shards first, first+step, ... into their
+// parts, with Assigner a. A panic becomes an error, as in Worker.run: a
+// goroutine of its own is outside that recover.
+func (x *executor) sumShards(t *wire.Task, blocks []*partition.Block, parts []*algo.CentreSums, a *algo.Assigner, first, step int) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("worker: task %s panicked: %v\n%s", t.Key(), p, debug.Stack())
+		}
+	}()
+	if err := a.SetCentres(t.Centres); err != nil {
+		return err
+	}
+	var rows []int32
+	for i := first; i < len(blocks); i += step {
+		b, part := blocks[i], parts[i]
+		if part.K != t.K || part.D != t.D {
+			part = algo.NewCentreSums(t.K, t.D)
+			parts[i] = part
+		}
+		part.Reset()
+		if t.Fraction >= 1 {
+			err = a.Accumulate(b.Data, b.Len(), b.Weights, part)
+		} else {
+			rows = batchRows(rows[:0], b.Len(), t.Fraction, algo.NewRand(t.Seed, uint64(t.Round), uint64(t.Shards[i].ID)))
+			err = a.AccumulateRows(b.Data, rows, b.Weights, part)
+		}
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -142,3 +142,67 @@ func TestBlockCache(t *testing.T) {
 		t.Errorf("cache holds %d entries, limit allows 2", n)
 	}
 }
+
+// TestSumsParallelism: a sums task's result is the per-shard sums, each
+// computed on its own and merged in shard order, whatever the number of
+// goroutines the worker gives it; checked against one Assigner run shard
+// by shard here, for a mini-batch and a full pass.
+func TestSumsParallelism(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "b.parquet")
+	if _, err := partition.GenerateBlobs(path, partition.BlobsConfig{N: 9000, D: 5, K: 4, Seed: 3, BatchRows: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := partition.Scan([]string{path}, partition.Options{Exclude: []string{"label"}, ShardRows: 1000})
+	if err != nil || len(ds.Shards) != 9 {
+		t.Fatalf("%v, %d shards", err, len(ds.Shards))
+	}
+	cache := NewBlockCache(0)
+	for _, fraction := range []float64{0.3, 1} {
+		task := &wire.Task{Job: "j", Kind: wire.KindSums, Round: 7, K: 4, D: 5, Seed: 11, Fraction: fraction,
+			Data:    wire.Data{Columns: ds.Columns, Nulls: "error"},
+			Centres: []float32{0, 0, 0, 0, 0, 5, 5, 5, 5, 5, -5, 0, 5, 0, -5, 9, -9, 9, -9, 9}}
+		for _, s := range ds.Shards {
+			task.Shards = append(task.Shards, wire.Shard{ID: s.ID, File: s.File, Format: s.Format.String(),
+				First: s.First, Last: s.Last, RowOffset: s.RowOffset, Rows: s.Rows})
+		}
+		// The reference: one Assigner, one CentreSums per shard, merged in order.
+		ref := &executor{cache: cache, parallelism: 1}
+		blocks, err := ref.blocks(task)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := algo.NewAssigner(4, 5)
+		if err := a.SetCentres(task.Centres); err != nil {
+			t.Fatal(err)
+		}
+		want := algo.NewCentreSums(4, 5)
+		for i, b := range blocks {
+			part := algo.NewCentreSums(4, 5)
+			if fraction >= 1 {
+				err = a.Accumulate(b.Data, b.Len(), b.Weights, part)
+			} else {
+				rows := batchRows(nil, b.Len(), fraction, algo.NewRand(task.Seed, uint64(task.Round), uint64(task.Shards[i].ID)))
+				err = a.AccumulateRows(b.Data, rows, b.Weights, part)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := want.Merge(part); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, p := range []int{1, 2, 3, 16} {
+			x := &executor{cache: cache, parallelism: p}
+			for range 2 { // the second run reuses the executor's scratch
+				res, err := x.execute(task)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(res.Sums, want.Sums) || !reflect.DeepEqual(res.Counts, want.Counts) ||
+					!reflect.DeepEqual(res.Inertias, want.Inertias) || res.Inertia != want.Inertia || res.N != want.Rows {
+					t.Fatalf("fraction %v, %d goroutines: sums differ from the shard-by-shard reference", fraction, p)
+				}
+			}
+		}
+	}
+}
