@@ -39,6 +39,13 @@ func kmDistRowsAVX2(x *float32, n, d int, c *float32, out *float32)
 //go:noescape
 func kmDist64x4AVX2(x0, x1, x2, x3, c0, c1, c2, c3 *float32, d4 int, lanes *[16]float64)
 
+// kmTrialPotentialAVX2 is the loop of kmTrialPotential over the first n4
+// rows (n4 > 0, a multiple of 4), w nil for weight 1, with the four
+// chains' sums in lanes.
+//
+//go:noescape
+func kmTrialPotentialAVX2(pot *float64, dist *float32, w *float64, trial *float64, n4 int, lanes *[4]float64)
+
 // kmDistRows4AVX2 is kmDistRowsAVX2, bit for bit, for n a positive
 // multiple of 4 and d a positive multiple of 8, four rows at a time.
 //

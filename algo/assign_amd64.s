@@ -482,3 +482,52 @@ quad64:
 	VMOVUPD Y3, 96(DI)
 	VZEROUPPER
 	RET
+
+// func kmTrialPotentialAVX2(pot *float64, dist *float32, w *float64, trial *float64, n4 int, lanes *[4]float64)
+//
+// kmTrialPotential's loop over the first n4 rows (n4 > 0, a multiple of
+// 4): trial[i] = min(pot[i], w[i]·dist[i]) (w nil: weight 1), keeping
+// pot[i] unless the product is smaller, and the four chains' sums by row
+// mod 4 in lanes.
+TEXT ·kmTrialPotentialAVX2(SB), NOSPLIT, $0-48
+	MOVQ pot+0(FP), SI
+	MOVQ dist+8(FP), DX
+	MOVQ w+16(FP), R8
+	MOVQ trial+24(FP), DI
+	MOVQ n4+32(FP), CX
+	MOVQ lanes+40(FP), R9
+	VXORPD Y0, Y0, Y0
+	TESTQ  R8, R8
+	JZ     plain
+
+weighted:
+	VCVTPS2PD (DX), Y1
+	VMULPD    (R8), Y1, Y1
+	VMOVUPD   (SI), Y2
+	VMINPD    Y2, Y1, Y3
+	VMOVUPD   Y3, (DI)
+	VADDPD    Y3, Y0, Y0
+	ADDQ      $16, DX
+	ADDQ      $32, R8
+	ADDQ      $32, SI
+	ADDQ      $32, DI
+	SUBQ      $4, CX
+	JNZ       weighted
+	JMP       done
+
+plain:
+	VCVTPS2PD (DX), Y1
+	VMOVUPD   (SI), Y2
+	VMINPD    Y2, Y1, Y3
+	VMOVUPD   Y3, (DI)
+	VADDPD    Y3, Y0, Y0
+	ADDQ      $16, DX
+	ADDQ      $32, SI
+	ADDQ      $32, DI
+	SUBQ      $4, CX
+	JNZ       plain
+
+done:
+	VMOVUPD Y0, (R9)
+	VZEROUPPER
+	RET

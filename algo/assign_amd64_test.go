@@ -4,6 +4,7 @@ package algo
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -199,6 +200,41 @@ func TestDist64(t *testing.T) {
 			xr, cr := x[r*d:(r+1)*d], c[r*d:(r+1)*d]
 			if got, want := kmDist64Finish(lanes[4*r:4*r+4], xr, cr), kmDist64(xr, cr); math.Float64bits(got) != math.Float64bits(want) {
 				t.Errorf("d=%d row %d: AVX2 %v, kmDist64 %v", d, r, got, want)
+			}
+		}
+	}
+}
+
+// TestTrialPotentialAVX2: the AVX2 loop gives kmTrialPotential's trial
+// values and sum bit for bit, weighted or not, ties and zero potentials
+// included, for lengths on and off a multiple of four.
+func TestTrialPotentialAVX2(t *testing.T) {
+	if !kmHaveAVX2 {
+		t.Skip("no AVX2 and FMA on this CPU")
+	}
+	rng := NewRand(8)
+	for _, n := range []int{1, 3, 4, 5, 8, 31, 100, 1027} {
+		pot, dist, w := make([]float64, n), make([]float32, n), make([]float64, n)
+		for i := range n {
+			dist[i] = float32(rng.ExpFloat64() * math.Pow(10, float64(rng.IntN(6)-3)))
+			w[i] = float64(rng.IntN(3))
+			switch rng.IntN(4) {
+			case 0:
+				pot[i] = 0
+			case 1:
+				pot[i] = float64(dist[i]) // a tie
+			default:
+				pot[i] = rng.ExpFloat64()
+			}
+		}
+		for _, weights := range [][]float64{nil, w} {
+			got, want := make([]float64, n), make([]float64, n)
+			sGot := kmTrialPotential(pot, dist, weights, got)
+			kmHaveAVX2 = false
+			sWant := kmTrialPotential(pot, dist, weights, want)
+			kmHaveAVX2 = true
+			if math.Float64bits(sGot) != math.Float64bits(sWant) || !slices.Equal(got, want) {
+				t.Errorf("n=%d weighted=%v: sum %v against %v, or trial values differ", n, weights != nil, sGot, sWant)
 			}
 		}
 	}

@@ -174,6 +174,15 @@ func kmTrialPotential(pot []float64, dist []float32, w []float64, trial []float6
 	}
 	var s0, s1, s2, s3 float64
 	i := 0
+	if n4 := n &^ 3; kmHaveAVX2 && n4 > 0 {
+		var wp *float64
+		if w != nil {
+			wp = &w[0]
+		}
+		var lanes [4]float64
+		kmTrialPotentialAVX2(&pot[0], &dist[0], wp, &trial[0], n4, &lanes)
+		s0, s1, s2, s3, i = lanes[0], lanes[1], lanes[2], lanes[3], n4
+	}
 	for ; i+4 <= n; i += 4 {
 		e0, e1, e2, e3 := float64(dist[i]), float64(dist[i+1]), float64(dist[i+2]), float64(dist[i+3])
 		if w != nil {
