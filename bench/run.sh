@@ -28,9 +28,9 @@ kmeans)
 		/usr/bin/env time -f "shoal $1 seed $2 wall %es" "$shoal" run --workers 2 --input "$pq" \
 			--exclude label --k 100 --algo "$1" --seed "$2" 2>&1 | grep -E "job|inertia|time|wall"
 	}
-	# Mini-batch: three rounds, each shoal then scikit-learn, so that the
+	# Mini-batch: five rounds, each shoal then scikit-learn, so that the
 	# machine's drift over a run weighs on both alike.
-	for round in 1 2 3; do
+	for round in 1 2 3 4 5; do
 		for seed in 1 2 3 4 5; do shoalrun minibatch "$seed"; done
 		MODELS=minibatch OPENBLAS_NUM_THREADS=2 "$py" bench/sklearn_kmeans.py "$csv" 100 0 1 2 3 4
 	done | tee "$out/kmeans-minibatch.log"
