@@ -62,9 +62,16 @@ func directType(pf *file.Reader, fr *pqarrow.FileReader, field int) (arrow.DataT
 // readParquetGroupDirect decodes the fields of row group g, one goroutine
 // per column and at most GOMAXPROCS at a time, and calls fn with them.
 // It reports ok=false, having called nothing, when a column holds nulls:
-// the caller then reads the group through pqarrow.
+// the caller then reads the group through pqarrow. Where the column chunk
+// statistics count nulls it says so before decoding anything; only
+// chunks without statistics are found out by decoding.
 func readParquetGroupDirect(pf *file.Reader, fr *pqarrow.FileReader, path string, names []string, fields []int, types []arrow.DataType, g int, fn func(cols []arrow.Array) error) (ok bool, err error) {
 	rg := pf.RowGroup(g)
+	for _, f := range fields {
+		if statsCountNulls(rg, fr.Manifest.Fields[f].ColIndex) {
+			return false, nil
+		}
+	}
 	n := rg.NumRows()
 	bufs := make([]*directBuffers, len(names))
 	defer func() {
@@ -113,6 +120,18 @@ func readParquetGroupDirect(pf *file.Reader, fr *pqarrow.FileReader, path string
 		}
 	}
 	return true, fn(cols)
+}
+
+// statsCountNulls reports whether the statistics of column chunk leaf of
+// rg say that it holds a null. Missing or unreadable statistics say
+// nothing (false).
+func statsCountNulls(rg *file.RowGroupReader, leaf int) bool {
+	cc, err := rg.MetaData().ColumnChunk(leaf)
+	if err != nil {
+		return false
+	}
+	st, err := cc.Statistics()
+	return err == nil && st != nil && st.HasNullCount() && st.NullCount() > 0
 }
 
 // readDirectColumn reads the n values of one column chunk into b and

@@ -2,6 +2,7 @@ package partition
 
 import (
 	"fmt"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -105,5 +106,24 @@ func TestConcurrentReadsAgree(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestStatsCountNulls: the direct Parquet path learns from column chunk
+// statistics which row groups hold nulls, so it does not decode them only
+// to fall back: columns a and w of nullTable hold a null, b does not.
+func TestStatsCountNulls(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nulls.parquet")
+	nullTable(t, path)
+	pf, fr, err := openParquet(path, false, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	want := map[string]bool{"a": true, "b": false, "w": true}
+	for _, f := range fr.Manifest.Fields {
+		if got := statsCountNulls(pf.RowGroup(0), f.ColIndex); got != want[f.Field.Name] {
+			t.Errorf("column %q: statsCountNulls = %v, want %v", f.Field.Name, got, want[f.Field.Name])
+		}
 	}
 }
