@@ -30,8 +30,8 @@ const (
 // pageAllocator holds the page buffers of Parquet reads.
 var pageAllocator memory.Allocator = new(poolAllocator)
 
-// class returns the pool index for a request of size bytes, or -1 when it
-// is not pooled.
+// poolClass returns the pool index for a request of size bytes, or -1
+// when it is not pooled.
 func poolClass(size int) int {
 	if size <= 0 {
 		return -1

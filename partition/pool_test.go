@@ -2,11 +2,12 @@ package partition
 
 import (
 	"fmt"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // TestPoolAllocator: buffers come back zeroed however they were left,
