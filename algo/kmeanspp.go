@@ -225,7 +225,7 @@ func kmTrialPotential(pot []float64, dist []float32, w []float64, trial []float6
 // kmDistRows writes the squared Euclidean distance of each of the n
 // row-major rows of x to c into out, in float32. k-means++ only draws by
 // these values, so float32 rounding is harmless there, and it is several
-// times faster than kmDist64's float64 chain in the O(n·k·trials·d)
+// times faster than kmDist64's float64 sums in the O(n·k·trials·d)
 // seeding loop. With AVX2 the assembly computes them eight dimensions at
 // a time (BenchmarkKMeansPlusPlus); its sums round differently from the
 // loop below, so a seeding may differ between the two paths in the last
