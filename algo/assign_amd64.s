@@ -147,13 +147,13 @@ TEXT ·kmTop2AVX2(SB), NOSPLIT, $0-28
 	SHRQ $3, CX
 
 	MOVL         $0x7f800000, AX
-	MOVQ         AX, X0
+	VMOVQ        AX, X0
 	VPBROADCASTD X0, Y0         // m1 = +Inf
 	VMOVAPS      Y0, Y1         // m2 = +Inf
 	VPXOR        Y2, Y2, Y2     // idx = 0
 	VMOVDQU      kmLanes<>(SB), Y3
 	MOVL         $8, AX
-	MOVQ         AX, X4
+	VMOVQ        AX, X4
 	VPBROADCASTD X4, Y4         // step 8
 
 top2:
