@@ -51,3 +51,9 @@ func kmTrialPotentialAVX2(pot *float64, dist *float32, w *float64, trial *float6
 //
 //go:noescape
 func kmDistRows4AVX2(x *float32, n, d int, c *float32, out *float32)
+
+// kmAddRowAVX2 adds w·x[t] to sum[t] for t < d4 (d4 > 0, a multiple of
+// 4) in float64, the product rounded before the add.
+//
+//go:noescape
+func kmAddRowAVX2(sum *float64, x *float32, d4 int, w float64)

@@ -531,3 +531,44 @@ done:
 	VMOVUPD Y0, (R9)
 	VZEROUPPER
 	RET
+
+// func kmAddRowAVX2(sum *float64, x *float32, d4 int, w float64)
+//
+// sum[t] += w·x[t] for t < d4 (d4 > 0, a multiple of 4): the float32
+// values widened to float64, multiplied and then added, two rounding
+// steps as in the Go loop (no FMA). Eight values a step while there are
+// eight, then four.
+TEXT ·kmAddRowAVX2(SB), NOSPLIT, $0-32
+	MOVQ         sum+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         d4+16(FP), CX
+	VBROADCASTSD w+24(FP), Y0
+	CMPQ         CX, $8
+	JB           four
+
+eight:
+	VCVTPS2PD (SI), Y1
+	VCVTPS2PD 16(SI), Y2
+	VMULPD    Y0, Y1, Y1
+	VMULPD    Y0, Y2, Y2
+	VADDPD    (DI), Y1, Y1
+	VADDPD    32(DI), Y2, Y2
+	VMOVUPD   Y1, (DI)
+	VMOVUPD   Y2, 32(DI)
+	ADDQ      $32, SI
+	ADDQ      $64, DI
+	SUBQ      $8, CX
+	CMPQ      CX, $8
+	JAE       eight
+	TESTQ     CX, CX
+	JZ        added
+
+four:
+	VCVTPS2PD (SI), Y1
+	VMULPD    Y0, Y1, Y1
+	VADDPD    (DI), Y1, Y1
+	VMOVUPD   Y1, (DI)
+
+added:
+	VZEROUPPER
+	RET

@@ -301,3 +301,40 @@ func TestDistRowsAVX2(t *testing.T) {
 		}
 	}
 }
+
+// TestAddRowAVX2 checks CentreSums' row add, through the assembly, bit for
+// bit against the product-then-sum loop, for every d up to 41 and weights
+// of 1, 0 and awkward fractions.
+func TestAddRowAVX2(t *testing.T) {
+	if !kmHaveAVX2 {
+		t.Skip("no AVX2 and FMA on this CPU")
+	}
+	rng := NewRand(9)
+	for d := 1; d <= 41; d++ {
+		for _, w := range []float64{1, 0, 0.1, 3.7e-5, 12345.678} {
+			const k, j = 3, 1
+			s := NewCentreSums(k, d)
+			x := make([]float32, d)
+			for i := range s.Sums {
+				s.Sums[i] = rng.NormFloat64() * 1e3
+			}
+			for i := range x {
+				x[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(7)-3)))
+			}
+			want := slices.Clone(s.Sums)
+			for i, v := range x {
+				p := w * float64(v)
+				want[j*d+i] += p
+			}
+			s.add(x, j, w, 2)
+			for i := range want {
+				if math.Float64bits(s.Sums[i]) != math.Float64bits(want[i]) {
+					t.Fatalf("d=%d w=%v: sum %d is %v, want %v", d, w, i, s.Sums[i], want[i])
+				}
+			}
+			if s.Weights[j] != w || s.Counts[j] != 1 || s.Inertia != 2*w {
+				t.Fatalf("d=%d w=%v: weight %v count %d inertia %v", d, w, s.Weights[j], s.Counts[j], s.Inertia)
+			}
+		}
+	}
+}

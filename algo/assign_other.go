@@ -33,3 +33,7 @@ func kmDist64x4AVX2(x0, x1, x2, x3, c0, c1, c2, c3 *float32, d4 int, lanes *[16]
 func kmTrialPotentialAVX2(pot *float64, dist *float32, w *float64, trial *float64, n4 int, lanes *[4]float64) {
 	panic("algo: AVX2 kernel called without AVX2")
 }
+
+func kmAddRowAVX2(sum *float64, x *float32, d4 int, w float64) {
+	panic("algo: AVX2 kernel called without AVX2")
+}

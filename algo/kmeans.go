@@ -51,8 +51,16 @@ func (s *CentreSums) AddRow(x []float32, j int, w, d2 float64) {
 
 func (s *CentreSums) add(x []float32, j int, w, d2 float64) {
 	sum := s.Sums[j*s.D : (j+1)*s.D : (j+1)*s.D]
-	for t, v := range x[:len(sum)] {
-		sum[t] += w * float64(v)
+	x = x[:len(sum)]
+	t := 0
+	if d4 := len(sum) &^ 3; kmHaveAVX2 && d4 > 0 {
+		kmAddRowAVX2(&sum[0], &x[0], d4, w)
+		t = d4
+	}
+	for ; t < len(sum); t++ {
+		// The conversion keeps the product rounded on its own, as the
+		// assembly rounds it, rather than fused into the add.
+		sum[t] += float64(w * float64(x[t]))
 	}
 	s.Weights[j] += w
 	s.Counts[j]++
