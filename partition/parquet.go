@@ -31,7 +31,11 @@ func openParquet(path string, memoryMap bool, mem memory.Allocator) (*file.Reade
 	}
 	props := parquet.NewReaderProperties(pages)
 	props.BufferedStreamEnabled = true
-	pf, err := file.OpenParquetFile(path, memoryMap, file.WithReadProps(props))
+	opts := []file.ReadOption{file.WithReadProps(props)}
+	if md := cachedFooter(path); md != nil {
+		opts = append(opts, file.WithMetadata(md))
+	}
+	pf, err := file.OpenParquetFile(path, memoryMap, opts...)
 	if err != nil {
 		return nil, nil, openError(path, err)
 	}
