@@ -26,6 +26,13 @@ func Hash(seed uint64, stream ...uint64) uint64 {
 	return h
 }
 
+// HashMore extends h, a Hash, by one more integer: HashMore(Hash(seed,
+// a...), b) is Hash(seed, a..., b). A loop over rows hashes its fixed
+// prefix once and each row with one mix instead of all of them.
+func HashMore(h, s uint64) uint64 {
+	return mix64(h ^ s)
+}
+
 // NewRand returns a generator seeded from (seed, stream...). Two calls with
 // the same arguments produce identical sequences.
 func NewRand(seed uint64, stream ...uint64) *rand.Rand {

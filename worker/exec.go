@@ -291,9 +291,10 @@ func (x *executor) sample(t *wire.Task, res *wire.Result) error {
 		return err
 	}
 	res.D = t.D
+	prefix := algo.Hash(t.Seed, t.Stream)
 	for _, b := range blocks {
 		for i, row := range b.Index {
-			if !algo.Below(algo.Hash(t.Seed, t.Stream, uint64(row)), t.Fraction) {
+			if !algo.Below(algo.HashMore(prefix, uint64(row)), t.Fraction) {
 				continue
 			}
 			keepRow(res, b, i, row)
