@@ -425,8 +425,15 @@ func (a *Assigner) block(x []float32, rows []int32, lo, nb int) {
 		a.productsPanels(nb)
 		a.bestRows(nb)
 	case kmPathAVX2:
+		var ahead []int32
+		if rows != nil {
+			if lo == 0 {
+				kmPrefetchGather(&x[0], &rows[0], nb, a.d)
+			}
+			ahead = rows[lo+nb : min(len(rows), lo+nb+kmBlock)]
+		}
 		a.packCentred(x, rows, lo, nb)
-		a.productsAVX2(nb)
+		a.productsAVX2(nb, x, ahead)
 	case kmPathGemmRows:
 		a.packRows(x, rows, lo, nb)
 		a.productsGemmRows(nb)
@@ -504,9 +511,21 @@ func (a *Assigner) packCentred(x []float32, rows []int32, lo, nb int) {
 // productsAVX2 fills out[i·kp + j] = ‖c_j−μ‖² − 2(x_i−μ)·(c_j−μ) one
 // 6-row tile at a time with the assembly kernel, and takes each row's best
 // and second-best value while the tile is in cache.
-func (a *Assigner) productsAVX2(nb int) {
+//
+// Between tiles it prefetches the rows of x listed in ahead, the next
+// block's: a mini-batch's rows are scattered over the shard, each one a
+// cache (and TLB) miss, and fetched while this block computes they are
+// in cache when the next block is packed. Prefetching a few rows ahead
+// within the packing loop alone left most of that latency exposed.
+func (a *Assigner) productsAVX2(nb int, x []float32, ahead []int32) {
 	d, kp := a.d, a.kp
+	tiles := (nb + kmTileRows - 1) / kmTileRows
+	per := (len(ahead) + tiles - 1) / tiles
 	for p := 0; p*kmTileRows < nb; p++ {
+		if m := min(per, len(ahead)); m > 0 {
+			kmPrefetchGather(&x[0], &ahead[0], m, d)
+			ahead = ahead[m:]
+		}
 		kmTileAVX2(&a.xb[p*kmTileRows*d], d, &a.cc[0], kp/kmPanel, &a.cn[0], &a.out[p*kmTileRows*kp])
 		for i := p * kmTileRows; i < min(nb, (p+1)*kmTileRows); i++ {
 			a.b1[i], a.b2[i], a.j1[i] = kmTop2AVX2(&a.out[i*kp], kp)

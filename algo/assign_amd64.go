@@ -57,3 +57,9 @@ func kmDistRows4AVX2(x *float32, n, d int, c *float32, out *float32)
 //
 //go:noescape
 func kmAddRowAVX2(sum *float64, x *float32, d4 int, w float64)
+
+// kmPrefetchGather prefetches into cache the d float32 values of each of
+// the n > 0 rows x[rows[i]·d:].
+//
+//go:noescape
+func kmPrefetchGather(x *float32, rows *int32, n, d int)

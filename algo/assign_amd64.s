@@ -572,3 +572,31 @@ four:
 added:
 	VZEROUPPER
 	RET
+
+// func kmPrefetchGather(x *float32, rows *int32, n, d int)
+//
+// PREFETCHT0 every cache line of the d-float32 rows x[rows[i]·d:] for
+// i < n (n > 0). Prefetches never fault, but the rows are checked anyway.
+TEXT ·kmPrefetchGather(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ rows+8(FP), BX
+	MOVQ n+16(FP), CX
+	MOVQ d+24(FP), DX
+	SHLQ $2, DX // bytes a row
+
+row:
+	MOVLQSX (BX), AX
+	IMULQ   DX, AX
+	LEAQ    (SI)(AX*1), DI
+	LEAQ    (DI)(DX*1), R8 // end of the row
+	ANDQ    $-64, DI       // from the first line it touches
+
+line:
+	PREFETCHT0 (DI)
+	ADDQ       $64, DI
+	CMPQ       DI, R8
+	JB         line
+	ADDQ       $4, BX
+	DECQ       CX
+	JNZ        row
+	RET

@@ -37,3 +37,7 @@ func kmTrialPotentialAVX2(pot *float64, dist *float32, w *float64, trial *float6
 func kmAddRowAVX2(sum *float64, x *float32, d4 int, w float64) {
 	panic("algo: AVX2 kernel called without AVX2")
 }
+
+func kmPrefetchGather(x *float32, rows *int32, n, d int) {
+	panic("algo: AVX2 kernel called without AVX2")
+}
