@@ -527,9 +527,8 @@ func (a *Assigner) productsAVX2(nb int, x []float32, ahead []int32) {
 			ahead = ahead[m:]
 		}
 		kmTileAVX2(&a.xb[p*kmTileRows*d], d, &a.cc[0], kp/kmPanel, &a.cn[0], &a.out[p*kmTileRows*kp])
-		for i := p * kmTileRows; i < min(nb, (p+1)*kmTileRows); i++ {
-			a.b1[i], a.b2[i], a.j1[i] = kmTop2AVX2(&a.out[i*kp], kp)
-		}
+		i := p * kmTileRows
+		kmTop2RowsAVX2(&a.out[i*kp], kp, min(nb-i, kmTileRows), &a.b1[i], &a.b2[i], &a.j1[i])
 	}
 }
 

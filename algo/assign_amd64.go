@@ -14,11 +14,13 @@ var kmHaveAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 //go:noescape
 func kmTileAVX2(x *float32, d int, c *float32, panels int, cn *float32, out *float32)
 
-// kmTop2AVX2 returns the smallest of v[0:n] (n a positive multiple of 8),
-// the index of its first occurrence and the second smallest.
+// kmTop2RowsAVX2 writes, for each of rows ≥ 1 rows of n values (n a
+// positive multiple of 8, row r at v[r·n:]), the smallest value to b1[r],
+// the index of its first occurrence to j1[r] and the second smallest to
+// b2[r].
 //
 //go:noescape
-func kmTop2AVX2(v *float32, n int) (b1, b2 float32, j1 int32)
+func kmTop2RowsAVX2(v *float32, n, rows int, b1, b2 *float32, j1 *int32)
 
 // kmCentreAVX2 writes src − mu (d values) to dst and returns its squared
 // norm, prefetching the d values at next.

@@ -132,77 +132,147 @@ dim:
 	VZEROUPPER
 	RET
 
-// func kmTop2AVX2(v *float32, n int) (b1, b2 float32, j1 int32)
+// func kmTop2RowsAVX2(v *float32, n, rows int, b1, b2 *float32, j1 *int32)
 //
-// The smallest of v[0:n] (n a positive multiple of 8), the index of its
-// first occurrence, and the second smallest (equal to b1 on a tie). Each
+// For each of rows ≥ 1 rows of n values (n a positive multiple of 8, row
+// r at v + 4nr): the smallest value b1[r], the index j1[r] of its first
+// occurrence, and the second smallest b2[r] (equal to b1 on a tie). Each
 // lane keeps its own best, second best and index; the lanes are merged
 // at the end, the lowest index winning among equal values. NaN never
 // replaces a value: VMINPS and VMAXPS return their second operand when
 // either is NaN, and the operands are ordered for that. A row of NaN or
 // +Inf gives b1 = b2 = +Inf and j1 = 0.
-TEXT ·kmTop2AVX2(SB), NOSPLIT, $0-28
-	MOVQ v+0(FP), SI
-	MOVQ n+8(FP), CX
-	SHRQ $3, CX
+//
+// Rows go two at a time through one loop: each row's scan is a chain of
+// dependent minima, and two chains keep the core busier than one. The
+// constants are loaded with VEX moves: a legacy SSE write to an XMM
+// register here cost several times the whole scan on an EPYC (Zen 3).
 
+// TOP2_STEP folds the eight values at (ptr) into the lane state m1, m2,
+// idx of one row, the lanes' column indices being in Y3: t = max(m1, v)
+// (NaN v gives NaN) is what competes for m2, the larger of the old best
+// and v; v < m1 takes m1 and its column index.
+#define TOP2_STEP(ptr, v, t, mask, m1, m2, idx) \
+	VMOVUPS   ptr, v; \
+	VMAXPS    v, m1, t; \
+	VMINPS    m2, t, m2; \
+	VCMPPS    $1, m1, v, mask; \
+	VMINPS    m1, v, m1; \
+	VBLENDVPS mask, Y3, idx, idx
+
+// TOP2_MERGE merges the lanes of the row state in Y0 (m1), Y1 (m2) and
+// Y2 (idx), writes b1, b2 and j1 through R8, R9 and R10 and advances
+// them. It uses Y5..Y14.
+#define TOP2_MERGE \
+	VEXTRACTF128 $1, Y0, X5; \
+	VMINPS       X5, X0, X5; \
+	VPERMILPS    $0x4e, X5, X6; \
+	VMINPS       X6, X5, X5; \
+	VPERMILPS    $0xb1, X5, X6; \
+	VMINPS       X6, X5, X5; \
+	VINSERTF128  $1, X5, Y5, Y5; \
+	VCMPPS       $0, Y5, Y0, Y7; \
+	VPCMPEQD     Y8, Y8, Y8; \
+	VPSRLD       $1, Y8, Y8; \
+	VBLENDVPS    Y7, Y2, Y8, Y9; \
+	VEXTRACTI128 $1, Y9, X10; \
+	VPMINSD      X10, X9, X10; \
+	VPSHUFD      $0x4e, X10, X11; \
+	VPMINSD      X11, X10, X10; \
+	VPSHUFD      $0xb1, X10, X11; \
+	VPMINSD      X11, X10, X10; \
+	VINSERTI128  $1, X10, Y10, Y10; \
+	VPCMPEQD     Y10, Y9, Y11; \
+	VBLENDVPS    Y11, Y1, Y0, Y12; \
+	VEXTRACTF128 $1, Y12, X13; \
+	VMINPS       X13, X12, X13; \
+	VPERMILPS    $0x4e, X13, X14; \
+	VMINPS       X14, X13, X13; \
+	VPERMILPS    $0xb1, X13, X14; \
+	VMINPS       X14, X13, X13; \
+	VMOVSS       X5, (R8); \
+	VMOVSS       X13, (R9); \
+	VMOVSS       X10, (R10); \
+	ADDQ         $4, R8; \
+	ADDQ         $4, R9; \
+	ADDQ         $4, R10
+
+// TOP2_INIT sets a row state to m1 = m2 = +Inf (from Y15), idx = 0.
+#define TOP2_INIT(m1, m2, idx) \
+	VMOVAPS Y15, m1; \
+	VMOVAPS Y15, m2; \
+	VPXOR   idx, idx, idx
+
+TEXT ·kmTop2RowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ v+0(FP), SI
+	MOVQ n+8(FP), DX
+	MOVQ rows+16(FP), BX
+	MOVQ b1+24(FP), R8
+	MOVQ b2+32(FP), R9
+	MOVQ j1+40(FP), R10
+	SHLQ $2, DX // bytes a row
+
+pairs:
+	CMPQ BX, $2
+	JB   single
 	MOVL         $0x7f800000, AX
-	VMOVQ        AX, X0
-	VPBROADCASTD X0, Y0         // m1 = +Inf
-	VMOVAPS      Y0, Y1         // m2 = +Inf
-	VPXOR        Y2, Y2, Y2     // idx = 0
+	VMOVQ        AX, X15
+	VPBROADCASTD X15, Y15 // +Inf
+	TOP2_INIT(Y0, Y1, Y2)
+	TOP2_INIT(Y5, Y6, Y7)
 	VMOVDQU      kmLanes<>(SB), Y3
 	MOVL         $8, AX
 	VMOVQ        AX, X4
-	VPBROADCASTD X4, Y4         // step 8
+	VPBROADCASTD X4, Y4 // step 8
+	LEAQ         (SI)(DX*1), DI
+	MOVQ         DX, CX
+	SHRQ         $5, CX
 
-top2:
-	VMOVUPS   (SI), Y5
-	VMAXPS    Y5, Y0, Y6        // Y6 = m1 > v ? m1 : v (NaN v gives NaN)
-	VMINPS    Y1, Y6, Y1        // m2 = Y6 < m2 ? Y6 : m2
-	VCMPPS    $1, Y0, Y5, Y7    // v < m1
-	VMINPS    Y0, Y5, Y0        // m1 = v < m1 ? v : m1
-	VBLENDVPS Y7, Y3, Y2, Y2    // idx = v < m1 ? j : idx
-	VPADDD    Y4, Y3, Y3
-	ADDQ      $32, SI
-	DECQ      CX
-	JNZ       top2
+pairloop:
+	TOP2_STEP((SI), Y8, Y9, Y10, Y0, Y1, Y2)
+	TOP2_STEP((DI), Y11, Y12, Y13, Y5, Y6, Y7)
+	VPADDD Y4, Y3, Y3
+	ADDQ   $32, SI
+	ADDQ   $32, DI
+	DECQ   CX
+	JNZ    pairloop
 
-	// b1 = min over lanes, in every lane of Y5.
-	VEXTRACTF128 $1, Y0, X5
-	VMINPS       X5, X0, X5
-	VPERMILPS    $0x4e, X5, X6
-	VMINPS       X6, X5, X5
-	VPERMILPS    $0xb1, X5, X6
-	VMINPS       X6, X5, X5
-	VINSERTF128  $1, X5, Y5, Y5
+	// The second row's state waits in registers TOP2_MERGE leaves alone.
+	VMOVAPS Y5, Y3
+	VMOVAPS Y6, Y4
+	VMOVAPS Y7, Y15
+	TOP2_MERGE
+	VMOVAPS Y3, Y0
+	VMOVAPS Y4, Y1
+	VMOVAPS Y15, Y2
+	TOP2_MERGE
+	MOVQ DI, SI // the next row follows the second
+	SUBQ $2, BX
+	JMP  pairs
 
-	// j1 = lowest index among the lanes holding b1, in every lane of Y10.
-	VCMPPS       $0, Y5, Y0, Y7 // m1 == b1
-	VPCMPEQD     Y8, Y8, Y8
-	VPSRLD       $1, Y8, Y8     // MaxInt32
-	VBLENDVPS    Y7, Y2, Y8, Y9
-	VEXTRACTI128 $1, Y9, X10
-	VPMINSD      X10, X9, X10
-	VPSHUFD      $0x4e, X10, X11
-	VPMINSD      X11, X10, X10
-	VPSHUFD      $0xb1, X10, X11
-	VPMINSD      X11, X10, X10
-	VINSERTI128  $1, X10, Y10, Y10
+single:
+	TESTQ BX, BX
+	JZ    done
+	MOVL         $0x7f800000, AX
+	VMOVQ        AX, X15
+	VPBROADCASTD X15, Y15
+	TOP2_INIT(Y0, Y1, Y2)
+	VMOVDQU      kmLanes<>(SB), Y3
+	MOVL         $8, AX
+	VMOVQ        AX, X4
+	VPBROADCASTD X4, Y4
+	MOVQ         DX, CX
+	SHRQ         $5, CX
 
-	// b2 = min of the winning lane's second best and the other lanes' best.
-	VPCMPEQD     Y10, Y9, Y11
-	VBLENDVPS    Y11, Y1, Y0, Y12
-	VEXTRACTF128 $1, Y12, X13
-	VMINPS       X13, X12, X13
-	VPERMILPS    $0x4e, X13, X14
-	VMINPS       X14, X13, X13
-	VPERMILPS    $0xb1, X13, X14
-	VMINPS       X14, X13, X13
+singleloop:
+	TOP2_STEP((SI), Y8, Y9, Y10, Y0, Y1, Y2)
+	VPADDD Y4, Y3, Y3
+	ADDQ   $32, SI
+	DECQ   CX
+	JNZ    singleloop
+	TOP2_MERGE
 
-	VMOVSS X5, b1+16(FP)
-	VMOVSS X13, b2+20(FP)
-	VMOVSS X10, j1+24(FP)
+done:
 	VZEROUPPER
 	RET
 

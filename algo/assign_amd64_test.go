@@ -51,6 +51,53 @@ func TestTileAVX2MatchesLoop(t *testing.T) {
 	}
 }
 
+// top2Row runs kmTop2RowsAVX2 on one row.
+func top2Row(v []float32) (b1, b2 float32, j1 int32) {
+	kmTop2RowsAVX2(&v[0], len(v), 1, &b1, &b2, &j1)
+	return b1, b2, j1
+}
+
+// TestTop2RowsAVX2 runs several rows at once, as the Assigner does (pairs
+// and a last odd row), against a scalar scan of each row.
+func TestTop2RowsAVX2(t *testing.T) {
+	if !kmHaveAVX2 {
+		t.Skip("no AVX2 and FMA on this CPU")
+	}
+	inf := float32(math.Inf(1))
+	rng := NewRand(6)
+	for trial := range 300 {
+		n, rows := 8*(1+rng.IntN(16)), 1+rng.IntN(7)
+		v := make([]float32, n*rows)
+		for i := range v {
+			v[i] = float32(rng.IntN(40)) // many ties
+			if rng.IntN(50) == 0 {
+				v[i] = float32(math.NaN())
+			}
+		}
+		b1, b2, j1 := make([]float32, rows+1), make([]float32, rows+1), make([]int32, rows+1)
+		b1[rows], b2[rows], j1[rows] = -7, -7, -7 // must stay
+		kmTop2RowsAVX2(&v[0], n, rows, &b1[0], &b2[0], &j1[0])
+		for r := range rows {
+			w1, w2, wj := inf, inf, int32(0)
+			for i, x := range v[r*n : (r+1)*n] {
+				if x < w2 {
+					if x < w1 {
+						w1, w2, wj = x, w1, int32(i)
+					} else {
+						w2 = x
+					}
+				}
+			}
+			if b1[r] != w1 || b2[r] != w2 || j1[r] != wj {
+				t.Fatalf("trial %d, row %d of %d: got (%g, %g, %d), scan (%g, %g, %d)", trial, r, rows, b1[r], b2[r], j1[r], w1, w2, wj)
+			}
+		}
+		if b1[rows] != -7 || b2[rows] != -7 || j1[rows] != -7 {
+			t.Fatalf("trial %d: wrote past %d rows", trial, rows)
+		}
+	}
+}
+
 func TestTop2AVX2(t *testing.T) {
 	if !kmHaveAVX2 {
 		t.Skip("no AVX2 and FMA on this CPU")
@@ -91,7 +138,7 @@ func TestTop2AVX2(t *testing.T) {
 			return float32(10 - i)
 		}), 1, 2, 9},
 	} {
-		b1, b2, j1 := kmTop2AVX2(&tc.v[0], len(tc.v))
+		b1, b2, j1 := top2Row(tc.v)
 		if b1 != tc.b1 || b2 != tc.b2 || j1 != tc.j1 {
 			t.Errorf("%s: got (%g, %g, %d), want (%g, %g, %d)", tc.name, b1, b2, j1, tc.b1, tc.b2, tc.j1)
 		}
@@ -114,7 +161,7 @@ func TestTop2AVX2(t *testing.T) {
 				}
 			}
 		}
-		b1, b2, j1 := kmTop2AVX2(&v[0], n)
+		b1, b2, j1 := top2Row(v)
 		if b1 != w1 || b2 != w2 || j1 != wj {
 			t.Fatalf("trial %d: got (%g, %g, %d), scan (%g, %g, %d)", trial, b1, b2, j1, w1, w2, wj)
 		}

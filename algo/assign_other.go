@@ -10,7 +10,7 @@ func kmTileAVX2(x *float32, d int, c *float32, panels int, cn *float32, out *flo
 	panic("algo: AVX2 kernel called without AVX2")
 }
 
-func kmTop2AVX2(v *float32, n int) (b1, b2 float32, j1 int32) {
+func kmTop2RowsAVX2(v *float32, n, rows int, b1, b2 *float32, j1 *int32) {
 	panic("algo: AVX2 kernel called without AVX2")
 }
 
