@@ -206,6 +206,17 @@ func (f *filler) copyRows(at, lo, hi int) error {
 	for t := lo; t < hi; t += fillTile {
 		end := min(hi, t+fillTile)
 		for j := 0; j < d; {
+			if haveTranspose8 && j+8 <= d && f.plain8(j) {
+				done := f.copy8(at, j, t, end)
+				if err := f.copy4(at, j, t+done, end); err != nil {
+					return err
+				}
+				if err := f.copy4(at, j+4, t+done, end); err != nil {
+					return err
+				}
+				j += 8
+				continue
+			}
 			if j+4 <= d && plain[j] != nil && plain[j+1] != nil && plain[j+2] != nil && plain[j+3] != nil {
 				if err := f.copy4(at, j, t, end); err != nil {
 					return err
@@ -223,6 +234,31 @@ func (f *filler) copyRows(at, lo, hi int) error {
 		return copies[d](f.weights[at+lo:], 1, lo, hi)
 	}
 	return nil
+}
+
+// plain8 reports whether columns j..j+7 are all plain float32.
+func (f *filler) plain8(j int) bool {
+	for _, p := range f.plain[j : j+8] {
+		if p == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// copy8 transposes rows [lo,hi) of the batch's plain float32 columns
+// j..j+7 into the block with the AVX2 routine, up to the first group of
+// eight rows holding a NaN or ±Inf, and returns how many rows it copied;
+// copy4 takes the rest, and rejects the bad value where it is.
+func (f *filler) copy8(at, j, lo, hi int) int {
+	if hi-lo < 8 {
+		return 0
+	}
+	var cols [8]*float32
+	for k := range cols {
+		cols[k] = &f.plain[j+k][lo]
+	}
+	return transpose8AVX2(&f.data[(at+lo)*f.d+j], 4*f.d, &cols, hi-lo)
 }
 
 // copy4 copies rows [lo,hi) of the batch's plain float32 columns j..j+3
