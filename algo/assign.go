@@ -21,6 +21,10 @@ const (
 	// for the panel and the broadcasts.
 	kmTileRows = 6
 	kmPanel    = 16
+	// kmHalfPanel is the width of the AVX2 kernel's last panel when k
+	// rounded up to it is not a multiple of kmPanel: k=100 computes 104
+	// products a row rather than 112.
+	kmHalfPanel = 8
 
 	// kmPrefetchRows is how far ahead packing prefetches a row: enough
 	// to cover a miss to memory while rows are centred.
@@ -114,7 +118,7 @@ func kmDefaultPath() kmPath {
 // An Assigner is not safe for concurrent use; give each goroutine its own.
 type Assigner struct {
 	k, d int
-	kp   int // k rounded up to a multiple of kmNR (kmPanel for AVX2)
+	kp   int // k rounded up to a multiple of kmNR (kmHalfPanel for AVX2)
 	set  bool
 	path kmPath
 
@@ -161,7 +165,7 @@ func newAssigner(k, d int, path kmPath) *Assigner {
 	}
 	a.kp = (k + kmNR - 1) / kmNR * kmNR
 	if path == kmPathAVX2 {
-		a.kp = (k + kmPanel - 1) / kmPanel * kmPanel
+		a.kp = (k + kmHalfPanel - 1) / kmHalfPanel * kmHalfPanel
 	}
 	a.centres = make([]float32, k*d)
 	a.mu = make([]float32, d)
@@ -242,6 +246,9 @@ func (a *Assigner) SetCentres(c []float32) error {
 			base, stride = (j/kmNR)*kmNR*d+j%kmNR, kmNR
 		case kmPathAVX2:
 			base, stride = (j/kmPanel)*kmPanel*d+j%kmPanel, kmPanel
+			if full := a.kp / kmPanel * kmPanel; j >= full { // the half panel
+				base, stride = full*d+j-full, kmHalfPanel
+			}
 		case kmPathGemmRows:
 			base, stride = j, k
 		case kmPathGemmCols:
@@ -519,6 +526,7 @@ func (a *Assigner) packCentred(x []float32, rows []int32, lo, nb int) {
 // within the packing loop alone left most of that latency exposed.
 func (a *Assigner) productsAVX2(nb int, x []float32, ahead []int32) {
 	d, kp := a.d, a.kp
+	full := kp / kmPanel * kmPanel // centres in 16-wide panels; a half panel follows if fewer than kp
 	tiles := (nb + kmTileRows - 1) / kmTileRows
 	per := (len(ahead) + tiles - 1) / tiles
 	for p := 0; p*kmTileRows < nb; p++ {
@@ -526,7 +534,13 @@ func (a *Assigner) productsAVX2(nb int, x []float32, ahead []int32) {
 			kmPrefetchGather(&x[0], &ahead[0], m, d)
 			ahead = ahead[m:]
 		}
-		kmTileAVX2(&a.xb[p*kmTileRows*d], d, &a.cc[0], kp/kmPanel, &a.cn[0], &a.out[p*kmTileRows*kp])
+		tile, out := &a.xb[p*kmTileRows*d], p*kmTileRows*kp
+		if full > 0 {
+			kmTileAVX2(tile, d, &a.cc[0], full/kmPanel, &a.cn[0], &a.out[out], kp)
+		}
+		if full < kp {
+			kmTile8AVX2(tile, d, &a.cc[full*d], &a.cn[full], &a.out[out+full], kp)
+		}
 		i := p * kmTileRows
 		kmTop2RowsAVX2(&a.out[i*kp], kp, min(nb-i, kmTileRows), &a.b1[i], &a.b2[i], &a.j1[i])
 	}

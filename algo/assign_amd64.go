@@ -9,10 +9,15 @@ import "golang.org/x/sys/cpu"
 var kmHaveAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // kmTileAVX2 writes cn[j] − 2·x_r·c_j for the 6 row-major rows at x
-// against panels 16-centre panels of c, row r at out[r·16·panels].
+// against panels ≥ 1 16-centre panels of c, row r at out[r·stride].
 //
 //go:noescape
-func kmTileAVX2(x *float32, d int, c *float32, panels int, cn *float32, out *float32)
+func kmTileAVX2(x *float32, d int, c *float32, panels int, cn *float32, out *float32, stride int)
+
+// kmTile8AVX2 is kmTileAVX2 for one panel of 8 centres.
+//
+//go:noescape
+func kmTile8AVX2(x *float32, d int, c *float32, cn *float32, out *float32, stride int)
 
 // kmTop2RowsAVX2 writes, for each of rows ≥ 1 rows of n values (n a
 // positive multiple of 8, row r at v[r·n:]), the smallest value to b1[r],

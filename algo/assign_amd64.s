@@ -13,15 +13,15 @@ DATA kmLanes<>+24(SB)/4, $6
 DATA kmLanes<>+28(SB)/4, $7
 GLOBL kmLanes<>(SB), RODATA|NOPTR, $32
 
-// func kmTileAVX2(x *float32, d int, c *float32, panels int, cn *float32, out *float32)
+// func kmTileAVX2(x *float32, d int, c *float32, panels int, cn *float32, out *float32, stride int)
 //
-// One tile of 6 rows against every 16-centre panel. x holds the rows
-// row-major (row r at x + 4dr), c the panels one after the other
+// One tile of 6 rows against panels ≥ 1 16-centre panels. x holds the
+// rows row-major (row r at x + 4dr), c the panels one after the other
 // (dimension t of centre l of panel p at 16dp+16t+l), cn the centre norms.
-// Writes out[r·16·panels + 16p + l] = cn[16p+l] − 2·x_r·c_pl.
+// Writes out[r·stride + 16p + l] = cn[16p+l] − 2·x_r·c_pl.
 // The 6×16 block of products lives in Y0..Y11 for the whole sweep over d:
 // two loads of the panel and six broadcasts feed twelve FMAs per step.
-TEXT ·kmTileAVX2(SB), NOSPLIT, $0-48
+TEXT ·kmTileAVX2(SB), NOSPLIT, $0-56
 	MOVQ x+0(FP), SI
 	MOVQ d+8(FP), CX
 	MOVQ c+16(FP), DI
@@ -37,9 +37,9 @@ TEXT ·kmTileAVX2(SB), NOSPLIT, $0-48
 	LEAQ (R10)(R10*4), R14
 	LEAQ (SI)(R10*1), R9
 
-	// Output row strides: one, three and five rows of 16·panels floats.
-	MOVQ DX, R11
-	SHLQ $6, R11
+	// Output row strides: one, three and five rows of stride floats.
+	MOVQ stride+48(FP), R11
+	SHLQ $2, R11
 	LEAQ (R11)(R11*2), R12
 	LEAQ (R11)(R11*4), R13
 
@@ -129,6 +129,128 @@ dim:
 	DECQ DX
 	JNZ  panel
 
+	VZEROUPPER
+	RET
+
+// func kmTile8AVX2(x *float32, d int, c *float32, cn *float32, out *float32, stride int)
+//
+// kmTileAVX2 for one panel of 8 centres (dimension t of centre l at
+// 8t+l), the last panel when k rounded up to 8 is not a multiple of 16:
+// out[r·stride + l] = cn[l] − 2·x_r·c_l. With one register of centres a
+// step, six accumulators would leave the FMAs waiting on their own
+// latency, so even and odd dimensions go to two sets (Y0..Y5, Y6..Y11),
+// added at the end.
+TEXT ·kmTile8AVX2(SB), NOSPLIT, $0-48
+	MOVQ x+0(FP), SI
+	MOVQ d+8(FP), CX
+	MOVQ c+16(FP), DI
+	MOVQ cn+24(FP), BX
+	MOVQ out+32(FP), AX
+
+	// Input row strides: one (R10), three (R9) and five (R14) rows.
+	MOVQ CX, R10
+	SHLQ $2, R10
+	LEAQ (R10)(R10*2), R9
+	LEAQ (R10)(R10*4), R14
+
+	// Output row strides: one (R11), three (R12) and five (R13) rows.
+	MOVQ stride+40(FP), R11
+	SHLQ $2, R11
+	LEAQ (R11)(R11*2), R12
+	LEAQ (R11)(R11*4), R13
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	MOVQ   SI, R8
+	MOVQ   CX, DX
+	SHRQ   $1, DX
+	JZ     odd8
+
+pair8:
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VBROADCASTSS (R8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VBROADCASTSS 4(R8), Y15
+	VFMADD231PS  Y13, Y15, Y6
+	VBROADCASTSS (R8)(R10*1), Y14
+	VFMADD231PS  Y12, Y14, Y1
+	VBROADCASTSS 4(R8)(R10*1), Y15
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS (R8)(R10*2), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VBROADCASTSS 4(R8)(R10*2), Y15
+	VFMADD231PS  Y13, Y15, Y8
+	VBROADCASTSS (R8)(R9*1), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VBROADCASTSS 4(R8)(R9*1), Y15
+	VFMADD231PS  Y13, Y15, Y9
+	VBROADCASTSS (R8)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VBROADCASTSS 4(R8)(R10*4), Y15
+	VFMADD231PS  Y13, Y15, Y10
+	VBROADCASTSS (R8)(R14*1), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VBROADCASTSS 4(R8)(R14*1), Y15
+	VFMADD231PS  Y13, Y15, Y11
+	ADDQ         $8, R8
+	ADDQ         $64, DI
+	DECQ         DX
+	JNZ          pair8
+
+odd8:
+	TESTQ        $1, CX
+	JZ           sum8
+	VMOVUPS      (DI), Y12
+	VBROADCASTSS (R8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VBROADCASTSS (R8)(R10*1), Y14
+	VFMADD231PS  Y12, Y14, Y1
+	VBROADCASTSS (R8)(R10*2), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VBROADCASTSS (R8)(R9*1), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VBROADCASTSS (R8)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VBROADCASTSS (R8)(R14*1), Y14
+	VFMADD231PS  Y12, Y14, Y5
+
+sum8:
+	VADDPS  Y6, Y0, Y0
+	VADDPS  Y7, Y1, Y1
+	VADDPS  Y8, Y2, Y2
+	VADDPS  Y9, Y3, Y3
+	VADDPS  Y10, Y4, Y4
+	VADDPS  Y11, Y5, Y5
+	VMOVUPS (BX), Y12
+	VADDPS  Y0, Y0, Y0
+	VSUBPS  Y0, Y12, Y0
+	VADDPS  Y1, Y1, Y1
+	VSUBPS  Y1, Y12, Y1
+	VADDPS  Y2, Y2, Y2
+	VSUBPS  Y2, Y12, Y2
+	VADDPS  Y3, Y3, Y3
+	VSUBPS  Y3, Y12, Y3
+	VADDPS  Y4, Y4, Y4
+	VSUBPS  Y4, Y12, Y4
+	VADDPS  Y5, Y5, Y5
+	VSUBPS  Y5, Y12, Y5
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (AX)(R11*1)
+	VMOVUPS Y2, (AX)(R11*2)
+	VMOVUPS Y3, (AX)(R12*1)
+	VMOVUPS Y4, (AX)(R11*4)
+	VMOVUPS Y5, (AX)(R13*1)
 	VZEROUPPER
 	RET
 

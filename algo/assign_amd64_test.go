@@ -11,16 +11,29 @@ import (
 // The assembly kernels against plain loops, below the Assigner (whose
 // tests run every path against a naive float64 assignment).
 
+// TestTileAVX2MatchesLoop runs the 16-wide panels and the 8-wide last
+// panel, as productsAVX2 lays them out in one output row of stride
+// floats (wider than the panels, so a write past them would show), and
+// compares every product with a float64 loop. Odd d covers the 8-wide
+// kernel's last unpaired dimension.
 func TestTileAVX2MatchesLoop(t *testing.T) {
 	if !kmHaveAVX2 {
 		t.Skip("no AVX2 and FMA on this CPU")
 	}
 	rng := NewRand(3)
-	for _, sh := range []struct{ d, panels int }{{1, 1}, {3, 2}, {8, 1}, {32, 7}} {
+	for _, sh := range []struct {
+		d, panels int
+		half      bool
+	}{{1, 1, false}, {3, 2, false}, {8, 1, false}, {32, 7, false}, {1, 0, true}, {2, 0, true}, {5, 1, true}, {32, 6, true}, {33, 2, true}} {
 		d, np := sh.d, sh.panels
+		width := np * kmPanel
+		if sh.half {
+			width += kmHalfPanel
+		}
+		stride := width + 5
 		x := make([]float32, kmTileRows*d) // row-major tile
-		c := make([]float32, np*kmPanel*d) // panels
-		cn := make([]float32, np*kmPanel)
+		c := make([]float32, width*d)      // 16-wide panels, then the half panel
+		cn := make([]float32, width)
 		for i := range x {
 			x[i] = float32(rng.NormFloat64())
 		}
@@ -30,21 +43,38 @@ func TestTileAVX2MatchesLoop(t *testing.T) {
 		for i := range cn {
 			cn[i] = float32(rng.Float64() * 10)
 		}
-		out := make([]float32, kmTileRows*np*kmPanel)
-		kmTileAVX2(&x[0], d, &c[0], np, &cn[0], &out[0])
+		out := make([]float32, kmTileRows*stride)
+		for i := range out {
+			out[i] = -7
+		}
+		full := np * kmPanel
+		if np > 0 {
+			kmTileAVX2(&x[0], d, &c[0], np, &cn[0], &out[0], stride)
+		}
+		if sh.half {
+			kmTile8AVX2(&x[0], d, &c[full*d], &cn[full], &out[full], stride)
+		}
 		for r := range kmTileRows {
-			for p := range np {
-				for l := range kmPanel {
-					var dot float64
-					for tt := range d {
+			for j := range stride {
+				got := float64(out[r*stride+j])
+				if j >= width {
+					if got != -7 {
+						t.Fatalf("d=%d panels=%d half=%v row %d: wrote %g past the panels at %d", d, np, sh.half, r, got, j)
+					}
+					continue
+				}
+				var dot float64
+				for tt := range d {
+					if j < full {
+						p, l := j/kmPanel, j%kmPanel
 						dot += float64(x[r*d+tt]) * float64(c[p*kmPanel*d+tt*kmPanel+l])
+					} else {
+						dot += float64(x[r*d+tt]) * float64(c[full*d+tt*kmHalfPanel+j-full])
 					}
-					j := p*kmPanel + l
-					want := float64(cn[j]) - 2*dot
-					got := float64(out[r*np*kmPanel+j])
-					if math.Abs(got-want) > 1e-5*(1+math.Abs(want)+2*float64(d)) {
-						t.Fatalf("d=%d panels=%d row %d centre %d: got %g, want %g", d, np, r, j, got, want)
-					}
+				}
+				want := float64(cn[j]) - 2*dot
+				if math.Abs(got-want) > 1e-5*(1+math.Abs(want)+2*float64(d)) {
+					t.Fatalf("d=%d panels=%d half=%v row %d centre %d: got %g, want %g", d, np, sh.half, r, j, got, want)
 				}
 			}
 		}

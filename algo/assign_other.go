@@ -6,7 +6,11 @@ package algo
 // uses gonum's Gemm there.
 const kmHaveAVX2 = false
 
-func kmTileAVX2(x *float32, d int, c *float32, panels int, cn *float32, out *float32) {
+func kmTileAVX2(x *float32, d int, c *float32, panels int, cn *float32, out *float32, stride int) {
+	panic("algo: AVX2 kernel called without AVX2")
+}
+
+func kmTile8AVX2(x *float32, d int, c *float32, cn *float32, out *float32, stride int) {
 	panic("algo: AVX2 kernel called without AVX2")
 }
 
