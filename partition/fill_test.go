@@ -152,6 +152,33 @@ func TestFillGrows(t *testing.T) {
 	}
 }
 
+// fillFloat32 fills a block from plain float32 columns (vals[j] is column
+// names[j], all of one length) in one batch under the null policy.
+func fillFloat32(t *testing.T, names []string, vals [][]float32, nulls NullPolicy) (*Block, error) {
+	t.Helper()
+	rows := len(vals[0])
+	f, err := newFiller(Shard{File: "f", Rows: int64(rows)}, names, "", nulls, 1<<22)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := make([]arrow.Array, len(vals))
+	for j, v := range vals {
+		b := array.NewFloat32Builder(memory.DefaultAllocator)
+		b.AppendValues(v, nil)
+		cols[j] = b.NewArray()
+		b.Release()
+	}
+	defer func() {
+		for _, c := range cols {
+			c.Release()
+		}
+	}()
+	if err := f.fillBatch(0, cols); err != nil {
+		return nil, err
+	}
+	return f.finish(rows)
+}
+
 // TestFillFourColumns: plain float32 columns are copied four at a time;
 // values must land where they belong, with a fifth column copied alone,
 // and a NaN or ±Inf anywhere in a group of four must be rejected at its
@@ -166,32 +193,7 @@ func TestFillFourColumns(t *testing.T) {
 			vals[j][i] = float32(j*1000 + i)
 		}
 	}
-	cols := func() []arrow.Array {
-		out := make([]arrow.Array, d)
-		for j, v := range vals {
-			b := array.NewFloat32Builder(memory.DefaultAllocator)
-			b.AppendValues(v, nil)
-			out[j] = b.NewArray()
-			b.Release()
-		}
-		return out
-	}
-	read := func(nulls NullPolicy) (*Block, error) {
-		f, err := newFiller(Shard{File: "f", Rows: rows}, names, "", nulls, 1<<20)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cs := cols()
-		defer func() {
-			for _, c := range cs {
-				c.Release()
-			}
-		}()
-		if err := f.fillBatch(0, cs); err != nil {
-			return nil, err
-		}
-		return f.finish(rows)
-	}
+	read := func(nulls NullPolicy) (*Block, error) { return fillFloat32(t, names, vals, nulls) }
 	blk, err := read(NullsError)
 	if err != nil {
 		t.Fatal(err)
@@ -244,28 +246,7 @@ func TestFillEightColumns(t *testing.T) {
 				vals[j][i] = float32(j*1000+i) / 7
 			}
 		}
-		read := func(nulls NullPolicy) (*Block, error) {
-			f, err := newFiller(Shard{File: "f", Rows: rows}, names, "", nulls, 1<<22)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cs := make([]arrow.Array, d)
-			for j, v := range vals {
-				b := array.NewFloat32Builder(memory.DefaultAllocator)
-				b.AppendValues(v, nil)
-				cs[j] = b.NewArray()
-				b.Release()
-			}
-			defer func() {
-				for _, c := range cs {
-					c.Release()
-				}
-			}()
-			if err := f.fillBatch(0, cs); err != nil {
-				return nil, err
-			}
-			return f.finish(rows)
-		}
+		read := func(nulls NullPolicy) (*Block, error) { return fillFloat32(t, names, vals, nulls) }
 		check := func(blk *Block, skip map[int]bool) {
 			t.Helper()
 			k := 0
