@@ -45,8 +45,10 @@ type Options struct {
 	// A negative value tries the lock once and fails at once.
 	Timeout time.Duration
 
-	// NoSync skips fsync after each commit. It makes tests fast and is never
-	// safe in production: a crash can lose or corrupt recent commits.
+	// NoSync skips fsync after each commit. It makes tests fast, and suits
+	// a catalog in a temporary directory that nothing reopens after the
+	// process; it is never safe for a catalog that must survive a crash,
+	// which can lose or corrupt recent commits.
 	NoSync bool
 }
 

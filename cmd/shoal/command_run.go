@@ -240,7 +240,10 @@ func startStack(ctx context.Context, f *runFlags, log *slog.Logger) (_ *stack, e
 	if st.nc, err = connect("shoal-coordinator"); err != nil {
 		return nil, err
 	}
-	if st.store, err = storage.Open(filepath.Join(dir, "shoal.db"), storage.Options{}); err != nil {
+	// A catalog in the temporary directory is removed when the run ends,
+	// and no later run can resume from it, so its commits need not reach
+	// the disk: that saves about 16 fsyncs a job. With --data-dir they do.
+	if st.store, err = storage.Open(filepath.Join(dir, "shoal.db"), storage.Options{NoSync: st.tempDir != ""}); err != nil {
 		return nil, err
 	}
 	st.coord, err = coordinator.New(ctx, st.nc, coordinator.Options{Store: st.store, Logger: log})
