@@ -131,7 +131,8 @@ type Assigner struct {
 	tolScale float64   // (d+4)·u
 
 	// Centred centres in the layout of the path: kmNR-wide (panels) or
-	// kmPanel-wide (AVX2) panels transposed within a panel, d×k (rows),
+	// kmPanel-wide (AVX2, the last one kmHalfPanel-wide when kp is not a
+	// multiple of kmPanel) panels transposed within a panel, d×k (rows),
 	// k×d (cols).
 	cc []float32
 
