@@ -46,12 +46,19 @@ func cachedFooter(path string) *metadata.FileMetaData {
 	}
 	defer f.Close()
 	st, err := f.Stat()
-	if err != nil || st.Size() < 2*parquetTail {
+	if err != nil {
 		return nil
 	}
-	size := st.Size()
+	return footerOf(f, st.Size())
+}
+
+// footerOf is cachedFooter for a file of size bytes read through r.
+func footerOf(r io.ReaderAt, size int64) *metadata.FileMetaData {
+	if size < 2*parquetTail {
+		return nil
+	}
 	var tail [parquetTail]byte
-	if _, err := f.ReadAt(tail[:], size-parquetTail); err != nil || !bytes.Equal(tail[4:], []byte("PAR1")) {
+	if _, err := r.ReadAt(tail[:], size-parquetTail); err != nil || !bytes.Equal(tail[4:], []byte("PAR1")) {
 		return nil
 	}
 	n := int64(binary.LittleEndian.Uint32(tail[:4]))
@@ -60,8 +67,8 @@ func cachedFooter(path string) *metadata.FileMetaData {
 	}
 	raw := make([]byte, 8+n)
 	binary.LittleEndian.PutUint64(raw, uint64(size))
-	if _, err := f.ReadAt(raw[8:], size-parquetTail-n); err != nil && err != io.EOF {
-		return nil
+	if got, _ := r.ReadAt(raw[8:], size-parquetTail-n); got != len(raw)-8 {
+		return nil // the file shrank since Stat: a partial footer is no key
 	}
 	return footers.get(string(raw), raw[8:], size)
 }

@@ -1,6 +1,7 @@
 package partition
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -81,5 +82,44 @@ func TestFooterCacheDeclines(t *testing.T) {
 	}
 	if md := cachedFooter(filepath.Join(dir, "missing.parquet")); md != nil {
 		t.Error("a missing file has a cached footer")
+	}
+}
+
+// shrunk is a file cut to cut bytes between the read of its tail and
+// the read of its footer: a read that starts before cut ends there, with
+// io.EOF; the tail, read before the cut, still reads whole.
+type shrunk struct {
+	b   []byte
+	cut int64
+}
+
+func (s shrunk) ReadAt(p []byte, off int64) (int, error) {
+	if off < s.cut {
+		n := copy(p, s.b[off:min(int64(len(s.b)), s.cut)])
+		return n, io.EOF
+	}
+	return copy(p, s.b[off:]), nil
+}
+
+// TestFooterOfShortRead: a footer that comes back short (the file shrank
+// between Stat and the read) is not parsed or cached from the part read.
+func TestFooterOfShortRead(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data.parquet")
+	if _, err := GenerateBlobs(path, BlobsConfig{N: 500, D: 2, K: 2, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := int64(len(b))
+	if footerOf(shrunk{b, 0}, size) == nil {
+		t.Fatal("the whole file gives no footer")
+	}
+	// Only the first bytes of the footer are readable; the tail still is.
+	n := int64(b[size-8]) | int64(b[size-7])<<8 | int64(b[size-6])<<16 | int64(b[size-5])<<24
+	start := size - 8 - n
+	if md := footerOf(shrunk{b, start + n/2}, size); md != nil {
+		t.Fatal("a footer read half was parsed")
 	}
 }
