@@ -192,6 +192,11 @@ func newAssigner(k, d int, path kmPath) *Assigner {
 	return a
 }
 
+// fullPanels is how many of the AVX2 path's kp centre columns lie in
+// kmPanel-wide panels; the rest, when there is any, form the one
+// kmHalfPanel-wide panel after them.
+func (a *Assigner) fullPanels() int { return a.kp / kmPanel * kmPanel }
+
 // check reports whether the Assigner can run.
 func (a *Assigner) check() error {
 	if a.k < 1 {
@@ -247,7 +252,7 @@ func (a *Assigner) SetCentres(c []float32) error {
 			base, stride = (j/kmNR)*kmNR*d+j%kmNR, kmNR
 		case kmPathAVX2:
 			base, stride = (j/kmPanel)*kmPanel*d+j%kmPanel, kmPanel
-			if full := a.kp / kmPanel * kmPanel; j >= full { // the half panel
+			if full := a.fullPanels(); j >= full { // the half panel
 				base, stride = full*d+j-full, kmHalfPanel
 			}
 		case kmPathGemmRows:
@@ -527,7 +532,7 @@ func (a *Assigner) packCentred(x []float32, rows []int32, lo, nb int) {
 // within the packing loop alone left most of that latency exposed.
 func (a *Assigner) productsAVX2(nb int, x []float32, ahead []int32) {
 	d, kp := a.d, a.kp
-	full := kp / kmPanel * kmPanel // centres in 16-wide panels; a half panel follows if fewer than kp
+	full := a.fullPanels()
 	tiles := (nb + kmTileRows - 1) / kmTileRows
 	per := (len(ahead) + tiles - 1) / tiles
 	for p := 0; p*kmTileRows < nb; p++ {

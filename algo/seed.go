@@ -21,7 +21,7 @@ func mix64(z uint64) uint64 {
 func Hash(seed uint64, stream ...uint64) uint64 {
 	h := mix64(seed)
 	for _, s := range stream {
-		h = mix64(h ^ s)
+		h = HashMore(h, s)
 	}
 	return h
 }
