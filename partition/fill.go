@@ -202,11 +202,11 @@ const fillParallelValues = 1 << 18
 // copyRows copies rows [lo,hi) of the current batch, which starts at row
 // at, tile by tile.
 func (f *filler) copyRows(at, lo, hi int) error {
-	d, copies, plain := f.d, f.copies, f.plain
+	d, copies := f.d, f.copies
 	for t := lo; t < hi; t += fillTile {
 		end := min(hi, t+fillTile)
 		for j := 0; j < d; {
-			if haveTranspose8 && j+8 <= d && f.plain8(j) {
+			if haveTranspose8 && f.plainRun(j, 8) {
 				done := f.copy8(at, j, t, end)
 				if err := f.copy4(at, j, t+done, end); err != nil {
 					return err
@@ -217,7 +217,7 @@ func (f *filler) copyRows(at, lo, hi int) error {
 				j += 8
 				continue
 			}
-			if j+4 <= d && plain[j] != nil && plain[j+1] != nil && plain[j+2] != nil && plain[j+3] != nil {
+			if f.plainRun(j, 4) {
 				if err := f.copy4(at, j, t, end); err != nil {
 					return err
 				}
@@ -236,9 +236,13 @@ func (f *filler) copyRows(at, lo, hi int) error {
 	return nil
 }
 
-// plain8 reports whether columns j..j+7 are all plain float32.
-func (f *filler) plain8(j int) bool {
-	for _, p := range f.plain[j : j+8] {
+// plainRun reports whether the n feature columns j..j+n-1 exist and are
+// all plain float32.
+func (f *filler) plainRun(j, n int) bool {
+	if j+n > f.d {
+		return false
+	}
+	for _, p := range f.plain[j : j+n] {
 		if p == nil {
 			return false
 		}
