@@ -1,5 +1,7 @@
 package algo
 
+import "context"
+
 // Alternating is the k-means-style Voronoi iteration for k-medoids (Park &
 // Jun, "A simple and fast algorithm for K-medoids clustering", Expert
 // Systems with Applications 36(2), 2009, doi:10.1016/j.eswa.2008.01.039;
@@ -20,9 +22,18 @@ package algo
 // Errors: ErrEmpty, ErrInvalidK (k = len(medoids) not in [1, n)),
 // ErrMedoids (index out of range or duplicated).
 func Alternating(d Dissimilarity, medoids []int, maxIter int) (*KMedoidsResult, error) {
+	return AlternatingContext(context.Background(), d, medoids, maxIter)
+}
+
+// AlternatingContext is Alternating that gives up when ctx ends: it
+// checks ctx every stopEvery candidate medoids of a cluster (stopEvery
+// sums over the cluster) and then returns ErrCancelled, wrapping the
+// context's cause.
+func AlternatingContext(ctx context.Context, d Dissimilarity, medoids []int, maxIter int) (*KMedoidsResult, error) {
 	if err := kmedCheckMedoids(d, medoids); err != nil {
 		return nil, err
 	}
+	stop := newStopper(ctx)
 	maxIter = kmedMaxIter(maxIter)
 	s := newKmedState(d, medoids)
 	members := make([]int32, s.n)
@@ -53,7 +64,12 @@ func Alternating(d Dissimilarity, medoids []int, maxIter int) (*KMedoidsResult, 
 			cur := s.med[c]
 			best, bestSum := cur, s.sumTo(cur, mem, dist)
 			limit := bestSum - kmedSwapTol*bestSum
-			for _, x32 := range mem {
+			for t, x32 := range mem {
+				if t%stopEvery == 0 {
+					if err := stop.err(); err != nil {
+						return nil, err
+					}
+				}
 				x := int(x32)
 				if x == cur {
 					continue

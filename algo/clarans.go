@@ -1,6 +1,7 @@
 package algo
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -80,14 +81,28 @@ const (
 // ErrConfig for a negative NumLocal or a negative, NaN or infinite
 // MaxNeighbor, ErrRandRequired for a nil rng.
 func CLARANS(d Dissimilarity, k int, cfg CLARANSConfig, rng *rand.Rand) (*KMedoidsResult, error) {
+	return CLARANSContext(context.Background(), d, k, cfg, rng)
+}
+
+// CLARANSContext is CLARANS that gives up when ctx ends: it checks ctx
+// before every restart and every stopEvery neighbours, so a huge
+// MaxNeighbor or NumLocal cannot hold it, and then returns ErrCancelled,
+// wrapping the context's cause.
+func CLARANSContext(ctx context.Context, d Dissimilarity, k int, cfg CLARANSConfig, rng *rand.Rand) (*KMedoidsResult, error) {
 	numLocal, maxNb, err := claransCheck(d, k, cfg, rng, false)
 	if err != nil {
 		return nil, err
 	}
+	stop := newStopper(ctx)
 	c := newClaransRun(d, k)
 	for range numLocal {
+		if err := stop.err(); err != nil {
+			return nil, err
+		}
 		c.restart(rng)
-		c.searchCLARANS(rng, maxNb)
+		if err := c.searchCLARANS(rng, maxNb, stop); err != nil {
+			return nil, err
+		}
 		c.keepBest()
 	}
 	return c.result(), nil
@@ -122,14 +137,26 @@ func CLARANS(d Dissimilarity, k int, cfg CLARANSConfig, rng *rand.Rand) (*KMedoi
 //
 // Errors: as CLARANS.
 func FastCLARANS(d Dissimilarity, k int, cfg CLARANSConfig, rng *rand.Rand) (*KMedoidsResult, error) {
+	return FastCLARANSContext(context.Background(), d, k, cfg, rng)
+}
+
+// FastCLARANSContext is FastCLARANS that gives up when ctx ends, checking
+// it as CLARANSContext does (every stopEvery candidates).
+func FastCLARANSContext(ctx context.Context, d Dissimilarity, k int, cfg CLARANSConfig, rng *rand.Rand) (*KMedoidsResult, error) {
 	numLocal, maxNb, err := claransCheck(d, k, cfg, rng, true)
 	if err != nil {
 		return nil, err
 	}
+	stop := newStopper(ctx)
 	c := newClaransRun(d, k)
 	for range numLocal {
+		if err := stop.err(); err != nil {
+			return nil, err
+		}
 		c.restart(rng)
-		c.searchFast(rng, maxNb)
+		if err := c.searchFast(rng, maxNb, stop); err != nil {
+			return nil, err
+		}
 		c.keepBest()
 	}
 	return c.result(), nil
@@ -278,11 +305,16 @@ func (c *claransRun) swap(slot, p int, row []float32) {
 // searchCLARANS is one CLARANS local search from the current medoids
 // (Ng & Han, steps 3–6): uniform random (slot, non-medoid) neighbours
 // with replacement, a move on every improvement, until maxNb neighbours
-// in a row fail.
-func (c *claransRun) searchCLARANS(rng *rand.Rand, maxNb int) {
+// in a row fail, or stop says so.
+func (c *claransRun) searchCLARANS(rng *rand.Rand, maxNb int, stop stopper) error {
 	s := c.s
 	n, k := s.n, s.k
 	for fails := 0; fails < maxNb; {
+		if c.iters%stopEvery == 0 {
+			if err := stop.err(); err != nil {
+				return err
+			}
+		}
 		p := k + rng.IntN(n-k)
 		slot := rng.IntN(k)
 		c.iters++
@@ -294,18 +326,25 @@ func (c *claransRun) searchCLARANS(rng *rand.Rand, maxNb int) {
 			fails++
 		}
 	}
+	return nil
 }
 
 // searchFast is one FastCLARANS local search from the current medoids:
 // candidates drawn without replacement from the non-medoids since the
 // last swap (perm[k:k+tried] are the ones tried), each evaluated against
 // all k slots by bestSwapFor, the best swap applied if it improves; it
-// stops after maxNb failures in a row or when every non-medoid has failed.
-func (c *claransRun) searchFast(rng *rand.Rand, maxNb int) {
+// stops after maxNb failures in a row, when every non-medoid has failed,
+// or when stop says so.
+func (c *claransRun) searchFast(rng *rand.Rand, maxNb int, stop stopper) error {
 	s := c.s
 	n, k := s.n, s.k
 	s.updateRemoval()
 	for fails, tried := 0, 0; fails < maxNb && tried < n-k; {
+		if c.iters%stopEvery == 0 {
+			if err := stop.err(); err != nil {
+				return err
+			}
+		}
 		p := k + tried
 		j := p + rng.IntN(n-p)
 		c.perm[p], c.perm[j] = c.perm[j], c.perm[p]
@@ -321,6 +360,7 @@ func (c *claransRun) searchFast(rng *rand.Rand, maxNb int) {
 			fails++
 		}
 	}
+	return nil
 }
 
 // keepBest records the current medoids if their loss is the lowest so

@@ -104,7 +104,7 @@ func TestFastCLARANSSharedGainTrap(t *testing.T) {
 	for seed := uint64(0); seed < 8; seed++ {
 		c := newClaransRun(d, 2)
 		c.setMedoids(start)
-		c.searchFast(NewRand(seed), 10)
+		_ = c.searchFast(NewRand(seed), 10, stopper{})
 		c.keepBest()
 		r := c.result()
 		if !slices.Equal(r.Medoids, []int{1, 3}) || r.Loss != 2 || r.Swaps != 1 {
@@ -288,9 +288,9 @@ func TestCLARANSStopsAfterMaxNeighborFailures(t *testing.T) {
 			t.Fatalf("loss of {1,4} is %v, want 4", c.s.loss)
 		}
 		if tc.fast {
-			c.searchFast(NewRand(3), tc.maxNb)
+			_ = c.searchFast(NewRand(3), tc.maxNb, stopper{})
 		} else {
-			c.searchCLARANS(NewRand(3), tc.maxNb)
+			_ = c.searchCLARANS(NewRand(3), tc.maxNb, stopper{})
 		}
 		if c.iters != tc.wantIters || c.swaps != 0 {
 			t.Errorf("fast=%v maxNb=%d: %d neighbours, %d swaps, want %d and 0", tc.fast, tc.maxNb, c.iters, c.swaps, tc.wantIters)

@@ -1,6 +1,7 @@
 package algo
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"sync"
@@ -288,6 +289,14 @@ func vecFill(v *Vectors, norms []float64, i int, lo int, js []int32, out []float
 // parallelism, so the result is identical for every parallelism, and equal
 // to float32(Distance(...)). O(n²d) time, 2n(n-1) bytes.
 func BuildLowerTriangle(v *Vectors, parallelism int) (*LowerTriangle, error) {
+	return BuildLowerTriangleContext(context.Background(), v, parallelism)
+}
+
+// BuildLowerTriangleContext is BuildLowerTriangle that gives up when ctx
+// ends: every goroutine checks ctx before each block of 64 rows, and the
+// call then returns ErrCancelled, wrapping the context's cause, and no
+// matrix.
+func BuildLowerTriangleContext(ctx context.Context, v *Vectors, parallelism int) (*LowerTriangle, error) {
 	if v == nil || v.N < 1 {
 		return nil, fmt.Errorf("%w: no vectors", ErrEmpty)
 	}
@@ -314,10 +323,16 @@ func BuildLowerTriangle(v *Vectors, parallelism int) (*LowerTriangle, error) {
 	// last blocks handed out are the short ones and goroutines finish
 	// together.
 	var next atomic.Int64
+	stop := newStopper(ctx)
+	var stopped atomic.Bool
 	work := func() {
 		for {
 			b := nblocks - 1 - int(next.Add(1)-1)
-			if b < 0 {
+			if b < 0 || stopped.Load() {
+				return
+			}
+			if stop.err() != nil {
+				stopped.Store(true)
 				return
 			}
 			lo, hi := b*rowBlock, min((b+1)*rowBlock, v.N)
@@ -332,13 +347,16 @@ func BuildLowerTriangle(v *Vectors, parallelism int) (*LowerTriangle, error) {
 	}
 	if parallelism == 1 {
 		work()
-		return lt, nil
+	} else {
+		var wg sync.WaitGroup
+		for range parallelism {
+			wg.Go(work)
+		}
+		wg.Wait()
 	}
-	var wg sync.WaitGroup
-	for range parallelism {
-		wg.Go(work)
+	if stopped.Load() {
+		return nil, stop.err()
 	}
-	wg.Wait()
 	return lt, nil
 }
 

@@ -75,3 +75,13 @@ var (
 	// invalid field (for example a mini-batch size below 1).
 	ErrConfig = errors.New("algo: invalid configuration")
 )
+
+// Cancellation.
+var (
+	// ErrCancelled is returned by the Context variants of the long-running
+	// algorithms (FasterPAMContext, CLARANSContext, ...) when their
+	// context ends before they do. It wraps the context's cause, so
+	// errors.Is(err, context.Canceled) holds too. No partial result is
+	// returned.
+	ErrCancelled = errors.New("algo: cancelled")
+)

@@ -1,5 +1,7 @@
 package algo
 
+import "context"
+
 // FasterPAM is the eager k-medoids swap of Schubert & Rousseeuw, "Fast and
 // Eager k-Medoids Clustering: O(k) Runtime Improvement of the PAM, CLARA,
 // and CLARANS Algorithms", Information Systems 101 (2021),
@@ -25,9 +27,17 @@ package algo
 // Errors: ErrEmpty, ErrInvalidK (k = len(medoids) not in [1, n)),
 // ErrMedoids (index out of range or duplicated).
 func FasterPAM(d Dissimilarity, medoids []int, maxIter int) (*KMedoidsResult, error) {
+	return FasterPAMContext(context.Background(), d, medoids, maxIter)
+}
+
+// FasterPAMContext is FasterPAM that gives up when ctx ends: it checks
+// ctx before every block of kmedBlock candidates (kmedBlock·n reads) and
+// then returns ErrCancelled, wrapping the context's cause.
+func FasterPAMContext(ctx context.Context, d Dissimilarity, medoids []int, maxIter int) (*KMedoidsResult, error) {
 	if err := kmedCheckMedoids(d, medoids); err != nil {
 		return nil, err
 	}
+	stop := newStopper(ctx)
 	maxIter = kmedMaxIter(maxIter)
 	s := newKmedState(d, medoids)
 	s.updateRemoval()
@@ -37,6 +47,9 @@ func FasterPAM(d Dissimilarity, medoids []int, maxIter int) (*KMedoidsResult, er
 		before := swaps
 	pass:
 		for x0 := 0; x0 < s.n; x0 += kmedBlock {
+			if err := stop.err(); err != nil {
+				return nil, err
+			}
 			for b, row := range s.blocks.block(x0) {
 				x := x0 + b
 				if x == lastSwap {

@@ -1,6 +1,9 @@
 package algo
 
-import "math"
+import (
+	"context"
+	"math"
+)
 
 // FastPAM1 performs exactly the swaps of PAMSwap, O(k) times faster
 // (Schubert & Rousseeuw, "Faster k-Medoids Clustering: Improving the PAM,
@@ -20,9 +23,17 @@ import "math"
 // Errors: ErrEmpty, ErrInvalidK (k = len(medoids) not in [1, n)),
 // ErrMedoids (index out of range or duplicated).
 func FastPAM1(d Dissimilarity, medoids []int, maxIter int) (*KMedoidsResult, error) {
+	return FastPAM1Context(context.Background(), d, medoids, maxIter)
+}
+
+// FastPAM1Context is FastPAM1 that gives up when ctx ends: it checks ctx
+// before every block of kmedBlock candidates (kmedBlock·n reads) and then
+// returns ErrCancelled, wrapping the context's cause.
+func FastPAM1Context(ctx context.Context, d Dissimilarity, medoids []int, maxIter int) (*KMedoidsResult, error) {
 	if err := kmedCheckMedoids(d, medoids); err != nil {
 		return nil, err
 	}
+	stop := newStopper(ctx)
 	maxIter = kmedMaxIter(maxIter)
 	s := newKmedState(d, medoids)
 	iter, swaps := 0, 0
@@ -31,6 +42,9 @@ func FastPAM1(d Dissimilarity, medoids []int, maxIter int) (*KMedoidsResult, err
 		s.updateRemoval()
 		bestDelta, bestX, bestSlot := math.Inf(1), -1, -1
 		for x0 := 0; x0 < s.n; x0 += kmedBlock {
+			if err := stop.err(); err != nil {
+				return nil, err
+			}
 			for b, row := range s.blocks.block(x0) {
 				if s.slotOf[x0+b] >= 0 {
 					continue

@@ -1,6 +1,7 @@
 package algo
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -67,6 +68,14 @@ func (i Init) String() string {
 // nil for BUILD. Errors: ErrEmpty for n = 0, ErrInvalidK unless
 // 1 ≤ k < n, ErrUnknownInit.
 func InitialMedoids(d Dissimilarity, k int, init Init, rng *rand.Rand) ([]int, error) {
+	return InitialMedoidsContext(context.Background(), d, k, init, rng)
+}
+
+// InitialMedoidsContext is InitialMedoids that gives up when ctx ends:
+// BUILD checks ctx before every block of candidates (every few stored
+// rows of a LowerTriangle), LAB and k-means++ before every medoid; it then
+// returns ErrCancelled, wrapping the context's cause.
+func InitialMedoidsContext(ctx context.Context, d Dissimilarity, k int, init Init, rng *rand.Rand) ([]int, error) {
 	n, err := kmedLen(d)
 	if err != nil {
 		return nil, err
@@ -81,24 +90,25 @@ func InitialMedoids(d Dissimilarity, k int, init Init, rng *rand.Rand) ([]int, e
 		return nil, fmt.Errorf("%w: %s initialisation", ErrRandRequired, init)
 	}
 	acc := newKmedAccess(d)
+	stop := newStopper(ctx)
 	switch init {
 	case InitLAB:
-		return kmedLAB(&acc, k, rng), nil
+		return kmedLAB(&acc, k, rng, stop)
 	case InitRandom:
 		return kmedRandom(n, k, rng), nil
 	case InitKMeansPlusPlus:
-		return kmedPlusPlus(&acc, k, rng), nil
+		return kmedPlusPlus(&acc, k, rng, stop)
 	}
-	return kmedBuild(&acc, k), nil
+	return kmedBuild(&acc, k, stop)
 }
 
 // kmedBuild is PAM's BUILD. The first medoid has the smallest row sum; each
 // next one the largest gain Σ_o max(0, nd(o) - d(x,o)), where nd is the
 // dissimilarity to the nearest medoid so far. Ties go to the lowest index.
 // O(kn²) time, O(n) memory.
-func kmedBuild(acc *kmedAccess, k int) []int {
+func kmedBuild(acc *kmedAccess, k int, stop stopper) ([]int, error) {
 	if acc.lt != nil {
-		return kmedBuildTriangle(acc.lt, k)
+		return kmedBuildTriangle(acc.lt, k, stop)
 	}
 	n := acc.n
 	buf := make([]float32, n)
@@ -108,6 +118,9 @@ func kmedBuild(acc *kmedAccess, k int) []int {
 	blocks := newKmedBlockReader(acc)
 	best, first := math.Inf(1), 0
 	for x0 := 0; x0 < n; x0 += kmedBlock {
+		if err := stop.err(); err != nil {
+			return nil, err
+		}
 		for b, row := range blocks.block(x0) {
 			var sum float64
 			for _, v := range row {
@@ -124,6 +137,9 @@ func kmedBuild(acc *kmedAccess, k int) []int {
 	for len(meds) < k {
 		bestGain, bestX := -1.0, -1
 		for x0 := 0; x0 < n; x0 += kmedBlock {
+			if err := stop.err(); err != nil {
+				return nil, err
+			}
 			for b, row := range blocks.block(x0) {
 				if isMed[x0+b] {
 					continue
@@ -145,7 +161,7 @@ func kmedBuild(acc *kmedAccess, k int) []int {
 			nd[o] = min(nd[o], v)
 		}
 	}
-	return meds
+	return meds, nil
 }
 
 // kmedBuildTriangle is kmedBuild on a LowerTriangle. Each step streams
@@ -154,10 +170,15 @@ func kmedBuild(acc *kmedAccess, k int) []int {
 // step: half the reads, no transposition, and the gains (n float64) stay
 // in cache. Same criterion and tie rule as kmedBuild; the gains are summed
 // in another order, so they may differ from it in the last bits.
-func kmedBuildTriangle(lt *LowerTriangle, k int) []int {
+func kmedBuildTriangle(lt *LowerTriangle, k int, stop stopper) ([]int, error) {
 	n, data := lt.n, lt.data
 	sums := make([]float64, n)
 	for i := 1; i < n; i++ {
+		if i%triangleStopRows == 0 {
+			if err := stop.err(); err != nil {
+				return nil, err
+			}
+		}
 		row := data[i*(i-1)/2 : i*(i-1)/2+i]
 		var si float64
 		for j, v := range row {
@@ -187,6 +208,11 @@ func kmedBuildTriangle(lt *LowerTriangle, k int) []int {
 			gain[x] = float64(v)
 		}
 		for i := 1; i < n; i++ {
+			if i%triangleStopRows == 0 {
+				if err := stop.err(); err != nil {
+					return nil, err
+				}
+			}
 			row := data[i*(i-1)/2 : i*(i-1)/2+i]
 			ndi := nd[i]
 			var gi float64
@@ -212,15 +238,20 @@ func kmedBuildTriangle(lt *LowerTriangle, k int) []int {
 			nd[o] = min(nd[o], lt.At(bestX, o))
 		}
 	}
-	return meds
+	return meds, nil
 }
+
+// triangleStopRows is how many stored rows of a LowerTriangle BUILD
+// streams between two polls of the stopper: at most triangleStopRows·n
+// values, a few milliseconds.
+const triangleStopRows = 256
 
 // kmedLAB is LAB: each medoid is chosen by BUILD's criterion evaluated on a
 // random subsample S of 10+⌈√n⌉ non-medoids only: the first minimises
 // Σ_{y∈S} d(x,y), each next one minimises Σ_{y∈S} min(d(x,y), nd(y)) over
 // x ∈ S. nd is kept exact for all objects (one row per medoid), so the
 // whole run is O(nk) dissimilarities plus O(k·|S|²) = O(nk).
-func kmedLAB(acc *kmedAccess, k int, rng *rand.Rand) []int {
+func kmedLAB(acc *kmedAccess, k int, rng *rand.Rand, stop stopper) ([]int, error) {
 	n := acc.n
 	ssize := min(n, 10+int(math.Ceil(math.Sqrt(float64(n)))))
 	pool := make([]int32, n) // pool[:avail] are the non-medoids
@@ -236,6 +267,9 @@ func kmedLAB(acc *kmedAccess, k int, rng *rand.Rand) []int {
 	dist := make([]float32, ssize)
 	meds := make([]int, 0, k)
 	for len(meds) < k {
+		if err := stop.err(); err != nil {
+			return nil, err
+		}
 		m := min(ssize, avail)
 		// Partial Fisher-Yates: pool[:m] becomes a uniform sample.
 		for i := 0; i < m; i++ {
@@ -262,7 +296,7 @@ func kmedLAB(acc *kmedAccess, k int, rng *rand.Rand) []int {
 			nd[o] = min(nd[o], v)
 		}
 	}
-	return meds
+	return meds, nil
 }
 
 // kmedRandom draws k distinct objects uniformly (partial Fisher-Yates).
@@ -282,7 +316,7 @@ func kmedRandom(n, k int, rng *rand.Rand) []int {
 // InitKMeansPlusPlus). If every remaining object coincides with a medoid
 // (all weights zero), the next medoid is uniform among the non-medoids so
 // that the k medoids stay distinct. O(nk).
-func kmedPlusPlus(acc *kmedAccess, k int, rng *rand.Rand) []int {
+func kmedPlusPlus(acc *kmedAccess, k int, rng *rand.Rand, stop stopper) ([]int, error) {
 	n := acc.n
 	buf := make([]float32, n)
 	nd := make([]float32, n)
@@ -293,7 +327,10 @@ func kmedPlusPlus(acc *kmedAccess, k int, rng *rand.Rand) []int {
 		meds = append(meds, x)
 		isMed[x] = true
 		if len(meds) == k {
-			return meds
+			return meds, nil
+		}
+		if err := stop.err(); err != nil {
+			return nil, err
 		}
 		row := acc.row(x, buf)
 		var total float64

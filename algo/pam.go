@@ -1,6 +1,9 @@
 package algo
 
-import "math"
+import (
+	"context"
+	"math"
+)
 
 // PAM is Partitioning Around Medoids as Kaufman & Rousseeuw define it
 // ("Clustering by means of medoids", 1987; "Finding Groups in Data",
@@ -20,7 +23,11 @@ func PAM(d Dissimilarity, k, maxIter int) (*KMedoidsResult, error) {
 		return nil, err
 	}
 	acc := newKmedAccess(d)
-	return PAMSwap(d, kmedBuild(&acc, k), maxIter)
+	start, err := kmedBuild(&acc, k, stopper{})
+	if err != nil {
+		return nil, err
+	}
+	return PAMSwap(d, start, maxIter)
 }
 
 // PAMSwap is the SWAP phase of PAM from the given initial medoids (copied,
@@ -40,9 +47,17 @@ func PAM(d Dissimilarity, k, maxIter int) (*KMedoidsResult, error) {
 // Errors: ErrEmpty, ErrInvalidK (k = len(medoids) not in [1, n)),
 // ErrMedoids (index out of range or duplicated).
 func PAMSwap(d Dissimilarity, medoids []int, maxIter int) (*KMedoidsResult, error) {
+	return PAMSwapContext(context.Background(), d, medoids, maxIter)
+}
+
+// PAMSwapContext is PAMSwap that gives up when ctx ends: it checks ctx
+// before every block of kmedBlock candidates (kmedBlock·k·n reads) and
+// then returns ErrCancelled, wrapping the context's cause.
+func PAMSwapContext(ctx context.Context, d Dissimilarity, medoids []int, maxIter int) (*KMedoidsResult, error) {
 	if err := kmedCheckMedoids(d, medoids); err != nil {
 		return nil, err
 	}
+	stop := newStopper(ctx)
 	maxIter = kmedMaxIter(maxIter)
 	s := newKmedState(d, medoids)
 	iter, swaps := 0, 0
@@ -50,6 +65,9 @@ func PAMSwap(d Dissimilarity, medoids []int, maxIter int) (*KMedoidsResult, erro
 		iter++
 		bestDelta, bestX, bestSlot := math.Inf(1), -1, -1
 		for x0 := 0; x0 < s.n; x0 += kmedBlock {
+			if err := stop.err(); err != nil {
+				return nil, err
+			}
 			for b, row := range s.blocks.block(x0) {
 				if s.slotOf[x0+b] >= 0 {
 					continue
