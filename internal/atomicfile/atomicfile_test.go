@@ -1,0 +1,162 @@
+package atomicfile
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func read(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// entries lists a directory's names.
+func entries(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func create(t *testing.T, path, content string) *File {
+	t.Helper()
+	f, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(content); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestCommitReplacesTogether(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "labels.csv"), filepath.Join(dir, "model.json")
+	write(t, a, "old labels")
+	fa, fb := create(t, a, "new labels"), create(t, b, "new model")
+	if read(t, a) != "old labels" {
+		t.Fatal("the final name changed before Commit")
+	}
+	if err := Commit(fa, fb); err != nil {
+		t.Fatal(err)
+	}
+	if read(t, a) != "new labels" || read(t, b) != "new model" {
+		t.Fatalf("after Commit: %q, %q", read(t, a), read(t, b))
+	}
+	if got := entries(t, dir); len(got) != 2 {
+		t.Fatalf("temporaries left: %v", got)
+	}
+	if info, _ := os.Stat(a); info.Mode().Perm() != 0o644 {
+		t.Fatalf("mode %v, want 0644", info.Mode().Perm())
+	}
+}
+
+// A failed rename of the second file puts the first file's previous
+// content back: the old pair stays whole.
+func TestCommitRollsBack(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "labels.csv"), filepath.Join(dir, "model.json")
+	write(t, a, "old labels")
+	fa, fb := create(t, a, "new labels"), create(t, b, "new model")
+	// The model's name becomes a non-empty directory: its rename fails.
+	if err := os.MkdirAll(filepath.Join(b, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := Commit(fa, fb)
+	if err == nil || !strings.Contains(err.Error(), b) {
+		t.Fatalf("Commit = %v, want an error naming %s", err, b)
+	}
+	if got := read(t, a); got != "old labels" {
+		t.Fatalf("labels after a failed Commit: %q, want the old content", got)
+	}
+	if got := entries(t, dir); len(got) != 2 {
+		t.Fatalf("left behind: %v", got)
+	}
+	// A new name that did not exist before is removed again.
+	c := filepath.Join(dir, "new.csv")
+	fc, fb2 := create(t, c, "c"), create(t, b, "m")
+	if err := Commit(fc, fb2); err == nil {
+		t.Fatal("Commit succeeded onto a directory")
+	}
+	if _, err := os.Stat(c); !os.IsNotExist(err) {
+		t.Fatalf("%s exists after a failed Commit", c)
+	}
+}
+
+func TestAbort(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "labels.csv")
+	write(t, a, "old")
+	f := create(t, a, "new")
+	f.Abort()
+	f.Abort()
+	if read(t, a) != "old" || len(entries(t, dir)) != 1 {
+		t.Fatalf("Abort left %v", entries(t, dir))
+	}
+	if err := Commit(f); err == nil {
+		t.Fatal("Commit after Abort succeeded")
+	}
+}
+
+func TestCreateUnwritable(t *testing.T) {
+	_, err := Create(filepath.Join(t.TempDir(), "missing", "model.json"))
+	if err == nil || !strings.Contains(err.Error(), "missing/model.json") || strings.Contains(err.Error(), ".tmp") {
+		t.Fatalf("Create = %v, want an error naming the final path only", err)
+	}
+}
+
+// CleanStale removes the temporaries of dead writers on this host, and
+// leaves those of live processes, of other hosts and of other names.
+func TestCleanStale(t *testing.T) {
+	dir := t.TempDir()
+	final := filepath.Join(dir, "labels.parquet")
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip("cannot run a child process:", err)
+	}
+	dead := cmd.Process.Pid
+	host, _, _ := strings.Cut(owner, "-")
+	names := map[string]bool{ // name: still there after CleanStale
+		".labels.parquet.shoal-" + host + "-" + strconv.Itoa(dead) + "-123.tmp":       false,
+		".labels.parquet.shoal-" + host + "-" + strconv.Itoa(dead) + "-123.tmp.old":   false,
+		".labels.parquet.shoal-" + host + "-" + strconv.Itoa(os.Getppid()) + "-1.tmp": true,
+		".labels.parquet.shoal-ffffffff-" + strconv.Itoa(dead) + "-1.tmp":             true,
+		".other.parquet.shoal-" + host + "-" + strconv.Itoa(dead) + "-1.tmp":          true,
+		"labels.parquet": true,
+	}
+	if host == "ffffffff" {
+		t.Skip("this host hashes to the other host's name")
+	}
+	for n := range names {
+		write(t, filepath.Join(dir, n), "x")
+	}
+	CleanStale(final)
+	for n, keep := range names {
+		_, err := os.Stat(filepath.Join(dir, n))
+		if got := err == nil; got != keep {
+			t.Errorf("%s: kept %v, want %v", n, got, keep)
+		}
+	}
+}

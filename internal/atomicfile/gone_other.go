@@ -1,0 +1,6 @@
+//go:build !unix
+
+package atomicfile
+
+// processGone cannot tell here, so no temporary is taken for stale.
+func processGone(int) bool { return false }
