@@ -145,6 +145,7 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 		// A job interrupted by a shutdown keeps its messages and staged
 		// files: it resumes from them. Any other end clears them.
 		if !errors.Is(context.Cause(ctx), errShutdown) {
+			c.announceEnd(id)
 			c.purge(context.WithoutCancel(ctx), id)
 			if spec.Stage {
 				c.unstage(context.WithoutCancel(ctx), id, len(ds.Files))

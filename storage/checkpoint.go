@@ -49,7 +49,7 @@ func (s *Store) putCheckpoint(job, name string, seq int64, data []byte, states [
 	v := make([]byte, seqLen+len(data))
 	binary.BigEndian.PutUint64(v, uint64(seq))
 	copy(v[seqLen:], data)
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		j, err := getJob(tx.Bucket(bucketJobs), job)
 		if err != nil {
 			return err
@@ -81,7 +81,7 @@ func (s *Store) putCheckpoint(job, name string, seq int64, data []byte, states [
 // number and a copy of its bytes. It returns ErrNotFound when the job or
 // the checkpoint does not exist.
 func (s *Store) Checkpoint(job, name string) (seq int64, data []byte, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		var v []byte
 		if b := tx.Bucket(bucketCheckpoints).Bucket([]byte(job)); b != nil {
 			v = b.Get([]byte(name))

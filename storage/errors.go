@@ -8,6 +8,12 @@ var (
 	// in this process) holds the file lock for longer than Options.Timeout:
 	// two coordinators must never share one data directory.
 	ErrLocked = errors.New("storage: database is locked by another process")
+
+	// ErrCorrupt is returned by Open, Check and every read or write when
+	// the catalog file is damaged: a page that does not decode, a file
+	// cut short, or a fault reading its mapping. The message names the
+	// file and says to move it aside or restore a backup.
+	ErrCorrupt = errors.New("the job catalog is corrupt")
 )
 
 // Reading and writing the catalog.

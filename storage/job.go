@@ -50,7 +50,7 @@ func (s *Store) CreateJob(id string, spec json.RawMessage) (*Job, error) {
 	}
 	now := s.clock()
 	j := &Job{ID: id, Spec: spec, State: StatePending, Created: now, Updated: now}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketJobs)
 		if b.Get([]byte(id)) != nil {
 			return fmt.Errorf("%w: job %q", ErrExists, id)
@@ -104,7 +104,7 @@ func (s *Store) SetProgress(id string, progress json.RawMessage) error {
 // Job returns job id, or ErrNotFound.
 func (s *Store) Job(id string) (*Job, error) {
 	var j *Job
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		j, err = getJob(tx.Bucket(bucketJobs), id)
 		return err
@@ -138,7 +138,7 @@ func (s *Store) JobsInState(states ...JobState) ([]*Job, error) {
 // one transaction. It returns ErrNotFound for an unknown job. Deleting a
 // running job is allowed; stopping its tasks is the caller's business.
 func (s *Store) DeleteJob(id string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		key := []byte(id)
 		jobs := tx.Bucket(bucketJobs)
 		if jobs.Get(key) == nil {
@@ -161,7 +161,7 @@ func (s *Store) DeleteJob(id string) error {
 // jobsWhere returns the jobs whose state satisfies keep, in catalog order.
 func (s *Store) jobsWhere(keep func(JobState) bool) ([]*Job, error) {
 	var out []*Job
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketJobs).ForEach(func(k, v []byte) error {
 			j, err := decodeJob(v)
 			if err != nil {
@@ -190,7 +190,7 @@ func (s *Store) jobsWhere(keep func(JobState) bool) ([]*Job, error) {
 // another's changes.
 func (s *Store) updateJob(id string, fn func(j *Job, now time.Time) error) (*Job, error) {
 	var j *Job
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketJobs)
 		var err error
 		if j, err = getJob(b, id); err != nil {

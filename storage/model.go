@@ -17,7 +17,7 @@ func (s *Store) PutModel(job string, model []byte) error {
 	// clone: bbolt keeps the value until commit and a nil value would be
 	// refused; the caller may reuse model once we return.
 	v := clone(model)
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketJobs).Get([]byte(job)) == nil {
 			return fmt.Errorf("%w: job %q", ErrNotFound, job)
 		}
@@ -32,7 +32,7 @@ func (s *Store) PutModel(job string, model []byte) error {
 // none (or does not exist).
 func (s *Store) Model(job string) ([]byte, error) {
 	var out []byte
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketModels).Get([]byte(job))
 		if v == nil {
 			return fmt.Errorf("%w: job %q model", ErrNotFound, job)

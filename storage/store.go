@@ -3,6 +3,8 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -73,8 +75,18 @@ func Open(path string, opts Options) (*Store, error) {
 		// is already spent; a nanosecond is as close as it gets to "once".
 		timeout = time.Nanosecond
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, NoSync: opts.NoSync})
+	var db *bolt.DB
+	err := guard(path, func() (err error) {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, NoSync: opts.NoSync})
+		return err
+	})
 	if err != nil {
+		if errors.Is(err, ErrCorrupt) {
+			return nil, err
+		}
+		if isCorruption(err) {
+			return nil, corrupt(path, err.Error())
+		}
 		if errors.Is(err, berrors.ErrTimeout) {
 			waited := "without waiting"
 			if opts.Timeout >= 0 {
@@ -85,7 +97,23 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("storage: open %s: %w", path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	s := &Store{db: db, path: path, now: time.Now}
+	// A damaged file is found here, at start, rather than by whichever
+	// job first reads the damaged page.
+	err = s.view(func(tx *bolt.Tx) error {
+		if st, err := os.Stat(path); err == nil && tx.Size() > st.Size() {
+			return corrupt(path, fmt.Sprintf("its pages need %d bytes, the file has %d: it was cut short", tx.Size(), st.Size()))
+		}
+		if found := pageErrors(tx); len(found) > 0 {
+			return corrupt(path, found...)
+		}
+		return nil
+	})
+	if err != nil {
+		_ = guard(path, db.Close)
+		return nil, err
+	}
+	err = s.update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %q: %w", name, err)
@@ -97,10 +125,13 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil
 	})
 	if err != nil {
-		_ = db.Close()
+		_ = guard(path, db.Close)
+		if errors.Is(err, ErrCorrupt) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("storage: open %s: %w", path, err)
 	}
-	return &Store{db: db, path: path, now: time.Now}, nil
+	return s, nil
 }
 
 // Close releases the file lock. Calls on a closed Store return an error.
@@ -120,24 +151,31 @@ func (s *Store) Path() string { return s.path }
 // belong to an existing job and are well formed. It returns nil
 // or every problem found, joined. It reads a consistent snapshot and may run
 // beside writers.
+//
+// Damaged pages give ErrCorrupt; a catalog whose pages are sound but whose
+// records break the invariants gives an error listing them, on one line.
 func (s *Store) Check() error {
 	var errs []error
-	err := s.db.View(func(tx *bolt.Tx) error {
-		for e := range tx.Check() {
-			errs = append(errs, e)
-		}
-		if len(errs) > 0 {
+	err := s.view(func(tx *bolt.Tx) error {
+		if found := pageErrors(tx); len(found) > 0 {
 			// Walking a damaged tree can panic; report the pages instead.
-			return nil
+			return corrupt(s.path, found...)
 		}
 		errs = append(errs, checkCatalog(tx)...)
 		return nil
 	})
+	if errors.Is(err, ErrCorrupt) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("storage: check %s: %w", s.path, err)
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("storage: check %s: %w", s.path, errors.Join(errs...))
+		msgs := make([]string, len(errs))
+		for i, e := range errs {
+			msgs[i] = e.Error()
+		}
+		return fmt.Errorf("storage: check %s: %s", s.path, strings.Join(msgs, "; "))
 	}
 	return nil
 }
