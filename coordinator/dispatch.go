@@ -298,6 +298,21 @@ func joinParts(ps []*wire.Result) *wire.Result {
 	return &r
 }
 
+// announceEnd tells the workers that a job has ended, so that a worker
+// still running one of its tasks abandons it rather than burning CPU on a
+// result nobody reads (see worker.Run). It is a core NATS message, sent
+// once: a worker that misses it (disconnected at that moment) runs the
+// task to its end and the result is dropped with the job's messages.
+func (c *Coordinator) announceEnd(job string) {
+	if err := c.nc.Publish(wire.CancelSubject(job), nil); err != nil {
+		c.log.Warn("announcing the end of a job to the workers", "job", job, "err", err)
+		return
+	}
+	if err := c.nc.FlushTimeout(time.Second); err != nil {
+		c.log.Debug("flushing the end of a job", "job", job, "err", err)
+	}
+}
+
 // purge removes what is left of a job in the streams.
 func (c *Coordinator) purge(ctx context.Context, job string) {
 	for stream, subj := range map[string]string{

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
@@ -39,7 +40,7 @@ func BenchmarkSumsTask(b *testing.B) {
 	}
 	for b.Loop() {
 		t.Round++
-		if _, err := x.execute(t); err != nil {
+		if _, err := x.execute(context.Background(), t); err != nil {
 			b.Fatal(err)
 		}
 	}

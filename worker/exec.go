@@ -52,7 +52,9 @@ func (x *executor) assigners(n, k, d int) []*algo.Assigner {
 }
 
 // execute runs t and returns its result (before splitting into parts).
-func (x *executor) execute(t *wire.Task) (*wire.Result, error) {
+// A medoids task gives up when ctx ends; the others are bounded by a
+// shard's rows and run to their end.
+func (x *executor) execute(ctx context.Context, t *wire.Task) (*wire.Result, error) {
 	res := &wire.Result{Job: t.Job, Task: t.ID, Round: t.Round, Kind: t.Kind, Parts: 1, K: t.K, D: t.D}
 	var err error
 	switch t.Kind {
@@ -67,7 +69,7 @@ func (x *executor) execute(t *wire.Task) (*wire.Result, error) {
 	case wire.KindScore:
 		err = x.score(t, res)
 	case wire.KindMedoids:
-		err = x.medoids(t, res)
+		err = x.medoids(ctx, t, res)
 	default:
 		err = fmt.Errorf("worker: unknown task kind %q", t.Kind)
 	}

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/shoal-io/shoal/algo"
@@ -10,7 +11,8 @@ import (
 // medoids runs a k-medoids algorithm on the task's points, or on every row
 // of its shards, and returns the medoids as global rows with their vectors.
 // With Metric "precomputed" the rows are the rows of a square matrix.
-func (x *executor) medoids(t *wire.Task, res *wire.Result) error {
+// The matrix build and the algorithm give up when ctx ends.
+func (x *executor) medoids(ctx context.Context, t *wire.Task, res *wire.Result) error {
 	data, rows := t.Points, t.PointRows
 	if len(data) == 0 {
 		blocks, err := x.blocks(t)
@@ -52,7 +54,7 @@ func (x *executor) medoids(t *wire.Task, res *wire.Result) error {
 		if err != nil {
 			return err
 		}
-		if diss, err = algo.BuildLowerTriangle(v, x.parallelism); err != nil {
+		if diss, err = algo.BuildLowerTriangleContext(ctx, v, x.parallelism); err != nil {
 			return err
 		}
 	}
@@ -66,9 +68,9 @@ func (x *executor) medoids(t *wire.Task, res *wire.Result) error {
 	case "clarans", "fastclarans":
 		cfg := algo.CLARANSConfig{NumLocal: t.NumLocal, MaxNeighbor: t.MaxNeighbor}
 		if t.Algorithm == "clarans" {
-			r, err = algo.CLARANS(diss, t.K, cfg, rng)
+			r, err = algo.CLARANSContext(ctx, diss, t.K, cfg, rng)
 		} else {
-			r, err = algo.FastCLARANS(diss, t.K, cfg, rng)
+			r, err = algo.FastCLARANSContext(ctx, diss, t.K, cfg, rng)
 		}
 		if err != nil {
 			return err
@@ -79,19 +81,19 @@ func (x *executor) medoids(t *wire.Task, res *wire.Result) error {
 	if err != nil {
 		return err
 	}
-	start, err := algo.InitialMedoids(diss, t.K, init, rng)
+	start, err := algo.InitialMedoidsContext(ctx, diss, t.K, init, rng)
 	if err != nil {
 		return err
 	}
 	switch t.Algorithm {
 	case "pam":
-		r, err = algo.PAMSwap(diss, start, exactMaxIter(t.MaxIter))
+		r, err = algo.PAMSwapContext(ctx, diss, start, exactMaxIter(t.MaxIter))
 	case "fastpam1":
-		r, err = algo.FastPAM1(diss, start, exactMaxIter(t.MaxIter))
+		r, err = algo.FastPAM1Context(ctx, diss, start, exactMaxIter(t.MaxIter))
 	case "fasterpam":
-		r, err = algo.FasterPAM(diss, start, t.MaxIter)
+		r, err = algo.FasterPAMContext(ctx, diss, start, t.MaxIter)
 	case "alternating":
-		r, err = algo.Alternating(diss, start, t.MaxIter)
+		r, err = algo.AlternatingContext(ctx, diss, start, t.MaxIter)
 	default:
 		return fmt.Errorf("worker: unknown k-medoids algorithm %q", t.Algorithm)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -77,7 +78,24 @@ type Worker struct {
 	ownStaged *StagedFiles // removed when Run returns
 	exec      executor
 	log       *slog.Logger
+
+	drain     chan struct{} // closed by Drain
+	drainOnce sync.Once
+
+	mu        sync.Mutex              // guards the fields below
+	job       string                  // job of the task at hand, "" between tasks
+	abandon   context.CancelCauseFunc // cancels the task at hand
+	cancelled map[string]struct{}     // jobs announced ended, see onJobEnded
 }
+
+// errJobEnded is the cause of a task abandoned because the coordinator
+// announced that its job ended (cancelled, failed or done).
+var errJobEnded = errors.New("worker: the job ended")
+
+// maxEndedJobs bounds the set of jobs a worker remembers as ended; past
+// it the set starts again empty (a late task of a forgotten job is run
+// and its result dropped by the coordinator: wasted work, no harm).
+const maxEndedJobs = 4096
 
 // New returns a worker on connection nc.
 func New(nc *nats.Conn, opts Options) (*Worker, error) {
@@ -112,19 +130,32 @@ func New(nc *nats.Conn, opts Options) (*Worker, error) {
 	}
 	return &Worker{
 		js: js, opts: opts, ownStaged: own,
-		exec: executor{cache: opts.Cache, nearest: opts.Nearest, staged: opts.Staged, js: js, parallelism: opts.Parallelism},
-		log:  log.With("worker", opts.Name),
+		exec:      executor{cache: opts.Cache, nearest: opts.Nearest, staged: opts.Staged, js: js, parallelism: opts.Parallelism},
+		log:       log.With("worker", opts.Name),
+		drain:     make(chan struct{}),
+		cancelled: map[string]struct{}{},
 	}, nil
 }
 
-// Run pulls and executes tasks until ctx is done. It returns nil when ctx
-// ends, and an error only when it cannot go on at all.
+// Run pulls and executes tasks until ctx is done or Drain is called. It
+// returns nil then, and an error only when it cannot go on at all. When
+// ctx ends, the task at hand is abandoned within a fraction of a second
+// and handed back (Nak) for another worker; after Drain it is finished
+// and its result published first.
+//
+// A task whose job the coordinator announces as ended (wire.CancelSubject)
+// is abandoned at once and dropped (Term), whatever state it is in.
 func (w *Worker) Run(ctx context.Context) error {
 	if w.ownStaged != nil {
 		defer w.ownStaged.Close()
 	}
-	cons, err := w.waitForConsumer(ctx)
+	sub, err := w.js.Conn().Subscribe(wire.CancelSubjects, w.onJobEnded)
 	if err != nil {
+		return fmt.Errorf("worker: subscribing to %s: %w", wire.CancelSubjects, err)
+	}
+	defer func() { _ = sub.Unsubscribe() }()
+	cons, err := w.waitForConsumer(ctx)
+	if err != nil || cons == nil {
 		return err
 	}
 	info, err := cons.Info(ctx)
@@ -133,10 +164,10 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	ackWait, maxDeliver := info.Config.AckWait, info.Config.MaxDeliver
 	w.log.Info("worker ready", "ack_wait", ackWait, "max_deliver", maxDeliver)
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && !w.draining() {
 		msg, err := w.next(ctx, cons)
 		if err != nil {
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || w.draining() {
 				break
 			}
 			w.log.Warn("fetching a task", "err", err)
@@ -148,6 +179,64 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// Drain makes Run stop taking tasks: the task at hand, if any, is
+// finished and its result published, then Run returns. It is what a
+// worker does on SIGTERM; cancelling Run's context instead abandons the
+// task at hand.
+func (w *Worker) Drain() { w.drainOnce.Do(func() { close(w.drain) }) }
+
+func (w *Worker) draining() bool {
+	select {
+	case <-w.drain:
+		return true
+	default:
+		return false
+	}
+}
+
+// onJobEnded handles the coordinator's announcement that a job ended: the
+// task at hand is abandoned if it belongs to that job, and tasks of the
+// job fetched later are dropped unrun.
+func (w *Worker) onJobEnded(m *nats.Msg) {
+	job := strings.TrimPrefix(m.Subject, strings.TrimSuffix(wire.CancelSubjects, ">"))
+	if job == "" || job == m.Subject {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.cancelled) >= maxEndedJobs {
+		clear(w.cancelled)
+	}
+	w.cancelled[job] = struct{}{}
+	if w.job == job && w.abandon != nil {
+		w.abandon(errJobEnded)
+	}
+}
+
+// begin registers the task at hand and returns its context, which ends
+// when ctx does or when its job is announced ended. ok is false when the
+// job has ended already.
+func (w *Worker) begin(ctx context.Context, job string) (context.Context, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, ended := w.cancelled[job]; ended {
+		return nil, false
+	}
+	tctx, cancel := context.WithCancelCause(ctx)
+	w.job, w.abandon = job, cancel
+	return tctx, true
+}
+
+// end forgets the task at hand.
+func (w *Worker) end() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.abandon != nil {
+		w.abandon(nil)
+	}
+	w.job, w.abandon = "", nil
 }
 
 // next pulls one task, waiting up to FetchWait; it returns nil, nil when
@@ -172,11 +261,14 @@ func (w *Worker) next(ctx context.Context, cons jetstream.Consumer) (jetstream.M
 		return msg, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	case <-w.drain:
+		return nil, nil
 	}
 }
 
 // waitForConsumer polls until the coordinator has created the shared
-// consumer, backing off up to consumerBackoffMax.
+// consumer, backing off up to consumerBackoffMax. It returns nil, nil if
+// Drain is called first.
 func (w *Worker) waitForConsumer(ctx context.Context) (jetstream.Consumer, error) {
 	backoff := consumerBackoffMin
 	for {
@@ -186,6 +278,9 @@ func (w *Worker) waitForConsumer(ctx context.Context) (jetstream.Consumer, error
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if w.draining() {
+			return nil, nil
 		}
 		w.log.Debug("waiting for the task stream", "err", err)
 		sleepCtx(ctx, backoff)
@@ -212,14 +307,34 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Dur
 		w.opts.Metrics.redelivered()
 	}
 
+	tctx, ok := w.begin(ctx, task.Job)
+	if !ok {
+		log.Info("dropping a task of a job that ended")
+		_ = msg.Term()
+		return
+	}
+	defer w.end()
 	// The heartbeat lasts until the task is acked or handed back: a
 	// result being sent through a reconnection is still work in progress.
 	stop := heartbeat(msg, ackWait)
 	defer stop()
 	start := time.Now()
-	res, err := w.run(task)
+	res, err := w.run(tctx, task)
 	w.opts.Metrics.taskDone(string(task.Kind), time.Since(start), res)
 
+	if err != nil && tctx.Err() != nil {
+		// Abandoned: its job ended, or this worker is stopping.
+		if errors.Is(context.Cause(tctx), errJobEnded) {
+			log.Info("abandoned the task: its job ended", "seconds", time.Since(start).Seconds())
+			w.opts.Metrics.taskFailed("abandoned")
+			_ = msg.Term()
+			return
+		}
+		log.Info("abandoned the task: the worker is stopping; it goes to another worker", "seconds", time.Since(start).Seconds())
+		w.opts.Metrics.taskFailed("abandoned")
+		_ = msg.Nak()
+		return
+	}
 	if err != nil {
 		code := classify(err)
 		final := code != wire.CodeInternal || (maxDeliver > 0 && delivered >= uint64(maxDeliver))
@@ -255,13 +370,13 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Dur
 
 // run executes a task, turning a panic in a kernel into an error so that
 // one bad task cannot take the worker down.
-func (w *Worker) run(t *wire.Task) (res *wire.Result, err error) {
+func (w *Worker) run(ctx context.Context, t *wire.Task) (res *wire.Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("worker: task %s panicked: %v\n%s", t.Key(), p, debug.Stack())
 		}
 	}()
-	return w.exec.execute(t)
+	return w.exec.execute(ctx, t)
 }
 
 // classify maps an error to the code that tells the coordinator whether a

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"math"
 	"path/filepath"
 	"reflect"
@@ -194,7 +195,7 @@ func TestSumsParallelism(t *testing.T) {
 		for _, p := range []int{1, 2, 3, 16} {
 			x := &executor{cache: cache, parallelism: p}
 			for range 2 { // the second run reuses the executor's scratch
-				res, err := x.execute(task)
+				res, err := x.execute(context.Background(), task)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"os/signal"
 	"runtime"
 	"sync"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -28,8 +32,9 @@ func newWorkerCommand(stderr io.Writer) *cobra.Command {
 		Long: `Run --concurrency workers that pull tasks from the shoal work queue on the NATS
 server at --nats, read the shards the tasks name (the input paths must be
 readable here under the same names) and publish results. Workers wait for a
-coordinator to create the queue, and stop on SIGINT or SIGTERM after the task
-at hand.`,
+coordinator to create the queue. On SIGINT or SIGTERM they take no new task,
+finish and report the task at hand, and exit; a second signal makes them
+abandon it (it goes to another worker) and exit at once.`,
 		Example: "  shoal worker --nats nats://127.0.0.1:4222 --concurrency 2",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -40,7 +45,14 @@ at hand.`,
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
+			// The first signal drains the workers; the second cancels ctx,
+			// which abandons the tasks at hand.
+			ctx, abandon := context.WithCancel(context.WithoutCancel(cmd.Context()))
+			defer abandon()
+			sigs := make(chan os.Signal, 2)
+			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+			defer signal.Stop(sigs)
+			var workers []*worker.Worker
 			var metrics *worker.Metrics
 			if metricsAddr != "" {
 				reg, stop := serveMetrics(metricsAddr, log)
@@ -66,6 +78,7 @@ at hand.`,
 				if err != nil {
 					return err
 				}
+				workers = append(workers, w)
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
@@ -75,7 +88,13 @@ at hand.`,
 				}()
 			}
 			log.Info("workers started", "nats", redactURL(nf.url), "concurrency", n)
-			wg.Wait()
+			done := make(chan struct{})
+			go func() {
+				wg.Wait()
+				close(done)
+			}()
+			stopOnSignals(sigs, done, workers, abandon, log)
+			<-done
 			close(errs)
 			return <-errs
 		},
@@ -88,4 +107,26 @@ at hand.`,
 	f.StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address (e.g. 127.0.0.1:9102)")
 	f.StringVar(&name, "name", "", "worker name in results and logs (default host-pid-n)")
 	return cmd
+}
+
+// stopOnSignals drains the workers on the first SIGINT or SIGTERM and
+// abandons their tasks (abandon) on the second, until done is closed.
+// It counts the signals on its own channel: the command's context ends
+// on the first signal too, but not necessarily before sigs receives it.
+func stopOnSignals(sigs <-chan os.Signal, done <-chan struct{}, workers []*worker.Worker, abandon func(), log *slog.Logger) {
+	select {
+	case <-done:
+		return
+	case <-sigs:
+	}
+	log.Info("stopping: finishing the tasks at hand; signal again to abandon them")
+	for _, w := range workers {
+		w.Drain()
+	}
+	select {
+	case <-done:
+	case <-sigs:
+		log.Info("abandoning the tasks at hand")
+		abandon()
+	}
 }

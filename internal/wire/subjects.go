@@ -25,6 +25,13 @@ const (
 	// ResultSubjectT is the subject of one job's results: job id.
 	ResultSubjectT = "shoal.v1.result.%s"
 
+	// CancelSubjects is what workers subscribe to (core NATS, no stream)
+	// to learn that a job has ended, so that they abandon its tasks.
+	CancelSubjects = "shoal.v1.cancel.>"
+	// CancelSubjectT is the subject on which the coordinator announces
+	// that a job ended (cancelled, failed or done): job id.
+	CancelSubjectT = "shoal.v1.cancel.%s"
+
 	// WorkerConsumer is the durable pull consumer all workers share: a
 	// work-queue stream allows only one unfiltered consumer.
 	WorkerConsumer = "shoal-workers"
@@ -38,6 +45,9 @@ func TaskSubject(job string) string { return fmt.Sprintf(TaskSubjectT, job) }
 
 // ResultSubject returns the subject on which results for job are published.
 func ResultSubject(job string) string { return fmt.Sprintf(ResultSubjectT, job) }
+
+// CancelSubject returns the subject on which the end of job is announced.
+func CancelSubject(job string) string { return fmt.Sprintf(CancelSubjectT, job) }
 
 // StagedObject is the object name of a staged job's input file i (in the
 // order of the dataset's files).
