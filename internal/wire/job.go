@@ -63,6 +63,10 @@ type JobSpec struct {
 
 	Out   string `json:"out,omitempty"`   // labels file to write
 	Model string `json:"model,omitempty"` // model file to write
+
+	// JobTimeout fails the job when it has not ended this long after it
+	// started (a Go duration such as "30m"); "" means no limit.
+	JobTimeout string `json:"job_timeout,omitempty"`
 }
 
 // IsMedoid reports whether the algorithm returns medoids.
@@ -137,6 +141,9 @@ func (s *JobSpec) Normalize() error {
 		s.Samples < 0 || s.SampleSize < 0 || s.NumLocal < 0 || s.MaxNeighbor < 0 {
 		return fmt.Errorf("%w: numeric options must not be negative", ErrJobSpec)
 	}
+	if err := s.checkBounds(); err != nil {
+		return err
+	}
 	if slices.Contains(SampledMedoidAlgorithms, s.Algorithm) {
 		if s.Samples == 0 {
 			s.Samples = 5
@@ -146,6 +153,9 @@ func (s *JobSpec) Normalize() error {
 		}
 		if s.SampleSize <= s.K {
 			return fmt.Errorf("%w: sample size %d must exceed k=%d", ErrJobSpec, s.SampleSize, s.K)
+		}
+		if err := s.checkSampleBounds(); err != nil {
+			return err
 		}
 	}
 	return nil
