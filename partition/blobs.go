@@ -45,10 +45,8 @@ type Blobs struct {
 // algo.NewRand(Seed, b), so generation streams in O(BatchRows·D) memory and
 // the same config gives byte-identical files in every format.
 func GenerateBlobs(path string, cfg BlobsConfig) (*Blobs, error) {
-	if cfg.N < 0 || cfg.D < 1 || cfg.K < 1 || cfg.K > math.MaxInt32 || cfg.BatchRows < 0 ||
-		!(cfg.Std >= 0) || !(cfg.Box >= 0) || math.IsInf(cfg.Std, 0) || math.IsInf(cfg.Box, 0) {
-		return nil, fmt.Errorf("%w: %s: blobs N=%d D=%d K=%d Std=%g Box=%g BatchRows=%d (want N ≥ 0, D ≥ 1, K ≥ 1, finite Std, Box ≥ 0)",
-			ErrInvalidArgument, path, cfg.N, cfg.D, cfg.K, cfg.Std, cfg.Box, cfg.BatchRows)
+	if _, err := cfg.Check(path); err != nil {
+		return nil, err
 	}
 	std, box, batch := cfg.Std, cfg.Box, cfg.BatchRows
 	if std == 0 {
@@ -115,4 +113,60 @@ func GenerateBlobs(path string, cfg BlobsConfig) (*Blobs, error) {
 		return nil, err
 	}
 	return blobs, nil
+}
+
+// Limits of GenerateBlobs. The columns are one Arrow field each, and
+// every batch is held three times over (rows as drawn, a column buffer,
+// the Arrow builders): a million columns, or a batch of many gigabytes,
+// is a typing mistake, not a dataset.
+const (
+	// maxBlobsD bounds the number of feature columns.
+	maxBlobsD = 1 << 16
+	// maxBlobsMemory bounds what GenerateBlobs holds at once: the K×D
+	// centres and one batch.
+	maxBlobsMemory = 4 << 30
+	// maxBlobsValues bounds N×(D+1), the values written: 2^50 is a
+	// petabyte or more in every format.
+	maxBlobsValues = 1 << 50
+)
+
+// Check validates cfg for a file at path without writing anything, and
+// returns an estimate of the bytes the file will take: a caller can
+// compare it with the free space before it starts. It returns an error
+// wrapping ErrInvalidArgument, naming path, when a field is out of range
+// or the sizes cannot be held: N×(D+1) values beyond 2^50, more than 65536
+// columns, or centres and one batch taking more than 4 GiB of memory.
+func (cfg BlobsConfig) Check(path string) (int64, error) {
+	if cfg.N < 0 || cfg.D < 1 || cfg.K < 1 || cfg.K > math.MaxInt32 || cfg.BatchRows < 0 ||
+		!(cfg.Std >= 0) || !(cfg.Box >= 0) || math.IsInf(cfg.Std, 0) || math.IsInf(cfg.Box, 0) {
+		return 0, fmt.Errorf("%w: %s: blobs N=%d D=%d K=%d Std=%g Box=%g BatchRows=%d (want N ≥ 0, D ≥ 1, K ≥ 1, finite Std, Box ≥ 0)",
+			ErrInvalidArgument, path, cfg.N, cfg.D, cfg.K, cfg.Std, cfg.Box, cfg.BatchRows)
+	}
+	if cfg.D > maxBlobsD {
+		return 0, fmt.Errorf("%w: %s: %d features, at most %d", ErrInvalidArgument, path, cfg.D, maxBlobsD)
+	}
+	// Sizes in float64: exact enough for a bound, and no product overflows.
+	n, d, k := float64(cfg.N), float64(cfg.D), float64(cfg.K)
+	if values := n * (d + 1); values > maxBlobsValues {
+		return 0, fmt.Errorf("%w: %s: %d rows × %d columns is %.3g values, more than any disk holds; lower the row count or the features",
+			ErrInvalidArgument, path, cfg.N, cfg.D+1, values)
+	}
+	batch := cfg.BatchRows
+	if batch == 0 {
+		batch = tableBatchRows
+	}
+	rows := min(float64(batch), n)
+	if mem := 8*k*d + 16*rows*(d+1); mem > maxBlobsMemory {
+		return 0, fmt.Errorf("%w: %s: %d blobs and batches of %d rows in %d features take %.1f GiB of memory, at most %d GiB; lower the batch rows, the blobs or the features",
+			ErrInvalidArgument, path, cfg.K, batch, cfg.D, mem/(1<<30), maxBlobsMemory>>30)
+	}
+	format, err := FormatFromPath(path)
+	if err != nil {
+		return 0, err
+	}
+	perValue := 4.0 // float32 and int32 in the binary formats
+	if format == FormatCSV {
+		perValue = 12 // a shortest float32 and its separator, roughly
+	}
+	return int64(n * (d + 1) * perValue), nil
 }

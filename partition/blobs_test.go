@@ -154,6 +154,10 @@ func TestBlobsInvalid(t *testing.T) {
 	for _, cfg := range []BlobsConfig{
 		{N: -1, D: 2, K: 2}, {N: 10, D: 0, K: 2}, {N: 10, D: 2, K: 0}, {N: 10, D: 2, K: 2, Std: -1},
 		{N: 10, D: 2, K: 2, Std: math.NaN()}, {N: 10, D: 2, K: 2, Box: math.Inf(1)}, {N: 10, D: 2, K: 2, BatchRows: -5},
+		// Sizes that cannot be held: too many columns, N×(D+1) past any
+		// disk (and past int64), centres or a batch past the memory bound.
+		{N: 10, D: 1 << 40, K: 2}, {N: 1 << 62, D: 8, K: 2}, {N: math.MaxInt, D: math.MaxInt, K: 2},
+		{N: 10, D: 1 << 16, K: 1 << 20}, {N: 1 << 30, D: 1 << 10, K: 2, BatchRows: 1 << 30},
 	} {
 		t.Run(fmt.Sprintf("%+v", cfg), func(t *testing.T) {
 			_, err := GenerateBlobs(filepath.Join(dir, "x.csv"), cfg)
