@@ -11,20 +11,64 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
-// CSV files have a header line naming the columns and one record per line
-// (a quoted field may span lines, as RFC 4180 allows). Scan places shard
-// boundaries with one pass that finds record ends the way encoding/csv
+// CSV files have a header line naming the columns (or, with
+// CSVOptions.NoHeader, none: the columns are then c0, c1, …) and one record
+// per line (a quoted field may span lines, as RFC 4180 allows). Scan places
+// shard boundaries with one pass that finds record ends the way encoding/csv
 // does (newlines outside quotes, skipping empty lines) without parsing a
-// value; ReadShard then parses only its byte range. CSV has no types: a
-// column is numeric when its values in the first rows parse as numbers,
-// and a value that does not parse later is an error naming file, column and
-// row.
+// value; ReadShard then parses only its byte range.
+//
+// CSV has no types. Scan looks at the first csvSniffRows records: a column
+// is numeric when a number appears in it there, text when only text does.
+// A column is never left out because of a stray cell: a cell of a numeric
+// column that does not parse as a number, in the first rows or later, is a
+// bad value for ReadShard, an error naming the file, column and row under
+// NullsError and a dropped row under NullsDrop, like a null.
 
 // csvSniffRows is how many data rows Scan parses to tell numeric columns
 // from text ones.
 const csvSniffRows = 100
+
+// CSVOptions say how CSV files are laid out. The zero value is a header
+// line and commas.
+type CSVOptions struct {
+	// NoHeader says the first record is data: the columns are then named
+	// c0, c1, … in file order, as many as the first record has fields.
+	NoHeader bool
+	// Delimiter separates fields; 0 means ','. It may be any character but
+	// '"', '\r', '\n' and the Unicode replacement character.
+	Delimiter rune
+}
+
+// IsZero reports whether o is the default layout.
+func (o CSVOptions) IsZero() bool { return o == CSVOptions{} }
+
+// comma returns the delimiter as encoding/csv takes it.
+func (o CSVOptions) comma() rune {
+	if o.Delimiter == 0 {
+		return ','
+	}
+	return o.Delimiter
+}
+
+func (o CSVOptions) validate() error {
+	switch d := o.Delimiter; {
+	case d == 0:
+	case d == '"' || d == '\r' || d == '\n' || d == utf8.RuneError || !utf8.ValidRune(d):
+		return fmt.Errorf("%w: CSV delimiter %q (want one character other than a quote or a line end)", ErrInvalidOptions, d)
+	}
+	return nil
+}
+
+// newReader returns an encoding/csv reader of r with o's delimiter.
+func (o CSVOptions) newReader(r io.Reader) *csv.Reader {
+	cr := csv.NewReader(r)
+	cr.Comma = o.comma()
+	return cr
+}
 
 // csvNullTokens are the field values read as null: the empty field and the
 // spellings R, pandas and SQL exports use. "NaN" and "Inf" parse as the
@@ -149,15 +193,17 @@ func scanRecords(r io.Reader, base int64, bufSize int, emit func(start, end int6
 var errStopScan = errors.New("stop scan")
 
 // csvHeader reads the header record of f: the column names and the offset
-// just past the header. A UTF-8 byte order mark is dropped. A file with no
-// record at all has no columns.
-func csvHeader(path string, f *os.File) (names []string, end int64, err error) {
+// where the data starts, just past the header. A UTF-8 byte order mark is
+// dropped. With NoHeader the first record is data: it only gives the
+// number of columns, named c0, c1, …, and the data starts at the file's
+// start (past a byte order mark). A file with no record at all has no
+// columns.
+func csvHeader(path string, f *os.File, opts CSVOptions) (names []string, end int64, err error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, 0, corrupt(path, "", err)
 	}
 	// Headers are short: a small buffer keeps reading one cheap for every
 	// shard.
-	var header []byte
 	err = scanRecords(f, 0, 4<<10, func(start, stop int64) error {
 		end = stop
 		return errStopScan
@@ -168,29 +214,53 @@ func csvHeader(path string, f *os.File) (names []string, end int64, err error) {
 	if end == 0 {
 		return nil, 0, nil
 	}
-	header = make([]byte, end)
+	header := make([]byte, end)
 	if _, err := f.ReadAt(header, 0); err != nil {
 		return nil, 0, corrupt(path, "", err)
 	}
-	header = bytes.TrimPrefix(header, []byte("\xef\xbb\xbf"))
-	rec, err := csv.NewReader(bytes.NewReader(header)).Read()
+	bom := []byte("\xef\xbb\xbf")
+	dataStart := int64(0)
+	if bytes.HasPrefix(header, bom) {
+		header, dataStart = header[len(bom):], int64(len(bom))
+	}
+	rec, err := opts.newReader(bytes.NewReader(header)).Read()
+	if opts.NoHeader {
+		if err != nil {
+			return nil, 0, corrupt(path, "row 0", csvCause(err))
+		}
+		names = make([]string, len(rec))
+		for i := range rec {
+			names[i] = "c" + strconv.Itoa(i)
+		}
+		return names, dataStart, nil
+	}
 	if err != nil {
-		return nil, 0, corrupt(path, "header", err)
+		return nil, 0, corrupt(path, "header", csvCause(err))
 	}
 	return rec, end, nil
 }
 
-func probeCSV(path string, target int64) (*fileInfo, error) {
+// csvCause drops encoding/csv's line and column numbers, which count from
+// the start of the byte range read, not of the file.
+func csvCause(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func probeCSV(path string, target int64, opts CSVOptions) (*fileInfo, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, openError(path, err)
 	}
 	defer f.Close()
-	names, headerEnd, err := csvHeader(path, f)
+	names, headerEnd, err := csvHeader(path, f, opts)
 	if err != nil {
 		return nil, err
 	}
-	info := &fileInfo{columns: sniffCSV(f, names, headerEnd)}
+	info := &fileInfo{columns: sniffCSV(f, names, headerEnd, opts)}
 	if _, err := f.Seek(headerEnd, io.SeekStart); err != nil {
 		return nil, corrupt(path, "", err)
 	}
@@ -213,12 +283,16 @@ func probeCSV(path string, target int64) (*fileInfo, error) {
 	return info, nil
 }
 
-// sniffCSV types each column from the first csvSniffRows records: "int64"
-// or "float64" when every non-null value parses as one, "text" otherwise,
-// "empty" when the sampled rows hold no value (taken as numeric: the
-// reader decides). Records that do not parse end the sample early; the
-// reader reports them.
-func sniffCSV(f *os.File, names []string, headerEnd int64) []column {
+// sniffCSV types each column from the first csvSniffRows records: "text"
+// when its values there are all text (or null), and otherwise numeric:
+// "float64" when a value there has a fraction or exponent, "int64" when
+// all its numbers are integers, "empty" when the sampled rows hold no
+// value at all (the reader decides). A column that mixes numbers and text
+// is numeric: its text cells are bad values, which ReadShard refuses or
+// drops with the row. "NaN" and "Inf" count as neither, as they could be
+// words. Records that do not parse end the sample early; the reader
+// reports them.
+func sniffCSV(f *os.File, names []string, headerEnd int64, opts CSVOptions) []column {
 	cols := make([]column, len(names))
 	const (
 		sawInt = 1 << iota
@@ -227,7 +301,7 @@ func sniffCSV(f *os.File, names []string, headerEnd int64) []column {
 	)
 	seen := make([]int, len(names))
 	if _, err := f.Seek(headerEnd, io.SeekStart); err == nil {
-		r := csv.NewReader(bufio.NewReaderSize(f, 64<<10))
+		r := opts.newReader(bufio.NewReaderSize(f, 64<<10))
 		r.FieldsPerRecord = -1
 		r.ReuseRecord = true
 		for range csvSniffRows {
@@ -243,6 +317,7 @@ func sniffCSV(f *os.File, names []string, headerEnd int64) []column {
 					seen[j] |= sawInt
 				case isCSVFloat(s):
 					seen[j] |= sawFloat
+				case isCSVNonFinite(s):
 				default:
 					seen[j] |= sawText
 				}
@@ -252,12 +327,12 @@ func sniffCSV(f *os.File, names []string, headerEnd int64) []column {
 	for j, name := range names {
 		c := column{name: name, numeric: true}
 		switch {
-		case seen[j]&sawText != 0:
-			c.typ, c.numeric = "text", false
 		case seen[j]&sawFloat != 0:
 			c.typ = "float64"
 		case seen[j]&sawInt != 0:
 			c.typ = "int64"
+		case seen[j]&sawText != 0:
+			c.typ, c.numeric = "text", false
 		default:
 			c.typ = "empty"
 		}
@@ -271,22 +346,37 @@ func isCSVInt(s string) bool {
 	return err == nil
 }
 
+// isCSVFloat reports whether s is a finite number, or one beyond
+// float64's range (which ReadShard refuses as out of range).
 func isCSVFloat(s string) bool {
-	_, err := strconv.ParseFloat(s, 64)
-	return err == nil || errors.Is(err, strconv.ErrRange)
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return errors.Is(err, strconv.ErrRange)
+	}
+	return !math.IsNaN(v) && !math.IsInf(v, 0)
+}
+
+// isCSVNonFinite reports whether s spells NaN or an infinity ("1e999" is
+// a number out of range, not one of these).
+func isCSVNonFinite(s string) bool {
+	v, err := strconv.ParseFloat(s, 64)
+	return err == nil && (math.IsNaN(v) || math.IsInf(v, 0))
 }
 
 // readCSV parses the records in the byte range [first,last) of path (the
 // whole file after the header when last < 0) and calls fn with the
 // requested fields of each, in order; i counts records from 0. rowOffset is
 // the global index of the first record, for messages.
-func readCSV(path string, names []string, first, last, rowOffset int64, fn func(i int, fields []string) error) (int, error) {
+func readCSV(path string, opts CSVOptions, names []string, first, last, rowOffset int64, fn func(i int, fields []string) error) (int, error) {
+	if err := opts.validate(); err != nil {
+		return 0, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, openError(path, err)
 	}
 	defer f.Close()
-	header, headerEnd, err := csvHeader(path, f)
+	header, headerEnd, err := csvHeader(path, f, opts)
 	if err != nil {
 		return 0, err
 	}
@@ -314,7 +404,7 @@ func readCSV(path string, names []string, first, last, rowOffset int64, fn func(
 	if _, err := f.Seek(first, io.SeekStart); err != nil {
 		return 0, corrupt(path, "", err)
 	}
-	r := csv.NewReader(bufio.NewReaderSize(io.LimitReader(f, last-first), 64<<10))
+	r := opts.newReader(bufio.NewReaderSize(io.LimitReader(f, last-first), 64<<10))
 	r.FieldsPerRecord = len(header)
 	r.ReuseRecord = true
 	fields := make([]string, len(names))
@@ -324,11 +414,7 @@ func readCSV(path string, names []string, first, last, rowOffset int64, fn func(
 			return i, nil
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			return 0, corrupt(path, fmt.Sprintf("row %d", rowOffset+int64(i)), err)
+			return 0, corrupt(path, fmt.Sprintf("row %d", rowOffset+int64(i)), csvCause(err))
 		}
 		for j, c := range idx {
 			fields[j] = rec[c]
@@ -358,8 +444,12 @@ func parseCSVFloat(s string) (v float64, null bool, err error) {
 	return v, false, err
 }
 
+// readCSVShard reads a shard of a CSV file into f. A field of a feature
+// or weight column that is not a number is a bad value like a null: an
+// error naming the file, column and row under NullsError, a dropped row
+// under NullsDrop.
 func readCSVShard(s Shard, f *filler) (int, error) {
-	return readCSV(s.File, f.names, s.First, s.Last, s.RowOffset, func(i int, fields []string) error {
+	return readCSV(s.File, s.CSV, f.names, s.First, s.Last, s.RowOffset, func(i int, fields []string) error {
 		if i >= f.rows {
 			return fmt.Errorf("%w: %s: more rows in bytes [%d,%d) than the %d planned; was the file changed after Scan?",
 				ErrCorrupt, s.File, s.First, s.Last, f.rows)
@@ -368,7 +458,11 @@ func readCSVShard(s Shard, f *filler) (int, error) {
 		for j, field := range fields {
 			v, null, err := parseCSVFloat(field)
 			if err != nil {
-				return fmt.Errorf("%w: %s: column %q, row %d: %q is not a number", ErrNotNumeric, s.File, f.names[j], s.RowOffset+int64(i), field)
+				if f.nulls != NullsDrop {
+					return fmt.Errorf("%w: %s: column %q, row %d: %s is not a number (use --nulls drop to skip such rows, or leave the column out)",
+						ErrNotNumeric, s.File, f.names[j], s.RowOffset+int64(i), quoteCell(field))
+				}
+				v, null = 0, true
 			}
 			if err := f.set(j, i, v, null); err != nil {
 				return err
@@ -376,4 +470,13 @@ func readCSVShard(s Shard, f *filler) (int, error) {
 		}
 		return nil
 	})
+}
+
+// quoteCell quotes a field for an error message, cut short when long.
+func quoteCell(s string) string {
+	const maxShown = 40
+	if r := []rune(s); len(r) > maxShown {
+		return strconv.Quote(string(r[:maxShown])) + "…"
+	}
+	return strconv.Quote(s)
 }

@@ -211,6 +211,10 @@ func FuzzCSV(f *testing.F) {
 		"\n\n",
 		"x",
 		"\"",
+		"1,2\n3,4\n",
+		"x;y\n1;2\n3;oops\n",
+		"x;y\n\"1;2\";3\n",
+		"a,b\n" + strings.Repeat("1,2\n", 101) + "3,x\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -219,30 +223,182 @@ func FuzzCSV(f *testing.F) {
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		for _, shardRows := range []int{1, 3} {
-			ds, err := Scan([]string{p}, Options{ShardRows: shardRows})
-			if err != nil {
-				return
-			}
-			failed := false
-			for _, s := range ds.Shards {
-				b, err := ReadShard(s, ds.Columns, "", NullsDrop)
+		for _, layout := range []CSVOptions{{}, {NoHeader: true}, {Delimiter: ';'}} {
+			for _, shardRows := range []int{1, 3} {
+				ds, err := Scan([]string{p}, Options{ShardRows: shardRows, CSV: layout})
 				if err != nil {
-					failed = true
 					continue
 				}
-				if b.Len() > int(s.Rows) || len(b.Data) != b.Len()*len(ds.Columns) {
-					t.Fatalf("shard %+v gave %d rows, %d values", s, b.Len(), len(b.Data))
+				failed := false
+				for _, s := range ds.Shards {
+					b, err := ReadShard(s, ds.Columns, "", NullsDrop)
+					if err != nil {
+						failed = true
+						continue
+					}
+					if b.Len() > int(s.Rows) || len(b.Data) != b.Len()*len(ds.Columns) {
+						t.Fatalf("%+v: shard %+v gave %d rows, %d values", layout, s, b.Len(), len(b.Data))
+					}
 				}
-			}
-			// When every shard reads, the plan counted the records that
-			// encoding/csv finds in the whole file.
-			if !failed {
-				recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
-				if err != nil || int64(len(recs)-1) != ds.Rows {
-					t.Fatalf("plan has %d rows; encoding/csv reads %d records (%v)", ds.Rows, len(recs), err)
+				// When every shard reads, the plan counted the records
+				// that encoding/csv finds in the whole file.
+				if !failed {
+					r := csv.NewReader(bytes.NewReader(data))
+					r.Comma = layout.comma()
+					recs, err := r.ReadAll()
+					header := 1
+					if layout.NoHeader {
+						header = 0
+					}
+					if err != nil || int64(len(recs)-header) != ds.Rows {
+						t.Fatalf("%+v: plan has %d rows; encoding/csv reads %d records (%v)", layout, ds.Rows, len(recs), err)
+					}
 				}
 			}
 		}
 	})
+}
+
+// mixedColumnCSV is a CSV file of rows rows whose column "b" holds text at
+// row bad and numbers elsewhere, beside numeric "a" and a text column
+// "name".
+func mixedColumnCSV(rows, bad int) string {
+	var b strings.Builder
+	b.WriteString("a,b,name\n")
+	for i := range rows {
+		v := fmt.Sprint(i % 7)
+		if i == bad {
+			v = "oops"
+		}
+		fmt.Fprintf(&b, "%d.5,%s,n%d\n", i, v, i)
+	}
+	return b.String()
+}
+
+// TestCSVTextCellInNumericColumn: a text cell in a numeric column, inside
+// the rows Scan looks at or beyond them, never drops the column: it is an
+// error naming the file, column and row, or under NullsDrop a dropped row.
+// A column of text alone stays out of the automatic features.
+func TestCSVTextCellInNumericColumn(t *testing.T) {
+	dir := t.TempDir()
+	for _, bad := range []int{0, 50, csvSniffRows - 1, csvSniffRows, 150} {
+		p := writeCSV(t, dir, fmt.Sprintf("bad%d.csv", bad), mixedColumnCSV(300, bad))
+		t.Run(fmt.Sprintf("row %d", bad), func(t *testing.T) {
+			ds := mustScan(t, []string{p}, Options{ShardRows: 64})
+			if !slices.Equal(ds.Columns, []string{"a", "b"}) {
+				t.Fatalf("columns %v, want [a b]: column b was dropped", ds.Columns)
+			}
+			_, err := ReadAll(ds, NullsError)
+			wantErr(t, err, ErrNotNumeric, p, `column "b"`, fmt.Sprintf("row %d:", bad), `"oops"`, "--nulls drop")
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error spans lines: %q", err)
+			}
+			b, err := ReadAll(ds, NullsDrop)
+			if err != nil {
+				t.Fatalf("NullsDrop: %v", err)
+			}
+			if b.Len() != 299 || slices.Contains(b.Index, int64(bad)) {
+				t.Fatalf("NullsDrop kept %d rows (row %d kept: %v), want 299 without it", b.Len(), bad, slices.Contains(b.Index, int64(bad)))
+			}
+			// Naming the column explicitly behaves the same.
+			ds = mustScan(t, []string{p}, Options{Columns: []string{"b"}})
+			_, err = ReadAll(ds, NullsError)
+			wantErr(t, err, ErrNotNumeric, fmt.Sprintf("row %d:", bad))
+		})
+	}
+}
+
+// TestCSVColumnTypes types columns from the rows Scan samples: text only
+// is text (refused when named as a feature), any number makes a numeric
+// column, and NaN or Inf spelled out count as neither.
+func TestCSVColumnTypes(t *testing.T) {
+	for _, c := range []struct {
+		name, text string
+		want       []string // automatic features
+		typ        string   // describeColumns of the file
+	}{
+		{"text only", "x,t\n1,a\n2,b\n", []string{"x"}, `"t" (text)`},
+		{"text with nulls", "x,t\n1,\n2,b\n3,NA\n", []string{"x"}, `"t" (text)`},
+		{"number first", "x,t\n1,3\n2,b\n", []string{"x", "t"}, `"t" (int64)`},
+		{"text first", "x,t\n1,b\n2,3.5\n", []string{"x", "t"}, `"t" (float64)`},
+		{"words that parse as floats", "x,t\n1,Nan\n2,inf\n3,Bob\n", []string{"x"}, `"t" (text)`},
+		{"nan beside numbers", "x,t\n1,NaN\n2,4\n", []string{"x", "t"}, `"t" (int64)`},
+		{"only nulls", "x,t\n1,\n2,NA\n", []string{"x", "t"}, `"t" (empty)`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := writeCSV(t, t.TempDir(), "c.csv", c.text)
+			ds := mustScan(t, []string{p}, Options{})
+			if !slices.Equal(ds.Columns, c.want) {
+				t.Errorf("columns %v, want %v", ds.Columns, c.want)
+			}
+			_, err := Scan([]string{p}, Options{Columns: []string{"nosuch"}})
+			wantErr(t, err, ErrNoSuchColumn, c.typ)
+			if c.typ == `"t" (text)` {
+				_, err := Scan([]string{p}, Options{Columns: []string{"x", "t"}})
+				wantErr(t, err, ErrNotNumeric, p, `column "t" has type text`)
+			}
+		})
+	}
+}
+
+// TestCSVLayout reads files without a header line and with other
+// delimiters, and refuses layouts that cannot be read.
+func TestCSVLayout(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, text string
+		opts       CSVOptions
+		cols       []string
+		want       []float32
+	}{
+		{"no header", "1,2\n3,4\n", CSVOptions{NoHeader: true}, []string{"c0", "c1"}, []float32{1, 2, 3, 4}},
+		{"no header, byte order mark", "\xef\xbb\xbf1,2\n3,4\n", CSVOptions{NoHeader: true}, []string{"c0", "c1"}, []float32{1, 2, 3, 4}},
+		{"no header, text column", "a,1\nb,2\n", CSVOptions{NoHeader: true}, []string{"c1"}, []float32{1, 2}},
+		{"no header, quoted newline first", "\"x\ny\",1\nz,2\n", CSVOptions{NoHeader: true}, []string{"c1"}, []float32{1, 2}},
+		{"semicolon", "x;y\n1;2\n3;4\n", CSVOptions{Delimiter: ';'}, []string{"x", "y"}, []float32{1, 2, 3, 4}},
+		{"semicolon, decimal commas are text", "x;y\n1,5;2\n3,5;4\n", CSVOptions{Delimiter: ';'}, []string{"y"}, []float32{2, 4}},
+		{"tab", "x\ty\n1\t2\n3\t4\n", CSVOptions{Delimiter: '\t'}, []string{"x", "y"}, []float32{1, 2, 3, 4}},
+		{"tab, no header", "1\t2\n3\t4\n", CSVOptions{Delimiter: '\t', NoHeader: true}, []string{"c0", "c1"}, []float32{1, 2, 3, 4}},
+		{"multibyte delimiter", "x§y\n1§2\n", CSVOptions{Delimiter: '§'}, []string{"x", "y"}, []float32{1, 2}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := writeCSV(t, dir, strings.ReplaceAll(c.name, " ", "_")+".csv", c.text)
+			for _, rows := range []int{1, 100} {
+				ds := mustScan(t, []string{p}, Options{CSV: c.opts, ShardRows: rows})
+				if !slices.Equal(ds.Columns, c.cols) {
+					t.Fatalf("columns %v, want %v", ds.Columns, c.cols)
+				}
+				if got := readEvery(t, ds, NullsError); !slices.Equal(got.Data, c.want) {
+					t.Fatalf("shard rows %d: read %v, want %v", rows, got.Data, c.want)
+				}
+			}
+		})
+	}
+	csvFile := writeCSV(t, dir, "plain.csv", "x\n1\n")
+	pq := filepath.Join(dir, "b.parquet")
+	if _, err := GenerateBlobs(pq, BlobsConfig{N: 10, D: 2, K: 2, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		paths []string
+		opts  CSVOptions
+		frags []string
+	}{
+		{"quote delimiter", []string{csvFile}, CSVOptions{Delimiter: '"'}, []string{"delimiter"}},
+		{"newline delimiter", []string{csvFile}, CSVOptions{Delimiter: '\n'}, []string{"delimiter"}},
+		{"no CSV input", []string{pq}, CSVOptions{NoHeader: true}, []string{"no input is a .csv file"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Scan(c.paths, Options{CSV: c.opts})
+			wantErr(t, err, ErrInvalidOptions, c.frags...)
+		})
+	}
+	// A shard carries its layout: read with another one, it fails.
+	p := writeCSV(t, dir, "semi.csv", "x;y\n1;2\n")
+	ds := mustScan(t, []string{p}, Options{CSV: CSVOptions{Delimiter: ';'}})
+	s := ds.Shards[0]
+	s.CSV = CSVOptions{}
+	_, err := ReadShard(s, ds.Columns, "", NullsError)
+	wantErr(t, err, ErrNoSuchColumn, `"x;y"`)
 }

@@ -94,7 +94,7 @@ func TestLabelsRoundTrip(t *testing.T) {
 			if got := readFloat64Column(t, path, "distance"); !slices.Equal(got, dist) {
 				t.Errorf("distances differ")
 			}
-			info, err := probe(path, mustFormat(t, path), 65536)
+			info, err := probe(path, mustFormat(t, path), 65536, CSVOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -65,7 +65,7 @@ func readIntsFrom(path, column string, out []int64) (_ []int64, err error) {
 	case FormatArrowStream:
 		_, err = readArrowStream(path, names, 0, -1, mem, collect)
 	case FormatCSV:
-		_, err = readCSV(path, names, -1, -1, base, func(i int, fields []string) error {
+		_, err = readCSV(path, CSVOptions{}, names, -1, -1, base, func(i int, fields []string) error {
 			v, null, ok := parseCSVInt(fields[0])
 			if null {
 				return fmt.Errorf("%w: %s: column %q, row %d: null", ErrNull, path, column, base+int64(i))

@@ -26,6 +26,9 @@ type Options struct {
 	// (see defaultShardRows). Parquet row groups and Arrow batches are not
 	// split, so a shard holds at least one whole group or batch.
 	ShardRows int
+	// CSV is the layout of the CSV files; the zero value is a header line
+	// and commas. Setting it for a dataset with no CSV file is an error.
+	CSV CSVOptions
 }
 
 // Dataset is a scanned dataset: its files, resolved columns and shard plan.
@@ -87,12 +90,14 @@ func Scan(paths []string, opts Options) (*Dataset, error) {
 		target = defaultShardRows
 	}
 	ds := &Dataset{Files: files, Weight: opts.Weight}
+	sawCSV := false
 	for i, path := range files {
 		format, err := FormatFromPath(path)
 		if err != nil {
 			return nil, err
 		}
-		info, err := probe(path, format, target)
+		sawCSV = sawCSV || format == FormatCSV
+		info, err := probe(path, format, target, opts.CSV)
 		if err != nil {
 			return nil, err
 		}
@@ -110,10 +115,16 @@ func Scan(paths []string, opts Options) (*Dataset, error) {
 			}
 		}
 		shards := planShards(path, format, info.units, target, len(ds.Shards), ds.Rows)
-		for _, s := range shards {
-			ds.Rows += s.Rows
+		for i := range shards {
+			ds.Rows += shards[i].Rows
+			if format == FormatCSV {
+				shards[i].CSV = opts.CSV
+			}
 		}
 		ds.Shards = append(ds.Shards, shards...)
+	}
+	if !opts.CSV.IsZero() && !sawCSV {
+		return nil, fmt.Errorf("%w: a CSV header or delimiter option is given but no input is a .csv file", ErrInvalidOptions)
 	}
 	if ds.Rows == 0 {
 		what := strings.Join(paths, ", ")
@@ -127,7 +138,7 @@ func Scan(paths []string, opts Options) (*Dataset, error) {
 
 // probe reads one file's columns and units, turning a panic inside the
 // Arrow or Parquet decoders into ErrCorrupt.
-func probe(path string, format Format, target int64) (info *fileInfo, err error) {
+func probe(path string, format Format, target int64, csvOpts CSVOptions) (info *fileInfo, err error) {
 	defer recoverCorrupt(path, &err)
 	switch format {
 	case FormatParquet:
@@ -137,7 +148,7 @@ func probe(path string, format Format, target int64) (info *fileInfo, err error)
 	case FormatArrowStream:
 		return probeArrowStream(path)
 	case FormatCSV:
-		return probeCSV(path, target)
+		return probeCSV(path, target, csvOpts)
 	}
 	return nil, fmt.Errorf("%w: %s: format %v", ErrUnknownFormat, path, format)
 }
@@ -145,6 +156,9 @@ func probe(path string, format Format, target int64) (info *fileInfo, err error)
 func (o *Options) validate() error {
 	if o.ShardRows < 0 {
 		return fmt.Errorf("%w: ShardRows %d is negative", ErrInvalidOptions, o.ShardRows)
+	}
+	if err := o.CSV.validate(); err != nil {
+		return err
 	}
 	return validateColumnNames(o.Columns, o.Weight)
 }

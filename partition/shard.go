@@ -27,6 +27,9 @@ type Shard struct {
 	// Rows is the number of rows in the shard, counting rows that a
 	// NullsDrop read later leaves out.
 	Rows int64
+	// CSV is the layout of a CSV file (header, delimiter); the zero value
+	// for other formats.
+	CSV CSVOptions
 }
 
 // unit is the smallest piece a format can start reading at: a Parquet row
