@@ -43,8 +43,9 @@ func ReadShard(s Shard, columns []string, weight string, nulls NullPolicy) (*Blo
 }
 
 // readShard is ReadShard with the allocator that Arrow buffers come from,
-// so a test can hand in a checked allocator.
-func readShard(s Shard, columns []string, weight string, nulls NullPolicy, mem memory.Allocator) (b *Block, err error) {
+// so a test can hand in a checked allocator, and functions that set up
+// the filler before it reads (offsets, statistics).
+func readShard(s Shard, columns []string, weight string, nulls NullPolicy, mem memory.Allocator, setup ...func(*filler)) (b *Block, err error) {
 	if len(columns) == 0 {
 		return nil, fmt.Errorf("%w: %s: no feature columns", ErrInvalidOptions, s.File)
 	}
@@ -64,6 +65,9 @@ func readShard(s Shard, columns []string, weight string, nulls NullPolicy, mem m
 	f, err := newFiller(s, columns, weight, nulls, st.Size())
 	if err != nil {
 		return nil, err
+	}
+	for _, fn := range setup {
+		fn(f)
 	}
 	defer recoverCorrupt(s.File, &err)
 	var got int

@@ -425,17 +425,17 @@ func readCSV(path string, opts CSVOptions, names []string, first, last, rowOffse
 	}
 }
 
-// parseCSVFloat parses a field as float32 (correctly rounded from the
-// decimal). It returns null for a null token, and ±Inf with the float64
-// value in wide when the number overflows float32.
-func parseCSVFloat(s string) (v float64, null bool, err error) {
+// parseCSVFloat parses a field as a float of the given bits, 32 (correctly
+// rounded from the decimal to float32) or 64. It returns null for a null
+// token, and the float64 value when the number overflows float32.
+func parseCSVFloat(s string, bits int) (v float64, null bool, err error) {
 	if len(s) > 0 && (s[0] == ' ' || s[len(s)-1] == ' ') {
 		s = strings.TrimSpace(s)
 	}
 	if isCSVNull(s) {
 		return 0, true, nil
 	}
-	v, err = strconv.ParseFloat(s, 32)
+	v, err = strconv.ParseFloat(s, bits)
 	if err != nil && errors.Is(err, strconv.ErrRange) {
 		// Out of float32 range: report the value itself.
 		wide, _ := strconv.ParseFloat(s, 64)
@@ -456,7 +456,7 @@ func readCSVShard(s Shard, f *filler) (int, error) {
 		}
 		f.grow(i + 1)
 		for j, field := range fields {
-			v, null, err := parseCSVFloat(field)
+			v, null, err := parseCSVFloat(field, f.csvBits(j))
 			if err != nil {
 				if f.nulls != NullsDrop {
 					return fmt.Errorf("%w: %s: column %q, row %d: %s is not a number (use --nulls drop to skip such rows, or leave the column out)",

@@ -51,6 +51,11 @@ var (
 	// null (missing), NaN, infinite, or too large for float32.
 	ErrNull = errors.New("partition: null or non-finite value")
 
+	// ErrOutOfRange is returned by ReadShardShifted when a feature value
+	// lies so far from its column's offset that squared distances would
+	// overflow float32: the column needs rescaling.
+	ErrOutOfRange = errors.New("partition: value out of range for float32 distances")
+
 	// ErrNegativeWeight is returned when a weight is below zero: a weighted
 	// loss with negative weights has no minimum worth finding.
 	ErrNegativeWeight = errors.New("partition: negative weight")

@@ -36,6 +36,46 @@ type filler struct {
 	bad       []bool    // allocated at the first bad row; bad[i] marks local row i
 	copies    []copyFunc
 	plain     [][]float32 // per column: its values if float32 without nulls, else nil
+
+	// offsets, when not nil, holds the value subtracted from each feature
+	// column before its conversion to float32 (see ReadShardShifted).
+	offsets []float64
+	// limit, when above 0, bounds |x − offset| of every feature value:
+	// a value beyond it is ErrOutOfRange, whatever the null policy.
+	limit float64
+	// stats, when not nil, gathers each feature column's statistics from
+	// the values as stored (see ShardStats).
+	stats []ColumnStats
+}
+
+// offset returns what column j's values are shifted by: 0 for the weight
+// or when there are no offsets.
+func (f *filler) offset(j int) float64 {
+	if j >= f.d || f.offsets == nil {
+		return 0
+	}
+	return f.offsets[j]
+}
+
+// bound returns the largest |x − offset| column j may hold as a float32:
+// the limit for a feature column when there is one, else the largest
+// float32, beyond which a value is out of float32 range.
+func (f *filler) bound(j int) float32 {
+	if j >= f.d || f.limit <= 0 {
+		return math.MaxFloat32
+	}
+	return float32(f.limit)
+}
+
+// bad handles a feature or weight value v (as stored) of column j, local
+// row i, that bound(j) does not hold: NaN and ±Inf are rejected as nulls
+// are; a finite value beyond the limit is ErrOutOfRange; without a limit,
+// a value too large for float32 is rejected as a null.
+func (f *filler) badValue(j, i int, v float64) error {
+	if j < f.d && f.limit > 0 && !math.IsNaN(v) && !math.IsInf(v, 0) {
+		return f.outOfRange(j, i, v)
+	}
+	return f.reject(j, i, false, v)
 }
 
 func newFiller(s Shard, columns []string, weight string, nulls NullPolicy, fileSize int64) (*filler, error) {
@@ -157,13 +197,23 @@ func (f *filler) fillBatch(at int, cols []arrow.Array) error {
 			return f.firstBad(at, cols, err)
 		}
 		copies = append(copies, c)
+		if f.stats != nil && j < f.d {
+			f.addStats(j, arr)
+		}
 	}
 	f.copies = copies
 	f.plain = f.plain[:0]
-	for _, arr := range cols {
+	for j, arr := range cols {
 		var v []float32
-		if a, ok := arr.(*array.Float32); ok && a.NullN() == 0 {
+		if a, ok := arr.(*array.Float32); ok && a.NullN() == 0 && f.offset(j) == 0 {
 			v = a.Float32Values()
+			// The fast copies test for NaN and ±Inf only: values beyond
+			// the limit are found here first.
+			if lim := f.bound(j); j < f.d && lim < math.MaxFloat32 {
+				if i := beyond(v, lim); i >= 0 {
+					return f.outOfRange(j, at+i, float64(v[i]))
+				}
+			}
 		}
 		f.plain = append(f.plain, v)
 	}
@@ -389,28 +439,88 @@ func (f *filler) rejectNulls(j, at, n int, arr arrow.Array) ([]byte, int, error)
 }
 
 // checkInts rejects null rows; integers convert to float32 by rounding to
-// nearest (exact up to 2²⁴).
+// nearest (exact up to 2²⁴), after the column's offset is subtracted in
+// float64 when it has one.
 func checkInts[T integer](f *filler, j, at int, vals []T, arr arrow.Array) (copyFunc, error) {
-	if _, _, err := f.rejectNulls(j, at, len(vals), arr); err != nil {
+	valid, off, err := f.rejectNulls(j, at, len(vals), arr)
+	if err != nil {
 		return nil, err
+	}
+	shift, lim := f.offset(j), f.bound(j)
+	if shift == 0 && lim == math.MaxFloat32 {
+		return func(dst []float32, stride, lo, hi int) error {
+			k := 0
+			for _, v := range vals[lo:hi] {
+				dst[k] = float32(v)
+				k += stride
+			}
+			return nil
+		}, nil
 	}
 	return func(dst []float32, stride, lo, hi int) error {
 		k := 0
-		for _, v := range vals[lo:hi] {
-			dst[k] = float32(v)
+		for i, v := range vals[lo:hi] {
+			x := float32(float64(v) - shift)
+			if !(x >= -lim && x <= lim) && (valid == nil || bitutil.BitIsSet(valid, off+lo+i)) {
+				if err := f.badValue(j, at+lo+i, float64(v)); err != nil {
+					return err
+				}
+			}
+			dst[k] = x
 			k += stride
 		}
 		return nil
 	}, nil
 }
 
+// beyond returns the index of the first value of v outside [-lim, lim],
+// or -1; NaN is not counted (the copies reject it). Four values at a
+// time are compared by the bits of their magnitude, which order as the
+// magnitudes do, without a branch per value; a group holding a value
+// beyond, or a NaN, sends the rest to the plain loop.
+func beyond(v []float32, lim float32) int {
+	const mag = 0x7fffffff
+	lb := math.Float32bits(lim)
+	i := 0
+	for ; i+4 <= len(v); i += 4 {
+		q := v[i : i+4 : i+4]
+		b := max(math.Float32bits(q[0])&mag, math.Float32bits(q[1])&mag, math.Float32bits(q[2])&mag, math.Float32bits(q[3])&mag)
+		if b > lb {
+			break
+		}
+	}
+	for ; i < len(v); i++ {
+		if x := v[i]; x > lim || x < -lim {
+			return i
+		}
+	}
+	return -1
+}
+
 // checkFloats rejects null rows; the copy it returns rejects values that
 // are NaN, ±Inf or overflow float32 as it goes (x-x is 0 exactly when x is
-// finite), so clean data is read once.
+// finite), so clean data is read once. A shifted column, or one with a
+// limit, has its own copy.
 func checkFloats[T float32 | float64](f *filler, j, at int, vals []T, arr arrow.Array) (copyFunc, error) {
 	valid, off, err := f.rejectNulls(j, at, len(vals), arr)
 	if err != nil {
 		return nil, err
+	}
+	if shift, lim := f.offset(j), f.bound(j); shift != 0 || lim != math.MaxFloat32 {
+		return func(dst []float32, stride, lo, hi int) error {
+			k := 0
+			for i, v := range vals[lo:hi] {
+				x := float32(float64(v) - shift)
+				if !(x >= -lim && x <= lim) && (valid == nil || bitutil.BitIsSet(valid, off+lo+i)) {
+					if err := f.badValue(j, at+lo+i, float64(v)); err != nil {
+						return err
+					}
+				}
+				dst[k] = x
+				k += stride
+			}
+			return nil
+		}, nil
 	}
 	return func(dst []float32, stride, lo, hi int) error {
 		k := 0
@@ -465,9 +575,17 @@ func (f *filler) finish(got int) (*Block, error) {
 // set writes one value, v, as row i of column j (for text formats). The
 // caller grows the block to hold row i first.
 func (f *filler) set(j, i int, v float64, null bool) error {
-	x := float32(v)
-	if null || x-x != 0 {
+	if f.stats != nil && j < f.d && !null {
+		f.stats[j].Wide = true
+		f.stats[j].add(v)
+	}
+	x := float32(v - f.offset(j))
+	if lim := f.bound(j); null {
 		if err := f.reject(j, i, null, v); err != nil {
+			return err
+		}
+	} else if !(x >= -lim && x <= lim) {
+		if err := f.badValue(j, i, v); err != nil {
 			return err
 		}
 	}
