@@ -136,6 +136,10 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 	if err := j.checkInput(); err != nil {
 		return nil, err
 	}
+	if err := j.shift(); err != nil {
+		return nil, err
+	}
+	j.timings["scan"] = time.Since(start).Seconds()
 	j.feed, err = c.openFeed(ctx, id)
 	if err != nil {
 		return nil, err
@@ -402,7 +406,7 @@ func (j *job) label(ctx context.Context, fit *fitted) (*wire.Model, error) {
 		for c := range spec.K {
 			row := make([]float64, j.d)
 			for f := range j.d {
-				row[f] = float64(fit.centres[c*j.d+f])
+				row[f] = float64(fit.centres[c*j.d+f]) + j.offset(f) // in the data's units
 			}
 			model.Centers[c] = row
 		}

@@ -187,8 +187,8 @@ func (j *job) initCentres(ctx context.Context, s *rowSample) ([]float32, error) 
 		}
 		c := make([]float32, 0, k*d)
 		for _, row := range j.spec.InitCentres {
-			for _, v := range row {
-				c = append(c, float32(v))
+			for f, v := range row {
+				c = append(c, float32(v-j.offset(f))) // in the shifted units of the data
 			}
 		}
 		return c, nil

@@ -26,8 +26,8 @@ func NewBlockCache(limit int64) *BlockCache {
 }
 
 func cacheKey(s wire.Shard, d wire.Data) string {
-	return fmt.Sprintf("%s|%s|%d|%d|%s|%s|%s", s.File, s.Format, s.First, s.Last,
-		strings.Join(d.Columns, ","), d.Weight, d.Nulls)
+	return fmt.Sprintf("%s|%s|%d|%d|%s|%s|%s|%v", s.File, s.Format, s.First, s.Last,
+		strings.Join(d.Columns, ","), d.Weight, d.Nulls, d.Offsets)
 }
 
 // Get returns the block of shard s, reading it on a miss. Errors are not
@@ -56,6 +56,9 @@ func readShard(s wire.Shard, d wire.Data) (*partition.Block, error) {
 	ps := partition.Shard{
 		ID: s.ID, File: s.File, Format: format, First: s.First, Last: s.Last,
 		RowOffset: s.RowOffset, Rows: s.Rows,
+	}
+	if d.Offsets != nil {
+		return partition.ReadShardShifted(ps, d.Columns, d.Weight, nulls, d.Offsets)
 	}
 	return partition.ReadShard(ps, d.Columns, d.Weight, nulls)
 }

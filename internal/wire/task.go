@@ -52,6 +52,12 @@ type Data struct {
 	Columns []string `json:"columns"`
 	Weight  string   `json:"weight,omitempty"`
 	Nulls   string   `json:"nulls,omitempty"`
+	// Offsets, when set, holds one value per column that is subtracted
+	// (in float64) before the conversion to float32, and makes a value
+	// too far from it for float32 distances an input error (see
+	// partition.ReadShardShifted). Centres and points in tasks and
+	// results are in these shifted units.
+	Offsets []float64 `json:"offsets,omitempty"`
 }
 
 // Task is one unit of work. It is idempotent: running it twice gives the
@@ -166,6 +172,9 @@ func (t *Task) validate() error {
 	}
 	if len(t.Points) > 0 && len(t.PointRows) != len(t.Points)/t.D {
 		return fmt.Errorf("%w: %d point rows for %d points", ErrDecode, len(t.PointRows), len(t.Points)/t.D)
+	}
+	if t.Data.Offsets != nil && len(t.Data.Offsets) != len(t.Data.Columns) {
+		return fmt.Errorf("%w: %d offsets for %d columns", ErrDecode, len(t.Data.Offsets), len(t.Data.Columns))
 	}
 	if t.Fraction < 0 || t.Fraction > 1 || t.Fraction != t.Fraction {
 		return fmt.Errorf("%w: fraction %v outside [0,1]", ErrDecode, t.Fraction)
