@@ -2,6 +2,7 @@ package partition
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -52,7 +53,7 @@ func ipcOptions(size int64, mem memory.Allocator) []ipc.Option {
 func arrowColumns(schema *arrow.Schema) []column {
 	cols := make([]column, schema.NumFields())
 	for i, f := range schema.Fields() {
-		cols[i] = column{name: f.Name, typ: f.Type.String(), numeric: isNumeric(f.Type)}
+		cols[i] = column{name: f.Name, typ: f.Type.String(), numeric: isNumericType(f.Type)}
 	}
 	return cols
 }
@@ -70,7 +71,9 @@ func fieldIndices(path string, schema *arrow.Schema, names []string) ([]int, err
 	return idx, nil
 }
 
-// withMappedFile opens path as an Arrow IPC file over a memory mapping,
+// withMappedFile opens path as an Arrow IPC file over a memory mapping
+// (read through arrow-go's plain file reader when it has dictionaries, see
+// ipcFileHasDictionaries),
 // checks the metadata of the footer, the dictionaries and the record
 // batches [first,last) (all when last < 0), and calls fn with the reader
 // and the row counts the checked batches' headers state. Everything fn
@@ -90,7 +93,16 @@ func withMappedFile(path string, first, last int64, mem memory.Allocator, fn fun
 	if err != nil {
 		return corrupt(path, "", err)
 	}
-	r, err := ipc.NewMappedFileReader(data, ipcOptions(int64(len(data)), mem)...)
+	dicts, err := ipcFileHasDictionaries(data)
+	if err != nil {
+		return corrupt(path, "", err)
+	}
+	var r *ipc.FileReader
+	if dicts {
+		r, err = ipc.NewFileReader(bytes.NewReader(data), ipcOptions(int64(len(data)), mem)...)
+	} else {
+		r, err = ipc.NewMappedFileReader(data, ipcOptions(int64(len(data)), mem)...)
+	}
 	if err != nil {
 		return corrupt(path, "", err)
 	}
@@ -135,7 +147,7 @@ func readArrowFile(path string, names []string, first, last int64, mem memory.Al
 			if err != nil {
 				return corrupt(path, fmt.Sprintf("record batch %d", i), err)
 			}
-			err = visitBatch(path, rec, idx, rows, fn)
+			err = visitBatch(path, rec, idx, rows, mem, fn)
 			rows += int(rec.NumRows())
 			rec.Release()
 			if err != nil {
@@ -148,16 +160,25 @@ func readArrowFile(path string, names []string, first, last int64, mem memory.Al
 }
 
 // visitBatch hands fn the columns idx of rec, whose first row is row at.
-func visitBatch(path string, rec arrow.RecordBatch, idx []int, at int, fn batchFunc) error {
+// Dictionary-encoded columns reach fn decoded, as plain arrays allocated
+// from mem and released when fn returns.
+func visitBatch(path string, rec arrow.RecordBatch, idx []int, at int, mem memory.Allocator, fn batchFunc) error {
 	n := rec.NumRows()
 	cols := make([]arrow.Array, len(idx))
 	for j, c := range idx {
 		if c >= int(rec.NumCols()) {
 			return fmt.Errorf("%w: %s: record batch has %d columns, schema more", ErrCorrupt, path, rec.NumCols())
 		}
-		cols[j] = rec.Column(c)
-		if int64(cols[j].Len()) != n {
-			return fmt.Errorf("%w: %s: column %q has %d rows in a batch of %d", ErrCorrupt, path, rec.ColumnName(c), cols[j].Len(), n)
+		col, decoded, err := decodeDictionary(path, rec.ColumnName(c), rec.Column(c), mem)
+		if err != nil {
+			return err
+		}
+		if decoded {
+			defer col.Release()
+		}
+		cols[j] = col
+		if int64(col.Len()) != n {
+			return fmt.Errorf("%w: %s: column %q has %d rows in a batch of %d", ErrCorrupt, path, rec.ColumnName(c), col.Len(), n)
 		}
 	}
 	return fn(at, cols)
@@ -234,7 +255,7 @@ func readArrowStream(path string, names []string, first, last int64, mem memory.
 				return fmt.Errorf("%w: %s: stream ends at record batch %d, before the planned %d", ErrCorrupt, path, i, last)
 			}
 			rec := r.RecordBatch()
-			if err := visitBatch(path, rec, idx, rows, fn); err != nil {
+			if err := visitBatch(path, rec, idx, rows, mem, fn); err != nil {
 				return err
 			}
 			rows += int(rec.NumRows())
