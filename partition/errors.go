@@ -43,6 +43,15 @@ var (
 	// the weight column listed as a feature, a column named twice, a
 	// negative ShardRows, an unknown null policy, no feature column left.
 	ErrInvalidOptions = errors.New("partition: invalid options")
+
+	// ErrSymlinkLoop is returned when a symbolic link inside an input
+	// directory leads back to a directory that holds it.
+	ErrSymlinkLoop = errors.New("partition: symbolic link loop")
+
+	// ErrDuplicateInput is returned when one input directory reaches the
+	// same directory or file twice (through symbolic links), which would
+	// read its rows twice.
+	ErrDuplicateInput = errors.New("partition: input reached twice")
 )
 
 // Reading: ReadShard, ReadAll and ReadIntColumn.

@@ -182,6 +182,8 @@ func validateColumnNames(columns []string, weight string) error {
 // expandPaths replaces each directory by the supported files under it,
 // sorted by path. Names starting with "." or "_" are skipped, as Spark and
 // Hive do: they are temporary files, checksums and _SUCCESS markers.
+// Symbolic links are followed, to directories and files alike (a link
+// given as a path is followed too).
 func expandPaths(paths []string) ([]string, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("%w: no input paths", ErrEmptyDataset)
@@ -202,28 +204,9 @@ func expandPaths(paths []string) ([]string, error) {
 			out = append(out, p)
 			continue
 		}
-		var found []string
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			name := d.Name()
-			if path != p && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() {
-				return nil
-			}
-			if _, err := FormatFromPath(path); err == nil {
-				found = append(found, path)
-			}
-			return nil
-		})
+		found, err := walkInputDir(p)
 		if err != nil {
-			return nil, corrupt(p, "", err)
+			return nil, err
 		}
 		if len(found) == 0 {
 			return nil, fmt.Errorf("%w: directory %s holds no .parquet, .pq, .arrow, .feather, .ipc, .arrows or .csv file", ErrEmptyDataset, p)
@@ -232,6 +215,82 @@ func expandPaths(paths []string) ([]string, error) {
 		out = append(out, found...)
 	}
 	return out, nil
+}
+
+// walkInputDir lists the supported files under root, following symbolic
+// links. A link back to a directory being walked is ErrSymlinkLoop, and a
+// directory or file reached twice is ErrDuplicateInput: its rows would be
+// read twice. A dangling link is ErrNotFound when its name is that of a
+// data file, and skipped otherwise.
+func walkInputDir(root string) ([]string, error) {
+	var found []string
+	seen := map[string]string{} // resolved path → the path it was reached by
+	open := map[string]bool{}   // resolved paths of the directories being walked
+	var walk func(dir string) error
+	walk = func(dir string) error {
+		real, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			return corrupt(dir, "", err)
+		}
+		if open[real] {
+			return fmt.Errorf("%w: %s leads back to %s, which holds it; remove the link or give the directories it joins as separate inputs", ErrSymlinkLoop, dir, seen[real])
+		}
+		if first, ok := seen[real]; ok {
+			return fmt.Errorf("%w: %s and %s are the same directory; remove one of the links", ErrDuplicateInput, first, dir)
+		}
+		seen[real], open[real] = dir, true
+		defer delete(open, real)
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return corrupt(dir, "", err)
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
+				continue
+			}
+			path := filepath.Join(dir, name)
+			_, formatErr := FormatFromPath(path)
+			isDir, key := e.IsDir(), filepath.Join(real, name)
+			if e.Type()&fs.ModeSymlink != 0 {
+				st, err := os.Stat(path)
+				if err != nil {
+					if formatErr != nil {
+						continue
+					}
+					if errors.Is(err, fs.ErrNotExist) {
+						return fmt.Errorf("%w: %s (a symbolic link to nothing)", ErrNotFound, path)
+					}
+					return corrupt(path, "", err)
+				}
+				isDir = st.IsDir()
+				if !isDir {
+					if key, err = filepath.EvalSymlinks(path); err != nil {
+						return corrupt(path, "", err)
+					}
+				}
+			}
+			if isDir {
+				if err := walk(path); err != nil {
+					return err
+				}
+				continue
+			}
+			if formatErr != nil {
+				continue
+			}
+			if first, ok := seen[key]; ok {
+				return fmt.Errorf("%w: %s and %s are the same file; remove one of them or the link", ErrDuplicateInput, first, path)
+			}
+			seen[key] = path
+			found = append(found, path)
+		}
+		return nil
+	}
+	if err := walk(root); err != nil {
+		return nil, err
+	}
+	return found, nil
 }
 
 // findColumn returns the column called name, or an error naming the file

@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -185,4 +187,116 @@ func ExampleScan() {
 	// [f0 f1] 1000
 	// shard 0: row groups [0,2), rows 0..599, block 600×2
 	// shard 1: row groups [2,4), rows 600..999, block 400×2
+}
+
+// TestScanFollowsSymlinks: symbolic links to directories and files, given
+// as inputs or found inside an input directory, are followed; a loop and
+// a directory or file reached twice are errors, never a hang or rows read
+// twice.
+func TestScanFollowsSymlinks(t *testing.T) {
+	base := t.TempDir()
+	elsewhere := filepath.Join(base, "elsewhere")
+	os.Mkdir(elsewhere, 0o755)
+	writeCSV(t, elsewhere, "e.csv", "x\n3\n4\n")
+	single := writeCSV(t, base, "single.csv", "x\n5\n")
+	mkdir := func(t *testing.T, parts ...string) string {
+		t.Helper()
+		p := filepath.Join(parts...)
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	link := func(t *testing.T, target, name string) {
+		t.Helper()
+		if err := os.Symlink(target, name); err != nil {
+			t.Skipf("symbolic links unavailable: %v", err)
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		setup func(t *testing.T, dir string) string // returns the input path
+		want  []float32                              // x in input order
+		err   error
+		frags []string
+	}{
+		{"input is a link to a directory", func(t *testing.T, dir string) string {
+			link(t, elsewhere, filepath.Join(dir, "in"))
+			return filepath.Join(dir, "in")
+		}, []float32{3, 4}, nil, nil},
+		{"link to a directory inside the input", func(t *testing.T, dir string) string {
+			in := mkdir(t, dir, "in")
+			writeCSV(t, in, "a.csv", "x\n1\n2\n")
+			link(t, elsewhere, filepath.Join(in, "b"))
+			return in
+		}, []float32{1, 2, 3, 4}, nil, nil},
+		{"link to a file inside the input", func(t *testing.T, dir string) string {
+			in := mkdir(t, dir, "in")
+			writeCSV(t, in, "a.csv", "x\n1\n2\n")
+			link(t, single, filepath.Join(in, "b.csv"))
+			return in
+		}, []float32{1, 2, 5}, nil, nil},
+		{"links whose names are skipped", func(t *testing.T, dir string) string {
+			in := mkdir(t, dir, "in")
+			writeCSV(t, in, "a.csv", "x\n1\n2\n")
+			link(t, elsewhere, filepath.Join(in, "_tmp"))
+			link(t, filepath.Join(dir, "gone"), filepath.Join(in, "dangling"))
+			return in
+		}, []float32{1, 2}, nil, nil},
+		{"loop to the input", func(t *testing.T, dir string) string {
+			in := mkdir(t, dir, "in", "sub")
+			writeCSV(t, in, "a.csv", "x\n1\n")
+			link(t, "..", filepath.Join(in, "up"))
+			return filepath.Dir(in)
+		}, nil, ErrSymlinkLoop, []string{filepath.Join("sub", "up")}},
+		{"link to itself", func(t *testing.T, dir string) string {
+			in := mkdir(t, dir, "in")
+			link(t, ".", filepath.Join(in, "self"))
+			return in
+		}, nil, ErrSymlinkLoop, []string{"self"}},
+		{"directory reached twice", func(t *testing.T, dir string) string {
+			in := mkdir(t, dir, "in")
+			link(t, elsewhere, filepath.Join(in, "a"))
+			link(t, elsewhere, filepath.Join(in, "b"))
+			return in
+		}, nil, ErrDuplicateInput, []string{filepath.Join("in", "a"), filepath.Join("in", "b")}},
+		{"file reached twice", func(t *testing.T, dir string) string {
+			in := mkdir(t, dir, "in")
+			a := writeCSV(t, in, "a.csv", "x\n1\n")
+			link(t, a, filepath.Join(in, "latest.csv"))
+			return in
+		}, nil, ErrDuplicateInput, []string{"a.csv", "latest.csv"}},
+		{"dangling link to a data file", func(t *testing.T, dir string) string {
+			in := mkdir(t, dir, "in")
+			writeCSV(t, in, "a.csv", "x\n1\n")
+			link(t, filepath.Join(dir, "gone.csv"), filepath.Join(in, "b.csv"))
+			return in
+		}, nil, ErrNotFound, []string{"b.csv"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			input := c.setup(t, dir)
+			var ds *Dataset
+			var err error
+			withTimeout(t, 10*time.Second, "Scan", func() { ds, err = Scan([]string{input}, Options{}) })
+			if t.Failed() {
+				return
+			}
+			if c.err != nil {
+				wantErr(t, err, c.err, c.frags...)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := readEvery(t, ds, NullsError); !slices.Equal(got.Data, c.want) {
+				t.Fatalf("read %v from %v, want %v", got.Data, ds.Files, c.want)
+			}
+			for _, f := range ds.Files {
+				if !strings.HasPrefix(f, input) {
+					t.Errorf("file %s is not named through the input %s", f, input)
+				}
+			}
+		})
+	}
 }
