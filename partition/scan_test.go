@@ -216,7 +216,7 @@ func TestScanFollowsSymlinks(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		setup func(t *testing.T, dir string) string // returns the input path
-		want  []float32                              // x in input order
+		want  []float32                             // x in input order
 		err   error
 		frags []string
 	}{
