@@ -123,13 +123,17 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 	progress(Progress{Job: id, Phase: "scan"})
 	ds, err := partition.Scan(spec.Inputs, partition.Options{
 		Columns: spec.Columns, Exclude: spec.Exclude, Weight: spec.Weight, ShardRows: spec.ShardRows,
+		CSV: partition.CSVOptions{NoHeader: spec.NoHeader, Delimiter: spec.DelimiterRune()},
 	})
 	if err != nil {
 		return nil, err
 	}
+	if err := spec.MatchInitColumns(ds.Columns); err != nil {
+		return nil, err
+	}
 	j := &job{
 		c: c, id: id, spec: spec, ds: ds, d: len(ds.Columns), progress: progress,
-		data:    wire.Data{Columns: ds.Columns, Weight: ds.Weight, Nulls: spec.Nulls},
+		data:    wire.Data{Columns: ds.Columns, Weight: ds.Weight, Nulls: spec.Nulls, NoHeader: spec.NoHeader, Delimiter: spec.Delimiter},
 		pending: map[int64][]*wire.Result{}, done: map[int64]bool{}, firstRound: 1,
 		timings: map[string]float64{"scan": time.Since(start).Seconds()},
 	}
@@ -394,6 +398,13 @@ func (j *job) label(ctx context.Context, fit *fitted) (*wire.Model, error) {
 			return nil, err
 		}
 	}
+	// Every row used is labelled once: the rows the label pass did not
+	// see were dropped for a bad value.
+	var used int64
+	for _, n := range model.ClusterSizes {
+		used += n
+	}
+	model.N, model.RowsDropped = used, j.ds.Rows-used
 	switch model.Metric {
 	case "euclidean":
 		model.Inertia = &inertia

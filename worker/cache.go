@@ -3,6 +3,7 @@ package worker
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/shoal-io/shoal/internal/wire"
 	"github.com/shoal-io/shoal/partition"
@@ -26,8 +27,8 @@ func NewBlockCache(limit int64) *BlockCache {
 }
 
 func cacheKey(s wire.Shard, d wire.Data) string {
-	return fmt.Sprintf("%s|%s|%d|%d|%s|%s|%s|%v", s.File, s.Format, s.First, s.Last,
-		strings.Join(d.Columns, ","), d.Weight, d.Nulls, d.Offsets)
+	return fmt.Sprintf("%s|%s|%d|%d|%s|%s|%s|%v|%v|%q", s.File, s.Format, s.First, s.Last,
+		strings.Join(d.Columns, ","), d.Weight, d.Nulls, d.Offsets, d.NoHeader, d.Delimiter)
 }
 
 // Get returns the block of shard s, reading it on a miss. Errors are not
@@ -56,6 +57,12 @@ func readShard(s wire.Shard, d wire.Data) (*partition.Block, error) {
 	ps := partition.Shard{
 		ID: s.ID, File: s.File, Format: format, First: s.First, Last: s.Last,
 		RowOffset: s.RowOffset, Rows: s.Rows,
+	}
+	if format == partition.FormatCSV {
+		ps.CSV.NoHeader = d.NoHeader
+		if d.Delimiter != "" {
+			ps.CSV.Delimiter, _ = utf8.DecodeRuneInString(d.Delimiter)
+		}
 	}
 	if d.Offsets != nil {
 		return partition.ReadShardShifted(ps, d.Columns, d.Weight, nulls, d.Offsets)

@@ -117,11 +117,11 @@ func runJob(cmd *cobra.Command, f *runFlags, stdout, stderr io.Writer) error {
 		return usagef("--input is required (or --demo)")
 	}
 	if f.initFrom != "" {
-		centres, err := readModelCentres(f.initFrom)
+		centres, columns, err := readModelCentres(f.initFrom)
 		if err != nil {
 			return err
 		}
-		spec.InitCentres = centres
+		spec.InitCentres, spec.InitColumns = centres, columns
 		if spec.K == 0 {
 			spec.K = len(centres)
 		}
@@ -305,6 +305,9 @@ func printSummary(w io.Writer, id string, spec *wire.JobSpec, m *wire.Model) {
 	} else {
 		fmt.Fprintf(w, "job %s: %s, k=%d, %d rows × %d features, %.2fs\n", id, m.Algorithm, m.K, m.N, len(m.Columns), m.Seconds)
 	}
+	if m.RowsDropped > 0 || spec.Nulls == "drop" {
+		fmt.Fprintf(w, "  rows   %d used, %d dropped for a null, NaN, Inf or unparsable value\n", m.N, m.RowsDropped)
+	}
 	fmt.Fprintf(w, "  total deviation %.6g", m.TotalDeviation)
 	if m.Inertia != nil {
 		fmt.Fprintf(w, "   inertia %.6g", *m.Inertia)
@@ -364,11 +367,13 @@ func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
 	fl.StringVar(&s.Weight, "weight", "", "per-row weight column (k-means only)")
 	fl.StringVar(&s.Nulls, "nulls", "error", "rows with null, NaN or Inf features: error or drop")
 	fl.BoolVar(&s.Precomputed, "precomputed", false, "the input is a square dissimilarity matrix (k-medoids only)")
+	fl.BoolVar(&s.NoHeader, "no-header", false, "CSV files have no header line; their columns are named c0, c1, ... in file order")
+	fl.StringVar(&s.Delimiter, "delimiter", "", `CSV field delimiter, one character (default ","; a tab is \t or tab)`)
 	fl.BoolVar(&s.Stage, "stage", false, "copy the input files into the NATS object store for the job, for workers that cannot read them under the same paths")
 	fl.StringVarP(&s.Algorithm, "algo", "a", "minibatch", "minibatch, kmeans, fasterpam, fastpam1, pam, alternating, clara, fastclara, clarans or fastclarans")
 	fl.IntVarP(&s.K, "k", "k", 0, "number of clusters (required)")
 	fl.StringVar(&s.Init, "init", "", "initialisation: kmeans++, kmeans||, random (k-means; default kmeans++); build, lab, random, kmeans++ (k-medoids; default lab for fasterpam, else build)")
-	fl.StringVar(&s.Metric, "metric", "euclidean", "dissimilarity for k-medoids: euclidean, sqeuclidean, manhattan, cosine")
+	fl.StringVar(&s.Metric, "metric", "", "dissimilarity for k-medoids: euclidean (default), sqeuclidean, manhattan, cosine")
 	fl.IntVar(&s.MaxIter, "max-iter", 0, "iteration bound: mini-batch steps (default 100 epochs), Lloyd iterations (300), k-medoids swap passes (100)")
 	fl.IntVar(&s.BatchSize, "batch-size", 0, fmt.Sprintf("mini-batch rows per step (default %d, fixed so the model does not depend on the number of workers)", coordinator.DefaultBatchSize))
 	fl.Float64Var(&s.Tol, "tol", 0, "stop when centres move less than this, relative to the data variance (default 1e-4 for kmeans; off for minibatch)")
@@ -383,18 +388,23 @@ func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
 	fl.StringVarP(&s.Out, "out", "o", "", "write per-row labels here (.parquet, .arrow, .arrows or .csv)")
 }
 
-// readModelCentres reads the centers of a model file for a warm start.
-func readModelCentres(path string) ([][]float64, error) {
+// readModelCentres reads the centers of a model file for a warm start,
+// with the columns they are in: the job matches them to its features by
+// name.
+func readModelCentres(path string) (centres [][]float64, columns []string, err error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var m wire.Model
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: not a model file: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: not a model file: %w", path, err)
 	}
 	if len(m.Centers) == 0 {
-		return nil, fmt.Errorf("%s: the model has no centers", path)
+		return nil, nil, fmt.Errorf("%s: the model has no centers", path)
 	}
-	return m.Centers, nil
+	if len(m.Columns) == 0 {
+		return nil, nil, fmt.Errorf("%s: the model names no columns, so its centers cannot be matched to the features", path)
+	}
+	return m.Centers, m.Columns, nil
 }

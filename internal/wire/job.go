@@ -33,6 +33,8 @@ type JobSpec struct {
 	Weight      string   `json:"weight,omitempty"`      // per-row weight column (k-means)
 	Nulls       string   `json:"nulls,omitempty"`       // "error" (default) or "drop"
 	Precomputed bool     `json:"precomputed,omitempty"` // the input is a square dissimilarity matrix
+	NoHeader    bool     `json:"no_header,omitempty"`   // CSV files have no header line: columns are c0, c1, …
+	Delimiter   string   `json:"delimiter,omitempty"`   // CSV field delimiter, one character ("\t" or "tab" for a tab); default ","
 
 	Algorithm string  `json:"algorithm"`            // see KMeansAlgorithms and MedoidAlgorithms; default "minibatch"
 	K         int     `json:"k"`                    // number of clusters, required
@@ -47,6 +49,11 @@ type JobSpec struct {
 	// start, e.g. from an earlier model's centers); Init is then ignored.
 	InitCentres [][]float64 `json:"init_centres,omitempty"`
 	ShardRows   int         `json:"shard_rows,omitempty"` // target rows per shard; 0 means 65536
+
+	// InitColumns names the columns of InitCentres' values (a model's
+	// "columns"): the coordinator matches them to the features by name
+	// and refuses centres of other columns (see MatchInitColumns).
+	InitColumns []string `json:"init_columns,omitempty"`
 
 	Silhouette int `json:"silhouette,omitempty"` // >0: report silhouettes, computed on at most this many rows
 
@@ -84,6 +91,12 @@ func (s *JobSpec) Normalize() error {
 	if !slices.Contains(known, s.Algorithm) {
 		return fmt.Errorf("%w: unknown algorithm %q (known: %v)", ErrJobSpec, s.Algorithm, known)
 	}
+	if err := s.checkApplicable(); err != nil {
+		return err
+	}
+	if err := s.normalizeDelimiter(); err != nil {
+		return err
+	}
 	if len(s.Inputs) == 0 {
 		return fmt.Errorf("%w: no input files", ErrJobSpec)
 	}
@@ -96,13 +109,16 @@ func (s *JobSpec) Normalize() error {
 	if s.Nulls != "error" && s.Nulls != "drop" {
 		return fmt.Errorf("%w: --nulls must be error or drop, got %q", ErrJobSpec, s.Nulls)
 	}
-	if s.Metric == "" {
+	switch {
+	case s.Precomputed:
+		s.Metric = "precomputed"
+	case s.Metric == "":
 		s.Metric = "euclidean"
 	}
 	if !s.IsMedoid() && s.Metric != "euclidean" && s.Metric != "sqeuclidean" {
 		return fmt.Errorf("%w: k-means minimises squared Euclidean distance; metric %q needs a k-medoids algorithm", ErrJobSpec, s.Metric)
 	}
-	if s.Init == "" {
+	if s.Init == "" && !slices.Contains(claransAlgorithms, s.Algorithm) {
 		if s.IsMedoid() {
 			s.Init = "build"
 			if s.Algorithm == "fasterpam" || s.Algorithm == "fastclara" {

@@ -6,7 +6,8 @@ type Model struct {
 	Algorithm        string      `json:"algorithm"`
 	K                int         `json:"k"`
 	Metric           string      `json:"metric"`
-	N                int64       `json:"n"`
+	N                int64       `json:"n"`            // rows used: the input rows less RowsDropped
+	RowsDropped      int64       `json:"rows_dropped"` // rows left out by --nulls drop (a null, NaN, Inf or unparsable value)
 	Columns          []string    `json:"columns,omitempty"`
 	MedoidRows       []int64     `json:"medoid_rows,omitempty"`
 	Centers          [][]float64 `json:"centers,omitempty"`

@@ -58,6 +58,10 @@ type Data struct {
 	// partition.ReadShardShifted). Centres and points in tasks and
 	// results are in these shifted units.
 	Offsets []float64 `json:"offsets,omitempty"`
+	// NoHeader and Delimiter give the layout of CSV files (see JobSpec);
+	// other formats ignore them.
+	NoHeader  bool   `json:"no_header,omitempty"`
+	Delimiter string `json:"delimiter,omitempty"`
 }
 
 // Task is one unit of work. It is idempotent: running it twice gives the
