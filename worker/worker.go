@@ -293,9 +293,7 @@ func (w *Worker) waitForConsumer(ctx context.Context) (jetstream.Consumer, error
 func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Duration, maxDeliver int) {
 	task, err := wire.DecodeTask(msg.Data())
 	if err != nil {
-		w.log.Error("dropping a task that does not decode", "subject", msg.Subject(), "err", err)
-		w.opts.Metrics.taskFailed("decode")
-		_ = msg.Term()
+		w.refuse(ctx, msg, err)
 		return
 	}
 	log := w.log.With("job", task.Job, "task", task.ID, "round", task.Round, "kind", task.Kind)

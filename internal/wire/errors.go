@@ -7,6 +7,11 @@ var (
 	// ErrDecode is returned when bytes are not a valid frame or a frame does
 	// not hold a valid message.
 	ErrDecode = errors.New("wire: malformed message")
+
+	// ErrTaskTooLarge is returned by DecodeTask when a task's shape (k×d,
+	// candidate sets, the rows of a dissimilarity matrix) asks a worker
+	// for more memory than MaxCentreValues, MaxSets and MaxTaskBytes allow.
+	ErrTaskTooLarge = errors.New("wire: task needs more memory than a worker may use")
 )
 
 // Code is a stable error code that survives the trip over NATS, so that

@@ -188,5 +188,5 @@ func (t *Task) validate() error {
 			return fmt.Errorf("%w: bad shard %+v", ErrDecode, s)
 		}
 	}
-	return nil
+	return t.checkLimits()
 }

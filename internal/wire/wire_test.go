@@ -143,10 +143,19 @@ func FuzzDecodeTask(f *testing.F) {
 	b, _ = EncodeTask(m)
 	f.Add(b)
 	f.Add([]byte("SHL1\x00\x00\x00\x00"))
+	for _, h := range []string{`{"body":{"job":"j","kind":"sums","k":1048576,"d":1048576}}`,
+		`{"body":{"job":"j","kind":"score","k":1,"d":1,"sets":1073741824}}`,
+		`{"body":{"job":"j","kind":"medoids","k":2,"d":1,"shards":[{"file":"a","rows":1099511627776}]}}`} {
+		f.Add(append([]byte{'S', 'H', 'L', '1', byte(len(h)), byte(len(h) >> 8), 0, 0}, h...))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		task, err := DecodeTask(b)
 		if err != nil {
 			return
+		}
+		// What decodes is within what a worker may allocate.
+		if cv := float64(task.K) * float64(task.D); cv*float64(max(task.Sets, 1)) > MaxCentreValues || task.WorkingBytes() > MaxTaskBytes {
+			t.Fatalf("decoded a task of k=%d d=%d sets=%d needing %g bytes", task.K, task.D, task.Sets, task.WorkingBytes())
 		}
 		again, err := EncodeTask(task)
 		if err != nil {
