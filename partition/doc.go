@@ -36,9 +36,19 @@
 //   - A dataset must not change between Scan and ReadShard. A changed row
 //     count is detected (ErrCorrupt); changed values are not.
 //   - Integers beyond 2²⁴ and float64 values lose precision in float32.
-//   - CSV column types are guessed from the first 100 rows; a later value
-//     that does not parse fails the read. A quoted field may span lines,
+//   - A CSV column is numeric when a number appears in its first 100 rows
+//     and text when only text does; a column is never left out for a stray
+//     cell. A cell of a numeric column that does not parse, in those rows
+//     or later, is a bad value: an error naming file, column and row, or a
+//     dropped row under NullsDrop. CSVOptions give the header and the
+//     delimiter; each Shard carries them. A quoted field may span lines,
 //     but shard boundaries assume RFC 4180 quoting.
+//   - Directories are walked following symbolic links; a loop
+//     (ErrSymlinkLoop) or a directory or file reached twice
+//     (ErrDuplicateInput) is an error rather than rows read twice.
+//   - Arrow IPC files with dictionary-encoded fields are read through
+//     arrow-go's plain file reader, which copies each batch, not over the
+//     memory mapping (whose reader in arrow-go v18.8 panics on them).
 //   - Arrow streams have no index: a shard's read skips the batches before
 //     it without decoding them, but still reads their bytes. Prefer Parquet
 //     or Arrow files for data read as many shards.
