@@ -7,30 +7,37 @@ import (
 
 // shift chooses the per-column offsets that workers subtract from the
 // values before converting them to float32 (see partition.Offsets), so
-// that float64 data far from zero keeps its precision, and sets them in
-// the job's data description: every task of the job, and of a resumed
-// run of it, reads with the same offsets. Workers then refuse values too
-// far from them for float32 distances. Cosine dissimilarity is not
-// translation invariant: its columns get offset 0 and only the check.
-// A precomputed matrix holds dissimilarities, not coordinates, and is read
-// as it is.
+// that float64 data far from zero keeps its precision, and the limit on
+// how far from them a value may lie for the job's distances to stay
+// finite in float32; both go into the job's data description, so every
+// task of the job, and of a resumed run of it, reads the same way.
+// Euclidean and squared Euclidean distances (every k-means job) square
+// differences in float32 and have the tighter limit, Manhattan sums them.
+// Cosine dissimilarity is not translation invariant and is computed in
+// float64: its columns are read as they are. A precomputed matrix holds
+// dissimilarities, not coordinates, and is read as it is too.
 func (j *job) shift() error {
 	if j.spec.Precomputed {
 		return nil
 	}
-	if m, err := algo.ParseMetric(j.spec.Metric); err == nil && m == algo.Cosine {
-		j.data.Offsets = make([]float64, j.d)
-		return nil
+	limit := partition.DeviationLimit(j.d)
+	if m, err := algo.ParseMetric(j.spec.Metric); err == nil && j.spec.IsMedoid() {
+		switch m {
+		case algo.Cosine:
+			return nil
+		case algo.Manhattan:
+			limit = partition.L1DeviationLimit(j.d)
+		}
 	}
 	nulls, err := partition.ParseNullPolicy(j.spec.Nulls)
 	if err != nil {
 		return err
 	}
-	offsets, err := partition.Offsets(j.ds, nulls)
+	offsets, err := partition.Offsets(j.ds, nulls, limit)
 	if err != nil {
 		return err
 	}
-	j.data.Offsets = offsets
+	j.data.Offsets, j.data.Limit = offsets, limit
 	return nil
 }
 

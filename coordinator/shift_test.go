@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -145,5 +146,65 @@ func TestTooWideColumnIsRefused(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWideColumnWithoutSquares: Manhattan and cosine dissimilarities
+// square nothing in float32, so the ±2e19 points that Euclidean distances
+// refuse cluster as constructed with them.
+func TestWideColumnWithoutSquares(t *testing.T) {
+	const n = 256
+	x, y, label := make([]float64, n), make([]float64, n), make([]int64, n)
+	for i := range n {
+		label[i] = int64(i % 2)
+		x[i] = float64(2*label[i]-1) * 2e19 * (1 + 0.001*float64(i%7))
+		y[i] = float64(i % 5)
+	}
+	data := writeFloat64Parquet(t, x, y, label, 64)
+	s := mustStartStack(t, 2)
+	for _, metric := range []string{"manhattan", "cosine"} {
+		for _, a := range []string{"fasterpam", "fastclara"} {
+			out := filepath.Join(t.TempDir(), "labels.parquet")
+			if _, err := s.run(t, wire.JobSpec{Inputs: []string{data}, Exclude: []string{"label"}, K: 2,
+				Algorithm: a, Metric: metric, Seed: 1, ShardRows: 64, Out: out}); err != nil {
+				t.Fatalf("%s %s: %v", metric, a, err)
+			}
+			got, err := partition.ReadIntColumn([]string{out}, "cluster")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ari, err := algo.ARI(got, label); err != nil || ari != 1 {
+				t.Errorf("%s %s: ARI %v (%v) against the construction, want 1", metric, a, ari, err)
+			}
+		}
+	}
+}
+
+// TestWarmStartInDataUnits: --init-from centres are in the data's units
+// and are shifted like the data: warm-starting Lloyd from its own model
+// of close float64 groups gives the same centres at once.
+func TestWarmStartInDataUnits(t *testing.T) {
+	const n = 256
+	rng := rand.New(rand.NewPCG(5, 6))
+	x, y, label := make([]float64, n), make([]float64, n), make([]int64, n)
+	for i := range n {
+		label[i] = int64(i % 2)
+		x[i] = 1e6 + 0.03*float64(label[i]) + 0.003*(2*rng.Float64()-1)
+		y[i] = -2e6 + 0.003*(2*rng.Float64()-1)
+	}
+	data := writeFloat64Parquet(t, x, y, label, 64)
+	s := mustStartStack(t, 1)
+	spec := wire.JobSpec{Inputs: []string{data}, Exclude: []string{"label"}, K: 2, Algorithm: "kmeans", Seed: 1, ShardRows: 64}
+	first, err := s.run(t, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.InitCentres = first.Centers
+	again, err := s.run(t, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Iterations != 1 || !reflect.DeepEqual(again.Centers, first.Centers) {
+		t.Errorf("warm start took %d iterations to %v, want 1 to %v", again.Iterations, again.Centers, first.Centers)
 	}
 }

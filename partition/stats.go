@@ -24,12 +24,15 @@ import (
 // shard's values. Cosine is not translation invariant and its columns are
 // not shifted.
 //
-// After the shift a value must also be small enough that squared
-// distances between rows stay finite in float32, whatever the kernel (the
-// expansion ‖x‖² + ‖c‖² − 2x·c of the k-means kernel, a squared Euclidean
-// dissimilarity matrix): a value further than DeviationLimit(d) from its
-// column's offset fails the read with ErrOutOfRange, naming the file,
+// After the shift a value must also be small enough that distances
+// between rows stay finite in float32, whatever the kernel: for Euclidean
+// and squared Euclidean distances the expansion ‖x‖² + ‖c‖² − 2x·c of the
+// k-means kernel and a squared Euclidean dissimilarity matrix hold squares
+// in float32 (DeviationLimit); Manhattan dissimilarities are stored as
+// float32 sums (L1DeviationLimit). A value further than the limit from
+// its column's offset fails the read with ErrOutOfRange, naming the file,
 // column and row, rather than overflowing into a wrong clustering.
+// Cosine is computed in float64 and needs no limit.
 
 // ColumnStats summarises the finite, non-null values of one column. The
 // zero value describes no values, and Merge is associative and
@@ -76,12 +79,19 @@ func (s *ColumnStats) add(v float64) {
 }
 
 // DeviationLimit is the furthest a value may lie from its column's offset
-// when a block has d feature columns: with every value within it, a
-// squared distance between two rows is at most 4·d·limit² = MaxFloat32/4,
-// which leaves room for the sums and differences of norms that the
-// kernels form. For d = 32 it is about 8e17.
+// for squared distances, when a block has d feature columns: with every
+// value within it, a squared distance between two rows is at most
+// 4·d·limit² = MaxFloat32/4, which leaves room for the sums and
+// differences of norms that the kernels form. For d = 32 it is about 8e17.
 func DeviationLimit(d int) float64 {
 	return math.Sqrt(math.MaxFloat32 / (16 * float64(max(d, 1))))
+}
+
+// L1DeviationLimit is DeviationLimit for Manhattan distances, sums of d
+// absolute differences: each within it, a distance is at most
+// MaxFloat32/2.
+func L1DeviationLimit(d int) float64 {
+	return math.MaxFloat32 / (4 * float64(max(d, 1)))
 }
 
 // ShardStats reads shard s and returns the statistics of each of the
@@ -98,15 +108,17 @@ func ShardStats(s Shard, columns []string, nulls NullPolicy) ([]ColumnStats, err
 }
 
 // Offsets chooses, for each feature column of ds, the value subtracted
-// from it before it is converted to float32 (see ReadShardShifted). It
+// from it before it is converted to float32 (see ReadShardShifted), for
+// data read with the given limit (DeviationLimit, L1DeviationLimit). It
 // reads the first shard, and the next ones only while some column has
 // held no finite value yet: usually a few thousand rows. A column gets
 // offset 0 when shifting it gains nothing: its values straddle zero, they
-// are float32 already and within DeviationLimit of zero, or the shards
-// read hold none; otherwise the midpoint of the values read. Any value
-// inside the column's range of the whole dataset would do as well: every
-// value then lies within the column's span (max − min) of it.
-func Offsets(ds *Dataset, nulls NullPolicy) ([]float64, error) {
+// are float32 already and within the limit of zero, or the shards read
+// hold none; otherwise the midpoint of the values read. Any value inside
+// the column's range of the whole dataset would do as well: every value
+// then lies within the column's span (max − min) of it. A column whose
+// values read already lie beyond the limit is ErrOutOfRange.
+func Offsets(ds *Dataset, nulls NullPolicy, limit float64) ([]float64, error) {
 	d := len(ds.Columns)
 	stats := make([]ColumnStats, d)
 	for _, s := range ds.Shards {
@@ -123,7 +135,6 @@ func Offsets(ds *Dataset, nulls NullPolicy) ([]float64, error) {
 			break
 		}
 	}
-	limit := DeviationLimit(d)
 	out := make([]float64, d)
 	for j, st := range stats {
 		out[j] = chooseOffset(st, limit)
@@ -152,11 +163,11 @@ func chooseOffset(st ColumnStats, limit float64) float64 {
 
 // ReadShardShifted is ReadShard reading feature column j as
 // float32(x − offsets[j]), the subtraction in float64, with len(offsets)
-// equal to len(columns). A value further than DeviationLimit(len(columns))
-// from its column's offset fails the read with ErrOutOfRange under either
-// null policy: such data cannot be clustered in float32 without rescaling.
-// The weight column is read as ReadShard reads it.
-func ReadShardShifted(s Shard, columns []string, weight string, nulls NullPolicy, offsets []float64) (*Block, error) {
+// equal to len(columns). A value further than limit (when above 0) from
+// its column's offset fails the read with ErrOutOfRange under either null
+// policy: such data cannot be clustered in float32 without rescaling. The
+// weight column is read as ReadShard reads it.
+func ReadShardShifted(s Shard, columns []string, weight string, nulls NullPolicy, offsets []float64, limit float64) (*Block, error) {
 	if len(offsets) != len(columns) {
 		return nil, fmt.Errorf("%w: %d offsets for %d columns", ErrInvalidOptions, len(offsets), len(columns))
 	}
@@ -167,7 +178,7 @@ func ReadShardShifted(s Shard, columns []string, weight string, nulls NullPolicy
 	}
 	return readShard(s, columns, weight, nulls, memory.DefaultAllocator, func(f *filler) {
 		f.offsets = offsets
-		f.limit = DeviationLimit(len(columns))
+		f.limit = max(limit, 0)
 	})
 }
 

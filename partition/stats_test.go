@@ -75,13 +75,13 @@ func writeColumns(t *testing.T, path string, typ arrow.DataType, x, y []float64,
 func readShifted(t *testing.T, path string, nulls NullPolicy) (*Block, []float64, error) {
 	t.Helper()
 	ds := mustScan(t, []string{path}, Options{ShardRows: 64})
-	off, err := Offsets(ds, nulls)
+	off, err := Offsets(ds, nulls, DeviationLimit(len(ds.Columns)))
 	if err != nil {
 		return nil, nil, err
 	}
 	out := &Block{D: len(ds.Columns)}
 	for _, s := range ds.Shards {
-		b, err := ReadShardShifted(s, ds.Columns, "", nulls, off)
+		b, err := ReadShardShifted(s, ds.Columns, "", nulls, off, DeviationLimit(len(ds.Columns)))
 		if err != nil {
 			return nil, off, err
 		}

@@ -27,8 +27,8 @@ func NewBlockCache(limit int64) *BlockCache {
 }
 
 func cacheKey(s wire.Shard, d wire.Data) string {
-	return fmt.Sprintf("%s|%s|%d|%d|%s|%s|%s|%v|%v|%q", s.File, s.Format, s.First, s.Last,
-		strings.Join(d.Columns, ","), d.Weight, d.Nulls, d.Offsets, d.NoHeader, d.Delimiter)
+	return fmt.Sprintf("%s|%s|%d|%d|%s|%s|%s|%v|%v|%q|%v", s.File, s.Format, s.First, s.Last,
+		strings.Join(d.Columns, ","), d.Weight, d.Nulls, d.Offsets, d.NoHeader, d.Delimiter, d.Limit)
 }
 
 // Get returns the block of shard s, reading it on a miss. Errors are not
@@ -65,7 +65,7 @@ func readShard(s wire.Shard, d wire.Data) (*partition.Block, error) {
 		}
 	}
 	if d.Offsets != nil {
-		return partition.ReadShardShifted(ps, d.Columns, d.Weight, nulls, d.Offsets)
+		return partition.ReadShardShifted(ps, d.Columns, d.Weight, nulls, d.Offsets, d.Limit)
 	}
 	return partition.ReadShard(ps, d.Columns, d.Weight, nulls)
 }

@@ -241,5 +241,19 @@ func TestAdversarialTooWideColumnRefused(t *testing.T) {
 			}
 		})
 	}
+	// Manhattan distances square nothing: the same data clusters.
+	t.Run("wide.parquet/fasterpam/manhattan", func(t *testing.T) {
+		out := t.TempDir()
+		labels := filepath.Join(out, "labels.csv")
+		proctest.MustRun(t, out, jobWait, shoal("manhattan", "run", "--workers", "2", "-q",
+			"--data-dir", filepath.Join(out, "data"), "--input", filepath.Join(in, "wide.parquet"), "--exclude", "label",
+			"--k", "2", "--algo", "fasterpam", "--metric", "manhattan", "--seed", "1", "--shard-rows", "64", "--out", labels))
+		got := readClusters(t, labels)
+		for i := range got {
+			if (got[i] == got[0]) != (group[i] == group[0]) {
+				t.Fatalf("row %d of group %d is in cluster %d, row 0 of group %d in cluster %d", i, group[i], got[i], group[0], got[0])
+			}
+		}
+	})
 	snap.unchanged(t, in)
 }

@@ -58,6 +58,9 @@ type Data struct {
 	// partition.ReadShardShifted). Centres and points in tasks and
 	// results are in these shifted units.
 	Offsets []float64 `json:"offsets,omitempty"`
+	// Limit, when above 0, is how far a value may lie from its column's
+	// offset; one further is an input error.
+	Limit float64 `json:"limit,omitempty"`
 	// NoHeader and Delimiter give the layout of CSV files (see JobSpec);
 	// other formats ignore them.
 	NoHeader  bool   `json:"no_header,omitempty"`
