@@ -30,6 +30,13 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &ae) && ae.Code == apiNotFound
 }
 
+// IsRefused reports whether err says the coordinator refused a request as
+// malformed (400) or forbidden (403): the client's fault, not the job's.
+func IsRefused(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && (ae.Code == apiBadRequest || ae.Code == apiForbidden)
+}
+
 // Client calls a coordinator service's API.
 type Client struct {
 	nc *nats.Conn

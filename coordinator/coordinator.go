@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/shoal-io/shoal/internal/pathguard"
 	"github.com/shoal-io/shoal/internal/wire"
 	"github.com/shoal-io/shoal/storage"
 )
@@ -35,6 +36,11 @@ type Options struct {
 	MaxResultBytes int
 	// Metrics, when set, records jobs, tasks and results.
 	Metrics *Metrics
+	// Paths say which files jobs may name. The zero value lets a job
+	// read and write any path, except that its outputs may never
+	// overwrite its inputs or each other: right for `shoal run` on the
+	// user's own files. A service sets Roots, Absolute and Protected.
+	Paths pathguard.Options
 }
 
 // Coordinator runs jobs over one NATS connection.

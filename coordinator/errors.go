@@ -14,4 +14,14 @@ var (
 
 	// ErrCancelled is returned when a job is cancelled.
 	ErrCancelled = errors.New("coordinator: job cancelled")
+
+	// ErrPath is returned when a job names a path it may not use:
+	// outside the service's allowed roots, relative, inside the data
+	// directory, or an output that would overwrite an input or another
+	// output. The service answers it as 403.
+	ErrPath = errors.New("coordinator: path refused")
+
+	// ErrOutput is returned when an output cannot be created: its
+	// directory is missing or not writable. It is found before the fit.
+	ErrOutput = errors.New("coordinator: output")
 )

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"time"
 
@@ -28,6 +27,7 @@ type job struct {
 	objects  map[string]string // staged copies of the input files by path (JobSpec.Stage)
 	feed     *resultFeed
 	progress ProgressFunc
+	out      *outputs // the files the job writes, opened before the fit
 
 	stale, duplicates int
 
@@ -54,8 +54,9 @@ func NewJobID() string {
 }
 
 // Run runs one job to its end and returns its model. The labels file
-// (spec.Out) and model file (spec.Model) are written when set; on failure
-// neither is left behind.
+// (spec.Out) and model file (spec.Model) are written when set, and
+// replace earlier files of those names together; on failure neither is
+// touched.
 func (c *Coordinator) Run(ctx context.Context, id string, spec *wire.JobSpec, progress ProgressFunc) (*wire.Model, error) {
 	if err := spec.Normalize(); err != nil {
 		return nil, err
@@ -120,6 +121,9 @@ func (c *Coordinator) finish(id string, model *wire.Model, err error) {
 func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, progress ProgressFunc) (*wire.Model, error) {
 	start := time.Now()
 	defer c.opts.Metrics.jobRunning()()
+	if err := c.checkPaths(spec); err != nil {
+		return nil, err
+	}
 	progress(Progress{Job: id, Phase: "scan"})
 	ds, err := partition.Scan(spec.Inputs, partition.Options{
 		Columns: spec.Columns, Exclude: spec.Exclude, Weight: spec.Weight, ShardRows: spec.ShardRows,
@@ -144,6 +148,12 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 		return nil, err
 	}
 	j.timings["scan"] = time.Since(start).Seconds()
+	// Opening the outputs now finds a directory that cannot be written
+	// before the fit, not after it.
+	if j.out, err = openOutputs(spec); err != nil {
+		return nil, err
+	}
+	defer j.out.abort()
 	j.feed, err = c.openFeed(ctx, id)
 	if err != nil {
 		return nil, err
@@ -195,13 +205,8 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 	j.timed("label", labelStart)
 	model.Seconds = time.Since(start).Seconds()
 	model.Timings = j.timings
-	if spec.Model != "" {
-		if err := writeModel(spec.Model, model); err != nil {
-			if spec.Out != "" {
-				_ = os.Remove(spec.Out)
-			}
-			return nil, err
-		}
+	if err := j.out.commit(model); err != nil {
+		return nil, err
 	}
 	c.log.Info("job done", "job", id, "seconds", model.Seconds, "stale_results", j.stale, "duplicate_results", j.duplicates)
 	progress(Progress{Job: id, Phase: "done", Loss: model.TotalDeviation, Rows: ds.Rows})
@@ -321,7 +326,8 @@ func (j *job) medoidsFull(ctx context.Context) (*fitted, error) {
 }
 
 // label runs the final pass: every row gets its nearest centre, the labels
-// stream into spec.Out in input order, and the model's losses and cluster
+// stream into the job's labels file in input order (committed later, with
+// the model), and the model's losses and cluster
 // sizes are summed from the same pass.
 func (j *job) label(ctx context.Context, fit *fitted) (*wire.Model, error) {
 	spec := j.spec
@@ -333,13 +339,7 @@ func (j *job) label(ctx context.Context, fit *fitted) (*wire.Model, error) {
 			t.Centres, t.CountsOnly = fit.centres, spec.Out == ""
 		}
 	}
-	var w partition.LabelsWriter
-	if spec.Out != "" {
-		var err error
-		if w, err = partition.CreateLabels(spec.Out); err != nil {
-			return nil, err
-		}
-	}
+	w := j.out.labels
 	model := &wire.Model{
 		Algorithm: spec.Algorithm, K: spec.K, Metric: spec.Metric, N: j.ds.Rows, Columns: j.ds.Columns,
 		MedoidRows: fit.medoidRows, Iterations: fit.iterations, Swaps: fit.swaps, Stop: fit.stop,
@@ -388,15 +388,7 @@ func (j *job) label(ctx context.Context, fit *fitted) (*wire.Model, error) {
 		err = fmt.Errorf("coordinator: label pass ended with %d of %d shards written", order.next, len(tasks))
 	}
 	if err != nil {
-		if w != nil {
-			w.Abort()
-		}
 		return nil, err
-	}
-	if w != nil {
-		if err := w.Close(); err != nil {
-			return nil, err
-		}
 	}
 	// Every row used is labelled once: the rows the label pass did not
 	// see were dropped for a bad value.
@@ -465,24 +457,6 @@ func (o *orderedWriter) add(i int, r *wire.Result) error {
 }
 
 func (o *orderedWriter) complete() bool { return o.next == o.n }
-
-// writeModel writes the model JSON atomically: a temporary file renamed
-// into place, so a reader never sees half a model.
-func writeModel(path string, m *wire.Model) error {
-	b, err := encodeModel(m)
-	if err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return fmt.Errorf("coordinator: writing model: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("coordinator: writing model: %w", err)
-	}
-	return nil
-}
 
 // encodeModel is the model file's bytes; the store keeps the same bytes,
 // so `shoal result` prints what `shoal run --model` writes.

@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
 
+	"github.com/shoal-io/shoal/internal/pathguard"
 	"github.com/shoal-io/shoal/internal/wire"
 	"github.com/shoal-io/shoal/storage"
 )
@@ -46,6 +47,7 @@ const (
 // API error codes in the micro error header.
 const (
 	apiBadRequest = "400"
+	apiForbidden  = "403"
 	apiNotFound   = "404"
 	apiConflict   = "409"
 	apiInternal   = "500"
@@ -74,6 +76,12 @@ func NewService(ctx context.Context, nc *nats.Conn, opts Options) (*Service, err
 		return nil, errors.New("coordinator: a service needs a store")
 	}
 	opts.FileStorage = true
+	// A service acts for remote clients: it resolves no path against its
+	// own working directory, and without roots it refuses every path.
+	opts.Paths.Absolute = true
+	if opts.Paths.Roots == nil {
+		opts.Paths.Roots = &pathguard.Roots{}
+	}
 	c, err := New(ctx, nc, opts)
 	if err != nil {
 		return nil, err
@@ -128,6 +136,12 @@ func (s *Service) Stop() {
 // Submit registers a job and starts it; it returns the job id.
 func (s *Service) Submit(spec *wire.JobSpec) (string, error) {
 	if err := spec.Normalize(); err != nil {
+		return "", err
+	}
+	if err := s.c.checkPaths(spec); err != nil {
+		return "", err
+	}
+	if err := probeOutputs(spec); err != nil {
 		return "", err
 	}
 	id := NewJobID()
@@ -254,8 +268,11 @@ func (s *Service) handleSubmit(req micro.Request) {
 	id, err := s.Submit(spec)
 	if err != nil {
 		code := apiInternal
-		if errors.Is(err, wire.ErrJobSpec) {
+		switch {
+		case errors.Is(err, wire.ErrJobSpec), errors.Is(err, ErrOutput):
 			code = apiBadRequest
+		case errors.Is(err, ErrPath):
+			code = apiForbidden
 		}
 		_ = req.Error(code, err.Error(), nil)
 		return

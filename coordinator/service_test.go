@@ -16,6 +16,7 @@ import (
 
 	"github.com/shoal-io/shoal/coordinator"
 	"github.com/shoal-io/shoal/internal/embedded"
+	"github.com/shoal-io/shoal/internal/pathguard"
 	"github.com/shoal-io/shoal/internal/wire"
 	"github.com/shoal-io/shoal/storage"
 	"github.com/shoal-io/shoal/worker"
@@ -62,7 +63,14 @@ func (f *serviceFixture) start() {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	svc, err := coordinator.NewService(context.Background(), f.connect("coordinator"), coordinator.Options{Store: st})
+	// Jobs of these tests read and write below the temporary directory.
+	roots, err := pathguard.NewRoots(nil, []string{os.TempDir()}, []string{filepath.Dir(f.dbPath)})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	svc, err := coordinator.NewService(context.Background(), f.connect("coordinator"), coordinator.Options{
+		Store: st, Paths: pathguard.Options{Roots: roots},
+	})
 	if err != nil {
 		f.t.Fatal(err)
 	}

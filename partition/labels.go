@@ -6,6 +6,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/shoal-io/shoal/internal/atomicfile"
 )
 
 // LabelsWriter writes a labels file: one line per labelled row with columns
@@ -13,12 +15,17 @@ import (
 // to the row's medoid or centre), in the format the path's extension names.
 // It writes a temporary file in the same directory and renames it on Close,
 // so a failed run leaves no file that looks complete; Abort removes the
-// temporary. A LabelsWriter is not safe for concurrent use.
+// temporary. Creating it fails at once when the directory cannot be
+// written. A LabelsWriter is not safe for concurrent use.
 type LabelsWriter interface {
 	// Write appends rows; the three slices must have the same length.
 	Write(rows []int64, cluster []int32, distance []float64) error
 	// Close finishes the file and moves it into place.
 	Close() error
+	// Finish finishes the file without moving it into place: the caller
+	// commits it with atomicfile.Commit, together with other outputs, or
+	// aborts it.
+	Finish() (*atomicfile.File, error)
 	// Abort discards everything written. It is safe after Close (and then
 	// does nothing) and may be deferred.
 	Abort()
@@ -97,6 +104,20 @@ func (w *labelsWriter) Close() error {
 		return err
 	}
 	return w.tw.commit()
+}
+
+func (w *labelsWriter) Finish() (*atomicfile.File, error) {
+	if w.done {
+		return nil, fmt.Errorf("%w: %s", ErrClosed, w.tw.path)
+	}
+	err := w.flush()
+	w.done = true
+	w.b.Release()
+	if err != nil {
+		w.tw.abort()
+		return nil, err
+	}
+	return w.tw.finish()
 }
 
 func (w *labelsWriter) Abort() {

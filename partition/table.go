@@ -5,8 +5,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -16,6 +14,8 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/shoal-io/shoal/internal/atomicfile"
 )
 
 // tableBatchRows is the rows per record batch, row group or CSV chunk that
@@ -88,7 +88,7 @@ func WriteTable(path string, names []string, data []float32, n int, intNames []s
 type tableWriter struct {
 	path   string
 	schema *arrow.Schema
-	tmp    *os.File
+	tmp    *atomicfile.File
 	buf    *bufio.Writer
 	sink   sink
 }
@@ -112,13 +112,9 @@ func createTable(path string, schema *arrow.Schema) (*tableWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	tmp, err := atomicfile.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidArgument, path, err)
+		return nil, err
 	}
 	tw := &tableWriter{path: path, schema: schema, tmp: tmp, buf: bufio.NewWriterSize(tmp, 1<<20)}
 	w := writerOnly{tw.buf}
@@ -166,39 +162,35 @@ func (tw *tableWriter) write(rec arrow.RecordBatch) error {
 	return nil
 }
 
-// commit finishes the format, syncs the temporary file and renames it to
-// the final path. On failure the temporary is removed.
-func (tw *tableWriter) commit() error {
+// finish finishes the format and flushes it to the temporary file, which
+// the caller commits (alone or with other files) or aborts.
+func (tw *tableWriter) finish() (*atomicfile.File, error) {
 	err := tw.sink.finish()
 	if err == nil {
 		err = tw.buf.Flush()
 	}
-	if err == nil {
-		err = tw.tmp.Sync()
-	}
-	if err == nil {
-		// CreateTemp makes the file private; a dataset or labels file is
-		// meant to be read by others, as os.Create would allow.
-		err = tw.tmp.Chmod(0o644)
-	}
-	if cerr := tw.tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tw.tmp.Name(), tw.path)
-	}
 	if err != nil {
-		os.Remove(tw.tmp.Name())
-		return fmt.Errorf("%w: %s: %v", ErrInvalidArgument, tw.path, err)
+		tw.abort()
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidArgument, tw.path, err)
+	}
+	return tw.tmp, nil
+}
+
+// commit finishes the format, syncs the temporary file and renames it to
+// the final path. On failure the temporary is removed.
+func (tw *tableWriter) commit() error {
+	f, err := tw.finish()
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Commit(f); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidArgument, err)
 	}
 	return nil
 }
 
 // abort closes and removes the temporary file.
-func (tw *tableWriter) abort() {
-	tw.tmp.Close()
-	os.Remove(tw.tmp.Name())
-}
+func (tw *tableWriter) abort() { tw.tmp.Abort() }
 
 type parquetSink struct{ w *pqarrow.FileWriter }
 

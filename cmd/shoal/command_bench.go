@@ -106,6 +106,7 @@ print its time, loss (total deviation), passes and swaps.`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&input, "input", "i", "", "input file")
+	markPaths(f, "in", "input")
 	f.StringSliceVar(&columns, "columns", nil, "feature columns (default: all numeric)")
 	f.StringSliceVar(&exclude, "exclude", nil, "columns to leave out")
 	f.IntVarP(&k, "k", "k", 0, "number of medoids")

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shoal-io/shoal/coordinator"
+	"github.com/shoal-io/shoal/internal/pathguard"
 	"github.com/shoal-io/shoal/storage"
 )
 
@@ -21,6 +22,8 @@ func newCoordinatorCommand(stderr io.Writer) *cobra.Command {
 		ackWait     time.Duration
 		maxDeliver  int
 		check       bool
+		allowRead   []string
+		allowWrite  []string
 	)
 	cmd := &cobra.Command{
 		Use:   "coordinator --nats URL --data-dir DIR",
@@ -33,8 +36,14 @@ running when it stopped resume from their last checkpoint when it starts
 again on the same --data-dir.
 
 Input and output paths in jobs are opened by the coordinator (outputs) and
-the workers (inputs) under the same names: share a filesystem or volume.`,
-		Example: "  shoal coordinator --nats nats://127.0.0.1:4222 --data-dir /var/lib/shoal",
+the workers (inputs) under the same names: share a filesystem or volume.
+
+Jobs may read only below --allow-read or --allow-write directories and write
+only below --allow-write ones (repeat each flag for more). Paths in jobs must
+be absolute; they are resolved (.., symbolic links) before the check, and the
+data directory is never readable or writable by a job. With no root given,
+every job that names a file is refused.`,
+		Example: "  shoal coordinator --nats nats://127.0.0.1:4222 --data-dir /var/lib/shoal --allow-read /data/in --allow-write /data/out",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dataDir == "" {
@@ -46,6 +55,10 @@ the workers (inputs) under the same names: share a filesystem or volume.`,
 			}
 			if err := os.MkdirAll(dataDir, 0o755); err != nil {
 				return err
+			}
+			roots, err := pathguard.NewRoots(allowRead, allowWrite, []string{dataDir})
+			if err != nil {
+				return usageError{err}
 			}
 			store, err := storage.Open(filepath.Join(dataDir, "shoal.db"), storage.Options{})
 			if err != nil {
@@ -69,12 +82,13 @@ the workers (inputs) under the same names: share a filesystem or volume.`,
 			ctx := cmd.Context()
 			svc, err := coordinator.NewService(ctx, nc, coordinator.Options{
 				Store: store, Logger: log, AckWait: ackWait, MaxDeliver: maxDeliver, Metrics: metrics,
+				Paths: pathguard.Options{Roots: roots, Protected: []string{dataDir}},
 			})
 			if err != nil {
 				return err
 			}
 			log.Info("coordinator ready", "nats", redactURL(nf.url), "data_dir", dataDir)
-			fmt.Fprintf(stderr, "shoal coordinator ready on %s\n", redactURL(nf.url))
+			fmt.Fprintf(stderr, "shoal coordinator ready on %s; %s\n", redactURL(nf.url), roots)
 			<-ctx.Done()
 			svc.Stop()
 			return nil
@@ -87,5 +101,7 @@ the workers (inputs) under the same names: share a filesystem or volume.`,
 	f.DurationVar(&ackWait, "ack-wait", 30*time.Second, "a task not acked (or kept alive) this long is given to another worker")
 	f.IntVar(&maxDeliver, "max-deliver", 5, "deliveries of one task before its job fails")
 	f.BoolVar(&check, "check", false, "check the job catalog's consistency and exit")
+	f.StringArrayVar(&allowRead, "allow-read", nil, "a directory jobs may read below (repeatable)")
+	f.StringArrayVar(&allowWrite, "allow-write", nil, "a directory jobs may write (and read) below (repeatable)")
 	return cmd
 }

@@ -41,6 +41,7 @@ identical partitions and near 0 for unrelated ones.`,
 	}
 	cmd.Flags().StringVar(&labels, "labels", "", "labels file written by shoal run --out")
 	cmd.Flags().StringVar(&truth, "truth", "", "FILE:COLUMN holding the true classes")
+	markPaths(cmd.Flags(), "in", "labels", "truth")
 	return cmd
 }
 

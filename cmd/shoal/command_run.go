@@ -96,6 +96,8 @@ left behind if the job fails.`,
 	fl.BoolVar(&f.demo, "demo", false, "cluster a generated dataset (50,000 rows, 8 features, 10 blobs) and compare with its truth")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
 	fl.StringVar(&f.initFrom, "init-from", "", "k-means: start from the centers of this model file (a warm start)")
+	markPaths(fl, "in", "init-from")
+	markPaths(fl, "state", "data-dir")
 	return cmd
 }
 
@@ -150,7 +152,7 @@ func runJob(cmd *cobra.Command, f *runFlags, stdout, stderr io.Writer) error {
 	model, err := st.coord.Run(ctx, id, &spec, bar.update)
 	bar.finish()
 	if err != nil {
-		return err
+		return jobError(err)
 	}
 	shown := spec
 	if demo != nil && demo.tempOut {
@@ -165,6 +167,22 @@ func runJob(cmd *cobra.Command, f *runFlags, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "against the generator's truth: ARI %.4f  NMI %.4f\n", ari, nmi)
 	}
 	return nil
+}
+
+// jobError marks the errors of a job that are the command line's fault
+// (a refused or unwritable path, a missing input, an unknown column) as
+// usage errors: exit 2 rather than 1.
+func jobError(err error) error {
+	for _, bad := range []error{
+		wire.ErrJobSpec, coordinator.ErrPath, coordinator.ErrOutput,
+		partition.ErrNotFound, partition.ErrUnknownFormat, partition.ErrNoSuchColumn,
+		partition.ErrAmbiguousColumn, partition.ErrInvalidOptions,
+	} {
+		if errors.Is(err, bad) {
+			return usageError{err}
+		}
+	}
+	return err
 }
 
 // demoData is the generated dataset of `shoal run --demo`.
@@ -386,6 +404,8 @@ func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
 	fl.Float64Var(&s.MaxNeighbor, "maxneighbor", 0, "CLARANS: neighbours examined without improvement, a fraction of k(n-k) if below 1 (default 1.25%; FastCLARANS uses a larger rate)")
 	fl.StringVar(&s.Model, "model", "", "write the model JSON here")
 	fl.StringVarP(&s.Out, "out", "o", "", "write per-row labels here (.parquet, .arrow, .arrows or .csv)")
+	markPaths(fl, "in", "input")
+	markPaths(fl, "out", "out", "model")
 }
 
 // readModelCentres reads the centers of a model file for a warm start,

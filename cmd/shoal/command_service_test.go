@@ -44,7 +44,7 @@ func TestServiceCommands(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	defer func() { cancel(); wg.Wait() }()
-	runCommand(ctx, &wg, "coordinator", "--nats", url, "--data-dir", filepath.Join(dir, "coord"))
+	runCommand(ctx, &wg, "coordinator", "--nats", url, "--data-dir", filepath.Join(dir, "coord"), "--allow-write", dir)
 	runCommand(ctx, &wg, "worker", "--nats", url, "-c", "2")
 
 	// submit --wait retries until the coordinator answers.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shoal-io/shoal/coordinator"
+	"github.com/shoal-io/shoal/internal/pathguard"
 	"github.com/shoal-io/shoal/internal/wire"
 	"github.com/shoal-io/shoal/storage"
 )
@@ -66,6 +68,32 @@ ends, and exits 0 only if the job succeeded.`,
 			if err := spec.Normalize(); err != nil {
 				return usageError{err}
 			}
+			// The flags were checked before this ran; a spec file's paths
+			// are checked here, with the model this command writes.
+			var files pathguard.Job
+			flags, _ := commandPaths(cmd)
+			for _, f := range flags.Inputs {
+				if f.Flag == "--spec" {
+					files.Inputs = append(files.Inputs, f)
+				}
+			}
+			for _, f := range flags.Outputs {
+				if f.Flag == "--cpu-profile" {
+					files.Outputs = append(files.Outputs, f)
+				}
+			}
+			for _, in := range spec.Inputs {
+				files.Inputs = append(files.Inputs, pathguard.File{Flag: "--input", Path: in})
+			}
+			if spec.Out != "" {
+				files.Outputs = append(files.Outputs, pathguard.File{Flag: "--out", Path: spec.Out})
+			}
+			if modelPath != "" {
+				files.Outputs = append(files.Outputs, pathguard.File{Flag: "--model", Path: modelPath})
+			}
+			if err := checkJobPaths(files, nil); err != nil {
+				return err
+			}
 			nc, err := f.nats.connect("shoal-submit")
 			if err != nil {
 				return err
@@ -76,6 +104,11 @@ ends, and exits 0 only if the job succeeded.`,
 			rctx, cancel := context.WithTimeout(ctx, apiTimeout)
 			id, err := client.Submit(rctx, spec)
 			cancel()
+			if coordinator.IsRefused(err) {
+				var ae *coordinator.APIError
+				errors.As(err, &ae)
+				return usageError{fmt.Errorf("the coordinator refused the job (%s): %w", ae.Code, err)}
+			}
 			if err != nil {
 				return err
 			}
@@ -90,6 +123,7 @@ ends, and exits 0 only if the job succeeded.`,
 	registerJobFlags(fl, &f.spec)
 	f.nats.register(fl)
 	fl.StringVar(&specFile, "spec", "", "JSON job spec file instead of job flags")
+	markPaths(fl, "in", "spec")
 	fl.BoolVar(&wait, "wait", false, "wait for the job, show progress, write --model, exit with its status")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
 	return cmd
@@ -243,6 +277,7 @@ func newResultCommand(stdout io.Writer) *cobra.Command {
 	}
 	nf.register(cmd.Flags())
 	cmd.Flags().StringVar(&out, "model", "", "write the model here instead of stdout")
+	markPaths(cmd.Flags(), "out", "model")
 	return cmd
 }
 

@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/shoal-io/shoal/internal/atomicfile"
 )
 
 // Exit codes.
@@ -38,6 +40,9 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	var stopProfile func() error
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if err := checkPaths(cmd); err != nil {
+			return err
+		}
 		path, _ := cmd.Flags().GetString("cpu-profile")
 		var err error
 		stopProfile, err = startCPUProfile(path)
@@ -81,6 +86,7 @@ failed, 2 bad flags or arguments.`,
 	root.PersistentFlags().String("log-level", "warn", "log level: debug, info, warn or error")
 	root.PersistentFlags().String("log-format", "text", "log format: text or json")
 	root.PersistentFlags().String("cpu-profile", "", "write a Go CPU profile of the command to this file (read it with 'go tool pprof')")
+	markPaths(root.PersistentFlags(), "out", "cpu-profile")
 	root.AddCommand(
 		newRunCommand(stdout, stderr),
 		newGenCommand(stdout),
@@ -98,22 +104,27 @@ failed, 2 bad flags or arguments.`,
 }
 
 // startCPUProfile starts profiling into path ("" does nothing) and
-// returns what stops it and closes the file.
+// returns what stops it and moves the profile into place. The profile is
+// written under a temporary name, so a run that dies leaves no half
+// profile, and an earlier profile stays until the new one is whole.
 func startCPUProfile(path string) (func() error, error) {
 	if path == "" {
 		return nil, nil
 	}
-	f, err := os.Create(path)
+	f, err := atomicfile.Create(path)
 	if err != nil {
 		return nil, usagef("--cpu-profile: %v", err)
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
+		f.Abort()
 		return nil, fmt.Errorf("--cpu-profile: %w", err)
 	}
 	return func() error {
 		pprof.StopCPUProfile()
-		return f.Close()
+		if err := atomicfile.Commit(f); err != nil {
+			return fmt.Errorf("--cpu-profile: %w", err)
+		}
+		return nil
 	}, nil
 }
 

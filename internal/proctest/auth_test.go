@@ -126,7 +126,7 @@ func runAuthJob(t *testing.T, a *authSetup, rejected map[string]rejectedWorker) 
 		return proctest.Start(t, dir, c)
 	}
 	coord := start("coordinator", a.coordinator, "coordinator", "--nats", url, "--data-dir", filepath.Join(dir, "coordinator"),
-		"--log-level", "debug", "--log-format", "json")
+		"--allow-read", workDir, "--allow-write", dir, "--log-level", "debug", "--log-format", "json")
 	if err := coord.WaitLog(readyWait, "shoal coordinator ready"); err != nil {
 		t.Fatal(err)
 	}

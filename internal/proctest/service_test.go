@@ -37,6 +37,7 @@ type service struct {
 	roles     map[string]credentials
 	pw        map[string]string
 	coordArgs []string
+	allow     []string // the coordinator's --allow-read/--allow-write flags
 }
 
 // serviceOptions shape a service; the zero value is an open server.
@@ -47,13 +48,21 @@ type serviceOptions struct {
 	users string
 	// coordinatorArgs are added to the coordinator's flags.
 	coordinatorArgs []string
+	// allow, when not nil, replaces the coordinator's default roots
+	// (--allow-read of the shared datasets, --allow-write of the test's
+	// directory); an empty slice gives it none.
+	allow []string
 }
 
 // newService starts a nats-server, a coordinator service and workers.
 func newService(t *testing.T, workers int, opts serviceOptions) *service {
 	t.Helper()
 	dir := t.TempDir()
-	s := &service{t: t, dir: dir, dataDir: filepath.Join(dir, "coordinator"), roles: map[string]credentials{}, coordArgs: opts.coordinatorArgs}
+	s := &service{t: t, dir: dir, dataDir: filepath.Join(dir, "coordinator"), roles: map[string]credentials{}, coordArgs: opts.coordinatorArgs,
+		allow: opts.allow}
+	if s.allow == nil {
+		s.allow = []string{"--allow-read", workDir, "--allow-write", dir}
+	}
 	var nopts proctest.NATSOptions
 	if opts.users != "" {
 		s.pw = map[string]string{}
@@ -92,7 +101,7 @@ func (s *service) startCoordinator() {
 	s.t.Helper()
 	args := append([]string{"coordinator", "--nats", s.srv.URL(),
 		"--data-dir", s.dataDir, "--ack-wait", ackWait.String(), "--metrics-addr", s.metricsAddr,
-		"--log-level", "info", "--log-format", "json"}, s.coordArgs...)
+		"--log-level", "info", "--log-format", "json"}, append(s.allow, s.coordArgs...)...)
 	s.coord = proctest.Start(s.t, s.dir, s.cmd("coordinator", "coordinator", args...))
 	if err := s.coord.WaitLog(readyWait, "shoal coordinator ready"); err != nil {
 		s.t.Fatal(err)

@@ -1,0 +1,116 @@
+package coordinator
+
+import (
+	"fmt"
+
+	"github.com/shoal-io/shoal/internal/atomicfile"
+	"github.com/shoal-io/shoal/internal/pathguard"
+	"github.com/shoal-io/shoal/internal/wire"
+	"github.com/shoal-io/shoal/partition"
+)
+
+// jobFiles lists the paths a spec names, with the flags that name them.
+func jobFiles(spec *wire.JobSpec) pathguard.Job {
+	var job pathguard.Job
+	for _, in := range spec.Inputs {
+		job.Inputs = append(job.Inputs, pathguard.File{Flag: "--input", Path: in})
+	}
+	if spec.Out != "" {
+		job.Outputs = append(job.Outputs, pathguard.File{Flag: "--out", Path: spec.Out})
+	}
+	if spec.Model != "" {
+		job.Outputs = append(job.Outputs, pathguard.File{Flag: "--model", Path: spec.Model})
+	}
+	return job
+}
+
+// checkPaths refuses a job whose paths break the rules of c.opts.Paths,
+// before anything is read or written.
+func (c *Coordinator) checkPaths(spec *wire.JobSpec) error {
+	if err := pathguard.Check(jobFiles(spec), c.opts.Paths); err != nil {
+		return fmt.Errorf("%w: %w", ErrPath, err)
+	}
+	return nil
+}
+
+// outputs are a job's labels and model files, written under temporary
+// names from the start of the job and committed together at its end.
+type outputs struct {
+	labels partition.LabelsWriter // nil without spec.Out
+	model  *atomicfile.File       // nil without spec.Model
+}
+
+// openOutputs creates the job's output files under temporary names. It
+// fails, naming the path, when a directory cannot be written.
+func openOutputs(spec *wire.JobSpec) (_ *outputs, err error) {
+	o := &outputs{}
+	defer func() {
+		if err != nil {
+			o.abort()
+		}
+	}()
+	if spec.Out != "" {
+		if o.labels, err = partition.CreateLabels(spec.Out); err != nil {
+			return nil, fmt.Errorf("%w: --out: %w", ErrOutput, err)
+		}
+	}
+	if spec.Model != "" {
+		if o.model, err = atomicfile.Create(spec.Model); err != nil {
+			return nil, fmt.Errorf("%w: --model: %w", ErrOutput, err)
+		}
+	}
+	return o, nil
+}
+
+// commit writes the model and moves both files into place together: the
+// earlier labels and model stay as they were unless both are replaced.
+func (o *outputs) commit(m *wire.Model) error {
+	var files []*atomicfile.File
+	if o.labels != nil {
+		f, err := o.labels.Finish()
+		if err != nil {
+			return err
+		}
+		files = append(files, f)
+	}
+	if o.model != nil {
+		b, err := encodeModel(m)
+		if err == nil {
+			_, err = o.model.Write(b)
+		}
+		if err != nil {
+			for _, f := range files {
+				f.Abort()
+			}
+			return fmt.Errorf("coordinator: writing model %s: %w", o.model.Final(), err)
+		}
+		files = append(files, o.model)
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	if err := atomicfile.Commit(files...); err != nil {
+		return fmt.Errorf("coordinator: %w", err)
+	}
+	return nil
+}
+
+// probeOutputs checks that the spec's outputs can be created, leaving
+// nothing behind: what a service answers a submission with, rather than
+// failing the job later.
+func probeOutputs(spec *wire.JobSpec) error {
+	o, err := openOutputs(spec)
+	o.abort()
+	return err
+}
+
+// abort removes whatever was not committed. It is safe after commit.
+func (o *outputs) abort() {
+	if o == nil {
+		return
+	}
+	if o.labels != nil {
+		o.labels.Abort()
+	}
+	o.model.Abort()
+}
