@@ -36,6 +36,9 @@
 //   - A dataset must not change between Scan and ReadShard. A changed row
 //     count is detected (ErrCorrupt); changed values are not.
 //   - Integers beyond 2²⁴ and float64 values lose precision in float32.
+//     ReadShardShifted keeps about seven digits of each value's distance
+//     from its column's offset (see Offsets) instead of its magnitude,
+//     and refuses values too far from it for float32 distances.
 //   - A CSV column is numeric when a number appears in its first 100 rows
 //     and text when only text does; a column is never left out for a stray
 //     cell. A cell of a numeric column that does not parse, in those rows
