@@ -86,6 +86,10 @@ var (
 	// blobs configuration with N, D or K out of range.
 	ErrInvalidArgument = errors.New("partition: invalid argument")
 
+	// ErrUnwritable is returned when an output file cannot be created:
+	// its directory is missing or not writable.
+	ErrUnwritable = errors.New("partition: output")
+
 	// ErrClosed is returned by a LabelsWriter used after Close or Abort.
 	ErrClosed = errors.New("partition: writer is closed")
 )

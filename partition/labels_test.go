@@ -159,7 +159,7 @@ func TestLabelsAbortAndMisuse(t *testing.T) {
 	_, err = CreateLabels(filepath.Join(dir, "l.json"))
 	wantErr(t, err, ErrUnknownFormat)
 	_, err = CreateLabels(filepath.Join(dir, "missing", "l.csv"))
-	wantErr(t, err, ErrInvalidArgument, "missing")
+	wantErr(t, err, ErrUnwritable, "missing")
 }
 
 // TestLabelsEmpty: a run that labels no row still writes a valid file.

@@ -114,7 +114,7 @@ func createTable(path string, schema *arrow.Schema) (*tableWriter, error) {
 	}
 	tmp, err := atomicfile.Create(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrUnwritable, err)
 	}
 	tw := &tableWriter{path: path, schema: schema, tmp: tmp, buf: bufio.NewWriterSize(tmp, 1<<20)}
 	w := writerOnly{tw.buf}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -99,20 +100,46 @@ func (f *natsFlags) connect(name string) (*nats.Conn, error) {
 	}
 	nc, err := nats.Connect(f.url, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("connecting to NATS at %s: %w", redactURL(f.url), err)
+		err = fmt.Errorf("connecting to NATS at %s: %w", redactURL(f.url), redactedError{err, f.url})
+		if ue := (*url.Error)(nil); errors.As(err, &ue) {
+			return nil, usageError{fmt.Errorf("--nats: %w", err)}
+		}
+		return nil, err
 	}
 	return nc, nil
 }
 
 // redactURL hides user information (a password, or a token in the user
-// position) in each of the comma-separated server URLs.
-func redactURL(urls string) string {
-	parts := strings.Split(urls, ",")
-	for i, p := range parts {
-		if u, err := url.Parse(strings.TrimSpace(p)); err == nil && u.User != nil {
-			u.User = url.User("redacted")
-			parts[i] = u.String()
+// position) in each of the comma-separated server URLs, also in URLs that
+// do not parse.
+func redactURL(urls string) string { return redactSecrets(urls, urls) }
+
+// redactSecrets replaces, in s, the user information of every server URL
+// in urls (everything between "scheme://" and the last "@" before the
+// host, as written) with "redacted".
+func redactSecrets(s, urls string) string {
+	for _, p := range strings.Split(urls, ",") {
+		p = strings.TrimSpace(p)
+		if i := strings.Index(p, "://"); i >= 0 {
+			p = p[i+3:]
+		}
+		if at := strings.LastIndexByte(p, '@'); at > 0 {
+			s = strings.ReplaceAll(s, p[:at], "redacted")
+			// Parsers quote what they print: hide that form too.
+			if esc := url.PathEscape(p[:at]); esc != p[:at] {
+				s = strings.ReplaceAll(s, esc, "redacted")
+			}
 		}
 	}
-	return strings.Join(parts, ",")
+	return s
 }
+
+// redactedError is an error whose message has the secrets of some NATS
+// URLs hidden; errors.Is and errors.As still see the original.
+type redactedError struct {
+	err  error
+	urls string
+}
+
+func (e redactedError) Error() string { return redactSecrets(e.err.Error(), e.urls) }
+func (e redactedError) Unwrap() error { return e.err }

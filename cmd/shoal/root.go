@@ -39,7 +39,11 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	root := newRootCommand(stdout, stderr)
 	root.SetArgs(args)
 	var stopProfile func() error
+	// Cobra checks flags, arguments and the command name before the
+	// pre-run hook: an error before it is the command line's fault.
+	started := false
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		started = true
 		if err := checkPaths(cmd); err != nil {
 			return err
 		}
@@ -58,7 +62,7 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
 	fmt.Fprintf(stderr, "shoal: %s\n", msg)
 	var ue usageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || !started {
 		return exitUsage
 	}
 	return exitError
@@ -79,7 +83,9 @@ send jobs with 'shoal submit'. Exit codes: 0 success, 1 the job or command
 failed, 2 bad flags or arguments.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(),
 	}
+	root.SetVersionTemplate("shoal {{.Version}}\n")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/nats-io/nats.go"
+)
+
+func TestRedactURL(t *testing.T) {
+	for _, tc := range []struct {
+		url, want string
+	}{
+		{"nats://127.0.0.1:4222", "nats://127.0.0.1:4222"},
+		{"nats://user:pass@127.0.0.1:4222", "nats://redacted@127.0.0.1:4222"},
+		{"nats://token@host:1,nats://u:p@other:2", "nats://redacted@host:1,nats://redacted@other:2"},
+		{"nats://user:sec ret@127.0.0.1:1", "nats://redacted@127.0.0.1:1"}, // does not parse
+		{"nats://u:s%zzecret@127.0.0.1:1", "nats://redacted@127.0.0.1:1"},  // bad escape
+		{"u:secret@127.0.0.1:1", "redacted@127.0.0.1:1"},                   // no scheme
+		{"nats://a:b@c@127.0.0.1:1", "nats://redacted@127.0.0.1:1"},        // @ in the password
+		{"nats://tok en@[::1", "nats://redacted@[::1"},
+	} {
+		if got := redactURL(tc.url); got != tc.want {
+			t.Errorf("redactURL(%q) = %q, want %q", tc.url, got, tc.want)
+		}
+	}
+}
+
+// A URL that does not parse is a usage error whose message, including the
+// parser's own, shows no secret.
+func TestConnectErrorRedacted(t *testing.T) {
+	for _, u := range []string{"nats://user:sec ret@127.0.0.1:1", "nats://u:s%zzecret@127.0.0.1:1", "nats://tok en@[::1"} {
+		f := natsFlags{url: u}
+		_, err := f.connect("test")
+		if err == nil {
+			t.Fatalf("%s: connected", u)
+		}
+		for _, secret := range []string{"ret", "zzecret", "tok en"} {
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("%q leaks %q", err, secret)
+			}
+		}
+		var ue usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("%q is not a usage error", err)
+		}
+	}
+	f := natsFlags{url: "nats://user:secret@127.0.0.1:1"}
+	_, err := f.connect("test")
+	if err == nil || strings.Contains(err.Error(), "secret") || !errors.Is(err, nats.ErrNoServers) {
+		t.Fatalf("connect: %v, want a redacted ErrNoServers", err)
+	}
+}
