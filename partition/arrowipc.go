@@ -89,25 +89,30 @@ func withMappedFile(path string, first, last int64, mem memory.Allocator, fn fun
 		return corrupt(path, "", err)
 	}
 	defer unmap()
-	rows, err := checkIPCFile(data, first, last)
-	if err != nil {
-		return corrupt(path, "", err)
-	}
-	dicts, err := ipcFileHasDictionaries(data)
-	if err != nil {
-		return corrupt(path, "", err)
-	}
-	var r *ipc.FileReader
-	if dicts {
-		r, err = ipc.NewFileReader(bytes.NewReader(data), ipcOptions(int64(len(data)), mem)...)
-	} else {
-		r, err = ipc.NewMappedFileReader(data, ipcOptions(int64(len(data)), mem)...)
-	}
-	if err != nil {
-		return corrupt(path, "", err)
-	}
-	defer r.Close()
-	return fn(r, rows)
+	// Everything below reads the mapping in place, batches included, so
+	// it runs under guardFaults: a file cut short meanwhile is an error,
+	// not a fault (guard.go). Goroutines that fn starts guard themselves.
+	return guardFaults(path, func() error {
+		rows, err := checkIPCFile(data, first, last)
+		if err != nil {
+			return corrupt(path, "", err)
+		}
+		dicts, err := ipcFileHasDictionaries(data)
+		if err != nil {
+			return corrupt(path, "", err)
+		}
+		var r *ipc.FileReader
+		if dicts {
+			r, err = ipc.NewFileReader(bytes.NewReader(data), ipcOptions(int64(len(data)), mem)...)
+		} else {
+			r, err = ipc.NewMappedFileReader(data, ipcOptions(int64(len(data)), mem)...)
+		}
+		if err != nil {
+			return corrupt(path, "", err)
+		}
+		defer r.Close()
+		return fn(r, rows)
+	})
 }
 
 // probeArrowFile takes batch row counts from the batch headers the footer

@@ -69,6 +69,14 @@ func readShard(s Shard, columns []string, weight string, nulls NullPolicy, mem m
 	for _, fn := range setup {
 		fn(f)
 	}
+	// A file that changed while it was read gave an error or rows of two
+	// versions: either way the answer is errChanged (see guard.go).
+	before := stateOf(st)
+	defer func() {
+		if changed := unchangedSince(s.File, before); changed != nil {
+			b, err = nil, changed
+		}
+	}()
 	defer recoverCorrupt(s.File, &err)
 	var got int
 	switch s.Format {

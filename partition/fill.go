@@ -238,7 +238,8 @@ func (f *filler) fillBatch(at int, cols []arrow.Array) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[p] = f.copyRows(at, lo, hi)
+			// The columns may be slices of a mapped file (guard.go).
+			errs[p] = guardFaults(f.file, func() error { return f.copyRows(at, lo, hi) })
 		}()
 	}
 	wg.Wait()

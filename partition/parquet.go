@@ -3,6 +3,8 @@ package partition
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"runtime"
 	"sync"
 
@@ -35,8 +37,29 @@ func openParquet(path string, memoryMap bool, mem memory.Allocator) (*file.Reade
 	if md := cachedFooter(path); md != nil {
 		opts = append(opts, file.WithMetadata(md))
 	}
-	pf, err := file.OpenParquetFile(path, memoryMap, opts...)
+	// Mapped, the file is read through a mappedReader (guard.go), never
+	// in place: arrow-go's own mapping would fault where a truncation
+	// took the pages away.
+	var src parquet.ReaderAtSeeker
+	if memoryMap {
+		m, err := openMapped(path)
+		if err != nil {
+			return nil, nil, openError(path, err)
+		}
+		src = m
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, nil, openError(path, err)
+		}
+		src = f
+	}
+	pf, err := file.NewParquetReader(src, opts...)
 	if err != nil {
+		_ = src.(io.Closer).Close()
+		if isChanged(err) {
+			return nil, nil, errChanged(path)
+		}
 		return nil, nil, openError(path, err)
 	}
 	if err := checkStoredArrowSchema(pf.MetaData().KeyValueMetadata().FindValue("ARROW:schema")); err != nil {
