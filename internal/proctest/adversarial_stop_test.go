@@ -182,11 +182,11 @@ func TestCancelReachesWorker(t *testing.T) {
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
-			if err := w.WaitLog(stopWithin-time.Since(start), "abandoned the task: its job ended"); err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("cancelled and abandoned %v after shoal cancel", time.Since(start).Round(time.Millisecond))
+			t.Logf("cancelled %v after shoal cancel", time.Since(start).Round(time.Millisecond))
 			waitIdle(t, w, stopWithin)
+			if !strings.Contains(w.Stderr(), "abandoned the task: its job ended") {
+				t.Errorf("the worker did not log that it abandoned the task")
+			}
 			snap.unchanged(t, data)
 		})
 	}
@@ -233,8 +233,8 @@ func TestWorkerSecondSignalExits(t *testing.T) {
 	if err := w.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.WaitLog(quickWait, "finishing the tasks at hand"); err != nil {
-		t.Fatal(err)
+	if err := w.WaitLog(stopWithin, "finishing the tasks at hand"); err != nil {
+		t.Errorf("the worker did not say it drains: %v", err)
 	}
 	start := time.Now()
 	if err := w.Signal(syscall.SIGTERM); err != nil {
