@@ -33,7 +33,7 @@ binaries:
 # to the daemon. Hard links where possible: the binaries are tens of MB.
 images: binaries
 	rm -rf $(CTX)
-	mkdir -p $(CTX)/shoal/rootfs/tmp $(CTX)/shoal/rootfs/data $(CTX)/shoal/rootfs/var/lib/shoal $(CTX)/nats/rootfs/data
+	mkdir -p $(CTX)/shoal/rootfs/tmp $(CTX)/shoal/rootfs/data/out $(CTX)/shoal/rootfs/var/lib/shoal $(CTX)/nats/rootfs/data
 	chmod 1777 $(CTX)/shoal/rootfs/tmp
 	ln -f $(OUT)/shoal $(CTX)/shoal/shoal 2>/dev/null || cp $(OUT)/shoal $(CTX)/shoal/shoal
 	ln -f $(OUT)/nats-server $(CTX)/nats/nats-server 2>/dev/null || cp $(OUT)/nats-server $(CTX)/nats/nats-server

@@ -112,7 +112,7 @@ start=$SECONDS
 step "$JOB_TIMEOUT" "$compose" run --rm -T --no-deps shoal \
 	submit --nats "$NATS_URL" --input /data/blobs.parquet --exclude label \
 	--k "$K" --algo fastclara --seed 1 --wait --quiet \
-	--model /data/model.json --out /data/labels.csv ||
+	--model /data/out/model.json --out /data/out/labels.csv ||
 	fail "submit --wait exited $?"
 log "job finished in $((SECONDS - start))s"
 
@@ -128,14 +128,14 @@ log "tasks done per worker:$spread"
 [ "$busy" -ge 2 ] || [ "$WORKERS" -lt 2 ] || fail "only $busy of $WORKERS workers finished a task"
 
 step "$STEP_TIMEOUT" "$compose" run --rm -T --no-deps shoal \
-	eval --labels /data/labels.csv --truth /data/blobs.parquet:label | tee "$work/eval.txt"
+	eval --labels /data/out/labels.csv --truth /data/blobs.parquet:label | tee "$work/eval.txt"
 ari="$(awk '$1 == "ARI" { print $2 }' "$work/eval.txt")"
 nmi="$(awk '$1 == "NMI" { print $2 }' "$work/eval.txt")"
 [ -n "$ari" ] || fail "no ARI in the output of shoal eval"
 
 # Copy the outputs out of the shared volume and check them here.
-docker cp "$coord:/data/labels.csv" "$work/labels.csv"
-docker cp "$coord:/data/model.json" "$work/model.json"
+docker cp "$coord:/data/out/labels.csv" "$work/labels.csv"
+docker cp "$coord:/data/out/model.json" "$work/model.json"
 header="$(head -n 1 "$work/labels.csv")"
 [ "$header" = "row,cluster,distance" ] || fail "labels header is '$header', want 'row,cluster,distance'"
 read -r rows bad < <(awk -F, -v k="$K" 'NR > 1 {
@@ -145,6 +145,26 @@ read -r rows bad < <(awk -F, -v k="$K" 'NR > 1 {
 tr -d ' \n' <"$work/model.json" >"$work/model.min"
 grep -q "\"n\":$N[,}]" "$work/model.min" || fail "model.json does not say n=$N"
 grep -q "\"k\":$K[,}]" "$work/model.min" || fail "model.json does not say k=$K"
+
+# The stack is closed: an anonymous client is turned away by NATS, and a
+# job that would overwrite its input or write outside /data/out is refused
+# by the coordinator (exit 2) with the input left as it was.
+before="$(docker cp "$coord:/data/blobs.parquet" - | sha256sum)"
+if step "$STEP_TIMEOUT" "$compose" run --rm -T --no-deps -e SHOAL_NATS_USER= -e SHOAL_NATS_PASSWORD= shoal \
+	jobs --nats "$NATS_URL" >/dev/null 2>&1; then
+	fail "an anonymous client could call the job API"
+fi
+for out in /data/blobs.parquet /data/model.json /var/lib/shoal/shoal.db; do
+	printf '{"inputs": ["/data/blobs.parquet"], "k": 2, "out": "%s"}\n' "$out" >"$work/job.json"
+	docker cp "$work/job.json" "$coord:/data/job.json"
+	rc=0
+	step "$STEP_TIMEOUT" "$compose" run --rm -T --no-deps shoal \
+		submit --nats "$NATS_URL" --spec /data/job.json >/dev/null 2>"$work/refused.txt" || rc=$?
+	[ "$rc" -eq 2 ] || fail "a job writing $out: submit exited $rc, want 2 ($(cat "$work/refused.txt"))"
+done
+after="$(docker cp "$coord:/data/blobs.parquet" - | sha256sum)"
+[ "$before" = "$after" ] || fail "the input changed"
+log "refused: anonymous client, and outputs over the input, outside /data/out and over the catalog"
 
 log "result: rows=$rows (want $N) bad_rows=$bad ARI=$ari NMI=$nmi (want ARI >= $MIN_ARI)"
 [ "$rows" -eq "$N" ] || fail "labels file has $rows rows, want $N"

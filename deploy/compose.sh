@@ -10,6 +10,23 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export COMPOSE_PROJECT_NAME="${COMPOSE_PROJECT_NAME:-shoal}"
 
+# The NATS users' passwords (docs/nats-permissions.md): random ones made
+# once, kept private in _out/compose.env, unless the environment has them.
+envfile="$root/_out/compose.env"
+if [ ! -f "$envfile" ]; then
+	mkdir -p "$root/_out"
+	(
+		umask 077
+		for role in COORDINATOR WORKER CLIENT; do
+			printf 'SHOAL_%s_PASSWORD=%s\n' "$role" "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+		done >"$envfile.tmp"
+		mv "$envfile.tmp" "$envfile"
+	)
+fi
+while IFS='=' read -r name value; do
+	[ -n "${!name:-}" ] || export "$name=$value"
+done <"$envfile"
+
 if docker compose version >/dev/null 2>&1; then
 	exec docker compose -f "$root/docker-compose.yml" "$@"
 elif command -v docker-compose >/dev/null 2>&1; then

@@ -14,7 +14,9 @@ import (
 // natsFlags are the connection flags shared by every command that talks to
 // an external NATS server. Secrets can come from the environment
 // (SHOAL_NATS_PASSWORD, SHOAL_NATS_TOKEN) so they stay out of process
-// listings; none of them is ever logged.
+// listings; none of them is ever logged. SHOAL_NATS_USER and
+// SHOAL_NATS_INBOX_PREFIX stand in for their flags, so a container can
+// carry its role.
 type natsFlags struct {
 	url      string
 	user     string
@@ -30,12 +32,12 @@ type natsFlags struct {
 
 func (f *natsFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.url, "nats", "", "NATS server URL, e.g. nats://127.0.0.1:4222 (several separated by commas)")
-	fs.StringVar(&f.user, "nats-user", "", "NATS user name")
+	fs.StringVar(&f.user, "nats-user", "", "NATS user name (or set SHOAL_NATS_USER)")
 	fs.StringVar(&f.password, "nats-password", "", "NATS password (or set SHOAL_NATS_PASSWORD)")
 	fs.StringVar(&f.token, "nats-token", "", "NATS token (or set SHOAL_NATS_TOKEN)")
 	fs.StringVar(&f.nkey, "nats-nkey", "", "file holding an nkey seed to authenticate with")
 	fs.StringVar(&f.creds, "nats-creds", "", "NATS .creds file (user JWT and seed)")
-	fs.StringVar(&f.inbox, "nats-inbox-prefix", "", "prefix of this connection's reply subjects instead of _INBOX, so that each role's user may subscribe to its own replies only (see docs/nats-permissions.md)")
+	fs.StringVar(&f.inbox, "nats-inbox-prefix", "", "prefix of this connection's reply subjects instead of _INBOX, so that each role's user may subscribe to its own replies only (see docs/nats-permissions.md; or set SHOAL_NATS_INBOX_PREFIX)")
 	fs.StringVar(&f.tlsCA, "tls-ca", "", "CA certificate to verify the NATS server with")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "client certificate for mutual TLS")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "client key for mutual TLS")
@@ -52,8 +54,12 @@ func (f *natsFlags) options(name string) ([]nats.Option, error) {
 	if token == "" {
 		token = os.Getenv("SHOAL_NATS_TOKEN")
 	}
-	if f.user != "" {
-		opts = append(opts, nats.UserInfo(f.user, password))
+	user := f.user
+	if user == "" {
+		user = os.Getenv("SHOAL_NATS_USER")
+	}
+	if user != "" {
+		opts = append(opts, nats.UserInfo(user, password))
 	}
 	if token != "" {
 		opts = append(opts, nats.Token(token))
@@ -71,11 +77,15 @@ func (f *natsFlags) options(name string) ([]nats.Option, error) {
 		}
 		opts = append(opts, nats.UserCredentials(f.creds))
 	}
-	if f.inbox != "" {
-		if strings.ContainsAny(f.inbox, "*> \t") || strings.HasPrefix(f.inbox, ".") || strings.HasSuffix(f.inbox, ".") {
-			return nil, usagef("--nats-inbox-prefix %q: want a subject without wildcards, spaces or a leading or trailing dot", f.inbox)
+	inbox := f.inbox
+	if inbox == "" {
+		inbox = os.Getenv("SHOAL_NATS_INBOX_PREFIX")
+	}
+	if inbox != "" {
+		if strings.ContainsAny(inbox, "*> \t") || strings.HasPrefix(inbox, ".") || strings.HasSuffix(inbox, ".") {
+			return nil, usagef("--nats-inbox-prefix %q: want a subject without wildcards, spaces or a leading or trailing dot", inbox)
 		}
-		opts = append(opts, nats.CustomInboxPrefix(f.inbox))
+		opts = append(opts, nats.CustomInboxPrefix(inbox))
 	}
 	if f.tlsCA != "" {
 		opts = append(opts, nats.RootCAs(f.tlsCA))

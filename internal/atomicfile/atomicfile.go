@@ -35,12 +35,16 @@ type File struct {
 	done  bool
 }
 
-// owner identifies this process among the writers of a shared directory.
+// owner identifies this process among the writers of a shared directory:
+// a hash of the host name, the process id, and the process's start time,
+// so that a later process given the same id (as the main process of a
+// restarted container always is) does not take a dead one's files for its
+// own.
 var owner = func() string {
 	host, _ := os.Hostname()
 	h := fnv.New32a()
 	h.Write([]byte(host))
-	return fmt.Sprintf("%08x-%d", h.Sum32(), os.Getpid())
+	return fmt.Sprintf("%08x-%d-%d", h.Sum32(), os.Getpid(), startTime(os.Getpid()))
 }()
 
 // tmpPrefix is the start of every temporary name of final.
@@ -191,11 +195,12 @@ func CleanStale(final string) {
 	}
 }
 
-// staleOwner reports whether a temporary's owner part ("<host>-<pid>-…")
-// names this host and a process that no longer exists.
+// staleOwner reports whether a temporary's owner part
+// ("<host>-<pid>-<start>-…") names this host and a process that no longer
+// exists: none with that id, or one that started at another time.
 func staleOwner(rest string) bool {
-	parts := strings.SplitN(rest, "-", 3)
-	if len(parts) != 3 || !strings.HasSuffix(parts[2], ".tmp") && !strings.HasSuffix(parts[2], ".tmp.old") {
+	parts := strings.SplitN(rest, "-", 4)
+	if len(parts) != 4 || !strings.HasSuffix(parts[3], ".tmp") && !strings.HasSuffix(parts[3], ".tmp.old") {
 		return false
 	}
 	host, _, _ := strings.Cut(owner, "-")
@@ -206,10 +211,17 @@ func staleOwner(rest string) bool {
 	if err != nil || pid <= 0 {
 		return false
 	}
-	if pid == os.Getpid() {
+	start, err := strconv.ParseUint(parts[2], 10, 64)
+	if err != nil {
 		return false
 	}
-	return processGone(pid)
+	if processGone(pid) {
+		return true
+	}
+	// A live process with that id is the writer only if it started when
+	// the writer did; a start time of 0 means it could not be read.
+	now := startTime(pid)
+	return now != 0 && start != 0 && now != start
 }
 
 // globEscape quotes the characters filepath.Glob treats specially.

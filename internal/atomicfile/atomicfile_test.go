@@ -138,12 +138,20 @@ func TestCleanStale(t *testing.T) {
 	}
 	dead := cmd.Process.Pid
 	host, _, _ := strings.Cut(owner, "-")
+	me := strconv.Itoa(os.Getpid())
+	myStart := strconv.FormatUint(startTime(os.Getpid()), 10)
+	parent := strconv.Itoa(os.Getppid())
+	parentStart := strconv.FormatUint(startTime(os.Getppid()), 10)
 	names := map[string]bool{ // name: still there after CleanStale
-		".labels.parquet.shoal-" + host + "-" + strconv.Itoa(dead) + "-123.tmp":       false,
-		".labels.parquet.shoal-" + host + "-" + strconv.Itoa(dead) + "-123.tmp.old":   false,
-		".labels.parquet.shoal-" + host + "-" + strconv.Itoa(os.Getppid()) + "-1.tmp": true,
-		".labels.parquet.shoal-ffffffff-" + strconv.Itoa(dead) + "-1.tmp":             true,
-		".other.parquet.shoal-" + host + "-" + strconv.Itoa(dead) + "-1.tmp":          true,
+		".labels.parquet.shoal-" + host + "-" + strconv.Itoa(dead) + "-5-123.tmp":     false,
+		".labels.parquet.shoal-" + host + "-" + strconv.Itoa(dead) + "-5-123.tmp.old": false,
+		".labels.parquet.shoal-" + host + "-" + parent + "-" + parentStart + "-1.tmp": true,
+		// This process's id, but another start: a dead predecessor that
+		// had the same id, as in a restarted container.
+		".labels.parquet.shoal-" + host + "-" + me + "-1-1.tmp":                false,
+		".labels.parquet.shoal-" + host + "-" + me + "-" + myStart + "-2.tmp":  true,
+		".labels.parquet.shoal-ffffffff-" + strconv.Itoa(dead) + "-5-1.tmp":    true,
+		".other.parquet.shoal-" + host + "-" + strconv.Itoa(dead) + "-5-1.tmp": true,
 		"labels.parquet": true,
 	}
 	if host == "ffffffff" {
