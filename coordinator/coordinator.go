@@ -49,6 +49,9 @@ type Coordinator struct {
 	js   jetstream.JetStream
 	opts Options
 	log  *slog.Logger
+
+	// tasksCreated is when the task stream was created; see setupEvents.
+	tasksCreated time.Time
 }
 
 // New prepares the task and result streams and the workers' consumer.
@@ -103,6 +106,9 @@ func (c *Coordinator) setupStreams(ctx context.Context) error {
 			}
 			c.log.Warn("using existing stream with different settings", "stream", cfg.Name, "err", err)
 		}
+	}
+	if err := c.setupEvents(ctx, storageType); err != nil {
+		return err
 	}
 	_, err := c.js.CreateOrUpdateConsumer(ctx, wire.TaskStream, jetstream.ConsumerConfig{
 		Durable:       wire.WorkerConsumer,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -17,12 +18,57 @@ import (
 
 // resultFeed delivers one job's results from the result stream. It reads
 // the job's subject from the start, so results that arrived before it was
-// created (or while a coordinator was down) are not lost.
+// created (or while a coordinator was down) are not lost. Likewise it
+// reads every advisory kept in the event stream, so a task that ran out
+// of deliveries while no coordinator listened still fails its job.
 type resultFeed struct {
 	ch       chan *wire.Result
 	cc       jetstream.ConsumeContext
-	advisory *nats.Subscription
-	failed   chan uint64 // stream sequences of tasks that ran out of deliveries
+	advisory jetstream.ConsumeContext
+
+	mu        sync.Mutex          // guards exhausted
+	exhausted map[uint64]struct{} // task stream sequences that ran out of deliveries
+	noted     chan struct{}       // signalled (never blocking) when exhausted grows
+}
+
+// exhaustedAmong returns the index of a task whose stream sequence ran out
+// of deliveries, if any.
+func (f *resultFeed) exhaustedAmong(seqs map[uint64]int) (int, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for seq := range f.exhausted {
+		if i, ok := seqs[seq]; ok {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// eventMaxAge is how long the event stream keeps an advisory: far longer
+// than a coordinator is down for a restart.
+const eventMaxAge = 24 * time.Hour
+
+// setupEvents creates the stream that keeps the max-deliveries advisories
+// of the task stream, and records when the task stream was created:
+// advisories older than that name sequences of an earlier incarnation of
+// it and are ignored.
+func (c *Coordinator) setupEvents(ctx context.Context, storage jetstream.StorageType) error {
+	cfg := jetstream.StreamConfig{
+		Name: wire.EventStream, Subjects: []string{wire.MaxDeliveriesAdvisory},
+		Retention: jetstream.LimitsPolicy, Storage: storage, MaxAge: eventMaxAge,
+	}
+	if _, err := c.js.CreateOrUpdateStream(ctx, cfg); err != nil {
+		if _, gerr := c.js.Stream(ctx, cfg.Name); gerr != nil {
+			return fmt.Errorf("coordinator: creating stream %s: %w", cfg.Name, err)
+		}
+		c.log.Warn("using existing stream with different settings", "stream", cfg.Name, "err", err)
+	}
+	s, err := c.js.Stream(ctx, wire.TaskStream)
+	if err != nil {
+		return fmt.Errorf("coordinator: stream %s: %w", wire.TaskStream, err)
+	}
+	c.tasksCreated = s.CachedInfo().Created
+	return nil
 }
 
 func (c *Coordinator) openFeed(ctx context.Context, job string) (*resultFeed, error) {
@@ -32,7 +78,7 @@ func (c *Coordinator) openFeed(ctx context.Context, job string) (*resultFeed, er
 	if err != nil {
 		return nil, fmt.Errorf("coordinator: result consumer for %s: %w", job, err)
 	}
-	f := &resultFeed{ch: make(chan *wire.Result, 256), failed: make(chan uint64, 16)}
+	f := &resultFeed{ch: make(chan *wire.Result, 256), exhausted: map[uint64]struct{}{}, noted: make(chan struct{}, 1)}
 	f.cc, err = cons.Consume(func(m jetstream.Msg) {
 		r, err := wire.DecodeResult(m.Data())
 		if err != nil {
@@ -47,28 +93,37 @@ func (c *Coordinator) openFeed(ctx context.Context, job string) (*resultFeed, er
 	if err != nil {
 		return nil, fmt.Errorf("coordinator: consuming results of %s: %w", job, err)
 	}
-	subj := fmt.Sprintf("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.%s.%s", wire.TaskStream, wire.WorkerConsumer)
-	f.advisory, err = c.nc.Subscribe(subj, func(m *nats.Msg) {
-		var adv struct {
-			StreamSeq uint64 `json:"stream_seq"`
-		}
-		if json.Unmarshal(m.Data, &adv) == nil {
+	events, err := c.js.OrderedConsumer(ctx, wire.EventStream, jetstream.OrderedConsumerConfig{})
+	if err == nil {
+		f.advisory, err = events.Consume(func(m jetstream.Msg) {
+			var adv struct {
+				StreamSeq uint64 `json:"stream_seq"`
+			}
+			if md, err := m.Metadata(); err == nil && md.Timestamp.Before(c.tasksCreated) {
+				return // about an earlier task stream
+			}
+			if json.Unmarshal(m.Data(), &adv) != nil {
+				return
+			}
+			f.mu.Lock()
+			f.exhausted[adv.StreamSeq] = struct{}{}
+			f.mu.Unlock()
 			select {
-			case f.failed <- adv.StreamSeq:
+			case f.noted <- struct{}{}:
 			default:
 			}
-		}
-	})
+		})
+	}
 	if err != nil {
 		f.cc.Stop()
-		return nil, fmt.Errorf("coordinator: advisory subscription: %w", err)
+		return nil, fmt.Errorf("coordinator: reading %s: %w", wire.EventStream, err)
 	}
 	return f, nil
 }
 
 func (f *resultFeed) close() {
 	f.cc.Stop()
-	_ = f.advisory.Unsubscribe()
+	f.advisory.Stop()
 }
 
 // dispatch publishes one round of tasks and calls handle for every result
@@ -103,6 +158,19 @@ func (j *job) dispatch(ctx context.Context, round int64, tasks []*wire.Task, han
 	seen := make(map[int]map[int]bool, len(tasks))
 	early := j.pending[round] // results that arrived before this round was dispatched
 	delete(j.pending, round)
+	exhausted := func() error {
+		if i, ok := j.feed.exhaustedAmong(seqs); ok {
+			j.c.opts.Metrics.taskExhausted()
+			return fmt.Errorf("%w: task %s was delivered %d times without a result; see the worker logs",
+				ErrTaskFailed, tasks[i].Key(), j.c.opts.MaxDeliver)
+		}
+		return nil
+	}
+	// An advisory read before this round was published (a resumed job
+	// whose task ran out of deliveries while no coordinator ran).
+	if err := exhausted(); err != nil {
+		return err
+	}
 	for remaining > 0 {
 		var r *wire.Result
 		if len(early) > 0 {
@@ -111,11 +179,9 @@ func (j *job) dispatch(ctx context.Context, round int64, tasks []*wire.Task, han
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
-			case seq := <-j.feed.failed:
-				if i, ok := seqs[seq]; ok {
-					j.c.opts.Metrics.taskExhausted()
-					return fmt.Errorf("%w: task %s was delivered %d times without a result; see the worker logs",
-						ErrTaskFailed, tasks[i].Key(), j.c.opts.MaxDeliver)
+			case <-j.feed.noted:
+				if err := exhausted(); err != nil {
+					return err
 				}
 				continue
 			case r = <-j.feed.ch:

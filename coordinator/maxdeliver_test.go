@@ -3,6 +3,8 @@ package coordinator_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -11,7 +13,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/shoal-io/shoal/coordinator"
+	"github.com/shoal-io/shoal/internal/embedded"
+	"github.com/shoal-io/shoal/internal/pathguard"
 	"github.com/shoal-io/shoal/internal/wire"
+	"github.com/shoal-io/shoal/storage"
 )
 
 // A task that no worker ever finishes (here: a consumer that takes tasks
@@ -28,13 +33,25 @@ func TestTaskExhaustingDeliveriesFailsTheJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The "worker" that crashes with every task it takes.
-	wnc, err := srv.Connect("doomed-worker")
-	if err != nil {
-		t.Fatal(err)
+	taken := doomedWorker(t, srv)
+
+	_, err = coord.Run(ctx, coordinator.NewJobID(), &wire.JobSpec{Inputs: []string{data}, Exclude: []string{"label"}, K: 2}, nil)
+	if !errors.Is(err, coordinator.ErrTaskFailed) || !strings.Contains(err.Error(), "delivered 2 times") {
+		t.Fatalf("got %v, want a task-failed error after 2 deliveries", err)
 	}
-	defer wnc.Close()
+	if n := taken.Load(); n < 2 {
+		t.Errorf("the task was taken %d times", n)
+	}
+}
+
+// doomedWorker starts a "worker" that takes every task and dies with it,
+// never acking, and returns how many deliveries it took.
+func doomedWorker(t *testing.T, srv *embedded.Server) *atomic.Int64 {
+	t.Helper()
+	wnc := mustConnect(t, srv, "doomed-worker")
 	js, _ := jetstream.New(wnc)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	cons, err := js.Consumer(ctx, wire.TaskStream, wire.WorkerConsumer)
 	if err != nil {
 		t.Fatal(err)
@@ -44,13 +61,68 @@ func TestTaskExhaustingDeliveriesFailsTheJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cc.Stop()
+	t.Cleanup(cc.Stop)
+	return &taken
+}
 
-	_, err = coord.Run(ctx, coordinator.NewJobID(), &wire.JobSpec{Inputs: []string{data}, Exclude: []string{"label"}, K: 2}, nil)
-	if !errors.Is(err, coordinator.ErrTaskFailed) || !strings.Contains(err.Error(), "delivered 2 times") {
-		t.Fatalf("got %v, want a task-failed error after 2 deliveries", err)
+// A task that runs out of deliveries while no coordinator listens (the
+// service was stopped, and the server's advisory went to nobody) still
+// fails its job once a coordinator resumes it; the job does not wait
+// forever for a task no worker will be given again.
+func TestTaskExhaustedWhileCoordinatorDownFailsTheJob(t *testing.T) {
+	data := writeBlobs(t, "md.parquet", 5000, 2, 2)
+	srv := mustStartServer(t)
+	dir := t.TempDir()
+	store, err := storage.Open(filepath.Join(dir, "shoal.db"), storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n := taken.Load(); n < 2 {
-		t.Errorf("the task was taken %d times", n)
+	defer store.Close()
+	roots, err := pathguard.NewRoots([]string{os.TempDir()}, []string{os.TempDir()}, []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const maxDeliver = 2
+	opts := coordinator.Options{Store: store, AckWait: 300 * time.Millisecond, MaxDeliver: maxDeliver, Paths: pathguard.Options{Roots: roots}}
+	svc, err := coordinator.NewService(context.Background(), mustConnect(t, srv, "coordinator-1"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken := doomedWorker(t, srv)
+	id, err := svc.Submit(&wire.JobSpec{Inputs: []string{data}, Exclude: []string{"label"}, K: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the first delivery", func() bool { return taken.Load() >= 1 })
+	svc.Stop() // the job stays running, to resume
+	// The last delivery's ack wait passes with no coordinator: the
+	// advisory is sent to no one.
+	waitFor(t, 10*time.Second, "the last delivery", func() bool { return taken.Load() >= maxDeliver })
+	time.Sleep(3 * opts.AckWait)
+
+	svc, err = coordinator.NewService(context.Background(), mustConnect(t, srv, "coordinator-2"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Stop()
+	waitFor(t, 20*time.Second, "the job to fail", func() bool {
+		j, err := store.Job(id)
+		return err == nil && j.State.Terminal()
+	})
+	j, _ := store.Job(id)
+	if j.State != storage.StateFailed || !strings.Contains(j.Reason, "delivered 2 times") {
+		t.Fatalf("job %s: %s (%s), want failed after 2 deliveries", id, j.State, j.Reason)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after timeout.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for %s", timeout, what)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

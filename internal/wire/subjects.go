@@ -32,6 +32,14 @@ const (
 	// that a job ended (cancelled, failed or done): job id.
 	CancelSubjectT = "shoal.v1.cancel.%s"
 
+	// EventStream keeps the server's advisories that a task ran out of
+	// deliveries (MaxDeliveriesAdvisory), so that a coordinator that was
+	// disconnected or restarting when one was sent still reads it.
+	EventStream = "SHOAL_EVENTS_V1"
+	// MaxDeliveriesAdvisory is the subject of the server's advisory that
+	// a task of WorkerConsumer was delivered its maximum number of times.
+	MaxDeliveriesAdvisory = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + TaskStream + "." + WorkerConsumer
+
 	// WorkerConsumer is the durable pull consumer all workers share: a
 	// work-queue stream allows only one unfiltered consumer.
 	WorkerConsumer = "shoal-workers"
