@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shoal-io/shoal/coordinator"
+	"github.com/shoal-io/shoal/internal/atomicfile"
 	"github.com/shoal-io/shoal/internal/pathguard"
 	"github.com/shoal-io/shoal/internal/wire"
 	"github.com/shoal-io/shoal/storage"
@@ -93,6 +94,11 @@ ends, and exits 0 only if the job succeeded.`,
 			}
 			if err := checkJobPaths(files, nil); err != nil {
 				return err
+			}
+			if modelPath != "" {
+				if err := atomicfile.Probe(modelPath); err != nil {
+					return usagef("--model: %v", err)
+				}
 			}
 			nc, err := f.nats.connect("shoal-submit")
 			if err != nil {
@@ -177,7 +183,7 @@ func finishWait(ctx context.Context, client *coordinator.Client, st *coordinator
 		return err
 	}
 	if modelPath != "" {
-		if err := os.WriteFile(modelPath, raw, 0o644); err != nil {
+		if err := atomicfile.WriteFile(modelPath, raw); err != nil {
 			return err
 		}
 	}
@@ -269,7 +275,7 @@ func newResultCommand(stdout io.Writer) *cobra.Command {
 				return err
 			}
 			if out != "" {
-				return os.WriteFile(out, raw, 0o644)
+				return atomicfile.WriteFile(out, raw)
 			}
 			_, err = stdout.Write(raw)
 			return err

@@ -80,6 +80,31 @@ func unwrapPath(err error) error {
 	return err
 }
 
+// WriteFile writes data to path as a whole: readers see the old file or
+// the new one, never a part.
+func WriteFile(path string, data []byte) error {
+	f, err := Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Abort()
+		return fmt.Errorf("writing %s: %w", path, unwrapPath(err))
+	}
+	return Commit(f)
+}
+
+// Probe reports whether a file could be created at path, leaving nothing
+// behind: a check worth making before long work whose result goes there.
+func Probe(path string) error {
+	f, err := Create(path)
+	if err != nil {
+		return err
+	}
+	f.Abort()
+	return nil
+}
+
 // Final is the path the file will have once committed.
 func (f *File) Final() string { return f.final }
 

@@ -168,3 +168,23 @@ func TestCleanStale(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteFileAndProbe(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "model.json")
+	if err := Probe(path); err != nil {
+		t.Fatal(err)
+	}
+	if len(entries(t, dir)) != 0 {
+		t.Fatalf("Probe left %v", entries(t, dir))
+	}
+	if err := WriteFile(path, []byte("m")); err != nil || read(t, path) != "m" {
+		t.Fatalf("WriteFile: %v", err)
+	}
+	if err := Probe(filepath.Join(dir, "missing", "m.json")); err == nil {
+		t.Fatal("Probe of a missing directory succeeded")
+	}
+	if err := WriteFile(filepath.Join(dir, "missing", "m.json"), nil); err == nil {
+		t.Fatal("WriteFile into a missing directory succeeded")
+	}
+}
