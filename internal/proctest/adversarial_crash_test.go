@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -191,5 +192,87 @@ func TestAdversarialTaskFrame(t *testing.T) {
 		[]string{"--input", data, "--exclude", "label", "--k", "3", "--algo", "kmeans", "--seed", "1"}))
 	if w.Exited() {
 		t.Fatalf("the worker died:\n%s", w.Stderr())
+	}
+}
+
+// TestAdversarialTruncatedInput cuts a Parquet or Arrow IPC input short
+// while a worker process reads it (row groups or batches of a million rows, so a read lasts long
+// enough to be cut into; the cut comes the moment the worker has the file
+// mapped): the worker must report the error and stay up, and the job fail
+// with one line naming the file. A read of a mapping whose pages a
+// truncation took away used to be a SIGBUS that killed the worker, and
+// the redelivered task killed the next one.
+func TestAdversarialTruncatedInput(t *testing.T) {
+	for _, ext := range []string{".parquet", ".arrow"} {
+		t.Run(ext, func(t *testing.T) { truncatedInput(t, ext) })
+	}
+}
+
+func truncatedInput(t *testing.T, ext string) {
+	s := newService(t, 0, serviceOptions{})
+	w := proctest.Start(t, s.dir, s.cmd("worker", "w1", "worker", "--nats", s.srv.URL(), "-c", "1", "--name", "w1",
+		"--cache-bytes", "1", "--log-level", "debug", "--log-format", "json"))
+	if err := w.WaitLog(readyWait, `"worker ready"`); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(s.dir, "input"+ext)
+	proctest.MustRun(t, t.TempDir(), quickWait, shoal("gen", "gen", "blobs", "--out", data,
+		"--n", "2000000", "--d", "8", "--k", "10", "--std", "4", "--seed", "3", "--batch-rows", "1000000"))
+	st, err := os.Stat(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(t.TempDir(), "model.json")
+	sub := s.submit("submit", model, []string{"--input", data, "--exclude", "label", "--k", "10",
+		"--algo", "kmeans", "--max-iter", "1000", "--tol", "1e-12", "--seed", "1"})
+	jobID(t, sub)
+
+	// Cut the file to a third the moment the worker has it mapped, that
+	// is in the middle of a read, as seen in /proc/<pid>/maps.
+	maps := fmt.Sprintf("/proc/%d/maps", w.Pid())
+	stop := make(chan struct{})
+	cutter := make(chan error, 1)
+	go func() {
+		defer close(cutter)
+		for {
+			select {
+			case <-stop:
+				cutter <- fmt.Errorf("the worker never mapped %s", data)
+				return
+			default:
+			}
+			m, err := os.ReadFile(maps)
+			if err != nil {
+				cutter <- err
+				return
+			}
+			if strings.Contains(string(m), data) {
+				cutter <- os.Truncate(data, st.Size()/3)
+				return
+			}
+		}
+	}()
+	// A worker that dies leaves the job waiting: watch both.
+	deadline := time.Now().Add(jobWait)
+	for !sub.Exited() && !w.Exited() && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	close(stop)
+	if cerr := <-cutter; cerr != nil {
+		t.Fatal(cerr)
+	}
+	if w.Exited() {
+		t.Fatalf("the worker died:\n%s", w.Stderr())
+	}
+	code, err := sub.Wait(quickWait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(oneLine(t, proctest.Result{Code: code, Stderr: sub.Stderr()}, exitFailed, data))
+	if n := len(proctest.Grep(w.Stderr(), `"task failed"`)); n == 0 {
+		t.Errorf("the worker reported no failed task:\n%s", w.Stderr())
+	}
+	if _, err := os.Stat(model); err == nil {
+		t.Errorf("a failed job left a model file %s", model)
 	}
 }
