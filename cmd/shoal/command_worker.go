@@ -93,7 +93,7 @@ abandon it (it goes to another worker) and exit at once.`,
 				wg.Wait()
 				close(done)
 			}()
-			stopOnSignals(sigs, done, workers, abandon, log)
+			stopOnSignals(cmd.Context(), sigs, done, workers, abandon, log)
 			<-done
 			close(errs)
 			return <-errs
@@ -109,15 +109,17 @@ abandon it (it goes to another worker) and exit at once.`,
 	return cmd
 }
 
-// stopOnSignals drains the workers on the first SIGINT or SIGTERM and
-// abandons their tasks (abandon) on the second, until done is closed.
+// stopOnSignals drains the workers on the first SIGINT or SIGTERM (or
+// when ctx, the command's context, ends) and abandons their tasks
+// (abandon) on the second signal, until done is closed.
 // It counts the signals on its own channel: the command's context ends
 // on the first signal too, but not necessarily before sigs receives it.
-func stopOnSignals(sigs <-chan os.Signal, done <-chan struct{}, workers []*worker.Worker, abandon func(), log *slog.Logger) {
+func stopOnSignals(ctx context.Context, sigs <-chan os.Signal, done <-chan struct{}, workers []*worker.Worker, abandon func(), log *slog.Logger) {
 	select {
 	case <-done:
 		return
 	case <-sigs:
+	case <-ctx.Done(): // the caller stopped the command, as a signal would
 	}
 	log.Info("stopping: finishing the tasks at hand; signal again to abandon them")
 	for _, w := range workers {
