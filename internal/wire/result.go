@@ -92,8 +92,8 @@ func (r *Result) validate() error {
 	if r.Job == "" {
 		return fmt.Errorf("%w: result without a job", ErrDecode)
 	}
-	if r.Parts < 1 || r.Part < 0 || r.Part >= r.Parts {
-		return fmt.Errorf("%w: part %d of %d", ErrDecode, r.Part, r.Parts)
+	if r.Parts < 1 || r.Part < 0 || r.Part >= r.Parts || r.Parts > MaxResultParts {
+		return fmt.Errorf("%w: part %d of %d (at most %d parts)", ErrDecode, r.Part, r.Parts, MaxResultParts)
 	}
 	if r.Err != nil {
 		return nil

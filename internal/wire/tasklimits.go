@@ -26,6 +26,10 @@ const (
 	// beside the shard data (see Task.WorkingBytes): that of the largest
 	// dissimilarity matrix.
 	MaxTaskBytes = MaxMatrixBytes
+	// MaxResultParts bounds the parts of one result: the coordinator
+	// keeps a slot per part. A million parts of at least 4 KiB of rows
+	// each is more than any task returns.
+	MaxResultParts = 1 << 20
 )
 
 // WorkingBytes estimates, from the shape alone, the bytes a worker

@@ -86,3 +86,20 @@ func TestRefusedTaskNeedsAJob(t *testing.T) {
 		}
 	}
 }
+
+// TestResultPartsBounded checks that a result claiming more parts than any
+// task returns is refused: the coordinator keeps a slot per part.
+func TestResultPartsBounded(t *testing.T) {
+	for _, c := range []struct {
+		parts int
+		ok    bool
+	}{{1, true}, {MaxResultParts, true}, {MaxResultParts + 1, false}, {1 << 40, false}} {
+		b, err := EncodeResult(&Result{Job: "j", Kind: KindLabel, Parts: c.parts, Rows: []int64{1}, Labels: []int32{0}, Distances: []float64{1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := DecodeResult(b); (err == nil) != c.ok || (err != nil && !errors.Is(err, ErrDecode)) {
+			t.Errorf("%d parts: %v, want ok=%v", c.parts, err, c.ok)
+		}
+	}
+}

@@ -177,6 +177,9 @@ func FuzzDecodeResult(f *testing.F) {
 		if err != nil {
 			return
 		}
+		if r.Parts > MaxResultParts {
+			t.Fatalf("decoded a result of %d parts", r.Parts)
+		}
 		if _, err := EncodeResult(r); err != nil {
 			t.Fatalf("re-encoding a decoded result: %v", err)
 		}
