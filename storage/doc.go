@@ -23,6 +23,13 @@
 // rate of small writes is bounded by the disk's fsync latency; checkpoints
 // are written at most about once a second per job for that reason.
 //
+// A damaged file (garbage in a page, a file cut short) is ErrCorrupt
+// naming the file, from Open, which checks every page, and from any
+// later call: bbolt panics on such pages, or faults on its mapping, and
+// every transaction here runs under a guard that turns both into the
+// error. The remedy is the user's: move the file aside or restore a
+// backup.
+//
 // bbolt's slices are valid only inside their transaction; every []byte and
 // *Job this package returns is a copy the caller owns, and every slice it
 // is given may be reused by the caller once the call returns. Spec and

@@ -15,6 +15,13 @@
 //
 // # Caveats
 //
+// A decoded message is within what its receiver may allocate for it:
+// DecodeTask refuses a task whose shape (k×d, candidate sets, the rows of
+// a dissimilarity matrix) needs more worker memory than MaxCentreValues,
+// MaxSets and MaxTaskBytes allow (ErrTaskTooLarge), and DecodeResult a
+// result of more than MaxResultParts parts. A worker terminates a refused
+// task rather than handing it back.
+//
 // Decoded slices alias nothing of the input buffer: they are copies, safe to
 // keep after the NATS message is acked. Encode and Decode are safe for
 // concurrent use.
