@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/shoal-io/shoal/internal/atomicfile"
 	"github.com/shoal-io/shoal/internal/wire"
 )
 
@@ -54,7 +55,7 @@ func (s *StagedFiles) directory() (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dir == "" {
-		d, err := os.MkdirTemp(s.parent, "shoal-staged-")
+		d, err := atomicfile.MkdirTemp(s.parent, "shoal-staged-")
 		if err != nil {
 			return "", fmt.Errorf("worker: directory for staged files: %w", err)
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/shoal-io/shoal/coordinator"
+	"github.com/shoal-io/shoal/internal/atomicfile"
 	"github.com/shoal-io/shoal/internal/embedded"
 	"github.com/shoal-io/shoal/internal/wire"
 	"github.com/shoal-io/shoal/partition"
@@ -194,7 +195,7 @@ type demoData struct {
 
 // newDemo generates 50,000 rows of 10 blobs and points spec at them.
 func newDemo(spec *wire.JobSpec) (*demoData, error) {
-	dir, err := os.MkdirTemp("", "shoal-demo-")
+	dir, err := atomicfile.MkdirTemp("", "shoal-demo-")
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +238,9 @@ func startStack(ctx context.Context, f *runFlags, log *slog.Logger) (_ *stack, e
 	}()
 	dir := f.dataDir
 	if dir == "" {
-		if st.tempDir, err = os.MkdirTemp("", "shoal-run-"); err != nil {
+		// A run killed with SIGKILL leaves its directory (JetStream store,
+		// catalog) behind: the next run removes it.
+		if st.tempDir, err = atomicfile.MkdirTemp("", "shoal-run-"); err != nil {
 			return nil, err
 		}
 		dir = st.tempDir

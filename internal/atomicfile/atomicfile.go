@@ -80,6 +80,23 @@ func unwrapPath(err error) error {
 	return err
 }
 
+// MkdirTemp makes a scratch directory in dir (os.TempDir() if empty)
+// named prefix, this process's owner mark and a random part, after
+// removing, with everything in them, the directories of that prefix whose
+// owners died without cleaning up (a process killed with SIGKILL).
+func MkdirTemp(dir, prefix string) (string, error) {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	matches, _ := filepath.Glob(filepath.Join(globEscape(dir), globEscape(prefix)+"*"))
+	for _, m := range matches {
+		if info, err := os.Lstat(m); err == nil && info.IsDir() && staleOwner(strings.TrimPrefix(filepath.Base(m), prefix)) {
+			os.RemoveAll(m)
+		}
+	}
+	return os.MkdirTemp(dir, prefix+owner+"-*.tmp")
+}
+
 // WriteFile writes data to path as a whole: readers see the old file or
 // the new one, never a part.
 func WriteFile(path string, data []byte) error {

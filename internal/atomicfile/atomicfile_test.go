@@ -188,3 +188,37 @@ func TestWriteFileAndProbe(t *testing.T) {
 		t.Fatal("WriteFile into a missing directory succeeded")
 	}
 }
+
+// MkdirTemp removes the scratch directories of dead owners with their
+// content, and leaves those of live processes.
+func TestMkdirTempRemovesStale(t *testing.T) {
+	parent := t.TempDir()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip("cannot run a child process:", err)
+	}
+	host, _, _ := strings.Cut(owner, "-")
+	dead := filepath.Join(parent, "shoal-run-"+host+"-"+strconv.Itoa(cmd.Process.Pid)+"-5-1.tmp")
+	live := filepath.Join(parent, "shoal-run-"+host+"-"+strconv.Itoa(os.Getppid())+"-"+strconv.FormatUint(startTime(os.Getppid()), 10)+"-1.tmp")
+	other := filepath.Join(parent, "shoal-demo-"+host+"-"+strconv.Itoa(cmd.Process.Pid)+"-5-1.tmp")
+	for _, d := range []string{dead, live, other} {
+		if err := os.MkdirAll(filepath.Join(d, "jetstream"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := MkdirTemp(parent, "shoal-run-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dead); !os.IsNotExist(err) {
+		t.Errorf("the dead owner's directory is still there")
+	}
+	for _, d := range []string{live, other, got} {
+		if _, err := os.Stat(d); err != nil {
+			t.Errorf("%s: %v", d, err)
+		}
+	}
+	if !strings.HasPrefix(filepath.Base(got), "shoal-run-"+owner+"-") {
+		t.Errorf("new directory %s does not carry the owner %s", got, owner)
+	}
+}

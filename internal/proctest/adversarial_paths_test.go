@@ -137,7 +137,10 @@ func TestAdversarialKilledRunTemporariesRemoved(t *testing.T) {
 	labels, model := filepath.Join(dir, "labels.parquet"), filepath.Join(dir, "model.json")
 	job := []string{"run", "-q", "--workers", "1", "--input", data, "--exclude", "label", "--k", "10",
 		"--algo", "kmeans", "--tol", "1e-12", "--max-iter", "300", "--out", labels, "--model", model}
-	p := proctest.Start(t, t.TempDir(), shoal("run", job...))
+	tmp := t.TempDir() // the runs' TMPDIR, where each keeps its JetStream store
+	run := shoal("run", job...)
+	run.Env = []string{"TMPDIR=" + tmp}
+	p := proctest.Start(t, t.TempDir(), run)
 	temps := func() []string {
 		m, _ := filepath.Glob(filepath.Join(dir, ".*.shoal-*"))
 		return m
@@ -157,9 +160,17 @@ func TestAdversarialKilledRunTemporariesRemoved(t *testing.T) {
 		t.Fatalf("after SIGKILL: %v, want the two temporaries", got)
 	}
 	job[len(job)-5] = "3" // --max-iter: a short run this time
-	proctest.MustRun(t, t.TempDir(), jobWait, shoal("run", job...))
+	if left, _ := filepath.Glob(filepath.Join(tmp, "shoal-run-*")); len(left) != 1 {
+		t.Fatalf("the killed run's scratch directory: %v, want one", left)
+	}
+	run = shoal("run", job...)
+	run.Env = []string{"TMPDIR=" + tmp}
+	proctest.MustRun(t, t.TempDir(), jobWait, run)
 	if got := temps(); len(got) != 0 {
 		t.Fatalf("temporaries of the killed run are still there: %v", got)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "shoal-*")); len(left) != 0 {
+		t.Fatalf("scratch directories left after the next run: %v", left)
 	}
 	for _, f := range []string{labels, model} {
 		if _, err := os.Stat(f); err != nil {
