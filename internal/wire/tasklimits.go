@@ -107,6 +107,19 @@ func (t *Task) checkLimits() error {
 		return fmt.Errorf("%w: %s task of job %q states %d sets of k=%d × d=%d centres and carries %d values",
 			ErrDecode, t.Kind, t.Job, int(sets), t.K, t.D, len(t.Centres))
 	}
+	// The options a job spec bounds (limits.go) are bounded in its tasks
+	// too: a hand-made frame is not checked by Normalize.
+	for _, b := range []struct {
+		name     string
+		v, limit int
+	}{{"max_iter", t.MaxIter, MaxIterLimit}, {"numlocal", t.NumLocal, MaxNumLocal}, {"silhouette", t.Silhouette, MaxSilhouetteRows}} {
+		if b.v < 0 || b.v > b.limit {
+			return fmt.Errorf("%w: %s task of job %q: %s=%d outside [0, %d]", ErrDecode, t.Kind, t.Job, b.name, b.v, b.limit)
+		}
+	}
+	if !(t.MaxNeighbor >= 0) || math.IsInf(t.MaxNeighbor, 0) || math.IsNaN(t.Phi) || math.IsNaN(t.Ell) {
+		return fmt.Errorf("%w: %s task of job %q: maxneighbor=%v phi=%v ell=%v", ErrDecode, t.Kind, t.Job, t.MaxNeighbor, t.Phi, t.Ell)
+	}
 	if need := t.WorkingBytes(); need > MaxTaskBytes || math.IsNaN(need) {
 		return fmt.Errorf("%w: %s task of job %q needs %.3g GiB of worker memory beside its data, at most %d GiB",
 			ErrTaskTooLarge, t.Kind, t.Job, need/(1<<30), MaxTaskBytes>>30)

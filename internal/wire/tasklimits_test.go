@@ -25,6 +25,10 @@ func TestTaskLimits(t *testing.T) {
 		{"medoids on 100k points", Task{Kind: KindMedoids, K: 3, D: 1, Points: make([]float32, 100000), PointRows: make([]int64, 100000)}, ErrTaskTooLarge},
 		{"sums states centres it does not carry", Task{Kind: KindSums, K: 4, D: 3}, ErrDecode},
 		{"keep states centres it does not carry", Task{Kind: KindKeep, K: 4, D: 3}, ErrDecode},
+		{"max_iter past its limit", Task{Kind: KindMedoids, K: 2, D: 1, MaxIter: MaxIterLimit + 1}, ErrDecode},
+		{"numlocal past its limit", Task{Kind: KindMedoids, K: 2, D: 1, NumLocal: 1 << 30}, ErrDecode},
+		{"negative silhouette", Task{Kind: KindMedoids, K: 2, D: 1, Silhouette: -1}, ErrDecode},
+		{"negative maxneighbor", Task{Kind: KindMedoids, K: 2, D: 1, MaxNeighbor: -3}, ErrDecode},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			task := c.task
