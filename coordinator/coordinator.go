@@ -131,6 +131,9 @@ type Progress struct {
 	Steps int     // total steps of the phase when known, else 0
 	Loss  float64 // the phase's current loss when it has one
 	Rows  int64   // rows in the dataset
+	// Waiting, when set, says why the job is not moving: "waiting for
+	// workers: ..." while its tasks are queued and no worker takes them.
+	Waiting string `json:",omitempty"`
 }
 
 // ProgressFunc receives progress reports; it may be nil.

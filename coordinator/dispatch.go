@@ -171,6 +171,9 @@ func (j *job) dispatch(ctx context.Context, round int64, tasks []*wire.Task, han
 	if err := exhausted(); err != nil {
 		return err
 	}
+	check := time.NewTicker(workersCheckEvery)
+	defer check.Stop()
+	defer j.tracker.setWaiting("")
 	for remaining > 0 {
 		var r *wire.Result
 		if len(early) > 0 {
@@ -178,7 +181,15 @@ func (j *job) dispatch(ctx context.Context, round int64, tasks []*wire.Task, han
 		} else {
 			select {
 			case <-ctx.Done():
-				return ctx.Err()
+				if errors.Is(context.Cause(ctx), ErrJobTimeout) {
+					if note := j.tracker.note(); note != "" {
+						return fmt.Errorf("%w (%s)", context.Cause(ctx), note)
+					}
+				}
+				return context.Cause(ctx)
+			case <-check.C:
+				j.checkWorkers(ctx)
+				continue
 			case <-j.feed.noted:
 				if err := exhausted(); err != nil {
 					return err

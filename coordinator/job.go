@@ -27,7 +27,8 @@ type job struct {
 	objects  map[string]string // staged copies of the input files by path (JobSpec.Stage)
 	feed     *resultFeed
 	progress ProgressFunc
-	out      *outputs // the files the job writes, opened before the fit
+	tracker  *progressTracker // behind progress; notes waiting for workers
+	out      *outputs         // the files the job writes, opened before the fit
 
 	stale, duplicates int
 
@@ -120,6 +121,10 @@ func (c *Coordinator) finish(id string, model *wire.Model, err error) {
 
 func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, progress ProgressFunc) (*wire.Model, error) {
 	start := time.Now()
+	ctx, stopTimeout := withJobTimeout(ctx, spec)
+	defer stopTimeout()
+	tracker := newProgressTracker(progress)
+	progress = tracker.progress
 	defer c.opts.Metrics.jobRunning()()
 	if err := c.checkPaths(spec); err != nil {
 		return nil, err
@@ -136,7 +141,7 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 		return nil, err
 	}
 	j := &job{
-		c: c, id: id, spec: spec, ds: ds, d: len(ds.Columns), progress: progress,
+		c: c, id: id, spec: spec, ds: ds, d: len(ds.Columns), progress: progress, tracker: tracker,
 		data:    wire.Data{Columns: ds.Columns, Weight: ds.Weight, Nulls: spec.Nulls, NoHeader: spec.NoHeader, Delimiter: spec.Delimiter},
 		pending: map[int64][]*wire.Result{}, done: map[int64]bool{}, firstRound: 1,
 		timings: map[string]float64{"scan": time.Since(start).Seconds()},

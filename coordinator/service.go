@@ -204,9 +204,10 @@ func (s *Service) start(id string, spec *wire.JobSpec) {
 			cancel(nil)
 		}()
 		var last time.Time
+		var lastWaiting string
 		progress := func(p Progress) {
-			if now := time.Now(); now.Sub(last) > 250*time.Millisecond || p.Phase == "done" {
-				last = now
+			if now := time.Now(); now.Sub(last) > 250*time.Millisecond || p.Phase == "done" || p.Waiting != lastWaiting {
+				last, lastWaiting = now, p.Waiting
 				b, _ := json.Marshal(p)
 				_ = s.store.SetProgress(id, b)
 			}

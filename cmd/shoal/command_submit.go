@@ -149,10 +149,18 @@ func waitForJob(ctx context.Context, client *coordinator.Client, id, modelPath s
 	defer bar.finish()
 	ticker := time.NewTicker(pollInterval)
 	defer ticker.Stop()
+	waiting := ""
 	for {
 		rctx, cancel := context.WithTimeout(ctx, apiTimeout)
 		st, err := client.Status(rctx, id)
 		cancel()
+		if err == nil && st.Progress != nil && st.Progress.Waiting != waiting {
+			// Said once, when it starts: a job with no worker to take its
+			// tasks would otherwise look like a slow one.
+			if waiting = st.Progress.Waiting; waiting != "" {
+				fmt.Fprintf(stdout, "job %s is %s\n", id, waiting)
+			}
+		}
 		switch {
 		case err == nil && st.State.Terminal():
 			bar.finish()
