@@ -11,13 +11,14 @@ import (
 
 // A file is mapped, or read, while something else may rewrite or truncate
 // it. Reading a mapping past the file's new end is a fault (SIGBUS) that
-// ends the process wherever it happens, so nothing outside this file
-// touches mapped bytes: mappedReader copies them out under
-// debug.SetPanicOnFault, and guardFaults does the same for the few reads
-// of a mapping that arrow-go and the metadata checks make in place. A
-// fault becomes errChanged naming the file; readShard also compares the
-// file's size and modification time before and after a read, so a file
-// rewritten under a reader that did not fault is refused too.
+// ends the process wherever it happens, so every read of mapped bytes runs
+// under debug.SetPanicOnFault: mappedReader copies out of the mapping
+// under it (Parquet), and guardFaults wraps the reads made in place
+// (Arrow IPC metadata checks, record batches sliced out of the mapping,
+// and the goroutines of fillBatch that copy them into a block). A fault
+// becomes errChanged naming the file; readShard also compares the file's
+// size and modification time before and after a read, so a file rewritten
+// under a reader that did not fault is refused too.
 
 // afterMap, when set, is called by mapFile with the file's name once it is
 // mapped: a test truncates the file there, between the mapping and the
@@ -30,7 +31,8 @@ func errChanged(path string) error {
 	return fmt.Errorf("%w: %s: the file changed or was truncated while it was read; read it again once it is complete", ErrCorrupt, path)
 }
 
-// isChanged reports whether err is errChanged.
+// isChanged reports whether err is a fault that guardFaults turned into
+// errChanged.
 func isChanged(err error) bool {
 	var c *changedError
 	return errors.As(err, &c)
