@@ -88,7 +88,7 @@ func (j *job) checkWorkers(ctx context.Context) {
 	info := cons.CachedInfo() // fetched just now
 	note := ""
 	if info.NumPending > 0 && info.NumWaiting == 0 {
-		note = fmt.Sprintf("waiting for workers: %d tasks queued and no worker is taking tasks", info.NumPending)
+		note = fmt.Sprintf("waiting for workers: no worker is taking tasks (%d queued)", info.NumPending)
 	}
 	j.tracker.setWaiting(note)
 }

@@ -245,3 +245,29 @@ func TestWorkerSecondSignalExits(t *testing.T) {
 	}
 	t.Logf("exited %v after the second SIGTERM", time.Since(start).Round(time.Millisecond))
 }
+
+// A job with no worker to take its tasks says so in `status` and in
+// `submit --wait`, and --job-timeout fails it with one line that says
+// why it never moved.
+func TestJobWaitingForWorkers(t *testing.T) {
+	data := stopData.get(t)
+	s := newService(t, 0, serviceOptions{})
+	snap := takeSnapshot(t, data)
+	submit := s.submit("submit", filepath.Join(s.dir, "model.json"),
+		[]string{"--input", data, "--exclude", "label", "--k", "3", "--algo", "fasterpam", "--job-timeout", "4s"})
+	id := jobID(t, submit)
+	if err := submit.WaitLog(quickWait, "waiting for workers"); err != nil {
+		t.Fatal(err)
+	}
+	st := proctest.MustRun(t, s.dir, quickWait, s.cmd("client", "status", "status", "--nats", s.srv.URL(), id))
+	if !strings.Contains(st.Stdout, "waiting for workers") {
+		t.Errorf("shoal status does not say the job waits for workers:\n%s", st.Stdout)
+	}
+	code, err := submit.Wait(quickWait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := oneLine(t, proctest.Result{Code: code, Stdout: submit.Stdout(), Stderr: submit.Stderr()}, exitFailed, "job timeout of 4s", "waiting for workers")
+	t.Log(line)
+	snap.unchanged(t, data)
+}
