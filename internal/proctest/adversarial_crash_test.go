@@ -276,3 +276,54 @@ func truncatedInput(t *testing.T, ext string) {
 		t.Errorf("a failed job left a model file %s", model)
 	}
 }
+
+// TestAdversarialResultFrame publishes hand-made results that claim 2^40
+// parts, for every task of every round of a running job, on its result
+// subject: the coordinator used to allocate a slot per claimed part and
+// die of it. It must drop them and finish the job.
+func TestAdversarialResultFrame(t *testing.T) {
+	s := newService(t, 1, serviceOptions{})
+	nc, err := nats.Connect(s.srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(t.TempDir(), "model.json")
+	sub := s.submit("submit", model, []string{"--input", fuzzy.get(t), "--exclude", "label", "--k", "10",
+		"--algo", "kmeans", "--max-iter", "30", "--tol", "1e-12", "--seed", "1"})
+	id := jobID(t, sub)
+	for round := -120; round <= 40; round++ {
+		for task := range 8 {
+			// A well-formed sums result but for its part count.
+			frame, err := wire.EncodeResult(&wire.Result{Job: id, Task: task, Round: int64(round), Kind: wire.KindSums,
+				Part: 0, Parts: 1 << 40, K: 10, D: 8, Sums: make([]float64, 80), Weights: make([]float64, 10),
+				Counts: make([]int64, 10), Inertias: make([]float64, 10), Worker: "crafted"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := js.PublishAsync(wire.ResultSubject(id), frame); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	select {
+	case <-js.PublishAsyncComplete():
+	case <-time.After(quickWait):
+		t.Fatal("publishing the crafted results did not complete")
+	}
+	deadline := time.Now().Add(jobWait)
+	for !sub.Exited() && !s.coord.Exited() && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s.coord.Exited() {
+		t.Fatalf("the coordinator died:\n%s", proctest.Grep(s.coord.Stderr(), "fatal"))
+	}
+	s.waitSubmit(sub)
+	if n := len(proctest.Grep(s.coord.Stderr(), "dropping a result that does not decode")); n == 0 {
+		t.Error("the coordinator dropped no crafted result")
+	}
+}
