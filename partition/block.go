@@ -77,6 +77,9 @@ func readShard(s Shard, columns []string, weight string, nulls NullPolicy, mem m
 			b, err = nil, changed
 		}
 	}()
+	if beforeRead != nil {
+		beforeRead(s.File)
+	}
 	defer recoverCorrupt(s.File, &err)
 	var got int
 	switch s.Format {

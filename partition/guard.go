@@ -25,6 +25,11 @@ import (
 // reads.
 var afterMap func(path string)
 
+// beforeRead, when set, is called by readShard with the file's name after
+// it took the file's size and modification time and before it reads: a
+// test changes the file there.
+var beforeRead func(path string)
+
 // errChanged is the error for a file that changed or was truncated while
 // it was read.
 func errChanged(path string) error {
