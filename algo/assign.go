@@ -707,7 +707,9 @@ func (a *Assigner) choose(x []float32, rows []int32, lo, nb int) {
 		b1, b2, j1 := a.b1[i], a.b2[i], int(a.j1[i])
 		// (‖x−μ‖ + max‖c−μ‖)² <= 2(‖x−μ‖² + max‖c−μ‖²): no square root
 		// on the common path.
-		if !(float64(b2)-float64(b1) <= 4*a.tolScale*(float64(a.xn[i])+a.cnMax*a.cnMax)) {
+		// A gap that is NaN (products that overflowed float32) is no
+		// evidence: such rows take the exact path below.
+		if float64(b2)-float64(b1) > 4*a.tolScale*(float64(a.xn[i])+a.cnMax*a.cnMax) {
 			a.lab[i] = int32(j1)
 			easy = append(easy, int32(i))
 			continue
@@ -720,11 +722,14 @@ func (a *Assigner) choose(x []float32, rows []int32, lo, nb int) {
 			r := sx + cs[j]
 			u = math.Min(u, float64(a.at(i, j))+a.tolScale*r*r)
 		}
+		// Expanded values that overflowed bound nothing: every centre is
+		// then rescored.
+		all := math.IsNaN(u)
 		// Ascending j keeps the lowest index on equal distances.
 		best, bj, cand := math.Inf(1), j1, 0
 		for j := 0; j < k; j++ {
 			r := sx + cs[j]
-			if float64(a.at(i, j))-a.tolScale*r*r <= u {
+			if all || float64(a.at(i, j))-a.tolScale*r*r <= u {
 				cand++
 				if e := kmDist64(xr, a.centres[j*d:(j+1)*d]); e < best {
 					best, bj = e, j

@@ -470,3 +470,35 @@ func FuzzAssignMatchesNaive(f *testing.F) {
 		}
 	})
 }
+
+// TestAssignOverflowingProducts feeds values whose squares overflow
+// float32 (about ±2e19): the expanded distances become Inf or NaN, and
+// every row must still get the centre a float64 loop finds, on every
+// kernel, instead of centre 0.
+func TestAssignOverflowingProducts(t *testing.T) {
+	const n, d, k = 64, 2, 3
+	centres := []float32{-2e19, -2e19, 2e19, 2e19, -2e19, 2e19}
+	x := make([]float32, n*d)
+	for i := range n {
+		c := i % k
+		x[i*d] = centres[c*d] + float32(i)*1e16
+		x[i*d+1] = centres[c*d+1] - float32(i)*1e16
+	}
+	want, wantDist, _ := naiveAssign(x, n, d, centres, k)
+	for _, path := range []kmPath{kmPathGemmCols, kmPathGemmRows, kmPathPanels, kmDefaultPath()} {
+		a := newAssigner(k, d, path)
+		if err := a.SetCentres(centres); err != nil {
+			t.Fatal(err)
+		}
+		labels := make([]int32, n)
+		dist := make([]float64, n)
+		if err := a.AssignExact(x, n, labels, dist); err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			if labels[i] != want[i] || dist[i] != wantDist[i] {
+				t.Fatalf("path %d, row %d: label %d at %g, want %d at %g", path, i, labels[i], dist[i], want[i], wantDist[i])
+			}
+		}
+	}
+}
