@@ -36,6 +36,12 @@ type Options struct {
 	MaxResultBytes int
 	// Metrics, when set, records jobs, tasks and results.
 	Metrics *Metrics
+	// Owner identifies a service's data directory: NewService refuses to
+	// start while a coordinator of another Owner holds the account's
+	// lease, and takes it over from one of the same Owner (itself, killed
+	// and restarted). "" is an owner like any other. DataDir is shown in
+	// the refusal. Neither is used by New.
+	Owner, DataDir string
 	// Paths say which files jobs may name. The zero value lets a job
 	// read and write any path, except that its outputs may never
 	// overwrite its inputs or each other: right for `shoal run` on the

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 
 	"github.com/shoal-io/shoal/internal/pathguard"
 	"github.com/shoal-io/shoal/internal/wire"
+	"github.com/shoal-io/shoal/partition"
 	"github.com/shoal-io/shoal/storage"
 )
 
@@ -24,6 +27,7 @@ type Service struct {
 	c     *Coordinator
 	store *storage.Store
 	svc   micro.Service
+	lease *lease // held from start to Stop
 
 	ctx    context.Context
 	mu     sync.Mutex // guards cancel
@@ -82,11 +86,29 @@ func NewService(ctx context.Context, nc *nats.Conn, opts Options) (*Service, err
 	if opts.Paths.Roots == nil {
 		opts.Paths.Roots = &pathguard.Roots{}
 	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	// The lease comes first: a second coordinator must not even update
+	// the workers' consumer of the one that runs.
+	l, err := acquireLease(ctx, nc, opts.Owner, opts.DataDir, log)
+	if err != nil {
+		return nil, err
+	}
+	started := false
+	defer func() {
+		if !started {
+			l.release()
+		}
+	}()
 	c, err := New(ctx, nc, opts)
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{c: c, store: opts.Store, ctx: ctx, cancel: map[string]context.CancelCauseFunc{}}
+	// Jobs end by Cancel or Stop, not when ctx does: the caller's context
+	// ends on SIGTERM, and a job must then stay running, to resume.
+	s := &Service{c: c, store: opts.Store, lease: l, ctx: context.WithoutCancel(ctx), cancel: map[string]context.CancelCauseFunc{}}
 	s.svc, err = micro.AddService(nc, micro.Config{
 		Name:        "shoal-coordinator",
 		Version:     "1.0.0",
@@ -118,6 +140,7 @@ func NewService(ctx context.Context, nc *nats.Conn, opts Options) (*Service, err
 		_ = s.svc.Stop()
 		return nil, err
 	}
+	started = true
 	return s, nil
 }
 
@@ -131,6 +154,7 @@ func (s *Service) Stop() {
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
+	s.lease.release()
 }
 
 // Submit registers a job and starts it; it returns the job id.
@@ -138,7 +162,7 @@ func (s *Service) Submit(spec *wire.JobSpec) (string, error) {
 	if err := spec.Normalize(); err != nil {
 		return "", err
 	}
-	if err := s.c.checkPaths(spec); err != nil {
+	if _, err := s.c.checkPaths(spec); err != nil {
 		return "", err
 	}
 	if err := probeOutputs(spec); err != nil {
@@ -270,7 +294,9 @@ func (s *Service) handleSubmit(req micro.Request) {
 	if err != nil {
 		code := apiInternal
 		switch {
-		case errors.Is(err, wire.ErrJobSpec), errors.Is(err, ErrOutput):
+		case errors.Is(err, wire.ErrJobSpec), errors.Is(err, ErrOutput), errors.Is(err, partition.ErrNotFound),
+			errors.Is(err, partition.ErrUnknownFormat), errors.Is(err, partition.ErrEmptyDataset),
+			errors.Is(err, partition.ErrSymlinkLoop), errors.Is(err, partition.ErrDuplicateInput):
 			code = apiBadRequest
 		case errors.Is(err, ErrPath):
 			code = apiForbidden

@@ -68,6 +68,10 @@ every job that names a file is refused.`,
 			if check {
 				return store.Check()
 			}
+			owner, err := dataDirOwner(dataDir)
+			if err != nil {
+				return err
+			}
 			nc, err := nf.connect("shoal-coordinator")
 			if err != nil {
 				return err
@@ -83,6 +87,7 @@ every job that names a file is refused.`,
 			svc, err := coordinator.NewService(ctx, nc, coordinator.Options{
 				Store: store, Logger: log, AckWait: ackWait, MaxDeliver: maxDeliver, Metrics: metrics,
 				Paths: pathguard.Options{Roots: roots, Protected: []string{dataDir}},
+				Owner: owner, DataDir: absPath(dataDir),
 			})
 			if err != nil {
 				return err

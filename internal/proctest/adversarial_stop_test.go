@@ -271,3 +271,51 @@ func TestJobWaitingForWorkers(t *testing.T) {
 	t.Log(line)
 	snap.unchanged(t, data)
 }
+
+// A second coordinator with another data directory on the same NATS
+// account refuses to start, with one line naming the first; the first,
+// killed with SIGKILL and started again on its own data directory, is
+// back at once (it does not wait for its old lease to expire).
+func TestSecondCoordinatorRefused(t *testing.T) {
+	s := newService(t, 0, serviceOptions{})
+	other := filepath.Join(s.dir, "other")
+	r := proctest.Run(t, s.dir, quickWait, s.cmd("coordinator", "coordinator2", "coordinator", "--nats", s.srv.URL(),
+		"--data-dir", other, "--allow-read", workDir, "--allow-write", s.dir))
+	line := oneLine(t, r, exitFailed, "another coordinator is running", s.dataDir)
+	t.Log(line)
+
+	s.coord.Kill()
+	start := time.Now()
+	s.startCoordinator()
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the coordinator restarted on its data dir after kill -9 took %v to be ready", took)
+	}
+}
+
+// SIGTERM stops the coordinator service without failing its running job:
+// the job stays running, its worker goes on, and the job ends well once
+// the coordinator is started again.
+func TestCoordinatorSIGTERMKeepsJobs(t *testing.T) {
+	data := stopData.get(t)
+	s := newService(t, 1, serviceOptions{})
+	model := filepath.Join(s.dir, "model.json")
+	submit := s.submit("submit", model, []string{"--input", data, "--exclude", "label", "--k", "20", "--algo", "pam"})
+	id := jobID(t, submit)
+	waitBusy(t, s.workers[0], 300*time.Millisecond)
+	if err := s.coord.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	code, err := s.coord.Wait(stopWithin)
+	if err != nil || code != 0 {
+		t.Fatalf("coordinator after SIGTERM: exit %d, %v", code, err)
+	}
+	if !strings.Contains(s.coord.Stderr(), "resumes on restart") {
+		t.Errorf("the coordinator did not say the job resumes on restart")
+	}
+	s.startCoordinator()
+	s.waitSubmit(submit)
+	if strings.Contains(s.workers[0].Stderr(), "abandoned") {
+		t.Errorf("the worker abandoned the task of a job that only lost its coordinator")
+	}
+	jobDone(t, s.coord, id)
+}

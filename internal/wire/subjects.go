@@ -40,6 +40,10 @@ const (
 	// a task of WorkerConsumer was delivered its maximum number of times.
 	MaxDeliveriesAdvisory = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + TaskStream + "." + WorkerConsumer
 
+	// LeaseBucket is the JetStream key-value bucket that holds the lease
+	// of the one coordinator service that may run on an account.
+	LeaseBucket = "SHOAL_COORDINATOR_V1"
+
 	// WorkerConsumer is the durable pull consumer all workers share: a
 	// work-queue stream allows only one unfiltered consumer.
 	WorkerConsumer = "shoal-workers"
