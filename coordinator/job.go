@@ -126,11 +126,12 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 	tracker := newProgressTracker(progress)
 	progress = tracker.progress
 	defer c.opts.Metrics.jobRunning()()
-	if err := c.checkPaths(spec); err != nil {
+	files, err := c.checkPaths(spec)
+	if err != nil {
 		return nil, err
 	}
 	progress(Progress{Job: id, Phase: "scan"})
-	ds, err := partition.Scan(spec.Inputs, partition.Options{
+	ds, err := partition.Scan(files, partition.Options{
 		Columns: spec.Columns, Exclude: spec.Exclude, Weight: spec.Weight, ShardRows: spec.ShardRows,
 		CSV: partition.CSVOptions{NoHeader: spec.NoHeader, Delimiter: spec.DelimiterRune()},
 	})

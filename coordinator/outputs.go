@@ -25,12 +25,27 @@ func jobFiles(spec *wire.JobSpec) pathguard.Job {
 }
 
 // checkPaths refuses a job whose paths break the rules of c.opts.Paths,
-// before anything is read or written.
-func (c *Coordinator) checkPaths(spec *wire.JobSpec) error {
-	if err := pathguard.Check(jobFiles(spec), c.opts.Paths); err != nil {
-		return fmt.Errorf("%w: %w", ErrPath, err)
+// before any file is opened, and returns the input files to scan. The
+// paths are checked as given, then every file that the inputs expand to
+// (directories walked, links followed), so a link inside an allowed
+// directory cannot lead a job to a file outside it, and an output cannot
+// replace a file that an input directory reaches through a link.
+func (c *Coordinator) checkPaths(spec *wire.JobSpec) ([]string, error) {
+	job := jobFiles(spec)
+	if err := pathguard.Check(job, c.opts.Paths); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrPath, err)
 	}
-	return nil
+	files, err := partition.ExpandPaths(spec.Inputs)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		job.Inputs = append(job.Inputs, pathguard.File{Flag: "--input", Path: f})
+	}
+	if err := pathguard.Check(job, c.opts.Paths); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrPath, err)
+	}
+	return files, nil
 }
 
 // outputs are a job's labels and model files, written under temporary

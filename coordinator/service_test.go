@@ -135,8 +135,16 @@ func TestServiceSubmitStatusResult(t *testing.T) {
 	if _, err := f.client.Submit(ctx, &wire.JobSpec{Inputs: []string{data}, K: 0}); err == nil {
 		t.Error("a job with k=0 was accepted")
 	}
+	// A missing input is refused at once.
+	if _, err := f.client.Submit(ctx, &wire.JobSpec{Inputs: []string{data + ".missing"}, K: 2}); !coordinator.IsRefused(err) {
+		t.Errorf("a job with a missing input: %v, want a refusal", err)
+	}
 	// A job whose input is broken fails alone; the service goes on.
-	bad, err := f.client.Submit(ctx, &wire.JobSpec{Inputs: []string{data + ".missing"}, K: 2})
+	broken := filepath.Join(t.TempDir(), "broken.parquet")
+	if err := os.WriteFile(broken, []byte("PAR1 this is not a parquet file PAR1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad, err := f.client.Submit(ctx, &wire.JobSpec{Inputs: []string{broken}, K: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -184,6 +184,12 @@ func validateColumnNames(columns []string, weight string) error {
 // Hive do: they are temporary files, checksums and _SUCCESS markers.
 // Symbolic links are followed, to directories and files alike (a link
 // given as a path is followed too).
+// ExpandPaths lists the files a dataset of the given paths reads, as Scan
+// does: files as given, directories walked (links followed) and their
+// supported files sorted by path. It reads no file, so a caller can check
+// every file against its rules before Scan opens any.
+func ExpandPaths(paths []string) ([]string, error) { return expandPaths(paths) }
+
 func expandPaths(paths []string) ([]string, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("%w: no input paths", ErrEmptyDataset)

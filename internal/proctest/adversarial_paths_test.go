@@ -83,6 +83,15 @@ func TestAdversarialRunOutputsAliasInputs(t *testing.T) {
 			before.unchanged(t, dir)
 		})
 	}
+	t.Run("out is a file an input directory links to", func(t *testing.T) {
+		lake := t.TempDir()
+		if err := os.Symlink(p("in.csv"), filepath.Join(lake, "part-0.csv")); err != nil {
+			t.Fatal(err)
+		}
+		before := takeSnapshot(t, dir, lake)
+		refused(t, t.TempDir(), exitUsage, append(append([]string(nil), job...), "--input", lake, "--out", p("in.csv")), "is the input")
+		before.unchanged(t, dir, lake)
+	})
 	t.Run("eval truth is the labels", func(t *testing.T) {
 		before := takeSnapshot(t, dir)
 		refused(t, t.TempDir(), exitUsage, []string{"eval", "--labels", p("in.csv"), "--truth", p("in.csv") + ":label", "--cpu-profile", p("link.csv")}, "--cpu-profile")
@@ -207,6 +216,14 @@ func TestAdversarialServiceRoots(t *testing.T) {
 	if err := os.Symlink(s.dataDir, filepath.Join(out, "catalog")); err != nil {
 		t.Fatal(err)
 	}
+	// A directory inside the roots whose link leads out of them.
+	lake := filepath.Join(out, "lake")
+	if err := os.MkdirAll(lake, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(secret, filepath.Join(lake, "part-0.csv")); err != nil {
+		t.Fatal(err)
+	}
 	db := filepath.Join(s.dataDir, "shoal.db")
 	c := s.client()
 	cases := []struct {
@@ -222,6 +239,7 @@ func TestAdversarialServiceRoots(t *testing.T) {
 		{"write outside", wire.JobSpec{Inputs: []string{data}, K: 3, Model: victim}, []string{victim, "--allow-write"}},
 		{"write outside by dot-dot", wire.JobSpec{Inputs: []string{data}, K: 3, Out: filepath.Join(out, "..", "..", filepath.Base(outside), "l.csv")}, []string{"--allow-write"}},
 		{"write outside by a link", wire.JobSpec{Inputs: []string{data}, K: 3, Model: filepath.Join(out, "escape", "victim.json")}, []string{"resolved to", victim}},
+		{"a directory whose link leads out", wire.JobSpec{Inputs: []string{lake}, K: 2}, []string{"part-0.csv", secret}},
 		{"relative input", wire.JobSpec{Inputs: []string{"blobs.parquet"}, K: 3}, []string{"relative"}},
 		{"relative model", wire.JobSpec{Inputs: []string{data}, K: 3, Model: "model.json"}, []string{"relative"}},
 		{"write into the input", wire.JobSpec{Inputs: []string{data}, K: 3, Out: data}, []string{"--allow-write"}},
