@@ -312,6 +312,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Dur
 		return
 	}
 	defer w.end()
+	log.Debug("task started", "delivered", delivered)
 	// The heartbeat lasts until the task is acked or handed back: a
 	// result being sent through a reconnection is still work in progress.
 	stop := heartbeat(msg, ackWait)
