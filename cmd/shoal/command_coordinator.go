@@ -32,8 +32,13 @@ func newCoordinatorCommand(stderr io.Writer) *cobra.Command {
 (subjects shoal.v1.api.{submit,status,list,cancel,result}; see 'shoal submit'),
 keeps every job, its state changes, checkpoints and model in DIR/shoal.db, and
 dispatches tasks through a JetStream work queue stored on disk. Jobs that were
-running when it stopped resume from their last checkpoint when it starts
-again on the same --data-dir.
+running when it stopped (SIGINT, SIGTERM or a crash) resume from their last
+checkpoint when it starts again on the same --data-dir.
+
+One coordinator serves a NATS account: a second one with another --data-dir
+refuses to start while the first runs. The first holds a lease in the
+SHOAL_COORDINATOR_V1 key-value bucket, freed when it stops and 15s after it
+dies; restarted on its own --data-dir it takes the lease over at once.
 
 Input and output paths in jobs are opened by the coordinator (outputs) and
 the workers (inputs) under the same names: share a filesystem or volume.
