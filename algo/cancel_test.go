@@ -83,6 +83,13 @@ func TestKMedoidsContextCancelled(t *testing.T) {
 	if _, err := BuildLowerTriangleContext(ctx, v, 2); !errors.Is(err, ErrCancelled) {
 		t.Errorf("BuildLowerTriangleContext: got %v, want ErrCancelled", err)
 	}
+	_, assign := TotalDeviation(lt, start)
+	if _, err := SilhouetteContext(ctx, lt, assign, 10); !errors.Is(err, ErrCancelled) {
+		t.Errorf("SilhouetteContext: got %v, want ErrCancelled", err)
+	}
+	if _, err := SampledSilhouetteContext(ctx, lt, assign, 10, 100, NewRand(1)); !errors.Is(err, ErrCancelled) {
+		t.Errorf("SampledSilhouetteContext: got %v, want ErrCancelled", err)
+	}
 }
 
 // A run that is long (PAM on a few thousand objects with many medoids,

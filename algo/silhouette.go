@@ -1,6 +1,7 @@
 package algo
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 )
@@ -23,13 +24,24 @@ import (
 // needs two clusters), ErrAssignment for a wrong length or a label out of
 // range.
 func Silhouette(d Dissimilarity, assignment []int32, k int) (float64, error) {
+	return SilhouetteContext(context.Background(), d, assignment, k)
+}
+
+// SilhouetteContext is Silhouette that gives up when ctx ends: it checks
+// ctx before every block of kmedBlock objects and then returns
+// ErrCancelled, wrapping the context's cause.
+func SilhouetteContext(ctx context.Context, d Dissimilarity, assignment []int32, k int) (float64, error) {
 	sc, err := newSilState(d, assignment, k)
 	if err != nil {
 		return 0, err
 	}
+	stop := newStopper(ctx)
 	var sum float64
 	blocks := newKmedBlockReader(&sc.acc)
 	for i0 := 0; i0 < sc.acc.n; i0 += kmedBlock {
+		if err := stop.err(); err != nil {
+			return 0, err
+		}
 		for b, row := range blocks.block(i0) {
 			sum += sc.width(i0+b, row)
 		}
@@ -44,6 +56,12 @@ func Silhouette(d Dissimilarity, assignment []int32, k int) (float64, error) {
 // gives Silhouette itself. Errors are Silhouette's plus
 // ErrSilhouetteSample for sampleSize < 1 and ErrRandRequired for a nil rng.
 func SampledSilhouette(d Dissimilarity, assignment []int32, k, sampleSize int, rng *rand.Rand) (float64, error) {
+	return SampledSilhouetteContext(context.Background(), d, assignment, k, sampleSize, rng)
+}
+
+// SampledSilhouetteContext is SampledSilhouette that gives up when ctx
+// ends, checking it every kmedBlock sampled objects.
+func SampledSilhouetteContext(ctx context.Context, d Dissimilarity, assignment []int32, k, sampleSize int, rng *rand.Rand) (float64, error) {
 	if sampleSize < 1 {
 		return 0, fmt.Errorf("%w: sampleSize=%d", ErrSilhouetteSample, sampleSize)
 	}
@@ -56,10 +74,16 @@ func SampledSilhouette(d Dissimilarity, assignment []int32, k, sampleSize int, r
 	}
 	n := sc.acc.n
 	if sampleSize >= n {
-		return Silhouette(d, assignment, k)
+		return SilhouetteContext(ctx, d, assignment, k)
 	}
+	stop := newStopper(ctx)
 	var sum float64
-	for _, i := range kmedRandom(n, sampleSize, rng) {
+	for t, i := range kmedRandom(n, sampleSize, rng) {
+		if t%kmedBlock == 0 {
+			if err := stop.err(); err != nil {
+				return 0, err
+			}
+		}
 		sum += sc.width(i, sc.acc.row(i, sc.buf))
 	}
 	return sum / float64(sampleSize), nil

@@ -75,7 +75,7 @@ func (x *executor) medoids(ctx context.Context, t *wire.Task, res *wire.Result) 
 		if err != nil {
 			return err
 		}
-		return x.medoidResult(t, res, diss, r, data, rows)
+		return x.medoidResult(ctx, t, res, diss, r, data, rows)
 	}
 	init, err := algo.ParseInit(t.Init)
 	if err != nil {
@@ -100,7 +100,7 @@ func (x *executor) medoids(ctx context.Context, t *wire.Task, res *wire.Result) 
 	if err != nil {
 		return err
 	}
-	return x.medoidResult(t, res, diss, r, data, rows)
+	return x.medoidResult(ctx, t, res, diss, r, data, rows)
 }
 
 // exactMaxIter is the pass bound of PAM and FastPAM1 when the job gives
@@ -115,7 +115,7 @@ func exactMaxIter(n int) int {
 }
 
 // medoidResult fills the result of a medoids task from the algorithm's.
-func (x *executor) medoidResult(t *wire.Task, res *wire.Result, diss algo.Dissimilarity, r *algo.KMedoidsResult, data []float32, rows []int64) error {
+func (x *executor) medoidResult(ctx context.Context, t *wire.Task, res *wire.Result, diss algo.Dissimilarity, r *algo.KMedoidsResult, data []float32, rows []int64) error {
 	res.Loss, res.Iterations, res.Swaps = r.Loss, r.Iterations, r.Swaps
 	res.Rows = make([]int64, t.K)
 	if t.Metric != "precomputed" {
@@ -132,9 +132,9 @@ func (x *executor) medoidResult(t *wire.Task, res *wire.Result, diss algo.Dissim
 		var err error
 		n := len(rows)
 		if n <= t.Silhouette {
-			s, err = algo.Silhouette(diss, r.Assignment, t.K)
+			s, err = algo.SilhouetteContext(ctx, diss, r.Assignment, t.K)
 		} else {
-			s, err = algo.SampledSilhouette(diss, r.Assignment, t.K, t.Silhouette, algo.NewRand(t.Seed, uint64(t.ID), 0x5117))
+			s, err = algo.SampledSilhouetteContext(ctx, diss, r.Assignment, t.K, t.Silhouette, algo.NewRand(t.Seed, uint64(t.ID), 0x5117))
 		}
 		if err != nil {
 			return err
