@@ -27,4 +27,10 @@
 // slice while an algorithm reads it. Results own their slices. Scratch
 // types such as Assigner are not safe for concurrent use; give each
 // goroutine its own.
+//
+// The k-medoids algorithms, their initialisations, silhouettes and the
+// matrix build have Context variants (FasterPAMContext, ...) that poll the
+// context every block of candidates or few neighbours, never per element,
+// and return ErrCancelled once it ends; the plain functions never stop
+// early.
 package algo

@@ -13,4 +13,10 @@
 // never write into Block.Data. A Worker runs one task at a time; run
 // several Workers for more concurrency. Tasks are idempotent, so a task
 // redelivered after a crash is simply run again.
+//
+// Stopping: cancelling Run's context abandons the task at hand (it goes
+// back to the queue); Drain lets it finish and be reported first. A task
+// whose job the coordinator announces as ended (wire.CancelSubject) is
+// abandoned and dropped at once; only k-medoids tasks can run long
+// enough for this to matter, and their kernels poll the context.
 package worker
