@@ -30,10 +30,12 @@ const stopWithin = 2 * time.Second
 var stopData = &dataset{name: "stop.parquet", args: []string{"--n", "4000", "--d", "8", "--k", "10", "--seed", "5"}}
 
 // longJobs are legitimate jobs that run far longer than a test: PAM's
-// swap passes, and CLARANS giving up only after 90% of all neighbours of
-// a 3000-row sample failed in a row, 100 times per sample.
+// BUILD with many medoids, PAM's swap passes, and CLARANS giving up only
+// after 90% of all neighbours of a 3000-row sample failed in a row, 100
+// times per sample.
 func longJobs(data string) map[string][]string {
 	return map[string][]string{
+		"build":   {"--input", data, "--exclude", "label", "--k", "1000", "--algo", "pam", "--init", "build"},
 		"pam":     {"--input", data, "--exclude", "label", "--k", "100", "--algo", "pam", "--init", "random"},
 		"clarans": {"--input", data, "--exclude", "label", "--k", "20", "--algo", "clarans", "--sample-size", "3000", "--maxneighbor", "0.9", "--numlocal", "100", "--samples", "2"},
 	}
