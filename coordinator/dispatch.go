@@ -375,18 +375,28 @@ func joinParts(ps []*wire.Result) *wire.Result {
 	return &r
 }
 
+// announceRepeats are the delays after a job's end at which its end is
+// announced again, for workers that were reconnecting the first time
+// (NATS clients try again every 2 seconds by default).
+var announceRepeats = []time.Duration{time.Second, 5 * time.Second, 30 * time.Second}
+
 // announceEnd tells the workers that a job has ended, so that a worker
 // still running one of its tasks abandons it rather than burning CPU on a
 // result nobody reads (see worker.Run). It is a core NATS message, sent
-// once: a worker that misses it (disconnected at that moment) runs the
-// task to its end and the result is dropped with the job's messages.
+// now and again after each of announceRepeats: a worker that misses them
+// all (cut off for longer) runs the task to its end, and the result is
+// dropped with the job's messages.
 func (c *Coordinator) announceEnd(job string) {
-	if err := c.nc.Publish(wire.CancelSubject(job), nil); err != nil {
+	subject := wire.CancelSubject(job)
+	if err := c.nc.Publish(subject, nil); err != nil {
 		c.log.Warn("announcing the end of a job to the workers", "job", job, "err", err)
 		return
 	}
 	if err := c.nc.FlushTimeout(time.Second); err != nil {
 		c.log.Debug("flushing the end of a job", "job", job, "err", err)
+	}
+	for _, d := range announceRepeats {
+		time.AfterFunc(d, func() { _ = c.nc.Publish(subject, nil) }) // a closed connection: nobody to tell
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/shoal-io/shoal/coordinator"
 	"github.com/shoal-io/shoal/internal/wire"
 	"github.com/shoal-io/shoal/worker"
@@ -110,4 +112,33 @@ func TestCancelAbandonsTheWorkersTask(t *testing.T) {
 	if _, err := coord.Run(ctx2, coordinator.NewJobID(), small, nil); err != nil {
 		t.Fatalf("the next job: %v", err)
 	}
+}
+
+// The end of a job is announced to the workers more than once, so a
+// worker that was reconnecting the first time still hears of it.
+func TestJobEndAnnouncedAgain(t *testing.T) {
+	data := writeBlobs(t, "announce.parquet", 2000, 2, 2)
+	s := mustStartStack(t, 1)
+	nc := mustConnect(t, s.srv, "listener")
+	var mu sync.Mutex
+	heard := map[string]int{}
+	if _, err := nc.Subscribe(wire.CancelSubjects, func(m *nats.Msg) {
+		mu.Lock()
+		heard[m.Subject]++
+		mu.Unlock()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	id := coordinator.NewJobID()
+	if _, err := s.coord.Run(context.Background(), id, &wire.JobSpec{Inputs: []string{data}, Exclude: []string{"label"}, K: 2}, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "a second announcement", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return heard[wire.CancelSubject(id)] >= 2
+	})
 }
