@@ -458,6 +458,14 @@ func checkInts[T integer](f *filler, j, at int, vals []T, arr arrow.Array) (copy
 			return nil
 		}, nil
 	}
+	return shiftedCopy(f, j, at, vals, valid, off, shift, lim), nil
+}
+
+// shiftedCopy is the copy of a column with an offset or a limit: each
+// value has the offset subtracted in float64, and one beyond the limit
+// (NaN and ±Inf included) in a valid row is refused or, under NullsDrop,
+// drops its row.
+func shiftedCopy[T integer | float32 | float64](f *filler, j, at int, vals []T, valid []byte, off int, shift float64, lim float32) copyFunc {
 	return func(dst []float32, stride, lo, hi int) error {
 		k := 0
 		for i, v := range vals[lo:hi] {
@@ -471,7 +479,7 @@ func checkInts[T integer](f *filler, j, at int, vals []T, arr arrow.Array) (copy
 			k += stride
 		}
 		return nil
-	}, nil
+	}
 }
 
 // beyond returns the index of the first value of v outside [-lim, lim],
@@ -508,20 +516,7 @@ func checkFloats[T float32 | float64](f *filler, j, at int, vals []T, arr arrow.
 		return nil, err
 	}
 	if shift, lim := f.offset(j), f.bound(j); shift != 0 || lim != math.MaxFloat32 {
-		return func(dst []float32, stride, lo, hi int) error {
-			k := 0
-			for i, v := range vals[lo:hi] {
-				x := float32(float64(v) - shift)
-				if !(x >= -lim && x <= lim) && (valid == nil || bitutil.BitIsSet(valid, off+lo+i)) {
-					if err := f.badValue(j, at+lo+i, float64(v)); err != nil {
-						return err
-					}
-				}
-				dst[k] = x
-				k += stride
-			}
-			return nil
-		}, nil
+		return shiftedCopy(f, j, at, vals, valid, off, shift, lim), nil
 	}
 	return func(dst []float32, stride, lo, hi int) error {
 		k := 0
