@@ -353,7 +353,14 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Dur
 			Worker: w.opts.Name, Err: wire.NewError(code, err)}
 	}
 	if err := w.publish(ctx, task, res); err != nil {
-		log.Warn("publishing a result", "err", err)
+		// A worker that is stopping loses the result on purpose: the task
+		// goes back to the queue, which is no news worth a warning (and
+		// would add a line to the one error line of a failed `shoal run`).
+		level := slog.LevelWarn
+		if ctx.Err() != nil {
+			level = slog.LevelInfo
+		}
+		log.Log(context.WithoutCancel(ctx), level, "publishing a result", "err", err)
 		_ = msg.NakWithDelay(nakDelay)
 		return
 	}
