@@ -82,6 +82,24 @@ func readShard(s Shard, columns []string, weight string, nulls NullPolicy, mem m
 	}
 	defer recoverCorrupt(s.File, &err)
 	var got int
+	consts, err := pathColumns(s.File, f.names)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(consts) > 0:
+		got, err = readWithPathColumns(s, f, consts, mem)
+	default:
+		got, err = readFormat(s, f, mem)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return f.finish(got)
+}
+
+// readFormat reads shard s into f with the reader of its format.
+func readFormat(s Shard, f *filler, mem memory.Allocator) (got int, err error) {
 	switch s.Format {
 	case FormatParquet:
 		got, err = readParquetShard(s, f, mem)
@@ -94,10 +112,7 @@ func readShard(s Shard, columns []string, weight string, nulls NullPolicy, mem m
 	default:
 		err = fmt.Errorf("%w: %s: format %v", ErrUnknownFormat, s.File, s.Format)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return f.finish(got)
+	return got, err
 }
 
 // ReadAll reads every shard of ds in order into one Block: for precomputed

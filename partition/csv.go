@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -198,13 +197,14 @@ var errStopScan = errors.New("stop scan")
 // number of columns, named c0, c1, …, and the data starts at the file's
 // start (past a byte order mark). A file with no record at all has no
 // columns.
-func csvHeader(path string, f *os.File, opts CSVOptions) (names []string, end int64, err error) {
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, 0, corrupt(path, "", err)
+func csvHeader(path string, src *csvSource, opts CSVOptions) (names []string, end int64, err error) {
+	r, err := src.at(0)
+	if err != nil {
+		return nil, 0, err
 	}
 	// Headers are short: a small buffer keeps reading one cheap for every
 	// shard.
-	err = scanRecords(f, 0, 4<<10, func(start, stop int64) error {
+	err = scanRecords(r, 0, 4<<10, func(start, stop int64) error {
 		end = stop
 		return errStopScan
 	})
@@ -215,7 +215,10 @@ func csvHeader(path string, f *os.File, opts CSVOptions) (names []string, end in
 		return nil, 0, nil
 	}
 	header := make([]byte, end)
-	if _, err := f.ReadAt(header, 0); err != nil {
+	if r, err = src.at(0); err != nil {
+		return nil, 0, err
+	}
+	if _, err := io.ReadFull(r, header); err != nil {
 		return nil, 0, corrupt(path, "", err)
 	}
 	bom := []byte("\xef\xbb\xbf")
@@ -250,22 +253,30 @@ func csvCause(err error) error {
 	return err
 }
 
+// A compressed file is one unit, and so one shard: a gzip or zstd stream
+// cannot be entered in the middle, so each further shard would decompress
+// everything before it again. Scan still reads the whole stream once to
+// count its records. Split large compressed data into several files.
 func probeCSV(path string, target int64, opts CSVOptions) (*fileInfo, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, openError(path, err)
-	}
-	defer f.Close()
-	names, headerEnd, err := csvHeader(path, f, opts)
+	src, err := openCSVSource(path)
 	if err != nil {
 		return nil, err
 	}
-	info := &fileInfo{columns: sniffCSV(f, names, headerEnd, opts)}
-	if _, err := f.Seek(headerEnd, io.SeekStart); err != nil {
-		return nil, corrupt(path, "", err)
+	defer src.close()
+	names, headerEnd, err := csvHeader(path, src, opts)
+	if err != nil {
+		return nil, err
+	}
+	info := &fileInfo{columns: sniffCSV(src, names, headerEnd, opts)}
+	r, err := src.at(headerEnd)
+	if err != nil {
+		return nil, err
+	}
+	if src.codec != codecNone {
+		target = math.MaxInt64
 	}
 	cur := unit{first: headerEnd, last: headerEnd}
-	err = scanRecords(f, headerEnd, 1<<20, func(_, end int64) error {
+	err = scanRecords(r, headerEnd, 1<<20, func(_, end int64) error {
 		cur.rows++
 		cur.last = end
 		if cur.rows == target {
@@ -292,7 +303,7 @@ func probeCSV(path string, target int64, opts CSVOptions) (*fileInfo, error) {
 // drops with the row. "NaN" and "Inf" count as neither, as they could be
 // words. Records that do not parse end the sample early; the reader
 // reports them.
-func sniffCSV(f *os.File, names []string, headerEnd int64, opts CSVOptions) []column {
+func sniffCSV(src *csvSource, names []string, headerEnd int64, opts CSVOptions) []column {
 	cols := make([]column, len(names))
 	const (
 		sawInt = 1 << iota
@@ -300,8 +311,8 @@ func sniffCSV(f *os.File, names []string, headerEnd int64, opts CSVOptions) []co
 		sawText
 	)
 	seen := make([]int, len(names))
-	if _, err := f.Seek(headerEnd, io.SeekStart); err == nil {
-		r := opts.newReader(bufio.NewReaderSize(f, 64<<10))
+	if in, err := src.at(headerEnd); err == nil {
+		r := opts.newReader(bufio.NewReaderSize(in, 64<<10))
 		r.FieldsPerRecord = -1
 		r.ReuseRecord = true
 		for range csvSniffRows {
@@ -371,12 +382,12 @@ func readCSV(path string, opts CSVOptions, names []string, first, last, rowOffse
 	if err := opts.validate(); err != nil {
 		return 0, err
 	}
-	f, err := os.Open(path)
+	src, err := openCSVSource(path)
 	if err != nil {
-		return 0, openError(path, err)
+		return 0, err
 	}
-	defer f.Close()
-	header, headerEnd, err := csvHeader(path, f, opts)
+	defer src.close()
+	header, headerEnd, err := csvHeader(path, src, opts)
 	if err != nil {
 		return 0, err
 	}
@@ -401,10 +412,11 @@ func readCSV(path string, opts CSVOptions, names []string, first, last, rowOffse
 	if first < headerEnd {
 		return 0, fmt.Errorf("%w: %s: byte range [%d,%d) starts inside the header", ErrCorrupt, path, first, last)
 	}
-	if _, err := f.Seek(first, io.SeekStart); err != nil {
-		return 0, corrupt(path, "", err)
+	in, err := src.at(first)
+	if err != nil {
+		return 0, err
 	}
-	r := opts.newReader(bufio.NewReaderSize(io.LimitReader(f, last-first), 64<<10))
+	r := opts.newReader(bufio.NewReaderSize(io.LimitReader(in, last-first), 64<<10))
 	r.FieldsPerRecord = len(header)
 	r.ReuseRecord = true
 	fields := make([]string, len(names))
@@ -449,7 +461,30 @@ func parseCSVFloat(s string, bits int) (v float64, null bool, err error) {
 // error naming the file, column and row under NullsError, a dropped row
 // under NullsDrop.
 func readCSVShard(s Shard, f *filler) (int, error) {
-	return readCSV(s.File, s.CSV, f.names, s.First, s.Last, s.RowOffset, func(i int, fields []string) error {
+	return readCSVShardWith(s, f, nil)
+}
+
+// readCSVShardWith is readCSVShard with columns taken from the path
+// (see pathColumns): their text values join each record's fields.
+func readCSVShardWith(s Shard, f *filler, consts []constColumn) (int, error) {
+	names, all := f.names, []string(nil)
+	if len(consts) > 0 {
+		names, all = fileNames(f.names, consts), make([]string, len(f.names))
+	}
+	return readCSV(s.File, s.CSV, names, s.First, s.Last, s.RowOffset, func(i int, fields []string) error {
+		if all != nil {
+			k, c := 0, 0
+			for j := range all {
+				if c < len(consts) && consts[c].j == j {
+					all[j] = consts[c].raw // "" for a null, which parses as one
+					c++
+					continue
+				}
+				all[j] = fields[k]
+				k++
+			}
+			fields = all
+		}
 		if i >= f.rows {
 			return fmt.Errorf("%w: %s: more rows in bytes [%d,%d) than the %d planned; was the file changed after Scan?",
 				ErrCorrupt, s.File, s.First, s.Last, f.rows)

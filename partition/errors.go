@@ -52,6 +52,15 @@ var (
 	// same directory or file twice (through symbolic links), which would
 	// read its rows twice.
 	ErrDuplicateInput = errors.New("partition: input reached twice")
+
+	// ErrInvalidPartition is returned for a key=value directory that
+	// cannot be a partition: an empty value, or a key found twice in one
+	// path.
+	ErrInvalidPartition = errors.New("partition: invalid partition directory")
+
+	// ErrNoMatch is returned when a glob matches no file, or a where
+	// filter leaves none.
+	ErrNoMatch = errors.New("partition: no input file matches")
 )
 
 // Reading: ReadShard, ReadAll and ReadIntColumn.

@@ -23,9 +23,14 @@ const (
 	// a range of record batches, found by reading the stream in order.
 	FormatArrowStream
 	// FormatCSV is comma-separated text with a header line (.csv); a shard
-	// is a byte range of whole lines.
+	// is a byte range of whole lines. A gzip (.csv.gz) or zstd (.csv.zst)
+	// compressed file is CSV too, read through its decompressor; it is one
+	// shard, whose range counts decompressed bytes (see csvCodec).
 	FormatCSV
 )
+
+// supportedExts lists the extensions of input files, for messages.
+const supportedExts = ".parquet, .pq, .arrow, .feather, .ipc, .arrows, .csv, .csv.gz or .csv.zst"
 
 // formatByExt maps a lower-case extension to its format. The names follow
 // the Arrow project's conventions: .arrows is the registered extension of
@@ -47,7 +52,32 @@ func FormatFromPath(path string) (Format, error) {
 	if f, ok := formatByExt[ext]; ok {
 		return f, nil
 	}
-	return 0, fmt.Errorf("%w: %s (want .parquet, .pq, .arrow, .feather, .ipc, .arrows or .csv)", ErrUnknownFormat, path)
+	if csvCodec(path) != codecNone {
+		return FormatCSV, nil
+	}
+	return 0, fmt.Errorf("%w: %s (want %s)", ErrUnknownFormat, path, supportedExts)
+}
+
+// codec is the compression of a CSV file, named by its extension.
+type codec int
+
+const (
+	codecNone codec = iota
+	codecGzip
+	codecZstd
+)
+
+// csvCodec returns the compression a .csv.gz or .csv.zst name announces,
+// or codecNone.
+func csvCodec(path string) codec {
+	lower := strings.ToLower(path)
+	switch {
+	case strings.HasSuffix(lower, ".csv.gz"):
+		return codecGzip
+	case strings.HasSuffix(lower, ".csv.zst"):
+		return codecZstd
+	}
+	return codecNone
 }
 
 // String returns the format's name as a user would type it.

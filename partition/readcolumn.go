@@ -19,13 +19,13 @@ import (
 // often are after a trip through pandas). A null, a fraction, or a value
 // outside int64 is an error naming the file, column and global row.
 func ReadIntColumn(paths []string, column string) ([]int64, error) {
-	files, err := expandPaths(paths)
+	files, err := expandPaths(paths, nil)
 	if err != nil {
 		return nil, err
 	}
 	var out []int64
-	for _, path := range files {
-		if out, err = readIntsFrom(path, column, out); err != nil {
+	for _, in := range files {
+		if out, err = readIntsFrom(in.Path, column, out); err != nil {
 			return nil, err
 		}
 	}

@@ -29,6 +29,10 @@ type Options struct {
 	// CSV is the layout of the CSV files; the zero value is a header line
 	// and commas. Setting it for a dataset with no CSV file is an error.
 	CSV CSVOptions
+	// Where keeps only the files of some partitions (see Where); nil keeps
+	// all. Scan applies it while expanding the paths; ScanInputs takes
+	// inputs that ExpandPaths already filtered and ignores it.
+	Where Where
 }
 
 // Dataset is a scanned dataset: its files, resolved columns and shard plan.
@@ -41,6 +45,10 @@ type Dataset struct {
 	Columns []string
 	// Weight is the weight column, or "".
 	Weight string
+	// Partitions are the columns that key=value directories give every
+	// file, in path order, typed from all their values. They can be
+	// features (when numeric) but are never chosen by default.
+	Partitions []PartitionColumn
 	// Rows is the total number of rows, counting rows that NullsDrop may
 	// later leave out.
 	Rows int64
@@ -57,6 +65,9 @@ type column struct {
 	name    string
 	typ     string // the type as a user would recognise it: "double", "int64", "utf8"
 	numeric bool
+	// partition marks a column taken from key=value directories: it is
+	// never a default feature.
+	partition bool
 }
 
 // fileInfo is what a format's probe learns about a file from metadata (or,
@@ -77,19 +88,47 @@ type fileInfo struct {
 // through each Arrow stream (data released batch by batch) and each CSV
 // file (no values parsed beyond the first few rows used to tell numeric
 // columns from text).
+//
+// Partition columns (key=value directories) join every file's columns
+// after its own; a numeric one can be named as a feature or weight, a
+// text one cannot, and neither is a feature unless named.
 func Scan(paths []string, opts Options) (*Dataset, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	files, err := expandPaths(paths)
+	inputs, err := expandPaths(paths, opts.Where)
 	if err != nil {
 		return nil, err
+	}
+	return ScanInputs(inputs, opts)
+}
+
+// ScanInputs is Scan of the files that ExpandPaths listed, so that a
+// caller scans exactly the files it checked.
+func ScanInputs(inputs []Input, opts Options) (*Dataset, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	if len(inputs) == 0 {
+		return nil, fmt.Errorf("%w: no input paths", ErrEmptyDataset)
 	}
 	target := int64(opts.ShardRows)
 	if target == 0 {
 		target = defaultShardRows
 	}
-	ds := &Dataset{Files: files, Weight: opts.Weight}
+	parts, err := partitionTypes(inputs)
+	if err != nil {
+		return nil, err
+	}
+	files := make([]string, len(inputs))
+	for i, in := range inputs {
+		files[i] = in.Path
+	}
+	ds := &Dataset{Files: files, Weight: opts.Weight, Partitions: parts}
+	wanted := slices.Clone(opts.Columns)
+	if opts.Weight != "" {
+		wanted = append(wanted, opts.Weight)
+	}
 	sawCSV := false
 	for i, path := range files {
 		format, err := FormatFromPath(path)
@@ -99,6 +138,12 @@ func Scan(paths []string, opts Options) (*Dataset, error) {
 		sawCSV = sawCSV || format == FormatCSV
 		info, err := probe(path, format, target, opts.CSV)
 		if err != nil {
+			return nil, err
+		}
+		if info.columns, err = withPartitionColumns(path, info.columns, parts); err != nil {
+			return nil, err
+		}
+		if err := checkPathColumns(path, wanted, parts); err != nil {
 			return nil, err
 		}
 		if i == 0 {
@@ -127,11 +172,7 @@ func Scan(paths []string, opts Options) (*Dataset, error) {
 		return nil, fmt.Errorf("%w: a CSV header or delimiter option is given but no input is a .csv file", ErrInvalidOptions)
 	}
 	if ds.Rows == 0 {
-		what := strings.Join(paths, ", ")
-		if len(paths) > 3 {
-			what = fmt.Sprintf("%s and %d more paths", strings.Join(paths[:3], ", "), len(paths)-3)
-		}
-		return nil, fmt.Errorf("%w: %s: no rows", ErrEmptyDataset, what)
+		return nil, fmt.Errorf("%w: %s: no rows", ErrEmptyDataset, describePaths(files))
 	}
 	return ds, nil
 }
@@ -179,24 +220,46 @@ func validateColumnNames(columns []string, weight string) error {
 	return nil
 }
 
-// expandPaths replaces each directory by the supported files under it,
-// sorted by path. Names starting with "." or "_" are skipped, as Spark and
-// Hive do: they are temporary files, checksums and _SUCCESS markers.
-// Symbolic links are followed, to directories and files alike (a link
-// given as a path is followed too).
 // ExpandPaths lists the files a dataset of the given paths reads, as Scan
-// does: files as given, directories walked (links followed) and their
-// supported files sorted by path. It reads no file, so a caller can check
-// every file against its rules before Scan opens any.
-func ExpandPaths(paths []string) ([]string, error) { return expandPaths(paths) }
+// does, with the where filter applied: files as given, directories walked
+// (links followed) and their supported files sorted by path, globs
+// expanded (see expandGlob). Names starting with "." or "_" are skipped
+// inside directories, as Spark and Hive do: they are temporary files,
+// checksums and _SUCCESS markers. Directories of the form key=value that
+// where leaves out are not entered. It reads no file, so a caller can
+// check every file against its rules before ScanInputs opens any.
+func ExpandPaths(paths []string, where Where) ([]Input, error) { return expandPaths(paths, where) }
 
-func expandPaths(paths []string) ([]string, error) {
+// Input is one file of a dataset, as ExpandPaths finds it.
+type Input struct {
+	// Path is the file, as given or found under a directory or glob.
+	Path string
+	// Partition holds the key=value directories between the input's root
+	// (the directory given, or a glob's fixed part) and the file,
+	// outermost first.
+	Partition []PartitionValue
+}
+
+func expandPaths(paths []string, where Where) ([]Input, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("%w: no input paths", ErrEmptyDataset)
 	}
-	var out []string
+	if err := where.validate(); err != nil {
+		return nil, err
+	}
+	var out []Input
+	keys := map[string]bool{} // partition keys met, for an unknown where key's error
+	pruned := 0
 	for _, p := range paths {
 		st, err := os.Stat(p)
+		if err != nil && hasMeta(p) && errors.Is(err, fs.ErrNotExist) {
+			found, n, err := expandGlob(p, where, keys)
+			if err != nil {
+				return nil, err
+			}
+			out, pruned = append(out, found...), pruned+n
+			continue
+		}
 		if err != nil {
 			if os.IsNotExist(err) {
 				return nil, fmt.Errorf("%w: %s", ErrNotFound, p)
@@ -207,29 +270,75 @@ func expandPaths(paths []string) ([]string, error) {
 			if _, err := FormatFromPath(p); err != nil {
 				return nil, err
 			}
-			out = append(out, p)
+			if !where.keeps(nil) {
+				pruned++
+				continue
+			}
+			out = append(out, Input{Path: p})
 			continue
 		}
-		found, err := walkInputDir(p)
+		found, n, err := walkInputDir(p, where.pruner(keys))
 		if err != nil {
 			return nil, err
 		}
-		if len(found) == 0 {
-			return nil, fmt.Errorf("%w: directory %s holds no .parquet, .pq, .arrow, .feather, .ipc, .arrows or .csv file", ErrEmptyDataset, p)
+		if len(found) == 0 && n == 0 {
+			return nil, fmt.Errorf("%w: directory %s holds no %s file", ErrEmptyDataset, p, supportedExts)
 		}
 		slices.Sort(found)
-		out = append(out, found...)
+		kept, n, err := partitioned(p, found, where, keys)
+		if err != nil {
+			return nil, err
+		}
+		out, pruned = append(out, kept...), pruned+n
+	}
+	if err := where.checkKeys(keys); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: %s: no file is left by --where %s", ErrNoMatch, describePaths(paths), where)
 	}
 	return out, nil
+}
+
+// partitioned gives each file found under root its partition and keeps
+// those where keeps; it returns how many it left out.
+func partitioned(root string, files []string, where Where, keys map[string]bool) ([]Input, int, error) {
+	out := make([]Input, 0, len(files))
+	left := 0
+	for _, f := range files {
+		parts, err := partitionBelow(root, f)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, pv := range parts {
+			keys[pv.Key] = true
+		}
+		if !where.keeps(parts) {
+			left++
+			continue
+		}
+		out = append(out, Input{Path: f, Partition: parts})
+	}
+	return out, left, nil
+}
+
+// describePaths names the inputs for a message, cut short when many.
+func describePaths(paths []string) string {
+	if len(paths) > 3 {
+		return fmt.Sprintf("%s and %d more paths", strings.Join(paths[:3], ", "), len(paths)-3)
+	}
+	return strings.Join(paths, ", ")
 }
 
 // walkInputDir lists the supported files under root, following symbolic
 // links. A link back to a directory being walked is ErrSymlinkLoop, and a
 // directory or file reached twice is ErrDuplicateInput: its rows would be
 // read twice. A dangling link is ErrNotFound when its name is that of a
-// data file, and skipped otherwise.
-func walkInputDir(root string) ([]string, error) {
+// data file, and skipped otherwise. A directory for which prune returns
+// true is not entered; the count of those is returned.
+func walkInputDir(root string, prune func(name string) bool) ([]string, int, error) {
 	var found []string
+	pruned := 0
 	seen := map[string]string{} // resolved path → the path it was reached by
 	open := map[string]bool{}   // resolved paths of the directories being walked
 	var walk func(dir string) error
@@ -252,7 +361,7 @@ func walkInputDir(root string) ([]string, error) {
 		}
 		for _, e := range entries {
 			name := e.Name()
-			if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
+			if hiddenName(name) {
 				continue
 			}
 			path := filepath.Join(dir, name)
@@ -277,6 +386,10 @@ func walkInputDir(root string) ([]string, error) {
 				}
 			}
 			if isDir {
+				if prune != nil && prune(name) {
+					pruned++
+					continue
+				}
 				if err := walk(path); err != nil {
 					return err
 				}
@@ -294,9 +407,15 @@ func walkInputDir(root string) ([]string, error) {
 		return nil
 	}
 	if err := walk(root); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return found, nil
+	return found, pruned, nil
+}
+
+// hiddenName reports whether a file or directory name is skipped inside
+// input directories: temporary files, checksums, _SUCCESS, _delta_log.
+func hiddenName(name string) bool {
+	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
 }
 
 // findColumn returns the column called name, or an error naming the file
@@ -347,6 +466,10 @@ func numericColumn(file string, cols []column, name string) error {
 	if err != nil {
 		return err
 	}
+	if !c.numeric && c.partition {
+		return fmt.Errorf("%w: %s: column %q comes from %s=... directories whose values are text; only a partition column whose values are all numbers can be a feature or weight",
+			ErrNotNumeric, file, name, name)
+	}
 	if !c.numeric {
 		return fmt.Errorf("%w: %s: column %q has type %s (want float32, float64 or an integer type)", ErrNotNumeric, file, name, c.typ)
 	}
@@ -385,7 +508,7 @@ func resolveColumns(file string, cols []column, opts Options) ([]string, error) 
 func autoColumns(cols []column, opts Options) []string {
 	var out []string
 	for _, c := range cols {
-		if c.numeric && c.name != opts.Weight && !slices.Contains(opts.Exclude, c.name) {
+		if c.numeric && !c.partition && c.name != opts.Weight && !slices.Contains(opts.Exclude, c.name) {
 			out = append(out, c.name)
 		}
 	}
