@@ -131,7 +131,7 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 		return nil, err
 	}
 	progress(Progress{Job: id, Phase: "scan"})
-	ds, err := partition.Scan(files, partition.Options{
+	ds, err := partition.ScanInputs(files, partition.Options{
 		Columns: spec.Columns, Exclude: spec.Exclude, Weight: spec.Weight, ShardRows: spec.ShardRows,
 		CSV: partition.CSVOptions{NoHeader: spec.NoHeader, Delimiter: spec.DelimiterRune()},
 	})

@@ -27,20 +27,26 @@ func jobFiles(spec *wire.JobSpec) pathguard.Job {
 // checkPaths refuses a job whose paths break the rules of c.opts.Paths,
 // before any file is opened, and returns the input files to scan. The
 // paths are checked as given, then every file that the inputs expand to
-// (directories walked, links followed), so a link inside an allowed
+// (directories walked, links followed, globs matched, partitions that
+// spec.Where leaves out not entered), so a link inside an allowed
 // directory cannot lead a job to a file outside it, and an output cannot
 // replace a file that an input directory reaches through a link.
-func (c *Coordinator) checkPaths(spec *wire.JobSpec) ([]string, error) {
+func (c *Coordinator) checkPaths(spec *wire.JobSpec) ([]partition.Input, error) {
 	job := jobFiles(spec)
+	// A glob is checked through its fixed part, and then every file it
+	// matched, like a directory's.
+	for i, in := range job.Inputs {
+		job.Inputs[i].Path = partition.GlobRoot(in.Path)
+	}
 	if err := pathguard.Check(job, c.opts.Paths); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrPath, err)
 	}
-	files, err := partition.ExpandPaths(spec.Inputs)
+	files, err := partition.ExpandPaths(spec.Inputs, spec.Where)
 	if err != nil {
 		return nil, err
 	}
 	for _, f := range files {
-		job.Inputs = append(job.Inputs, pathguard.File{Flag: "--input", Path: f})
+		job.Inputs = append(job.Inputs, pathguard.File{Flag: "--input", Path: f.Path})
 	}
 	if err := pathguard.Check(job, c.opts.Paths); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrPath, err)

@@ -379,12 +379,32 @@ func printSummary(w io.Writer, id string, spec *wire.JobSpec, m *wire.Model) {
 	}
 }
 
+// whereFlag collects repeated --where key=value flags into a spec's Where.
+type whereFlag struct{ where *map[string][]string }
+
+func (w whereFlag) Set(v string) error {
+	if *w.where == nil {
+		*w.where = map[string][]string{}
+	}
+	return wire.ParseWhere(*w.where, v)
+}
+
+func (w whereFlag) String() string {
+	if w.where == nil || len(*w.where) == 0 {
+		return ""
+	}
+	return partition.Where(*w.where).String()
+}
+
+func (w whereFlag) Type() string { return "key=value" }
+
 // registerJobFlags defines the flags that describe a job, shared by run
 // and submit.
 func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
 	fl.StringSliceVarP(&s.Inputs, "input", "i", nil, "input file or directory (repeat or separate with commas)")
 	fl.StringSliceVar(&s.Columns, "columns", nil, "feature columns (default: all numeric columns)")
 	fl.StringSliceVar(&s.Exclude, "exclude", nil, "columns to leave out of the features")
+	fl.Var(whereFlag{&s.Where}, "where", "read only the files under key=value directories with this value; repeat for more keys (AND), key=v1,v2 for several values (IN)")
 	fl.StringVar(&s.Weight, "weight", "", "per-row weight column (k-means only)")
 	fl.StringVar(&s.Nulls, "nulls", "error", "rows with null, NaN or Inf features: error or drop")
 	fl.BoolVar(&s.Precomputed, "precomputed", false, "the input is a square dissimilarity matrix (k-medoids only)")

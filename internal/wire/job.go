@@ -36,6 +36,12 @@ type JobSpec struct {
 	NoHeader    bool     `json:"no_header,omitempty"`   // CSV files have no header line: columns are c0, c1, …
 	Delimiter   string   `json:"delimiter,omitempty"`   // CSV field delimiter, one character ("\t" or "tab" for a tab); default ","
 
+	// Where keeps the files under key=value directories whose value for
+	// each key is one of the listed ones (AND across keys, IN within
+	// one): {"year": ["2026"], "region": ["eu", "us"]}. Other directories
+	// are never entered. See ParseWhere for the flag's form.
+	Where map[string][]string `json:"where,omitempty"`
+
 	Algorithm string  `json:"algorithm"`            // see KMeansAlgorithms and MedoidAlgorithms; default "minibatch"
 	K         int     `json:"k"`                    // number of clusters, required
 	Init      string  `json:"init,omitempty"`       // initialisation; default per algorithm
@@ -99,6 +105,9 @@ func (s *JobSpec) Normalize() error {
 	}
 	if len(s.Inputs) == 0 {
 		return fmt.Errorf("%w: no input files", ErrJobSpec)
+	}
+	if err := checkWhere(s.Where); err != nil {
+		return err
 	}
 	if s.K < 1 {
 		return fmt.Errorf("%w: k must be at least 1, got %d", ErrJobSpec, s.K)
