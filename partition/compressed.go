@@ -64,13 +64,13 @@ func (s *csvSource) at(off int64) (io.Reader, error) {
 	default:
 		return nil, fmt.Errorf("%w: %s: compression %d", ErrUnknownFormat, s.path, s.codec)
 	}
-	r = decompressErrors{r: r, path: s.path}
+	r = decompressErrors{r: r, codec: s.codec}
 	if off > 0 {
 		if n, err := io.CopyN(io.Discard, r, off); err != nil {
 			if err == io.EOF {
 				return nil, fmt.Errorf("%w: %s: %d bytes decompressed where the shard plan starts at byte %d; was the file changed after Scan?", ErrCorrupt, s.path, n, off)
 			}
-			return nil, err
+			return nil, corrupt(s.path, "", err)
 		}
 	}
 	return r, nil
@@ -88,17 +88,19 @@ func (s *csvSource) close() {
 	s.f.Close()
 }
 
-// decompressErrors names the file in a decompressor's error, which
-// otherwise says only "unexpected EOF" or "invalid checksum".
+// decompressErrors says where a decompressor's error comes from, which
+// otherwise reads only "unexpected EOF" or "invalid checksum"; the CSV
+// readers add the file.
 type decompressErrors struct {
-	r    io.Reader
-	path string
+	r     io.Reader
+	codec codec
 }
 
 func (d decompressErrors) Read(p []byte) (int, error) {
 	n, err := d.r.Read(p)
 	if err != nil && err != io.EOF {
-		err = corrupt(d.path, "decompressing", err)
+		name := map[codec]string{codecGzip: "gzip", codecZstd: "zstd"}[d.codec]
+		err = fmt.Errorf("decompressing %s: %w", name, err)
 	}
 	return n, err
 }

@@ -253,7 +253,8 @@ func csvCause(err error) error {
 	return err
 }
 
-// A compressed file is one unit, and so one shard: a gzip or zstd stream
+// probeCSV reads a CSV file's columns and counts its records into units
+// of target rows. A compressed file is one unit, and so one shard: a gzip or zstd stream
 // cannot be entered in the middle, so each further shard would decompress
 // everything before it again. Scan still reads the whole stream once to
 // count its records. Split large compressed data into several files.
