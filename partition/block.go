@@ -58,6 +58,13 @@ func readShard(s Shard, columns []string, weight string, nulls NullPolicy, mem m
 	if s.First < 0 || s.Last < s.First {
 		return nil, fmt.Errorf("%w: %s: shard %d has range [%d,%d)", ErrInvalidArgument, s.File, s.ID, s.First, s.Last)
 	}
+	consts, err := pathColumns(s.File, columns)
+	if err != nil {
+		return nil, err
+	}
+	if s.Local != "" {
+		s.File = s.Local
+	}
 	st, err := os.Stat(s.File)
 	if err != nil {
 		return nil, openError(s.File, err)
@@ -82,10 +89,6 @@ func readShard(s Shard, columns []string, weight string, nulls NullPolicy, mem m
 	}
 	defer recoverCorrupt(s.File, &err)
 	var got int
-	consts, err := pathColumns(s.File, f.names)
-	if err != nil {
-		return nil, err
-	}
 	switch {
 	case len(consts) > 0:
 		got, err = readWithPathColumns(s, f, consts, mem)

@@ -30,6 +30,10 @@ type Shard struct {
 	// CSV is the layout of a CSV file (header, delimiter); the zero value
 	// for other formats.
 	CSV CSVOptions
+	// Local, when set, is a local copy of File that ReadShard reads
+	// instead (a staged input). File still names the data: its key=value
+	// directories give the shard's partition columns.
+	Local string
 }
 
 // unit is the smallest piece a format can start reading at: a Parquet row

@@ -26,16 +26,22 @@ func NewBlockCache(limit int64) *BlockCache {
 	return &BlockCache{blocks: newLoadingLRU[*partition.Block](limit, nil)}
 }
 
-func cacheKey(s wire.Shard, d wire.Data) string {
-	return fmt.Sprintf("%s|%s|%d|%d|%s|%s|%s|%v|%v|%q|%v", s.File, s.Format, s.First, s.Last,
+func cacheKey(s wire.Shard, local string, d wire.Data) string {
+	return fmt.Sprintf("%s|%s|%s|%d|%d|%s|%s|%s|%v|%v|%q|%v", s.File, local, s.Format, s.First, s.Last,
 		strings.Join(d.Columns, ","), d.Weight, d.Nulls, d.Offsets, d.NoHeader, d.Delimiter, d.Limit)
 }
 
 // Get returns the block of shard s, reading it on a miss. Errors are not
 // cached: a file fixed between rounds is read again.
 func (c *BlockCache) Get(s wire.Shard, d wire.Data) (*partition.Block, error) {
-	return c.blocks.get(cacheKey(s, d), func() (*partition.Block, int64, error) {
-		b, err := readShard(s, d)
+	return c.GetLocal(s, "", d)
+}
+
+// GetLocal is Get for a shard whose file is read from a local copy (a
+// staged input); the shard's own path still gives its partition columns.
+func (c *BlockCache) GetLocal(s wire.Shard, local string, d wire.Data) (*partition.Block, error) {
+	return c.blocks.get(cacheKey(s, local, d), func() (*partition.Block, int64, error) {
+		b, err := readShard(s, local, d)
 		if err != nil {
 			return nil, 0, &inputError{err}
 		}
@@ -45,7 +51,7 @@ func (c *BlockCache) Get(s wire.Shard, d wire.Data) (*partition.Block, error) {
 
 // readShard converts the wire reference back into a partition shard and
 // reads it.
-func readShard(s wire.Shard, d wire.Data) (*partition.Block, error) {
+func readShard(s wire.Shard, local string, d wire.Data) (*partition.Block, error) {
 	format, err := partition.FormatFromPath(s.File)
 	if err != nil {
 		return nil, err
@@ -56,7 +62,7 @@ func readShard(s wire.Shard, d wire.Data) (*partition.Block, error) {
 	}
 	ps := partition.Shard{
 		ID: s.ID, File: s.File, Format: format, First: s.First, Last: s.Last,
-		RowOffset: s.RowOffset, Rows: s.Rows,
+		RowOffset: s.RowOffset, Rows: s.Rows, Local: local,
 	}
 	if format == partition.FormatCSV {
 		ps.CSV.NoHeader = d.NoHeader

@@ -83,14 +83,15 @@ func (x *executor) execute(ctx context.Context, t *wire.Task) (*wire.Result, err
 func (x *executor) blocks(t *wire.Task) ([]*partition.Block, error) {
 	out := make([]*partition.Block, len(t.Shards))
 	for i, s := range t.Shards {
+		local := ""
 		if s.Object != "" {
 			path, err := x.staged.path(context.Background(), x.js, s.Object, filepath.Base(s.File))
 			if err != nil {
 				return nil, err
 			}
-			s.File = path
+			local = path
 		}
-		b, err := x.cache.Get(s, t.Data)
+		b, err := x.cache.GetLocal(s, local, t.Data)
 		if err != nil {
 			return nil, err
 		}
@@ -227,7 +228,7 @@ func (x *executor) nearestTo(t *wire.Task, s wire.Shard, b *partition.Block) ([]
 			}
 		}
 	}
-	key := t.Job + "|" + cacheKey(s, t.Data)
+	key := t.Job + "|" + cacheKey(s, "", t.Data)
 	from, oldLabels, oldDist := x.nearest.lookup(key, t.Centres, d, n)
 	if from == k {
 		return oldLabels, oldDist, nil

@@ -76,6 +76,10 @@ func TestLakeHivePartitions(t *testing.T) {
 			t.Errorf("a centre's year is %g, outside [2025, 2026]", c[2])
 		}
 	}
+	// Workers that read a staged copy take the partition from the
+	// file's own path, not the copy's.
+	runJob(t, append(job, "--input", lake, "--stage", "--columns", "f0,f1,year", "--model", model("staged.json"))...)
+	sameModel(t, "--stage", readModel(t, model("year.json")), readModel(t, model("staged.json")))
 	runJob(t, append(job, "--input", lake, "--exclude", "label,year", "--model", model("default.json"))...)
 	if m := readInputModel(t, model("default.json")); len(m.Columns) != 2 || m.Columns[0] != "f0" || m.Columns[1] != "f1" {
 		t.Errorf("default features %v, want [f0 f1]", m.Columns)
