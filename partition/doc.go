@@ -12,6 +12,20 @@
 // files in input order; they are the "row" of the labels file and the
 // medoid_rows of a model, and what deterministic sampling hashes.
 //
+// A data lake's layouts are datasets too. ExpandPaths walks directories
+// (skipping names that start with "." or "_", such as _SUCCESS and
+// _delta_log), expands quoted globs one path segment at a time, and skips
+// the key=value directories a Where rules out without entering them; it
+// opens no file, so a service checks every file it lists before ScanInputs
+// reads any. Hive-style key=value directories below an input's root are
+// partition columns (Dataset.Partitions), typed int64, float64 or string
+// from all their values as Spark types them. A numeric one can be a
+// feature when named; none is a default feature. Nothing about partitions
+// travels with a shard: a reader takes a value from the shard's path, as the
+// deepest key=value directory of that name, and Scan checks that this
+// finds exactly the columns it planned. Files ending .csv.gz and .csv.zst
+// are CSV read through gzip or zstd, one shard per file.
+//
 // Decoding uses arrow-go's own Parquet and IPC readers; CSV uses
 // encoding/csv on the shard's byte range. Every numeric type (float32,
 // float64, signed and unsigned integers) converts to float32. Null, NaN and
@@ -24,7 +38,7 @@
 // place when complete.
 //
 // Core types: Options, Dataset, Shard, Block, NullPolicy, Format,
-// LabelsWriter, BlobsConfig.
+// LabelsWriter, BlobsConfig, Input, Where.
 //
 // # Caveats
 //
@@ -46,6 +60,8 @@
 //     dropped row under NullsDrop. CSVOptions give the header and the
 //     delimiter; each Shard carries them. A quoted field may span lines,
 //     but shard boundaries assume RFC 4180 quoting.
+//   - A partition value is compared and typed as text: --where month=3
+//     does not match month=03, though both read as the number 3.
 //   - Directories are walked following symbolic links; a loop
 //     (ErrSymlinkLoop) or a directory or file reached twice
 //     (ErrDuplicateInput) is an error rather than rows read twice.

@@ -401,7 +401,7 @@ func (w whereFlag) Type() string { return "key=value" }
 // registerJobFlags defines the flags that describe a job, shared by run
 // and submit.
 func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
-	fl.StringSliceVarP(&s.Inputs, "input", "i", nil, "input file or directory (repeat or separate with commas)")
+	fl.StringSliceVarP(&s.Inputs, "input", "i", nil, "input file, directory or quoted glob (repeat or separate with commas); key=value directories below it are partition columns")
 	fl.StringSliceVar(&s.Columns, "columns", nil, "feature columns (default: all numeric columns)")
 	fl.StringSliceVar(&s.Exclude, "exclude", nil, "columns to leave out of the features")
 	fl.Var(whereFlag{&s.Where}, "where", "read only the files under key=value directories with this value; repeat for more keys (AND), key=v1,v2 for several values (IN)")
