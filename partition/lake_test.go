@@ -281,6 +281,11 @@ func TestCompressedCSV(t *testing.T) {
 			t.Errorf("%s: ReadIntColumn %v %v", name, ints, err)
 		}
 	}
+	// Writers refuse a compressed name rather than write plain text there.
+	for _, name := range []string{"out.csv.gz", "out.csv.zst"} {
+		err := WriteTable(filepath.Join(t.TempDir(), name), []string{"x"}, []float32{1}, 1, nil, nil)
+		wantErr(t, err, ErrUnknownFormat, name, "not written")
+	}
 	// A directory picks compressed files up; a truncated one is corrupt.
 	ins, err := ExpandPaths([]string{dir}, nil)
 	if err != nil || len(ins) != 3 {

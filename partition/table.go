@@ -112,6 +112,9 @@ func createTable(path string, schema *arrow.Schema) (*tableWriter, error) {
 	if err != nil {
 		return nil, err
 	}
+	if csvCodec(path) != codecNone {
+		return nil, fmt.Errorf("%w: %s: compressed CSV is read, not written; write .csv or .parquet", ErrUnknownFormat, path)
+	}
 	tmp, err := atomicfile.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnwritable, err)
