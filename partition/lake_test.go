@@ -349,3 +349,45 @@ func FuzzParseSegment(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkReadShardPartitionColumn reads one 65536-row shard of eight
+// float32 columns, alone and with a partition column as a ninth feature:
+// the partition column should cost about what a ninth file column does.
+func BenchmarkReadShardPartitionColumn(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "year=2026")
+	const n, d = 65536, 9
+	names := make([]string, d)
+	data := make([]float32, n*d)
+	for j := range names {
+		names[j] = fmt.Sprintf("f%d", j)
+	}
+	for i := range data {
+		data[i] = float32(i % 1000)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	if err := WriteTable(filepath.Join(dir, "p.parquet"), names, data, n, nil, nil); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		cols []string
+	}{
+		{"8-file-columns", names[:8]},
+		{"9-file-columns", names},
+		{"8-file-columns+year", append(slices.Clone(names[:8]), "year")},
+	} {
+		ds, err := Scan([]string{filepath.Dir(dir)}, Options{Columns: c.cols})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := ReadShard(ds.Shards[0], ds.Columns, "", NullsError); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
