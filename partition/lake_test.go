@@ -217,6 +217,8 @@ func TestLakeSchemaErrors(t *testing.T) {
 		writePart(t, filepath.Join(dir, "p.parquet"), 2, 0)
 		_, err := Scan([]string{dir}, Options{Columns: []string{"x"}})
 		wantErr(t, err, ErrAmbiguousColumn, `"x"`, "above")
+		_, err = Scan([]string{dir}, Options{})
+		wantErr(t, err, ErrAmbiguousColumn, `"x"`, "above")
 		// A column no directory names reads as usual.
 		ds := mustScan(t, []string{dir}, Options{Columns: []string{"y"}})
 		if b := readEvery(t, ds, NullsError); b.Data[1] != 10 {

@@ -125,10 +125,7 @@ func ScanInputs(inputs []Input, opts Options) (*Dataset, error) {
 		files[i] = in.Path
 	}
 	ds := &Dataset{Files: files, Weight: opts.Weight, Partitions: parts}
-	wanted := slices.Clone(opts.Columns)
-	if opts.Weight != "" {
-		wanted = append(wanted, opts.Weight)
-	}
+	var wanted []string // the columns a reader is asked for
 	sawCSV := false
 	for i, path := range files {
 		format, err := FormatFromPath(path)
@@ -143,15 +140,19 @@ func ScanInputs(inputs []Input, opts Options) (*Dataset, error) {
 		if info.columns, err = withPartitionColumns(path, info.columns, parts); err != nil {
 			return nil, err
 		}
-		if err := checkPathColumns(path, wanted, parts); err != nil {
-			return nil, err
-		}
 		if i == 0 {
 			ds.Columns, err = resolveColumns(path, info.columns, opts)
+			wanted = slices.Clone(ds.Columns)
+			if opts.Weight != "" {
+				wanted = append(wanted, opts.Weight)
+			}
 		} else {
 			err = checkColumns(path, info.columns, files[0], ds.Columns, opts)
 		}
 		if err != nil {
+			return nil, err
+		}
+		if err := checkPathColumns(path, wanted, parts); err != nil {
 			return nil, err
 		}
 		for _, u := range info.units {
