@@ -60,8 +60,10 @@
 //     dropped row under NullsDrop. CSVOptions give the header and the
 //     delimiter; each Shard carries them. A quoted field may span lines,
 //     but shard boundaries assume RFC 4180 quoting.
-//   - A partition value is compared and typed as text: --where month=3
-//     does not match month=03, though both read as the number 3.
+//   - A where value is compared as text: month=3 does not match month=03,
+//     though both read as the number 3. Partition columns are typed from
+//     the files a where filter keeps, so year=2026.5 left out keeps year
+//     an int64.
 //   - Directories are walked following symbolic links; a loop
 //     (ErrSymlinkLoop) or a directory or file reached twice
 //     (ErrDuplicateInput) is an error rather than rows read twice.

@@ -40,6 +40,7 @@ func makeLake(t testing.TB) string {
 	writePart(t, filepath.Join(lake, "year=2026", "region=eu", "part-0.parquet"), 4, 100)
 	writePart(t, filepath.Join(lake, "year=2026", "region=us", "part-0.parquet"), 5, 200)
 	writePart(t, filepath.Join(lake, "year=2026", "region=us", "part-1.parquet"), 2, 300)
+	writePart(t, filepath.Join(lake, "year=2026.5", "region=eu%2Fwest", "part-0.parquet"), 1, 400)
 	writeCSV(t, lake, "_SUCCESS", "")
 	writeCSV(t, filepath.Join(lake, "year=2026"), ".part-9.parquet.crc", "junk")
 	writePart(t, filepath.Join(lake, "_delta_log", "x.parquet"), 7, 0)
@@ -112,6 +113,8 @@ func TestLakeWhere(t *testing.T) {
 		{Where{"year": {"2026"}, "region": {"eu"}}, 4, 1},
 		{Where{"year": {"2025", "2026"}, "region": {"eu"}}, 7, 2},
 		{Where{"region": {"us"}}, 7, 2},
+		{Where{"region": {"eu/west"}}, 1, 1},
+		{Where{"region": {"eu%2Fwest"}, "year": {"2026.5"}}, 1, 1},
 	} {
 		ds, err := Scan([]string{lake}, Options{Where: c.where})
 		if err != nil {

@@ -9,7 +9,9 @@ import (
 // Where keeps the files of some partitions: a file is kept when, for
 // every key, its path has a key=value directory whose value is one of the
 // key's values (AND across keys, IN within one). Values are compared as
-// text with the directory's unescaped value, so 03 does not match 3; the
+// text with the directory's unescaped value (a value may be given escaped
+// or not: eu%2Fwest and eu/west match the same directory), so 03 does
+// not match 3; the
 // null value is matched by __HIVE_DEFAULT_PARTITION__. A directory that a
 // Where rules out is not entered, so its files are never opened. The nil
 // Where keeps every file.
@@ -42,7 +44,9 @@ func (w Where) admits(pv PartitionValue) bool {
 	if pv.Null {
 		v = hiveNull
 	}
-	return slices.Contains(vs, v)
+	// A value may be given as the directory spells it (eu%2Fwest) or
+	// unescaped.
+	return slices.ContainsFunc(vs, func(w string) bool { return w == v || unescapeSegment(w) == v })
 }
 
 // keeps reports whether a file of the given partition stays: it has
