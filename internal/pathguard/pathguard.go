@@ -162,8 +162,15 @@ func denied(flag, given, resolved, rule string) error {
 // messages ("--out", "model").
 type File struct {
 	Flag string
+	// Path is the path as given. An output whose path ends in a
+	// separator is a directory of files (a dataset), not one file: it
+	// may exist as a directory, and it may hold no input and no other
+	// output (see Check).
 	Path string
 }
+
+// isDir reports whether f names a directory output.
+func (f File) isDir() bool { return strings.HasSuffix(f.Path, string(filepath.Separator)) }
 
 // Job is every path a job names.
 type Job struct {
@@ -191,7 +198,10 @@ type Options struct {
 //     roots or inside a protected directory,
 //   - an output is an input, lies inside an input directory, is the same
 //     file as an input (a hard link), or is another output,
-//   - an output names an existing directory.
+//   - an output names an existing directory (unless it is a directory
+//     output, whose path ends in a separator),
+//   - a directory output holds an input or another output, or lies inside an
+//     input directory (data and labels would mix).
 //
 // Errors wrap ErrDenied, ErrConflict or ErrBadPath and name the flag, the
 // path as given and, where links changed it, the resolved path.
@@ -253,7 +263,7 @@ func Check(job Job, opts Options) error {
 				return fmt.Errorf("%w: %s %s is inside the data directory %s", ErrDenied, out.Flag, out.Path, p)
 			}
 		}
-		if out.info != nil && out.info.IsDir() {
+		if out.info != nil && out.info.IsDir() && !out.isDir() {
 			return fmt.Errorf("%w: %s %s is a directory; name a file", ErrBadPath, out.Flag, out.Path)
 		}
 		for _, in := range ins {
@@ -264,11 +274,21 @@ func Check(job Job, opts Options) error {
 				return fmt.Errorf("%w: %s %s is inside the input directory %s %s", ErrConflict, out.Flag, out.Path, in.Flag, in.Path)
 			case out.info != nil && in.info != nil && os.SameFile(out.info, in.info):
 				return fmt.Errorf("%w: %s %s is the same file as the input %s %s", ErrConflict, out.Flag, out.Path, in.Flag, in.Path)
+			case out.isDir() && within(in.real, out.real):
+				return fmt.Errorf("%w: the input %s %s is inside the output directory %s %s; write the labels to a directory of their own",
+					ErrConflict, in.Flag, in.Path, out.Flag, out.Path)
 			}
 		}
 		for _, other := range outs[:i] {
 			if out.real == other.real || (out.info != nil && other.info != nil && os.SameFile(out.info, other.info)) {
 				return fmt.Errorf("%w: %s and %s both name %s", ErrConflict, other.Flag, out.Flag, out.Path)
+			}
+		}
+		for _, other := range outs {
+			switch {
+			case other.real == out.real:
+			case out.isDir() && within(other.real, out.real):
+				return fmt.Errorf("%w: %s %s is inside the output directory %s %s; write it elsewhere", ErrConflict, other.Flag, other.Path, out.Flag, out.Path)
 			}
 		}
 	}

@@ -66,6 +66,12 @@ func TestCheck(t *testing.T) {
 		{"outputs alias", Job{in(p("in/a.csv")), []File{{"--out", p("out/x.csv")}, {"--model", p("out/../out/x.csv")}}}, Options{}, ErrConflict, []string{"--out and --model"}},
 		{"profile is the model", Job{in(p("in/a.csv")), []File{{"--model", p("out/m.json")}, {"--cpu-profile", p("out/m.json")}}}, Options{}, ErrConflict, []string{"--cpu-profile"}},
 		{"output is a directory", Job{in(p("in/a.csv")), []File{{"--out", p("out")}}}, Options{}, ErrBadPath, []string{"is a directory"}},
+		{"dataset out is an existing directory", Job{in(p("in/a.csv")), []File{{"--out", p("out") + "/"}, {"--model", p("model.json")}}}, Options{}, nil, nil},
+		{"dataset out holds the input", Job{in(p("out/hard.csv")), []File{{"--out", p("out") + "/"}}}, Options{}, ErrConflict, []string{"inside the output directory", "--out"}},
+		{"dataset out holds an input directory", Job{in(p("in/parts")), []File{{"--out", p("in") + "/"}}}, Options{}, ErrConflict, []string{"inside the output directory"}},
+		{"dataset out inside the input directory", Job{in(p("in/parts")), []File{{"--out", p("in/parts/labels") + "/"}}}, Options{}, ErrConflict, []string{"inside the input directory"}},
+		{"model inside the dataset out", Job{in(p("in/a.csv")), []File{{"--out", p("out/labels") + "/"}, {"--model", p("out/labels/model.json")}}}, Options{}, ErrConflict, []string{"--model", "inside the output directory"}},
+		{"model inside the dataset out, listed first", Job{in(p("in/a.csv")), []File{{"--model", p("out/labels/model.json")}, {"--out", p("out/labels") + "/"}}}, Options{}, ErrConflict, []string{"--model", "inside the output directory"}},
 		{"output in protected dir", Job{in(p("in/a.csv")), []File{{"--model", p("data/shoal.db")}}}, Options{Protected: []string{p("data")}}, ErrDenied, []string{"data directory"}},
 
 		{"service: allowed", Job{in(p("in/a.csv"), p("in/parts")), []File{{"out", p("out/l.parquet")}}}, service, nil, nil},
