@@ -65,7 +65,11 @@ func (x *executor) execute(ctx context.Context, t *wire.Task) (*wire.Result, err
 	case wire.KindKeep:
 		err = x.keep(t, res)
 	case wire.KindLabel:
-		err = x.label(t, res)
+		if t.PartDir != "" {
+			err = x.labelPart(t, res)
+		} else {
+			err = x.label(t, res)
+		}
 	case wire.KindScore:
 		err = x.score(t, res)
 	case wire.KindMedoids:

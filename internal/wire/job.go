@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 )
 
 // Algorithms a job may ask for.
@@ -74,12 +77,35 @@ type JobSpec struct {
 	// that cannot see the coordinator's files under the same paths.
 	Stage bool `json:"stage,omitempty"`
 
-	Out   string `json:"out,omitempty"`   // labels file to write
+	Out   string `json:"out,omitempty"`   // labels file to write, or a directory for a labels dataset (see OutDataset)
 	Model string `json:"model,omitempty"` // model file to write
+
+	// Keep are input columns (any type, partition columns too) that the
+	// labels carry beside row, cluster and distance, so they join back to
+	// the input on a key. Only a labels dataset (OutDataset) keeps them.
+	Keep []string `json:"keep,omitempty"`
 
 	// JobTimeout fails the job when it has not ended this long after it
 	// started (a Go duration such as "30m"); "" means no limit.
 	JobTimeout string `json:"job_timeout,omitempty"`
+}
+
+// OutDataset reports whether the labels are a dataset of Parquet part
+// files rather than one file: Out ends in a separator or names an
+// existing directory.
+func (s *JobSpec) OutDataset() bool { return IsDatasetPath(s.Out) }
+
+// IsDatasetPath reports whether an --out path names a labels dataset: it
+// ends in a separator or names an existing directory.
+func IsDatasetPath(p string) bool {
+	if p == "" {
+		return false
+	}
+	if strings.HasSuffix(p, "/") || strings.HasSuffix(p, string(filepath.Separator)) {
+		return true
+	}
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
 }
 
 // IsMedoid reports whether the algorithm returns medoids.
@@ -108,6 +134,12 @@ func (s *JobSpec) Normalize() error {
 	}
 	if err := checkWhere(s.Where); err != nil {
 		return err
+	}
+	if len(s.Keep) > 0 && !s.OutDataset() {
+		if s.Out == "" {
+			return fmt.Errorf("%w: --keep copies columns into the labels, and there is no --out; give a directory, e.g. --out labels/", ErrJobSpec)
+		}
+		return fmt.Errorf("%w: --keep needs a labels dataset: give --out a directory (ending in /, e.g. --out labels/), not the file %s", ErrJobSpec, s.Out)
 	}
 	if s.K < 1 {
 		return fmt.Errorf("%w: k must be at least 1, got %d", ErrJobSpec, s.K)

@@ -110,6 +110,17 @@ type Task struct {
 	// gigabytes through NATS for a model that needs k numbers.
 	CountsOnly bool `json:"counts_only,omitempty"`
 
+	// PartDir and PartName, set on a KindLabel task of a job whose
+	// labels are a dataset (JobSpec.OutDataset), ask the worker to write
+	// the task's labels itself, as the Parquet file PartName in PartDir
+	// (the job's staging directory, <out>/_temporary/<job>), and to
+	// return counts as CountsOnly does.
+	PartDir  string `json:"part_dir,omitempty"`
+	PartName string `json:"part_name,omitempty"`
+	// Keep are the input columns a labels part carries beside row,
+	// cluster and distance (JobSpec.Keep).
+	Keep []KeepColumn `json:"keep,omitempty"`
+
 	// MaxResultBytes bounds each result message; larger results are split
 	// into parts. Zero means 1 MiB, the NATS default max payload.
 	MaxResultBytes int `json:"max_result_bytes,omitempty"`
@@ -117,6 +128,15 @@ type Task struct {
 	Centres   []float32 `json:"-"` // Sets (or 1) × K × D, row-major
 	Points    []float32 `json:"-"` // KindMedoids: n × D, row-major
 	PointRows []int64   `json:"-"` // KindMedoids: global row of each point; KindLabel with a precomputed matrix: the medoid columns
+}
+
+// KeepColumn is a column a labels part copies from the input (see
+// partition.KeepColumn).
+type KeepColumn struct {
+	Name string `json:"name"`
+	// Partition is the type of a key=value directory column ("int64",
+	// "float64", "string"), or "" for a column of the files.
+	Partition string `json:"partition,omitempty"`
 }
 
 // Key identifies a task within the job for deduplication.
@@ -185,6 +205,9 @@ func (t *Task) validate() error {
 	}
 	if t.Fraction < 0 || t.Fraction > 1 || t.Fraction != t.Fraction {
 		return fmt.Errorf("%w: fraction %v outside [0,1]", ErrDecode, t.Fraction)
+	}
+	if (t.PartDir == "") != (t.PartName == "") || (t.PartDir != "" && t.Kind != KindLabel) || (len(t.Keep) > 0 && t.PartDir == "") {
+		return fmt.Errorf("%w: part_dir %q, part_name %q and keep belong together, on a label task", ErrDecode, t.PartDir, t.PartName)
 	}
 	for _, s := range t.Shards {
 		if s.First < 0 || s.Last < s.First || s.RowOffset < 0 || s.Rows < 0 {
