@@ -27,8 +27,9 @@ type job struct {
 	objects  map[string]string // staged copies of the input files by path (JobSpec.Stage)
 	feed     *resultFeed
 	progress ProgressFunc
-	tracker  *progressTracker // behind progress; notes waiting for workers
-	out      *outputs         // the files the job writes, opened before the fit
+	tracker  *progressTracker  // behind progress; notes waiting for workers
+	out      *outputs          // the files the job writes, opened before the fit
+	keep     []wire.KeepColumn // input columns the labels dataset carries
 
 	stale, duplicates int
 
@@ -156,7 +157,10 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 	j.timings["scan"] = time.Since(start).Seconds()
 	// Opening the outputs now finds a directory that cannot be written
 	// before the fit, not after it.
-	if j.out, err = openOutputs(spec); err != nil {
+	if j.keep, err = keepColumns(ds, spec.Keep); err != nil {
+		return nil, err
+	}
+	if j.out, err = openOutputs(id, spec); err != nil {
 		return nil, err
 	}
 	defer j.out.abort()
@@ -338,12 +342,20 @@ func (j *job) medoidsFull(ctx context.Context) (*fitted, error) {
 func (j *job) label(ctx context.Context, fit *fitted) (*wire.Model, error) {
 	spec := j.spec
 	tasks := j.shardTasks(wire.KindLabel)
-	for _, t := range tasks {
+	dataset := j.out.dataset
+	for i, t := range tasks {
 		if spec.Precomputed {
 			t.Metric, t.PointRows = "precomputed", fit.medoidRows
 		} else {
 			t.Centres, t.CountsOnly = fit.centres, spec.Out == ""
 		}
+		if dataset != nil {
+			// The worker writes the part and returns counts only.
+			t.CountsOnly, t.PartDir, t.PartName, t.Keep = true, dataset.staging, partName(i), j.keep
+		}
+	}
+	if dataset != nil {
+		dataset.rows = make([]int64, len(tasks))
 	}
 	w := j.out.labels
 	model := &wire.Model{
@@ -384,6 +396,12 @@ func (j *job) label(ctx context.Context, fit *fitted) (*wire.Model, error) {
 		return nil
 	})
 	err := j.dispatch(ctx, roundLabel, tasks, func(i int, r *wire.Result) error {
+		if dataset != nil {
+			if r.Counts == nil {
+				return fmt.Errorf("%w: a labels part task returned labels, not counts", wire.ErrDecode)
+			}
+			dataset.rows[i] += r.N
+		}
 		if err := order.add(i, r); err != nil {
 			return err
 		}

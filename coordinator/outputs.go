@@ -2,6 +2,8 @@ package coordinator
 
 import (
 	"fmt"
+	"path/filepath"
+	"strings"
 
 	"github.com/shoal-io/shoal/internal/atomicfile"
 	"github.com/shoal-io/shoal/internal/pathguard"
@@ -16,7 +18,11 @@ func jobFiles(spec *wire.JobSpec) pathguard.Job {
 		job.Inputs = append(job.Inputs, pathguard.File{Flag: "--input", Path: in})
 	}
 	if spec.Out != "" {
-		job.Outputs = append(job.Outputs, pathguard.File{Flag: "--out", Path: spec.Out})
+		out := spec.Out
+		if spec.OutDataset() && !strings.HasSuffix(out, string(filepath.Separator)) {
+			out += string(filepath.Separator) // a directory: see pathguard.File
+		}
+		job.Outputs = append(job.Outputs, pathguard.File{Flag: "--out", Path: out})
 	}
 	if spec.Model != "" {
 		job.Outputs = append(job.Outputs, pathguard.File{Flag: "--model", Path: spec.Model})
@@ -57,20 +63,27 @@ func (c *Coordinator) checkPaths(spec *wire.JobSpec) ([]partition.Input, error) 
 // outputs are a job's labels and model files, written under temporary
 // names from the start of the job and committed together at its end.
 type outputs struct {
-	labels partition.LabelsWriter // nil without spec.Out
-	model  *atomicfile.File       // nil without spec.Model
+	labels  partition.LabelsWriter // nil without spec.Out, or with a dataset
+	dataset *datasetOut            // set when spec.Out is a directory
+	model   *atomicfile.File       // nil without spec.Model
 }
 
-// openOutputs creates the job's output files under temporary names. It
-// fails, naming the path, when a directory cannot be written.
-func openOutputs(spec *wire.JobSpec) (_ *outputs, err error) {
+// openOutputs creates the job's output files under temporary names (a
+// labels dataset: its staging directory for job id). It fails, naming
+// the path, when a directory cannot be written.
+func openOutputs(id string, spec *wire.JobSpec) (_ *outputs, err error) {
 	o := &outputs{}
 	defer func() {
 		if err != nil {
 			o.abort()
 		}
 	}()
-	if spec.Out != "" {
+	switch {
+	case spec.OutDataset():
+		if o.dataset, err = openDataset(spec.Out, id, spec.Keep); err != nil {
+			return nil, err
+		}
+	case spec.Out != "":
 		if o.labels, err = partition.CreateLabels(spec.Out); err != nil {
 			return nil, fmt.Errorf("%w: --out: %w", ErrOutput, err)
 		}
@@ -84,8 +97,15 @@ func openOutputs(spec *wire.JobSpec) (_ *outputs, err error) {
 }
 
 // commit writes the model and moves both files into place together: the
-// earlier labels and model stay as they were unless both are replaced.
+// earlier labels and model stay as they were unless both are replaced. A
+// labels dataset is committed first, then the model file.
 func (o *outputs) commit(m *wire.Model) error {
+	if o.dataset != nil {
+		if err := o.dataset.commit(m); err != nil {
+			o.model.Abort()
+			return err
+		}
+	}
 	var files []*atomicfile.File
 	if o.labels != nil {
 		f, err := o.labels.Finish()
@@ -120,7 +140,15 @@ func (o *outputs) commit(m *wire.Model) error {
 // nothing behind: what a service answers a submission with, rather than
 // failing the job later.
 func probeOutputs(spec *wire.JobSpec) error {
-	o, err := openOutputs(spec)
+	if spec.OutDataset() {
+		if err := probeDataset(spec.Out); err != nil {
+			return err
+		}
+		probe := *spec
+		probe.Out = ""
+		spec = &probe
+	}
+	o, err := openOutputs("", spec)
 	o.abort()
 	return err
 }
@@ -133,5 +161,6 @@ func (o *outputs) abort() {
 	if o.labels != nil {
 		o.labels.Abort()
 	}
+	o.dataset.abort()
 	o.model.Abort()
 }

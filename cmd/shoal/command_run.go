@@ -427,7 +427,8 @@ func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
 	fl.Float64Var(&s.MaxNeighbor, "maxneighbor", 0, "CLARANS: neighbours examined without improvement, a fraction of k(n-k) if below 1 (default 1.25%; FastCLARANS uses a larger rate)")
 	fl.StringVar(&s.JobTimeout, "job-timeout", "", "fail the job if it has not ended this long after it started, e.g. 30m (default no limit)")
 	fl.StringVar(&s.Model, "model", "", "write the model JSON here")
-	fl.StringVarP(&s.Out, "out", "o", "", "write per-row labels here (.parquet, .arrow, .arrows or .csv)")
+	fl.StringVarP(&s.Out, "out", "o", "", "write per-row labels here (.parquet, .arrow, .arrows or .csv), or to a directory (ending in /) as a Parquet dataset that the workers write")
+	fl.StringSliceVar(&s.Keep, "keep", nil, "input columns (any type, partition columns too) to copy into the labels beside row, cluster and distance; needs a directory --out")
 	markPaths(fl, "in", "input")
 	markPaths(fl, "out", "out", "model")
 }

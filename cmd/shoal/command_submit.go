@@ -64,7 +64,11 @@ ends, and exits 0 only if the job succeeded.`,
 				spec.Inputs[i] = absPath(in)
 			}
 			if spec.Out != "" {
+				dataset := spec.OutDataset()
 				spec.Out = absPath(spec.Out)
+				if dataset {
+					spec.Out += string(filepath.Separator) // a directory, also for the coordinator
+				}
 			}
 			if err := spec.Normalize(); err != nil {
 				return usageError{err}

@@ -2,12 +2,14 @@ package main
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/shoal-io/shoal/internal/pathguard"
+	"github.com/shoal-io/shoal/internal/wire"
 )
 
 // pathRole is the flag annotation that says a flag names a file the
@@ -46,6 +48,9 @@ func commandPaths(cmd *cobra.Command) (job pathguard.Job, state []string) {
 				if i := strings.LastIndexByte(v, ':'); i > 0 {
 					v = v[:i]
 				}
+			}
+			if f.Name == "out" && (cmd.Name() == "run" || cmd.Name() == "submit") && wire.IsDatasetPath(v) && !strings.HasSuffix(v, string(filepath.Separator)) {
+				v += string(filepath.Separator) // a labels dataset: checked as a directory
 			}
 			file := pathguard.File{Flag: "--" + f.Name, Path: v}
 			switch roles[0] {
