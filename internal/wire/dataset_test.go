@@ -9,10 +9,18 @@ import (
 )
 
 func TestOutDatasetAndKeep(t *testing.T) {
-	dir := t.TempDir()
+	dir := t.TempDir() // a directory of other files
 	file := filepath.Join(dir, "labels.parquet")
-	if err := os.WriteFile(file, nil, 0o644); err != nil {
-		t.Fatal(err)
+	empty := filepath.Join(dir, "empty")     // only names readers skip
+	dataset := filepath.Join(dir, "dataset") // an earlier labels dataset
+	for _, p := range []string{file, filepath.Join(empty, "_temporary", "x"), filepath.Join(empty, ".hidden"),
+		filepath.Join(dataset, "_manifest.json"), filepath.Join(dataset, "part-00000.parquet")} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, c := range []struct {
 		out     string
@@ -24,9 +32,14 @@ func TestOutDatasetAndKeep(t *testing.T) {
 		{"labels.parquet", nil, false, ""},
 		{file, nil, false, ""},
 		{"lake/labels/", nil, true, ""},
-		{dir, nil, true, ""},
+		{dir + "/", nil, true, ""},
+		{dir, nil, false, ""},
+		{empty, nil, true, ""},
+		{dataset, nil, true, ""},
 		{"lake/labels/", []string{"id"}, true, ""},
-		{dir, []string{"id"}, true, ""},
+		{empty, []string{"id"}, true, ""},
+		{dataset, []string{"id"}, true, ""},
+		{dir, []string{"id"}, false, "directory of other files; end it in /"},
 		{"labels.parquet", []string{"id"}, false, "give --out a directory"},
 		{"", []string{"id"}, false, "there is no --out"},
 	} {
@@ -37,6 +50,10 @@ func TestOutDatasetAndKeep(t *testing.T) {
 		err := spec.Normalize()
 		if c.err == "" && err != nil || c.err != "" && (!errors.Is(err, ErrJobSpec) || !strings.Contains(err.Error(), c.err)) {
 			t.Errorf("out %q keep %v: %v, want %q", c.out, c.keep, err, c.err)
+		}
+		// Normalize settles a dataset: its Out ends in a separator.
+		if err == nil && c.dataset != strings.HasSuffix(spec.Out, string(filepath.Separator)) {
+			t.Errorf("out %q: normalized to %q", c.out, spec.Out)
 		}
 	}
 }

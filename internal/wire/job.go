@@ -91,12 +91,16 @@ type JobSpec struct {
 }
 
 // OutDataset reports whether the labels are a dataset of Parquet part
-// files rather than one file: Out ends in a separator or names an
-// existing directory.
+// files rather than one file (see IsDatasetPath). Normalize settles it
+// once: it ends Out in a separator when it names a dataset.
 func (s *JobSpec) OutDataset() bool { return IsDatasetPath(s.Out) }
 
 // IsDatasetPath reports whether an --out path names a labels dataset: it
-// ends in a separator or names an existing directory.
+// ends in a separator, or names an existing directory that holds no file
+// a reader sees (only names starting with "_" or ".") or holds a labels
+// dataset already (_manifest.json). A directory of other files named
+// without the separator is more likely a slip than a place for labels,
+// and stays an error ("is a directory").
 func IsDatasetPath(p string) bool {
 	if p == "" {
 		return false
@@ -104,8 +108,21 @@ func IsDatasetPath(p string) bool {
 	if strings.HasSuffix(p, "/") || strings.HasSuffix(p, string(filepath.Separator)) {
 		return true
 	}
-	st, err := os.Stat(p)
-	return err == nil && st.IsDir()
+	ents, err := os.ReadDir(p)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		if e.Name() == "_manifest.json" {
+			return true
+		}
+	}
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), "_") && !strings.HasPrefix(e.Name(), ".") {
+			return false
+		}
+	}
+	return true
 }
 
 // IsMedoid reports whether the algorithm returns medoids.
@@ -135,9 +152,15 @@ func (s *JobSpec) Normalize() error {
 	if err := checkWhere(s.Where); err != nil {
 		return err
 	}
+	if s.OutDataset() && !strings.HasSuffix(s.Out, string(filepath.Separator)) {
+		s.Out += string(filepath.Separator) // settled now, whatever the directory holds later
+	}
 	if len(s.Keep) > 0 && !s.OutDataset() {
 		if s.Out == "" {
 			return fmt.Errorf("%w: --keep copies columns into the labels, and there is no --out; give a directory, e.g. --out labels/", ErrJobSpec)
+		}
+		if st, err := os.Stat(s.Out); err == nil && st.IsDir() {
+			return fmt.Errorf("%w: --keep needs a labels dataset, and --out %s is a directory of other files; end it in / to write the labels there", ErrJobSpec, s.Out)
 		}
 		return fmt.Errorf("%w: --keep needs a labels dataset: give --out a directory (ending in /, e.g. --out labels/), not the file %s", ErrJobSpec, s.Out)
 	}
