@@ -251,3 +251,54 @@ func TestReadKeptRefusesRowsOutsideShard(t *testing.T) {
 		}
 	}
 }
+
+// TestLabelsRowColumnPlain checks that the labels' row column, unique by
+// definition, is written without a dictionary (a hash per value for
+// nothing), while the cluster column keeps one.
+func TestLabelsRowColumnPlain(t *testing.T) {
+	dir := t.TempDir()
+	n := 5000
+	rows := make([]int64, n)
+	cluster := make([]int32, n)
+	dist := make([]float64, n)
+	for i := range n {
+		rows[i], cluster[i] = int64(i), int32(i%4)
+	}
+	part := filepath.Join(dir, "part-00000.parquet")
+	if err := WriteLabelsPart(part, rows, cluster, dist, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	single := filepath.Join(dir, "labels.parquet")
+	w, err := CreateLabels(single)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rows, cluster, dist); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{part, single} {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pf, err := file.NewParquetReader(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rg := pf.MetaData().RowGroup(0)
+		for c, wantDict := range map[int]bool{0: false, 1: true} {
+			cc, err := rg.ColumnChunk(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cc.HasDictionaryPage(); got != wantDict {
+				t.Errorf("%s: column %s has a dictionary page: %v, want %v", filepath.Base(path), cc.PathInSchema(), got, wantDict)
+			}
+		}
+		pf.Close()
+		f.Close()
+	}
+}
