@@ -1,7 +1,10 @@
 // Package coordinator plans and drives shoal jobs: it scans the dataset's
 // metadata into shards, publishes tasks to the JetStream work queue, merges
 // the workers' partial results in a fixed order, applies the algorithm's
-// update between rounds, and finally streams labels into the output file.
+// update between rounds, and finally streams labels into the output file,
+// or, for a labels dataset (--out DIR/), has each worker write the part of
+// its shards into a staging directory and commits the parts together
+// (dataset.go).
 //
 // Core types: Coordinator (New, then Run for each job), Options and
 // Progress. The coordinator never reads the data itself except through

@@ -33,12 +33,14 @@
 // drop the row (NullPolicy).
 //
 // The package also writes: CreateLabels for the labels file (row, cluster,
-// distance), GenerateBlobs for Gaussian test data, WriteTable for any
+// distance), WriteLabelsPart for one part of a labels dataset with the
+// input columns that ReadKept read for its rows (KeepColumns resolves
+// them), GenerateBlobs for Gaussian test data, WriteTable for any
 // float32/int32 table. Writers produce a temporary file and rename it into
 // place when complete.
 //
 // Core types: Options, Dataset, Shard, Block, NullPolicy, Format,
-// LabelsWriter, BlobsConfig, Input, Where.
+// LabelsWriter, KeepColumn, BlobsConfig, Input, Where.
 //
 // # Caveats
 //
@@ -85,6 +87,10 @@
 //   - arrow-go v18.8 does not read Parquet's deprecated LZ4 codec (Hadoop
 //     framing; LZ4_RAW works) nor a compressed v2 data page with no data;
 //     such files fail with ErrCorrupt.
+//   - ReadKept returns Arrow arrays the caller releases; they copy the
+//     file's data, so they outlive the read. Kept columns come from
+//     Parquet and Arrow files (and key=value directories); a CSV file's
+//     columns are refused, having no Arrow types.
 //   - Scan, ReadShard, ReadAll and ReadIntColumn are safe to call
 //     concurrently; a LabelsWriter is not. ReadShard decodes Parquet
 //     columns in parallel, up to GOMAXPROCS at a time.

@@ -14,6 +14,10 @@
 // several Workers for more concurrency. Tasks are idempotent, so a task
 // redelivered after a crash is simply run again.
 //
+// A label task of a labels dataset makes the worker write a file: only
+// part-NNNNN.parquet in <out>/_temporary/<the task's job>, a directory
+// the coordinator created; any other part directory is refused.
+//
 // Stopping: cancelling Run's context abandons the task at hand (it goes
 // back to the queue); Drain lets it finish and be reported first. A task
 // whose job the coordinator announces as ended (wire.CancelSubject) is
