@@ -1,15 +1,18 @@
 package coordinator_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/shoal-io/shoal/internal/wire"
 	"github.com/shoal-io/shoal/partition"
+	"github.com/shoal-io/shoal/storage"
 )
 
 // readDir lists the names in dir, sorted.
@@ -173,5 +176,53 @@ func mapKeys(m map[string][]byte) func(func(string) bool) {
 				return
 			}
 		}
+	}
+}
+
+// TestServiceDatasetResumes stops the service in the middle of a job that
+// writes a labels dataset: the staging directory stays for the resumed
+// job, which commits the dataset and removes it.
+func TestServiceDatasetResumes(t *testing.T) {
+	data := writeBlobs(t, "resume.parquet", 60_000, 8, 10)
+	out := filepath.Join(t.TempDir(), "labels")
+	spec := wire.JobSpec{Inputs: []string{data}, Exclude: []string{"label"}, K: 40, Algorithm: "kmeans", Init: "random",
+		Seed: 5, ShardRows: 8192, MaxIter: 40, Tol: 1e-12, Out: out + "/", Keep: []string{"label"}}
+	f := newServiceFixture(t, 2)
+	id, err := f.client.Submit(context.Background(), &spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		seq, _, err := f.store.Checkpoint(id, "lloyd")
+		if err == nil && seq >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no checkpoint within a minute: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	f.stop()
+	staging := filepath.Join(out, "_temporary", id)
+	if st, err := os.Stat(staging); err != nil || !st.IsDir() {
+		t.Fatalf("the interrupted job's staging directory is gone: %v", err)
+	}
+	f.start()
+	if st := f.waitState(id, 2*time.Minute); st.State != storage.StateSucceeded {
+		t.Fatalf("resumed job: %s %s", st.State, st.Reason)
+	}
+	// Row groups of 16384 rows: four shards.
+	want := []string{"_SUCCESS", "_manifest.json", "part-00000.parquet", "part-00001.parquet", "part-00002.parquet", "part-00003.parquet"}
+	if got := readDir(t, out); !reflect.DeepEqual(got, want) {
+		t.Fatalf("dataset files %v, want %v", got, want)
+	}
+	rows, _, labels := readDataset(t, out, 4)
+	truth, err := partition.ReadIntColumn([]string{data}, "label")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(labels, truth) || len(rows) != 60_000 {
+		t.Fatalf("resumed dataset: %d rows, kept labels equal: %v", len(rows), slices.Equal(labels, truth))
 	}
 }

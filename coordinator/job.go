@@ -163,7 +163,16 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 	if j.out, err = openOutputs(id, spec); err != nil {
 		return nil, err
 	}
-	defer j.out.abort()
+	defer func() {
+		// A labels dataset interrupted by a shutdown keeps its staging
+		// directory: the job resumes (here or on the coordinator that
+		// takes over) into the same one, and must not find it removed
+		// under its workers.
+		if errors.Is(context.Cause(ctx), errShutdown) {
+			j.out.dataset = nil
+		}
+		j.out.abort()
+	}()
 	j.feed, err = c.openFeed(ctx, id)
 	if err != nil {
 		return nil, err
