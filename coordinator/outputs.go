@@ -100,32 +100,42 @@ func openOutputs(id string, spec *wire.JobSpec) (_ *outputs, err error) {
 // earlier labels and model stay as they were unless both are replaced. A
 // labels dataset is committed first, then the model file.
 func (o *outputs) commit(m *wire.Model) error {
-	if o.dataset != nil {
-		if err := o.dataset.commit(m); err != nil {
-			o.model.Abort()
-			return err
-		}
-	}
 	var files []*atomicfile.File
+	abort := func() {
+		for _, f := range files {
+			f.Abort()
+		}
+		o.model.Abort()
+	}
 	if o.labels != nil {
 		f, err := o.labels.Finish()
 		if err != nil {
+			o.model.Abort()
 			return err
 		}
 		files = append(files, f)
 	}
 	if o.model != nil {
+		// Written and synced before anything is replaced: after the
+		// dataset's commit only the model's rename can still fail.
 		b, err := encodeModel(m)
 		if err == nil {
 			_, err = o.model.Write(b)
 		}
+		if err == nil {
+			err = o.model.Sync()
+		}
 		if err != nil {
-			for _, f := range files {
-				f.Abort()
-			}
+			abort()
 			return fmt.Errorf("coordinator: writing model %s: %w", o.model.Final(), err)
 		}
 		files = append(files, o.model)
+	}
+	if o.dataset != nil {
+		if err := o.dataset.commit(m); err != nil {
+			abort()
+			return err
+		}
 	}
 	if len(files) == 0 {
 		return nil

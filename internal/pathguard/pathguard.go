@@ -198,6 +198,7 @@ type Options struct {
 //     roots or inside a protected directory,
 //   - an output is an input, lies inside an input directory, is the same
 //     file as an input (a hard link), or is another output,
+//   - an output names a device, pipe or socket,
 //   - an output names an existing directory (unless it is a directory
 //     output, whose path ends in a separator),
 //   - a directory output holds an input or another output, or lies inside an
@@ -265,6 +266,12 @@ func Check(job Job, opts Options) error {
 		}
 		if out.info != nil && out.info.IsDir() && !out.isDir() {
 			return fmt.Errorf("%w: %s %s is a directory; name a file", ErrBadPath, out.Flag, out.Path)
+		}
+		// Outputs are renamed into place, which would replace a device,
+		// pipe or socket (or the link to one, such as /dev/stdout) with a
+		// regular file.
+		if out.info != nil && !out.info.IsDir() && !out.info.Mode().IsRegular() {
+			return fmt.Errorf("%w: %s %s is not a regular file (a device, pipe or socket); name a file", ErrBadPath, out.Flag, out.Path)
 		}
 		for _, in := range ins {
 			switch {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -30,6 +31,7 @@ func tree(t *testing.T) string {
 	must(os.Link(filepath.Join(root, "in", "a.csv"), filepath.Join(root, "out", "hard.csv")))
 	must(os.Symlink(filepath.Join(root, "in", "parts"), filepath.Join(root, "out", "partslink")))
 	must(os.Symlink(filepath.Join(root, "data"), filepath.Join(root, "out", "datalink")))
+	must(syscall.Mkfifo(filepath.Join(root, "out", "fifo"), 0o644))
 	return root
 }
 
@@ -65,6 +67,8 @@ func TestCheck(t *testing.T) {
 		{"model inside input dir through a link", Job{in(p("in/parts")), []File{{"--model", p("out/partslink/new.json")}}}, Options{}, ErrConflict, []string{"inside the input directory", "--model"}},
 		{"outputs alias", Job{in(p("in/a.csv")), []File{{"--out", p("out/x.csv")}, {"--model", p("out/../out/x.csv")}}}, Options{}, ErrConflict, []string{"--out and --model"}},
 		{"profile is the model", Job{in(p("in/a.csv")), []File{{"--model", p("out/m.json")}, {"--cpu-profile", p("out/m.json")}}}, Options{}, ErrConflict, []string{"--cpu-profile"}},
+		{"output is a pipe", Job{in(p("in/a.csv")), []File{{"--model", p("out/fifo")}}}, Options{}, ErrBadPath, []string{"not a regular file"}},
+		{"output is a device", Job{in(p("in/a.csv")), []File{{"--model", "/dev/null"}}}, Options{}, ErrBadPath, []string{"not a regular file"}},
 		{"output is a directory", Job{in(p("in/a.csv")), []File{{"--out", p("out")}}}, Options{}, ErrBadPath, []string{"is a directory"}},
 		{"dataset out is an existing directory", Job{in(p("in/a.csv")), []File{{"--out", p("out") + "/"}, {"--model", p("model.json")}}}, Options{}, nil, nil},
 		{"dataset out holds the input", Job{in(p("out/hard.csv")), []File{{"--out", p("out") + "/"}}}, Options{}, ErrConflict, []string{"inside the output directory", "--out"}},
