@@ -6,6 +6,7 @@
 #   bench/run.sh kernel     the assignment kernel vs numpy.dot
 #   bench/run.sh kmedoids   FasterPAM vs R's pam, n = 2000 and 10000, k = 10 and 100
 #   bench/run.sh clara      FastCLARA vs R's clara on 1M×16, k=10
+#   bench/run.sh output     the 1M×32, k=100 minibatch job without --out, with a labels file, with a labels dataset
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${BENCH_DIR:-/tmp/shoal-bench}
@@ -70,8 +71,39 @@ clara)
 		--k 10 --algo fastclara --sample-size 120 --seed 1 | grep -E "job|total deviation"
 	Rscript bench/r_kmedoids.R "$csv" 10 clara
 	;;
+output)
+	# What writing the labels costs: the same job (same seed, same model)
+	# without --out, with one labels file, and with a dataset of parts the
+	# workers write; interleaved over rounds so drift weighs on all three.
+	pq=$(gen 1000000 32 100 parquet)
+	dst="$out/output"
+	rm -rf "$dst" && mkdir -p "$dst"
+	job() { # kind extra-args...
+		local kind=$1
+		shift
+		"$shoal" run -q --workers 2 --input "$pq" --exclude label --k 100 --algo minibatch --seed 1 "$@" |
+			sed -n "s/^job [^:]*: .*, \([0-9.]*\)s$/$kind \1/p"
+	}
+	for round in 1 2 3 4 5 6 7; do
+		job none
+		job file --out "$dst/labels.parquet"
+		job dataset --out "$dst/labels/"
+	done | tee "$out/output.log"
+	"$py" - "$out/output.log" <<-'EOF'
+		import statistics as st, sys
+		t = {}
+		for line in open(sys.argv[1]):
+		    kind, s = line.split()
+		    t.setdefault(kind, []).append(float(s))
+		none = st.median(t["none"])
+		for kind in ("file", "dataset"):
+		    m = st.median(t[kind])
+		    print(f"{kind}: median {m:.3f}s against {none:.3f}s without --out over {len(t[kind])} rounds: "
+		          f"output is {(m - none) / m:.0%} of the job")
+	EOF
+	;;
 *)
-	echo "usage: bench/run.sh kmeans|kernel|kmedoids|clara" >&2
+	echo "usage: bench/run.sh kmeans|kernel|kmedoids|clara|output" >&2
 	exit 2
 	;;
 esac
