@@ -3,6 +3,7 @@ package partition
 import (
 	"encoding/csv"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -194,4 +195,33 @@ func ExampleCreateLabels() {
 	// 0,1,0.5
 	// 1,0,0
 	// 2,1,1.25
+}
+
+// BenchmarkWriteLabels writes the labels of 1M rows (k=100) as Parquet:
+// the output cost of a job's label pass.
+func BenchmarkWriteLabels(b *testing.B) {
+	const n, k = 1 << 20, 100
+	rows := make([]int64, n)
+	cluster := make([]int32, n)
+	dist := make([]float64, n)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range n {
+		rows[i], cluster[i], dist[i] = int64(i), int32(rng.IntN(k)), rng.Float64()*10
+	}
+	path := filepath.Join(b.TempDir(), "labels.parquet")
+	b.SetBytes(n * (8 + 4 + 8))
+	for b.Loop() {
+		w, err := CreateLabels(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for lo := 0; lo < n; lo += 65536 {
+			if err := w.Write(rows[lo:lo+65536], cluster[lo:lo+65536], dist[lo:lo+65536]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
