@@ -18,7 +18,9 @@ import (
 // per line (a quoted field may span lines, as RFC 4180 allows). Scan places
 // shard boundaries with one pass that finds record ends the way encoding/csv
 // does (newlines outside quotes, skipping empty lines) without parsing a
-// value; ReadShard then parses only its byte range.
+// value; ReadShard then parses only its byte range. With
+// Options.CSVRanges Scan reads only the head of an uncompressed file and
+// leaves the counting to workers (see csvrange.go).
 //
 // CSV has no types. Scan looks at the first csvSniffRows records: a column
 // is numeric when a number appears in it there, text when only text does.
@@ -98,6 +100,10 @@ type recordScanner struct {
 	n       int64 // bytes in the current record so far, newlines outside quotes excluded
 	first   byte  // the record's first byte
 	inQuote bool
+	// sawQuotedNL is set at the first newline inside quotes, found at
+	// offset quotedNLAt.
+	sawQuotedNL bool
+	quotedNLAt  int64
 }
 
 // scan feeds the next bytes of the file; emit is called with each complete
@@ -129,6 +135,15 @@ func (s *recordScanner) scan(buf []byte, emit func(start, end int64) error) erro
 			continue
 		}
 		q := bytes.IndexByte(buf, '"')
+		quoted := buf
+		if q >= 0 {
+			quoted = buf[:q+1]
+		}
+		if !s.sawQuotedNL {
+			if i := bytes.IndexByte(quoted, '\n'); i >= 0 {
+				s.sawQuotedNL, s.quotedNLAt = true, s.pos+int64(i)
+			}
+		}
 		if q < 0 {
 			s.add(buf)
 			return nil
@@ -258,7 +273,10 @@ func csvCause(err error) error {
 // cannot be entered in the middle, so each further shard would decompress
 // everything before it again. Scan still reads the whole stream once to
 // count its records. Split large compressed data into several files.
-func probeCSV(path string, target int64, opts CSVOptions) (*fileInfo, error) {
+//
+// With ranges, an uncompressed file is cut into byte ranges from its size
+// and its head alone (see csvRanges), to be counted by workers.
+func probeCSV(path string, target int64, opts CSVOptions, ranges bool) (*fileInfo, error) {
 	src, err := openCSVSource(path)
 	if err != nil {
 		return nil, err
@@ -275,6 +293,18 @@ func probeCSV(path string, target int64, opts CSVOptions) (*fileInfo, error) {
 	}
 	if src.codec != codecNone {
 		target = math.MaxInt64
+	} else if ranges {
+		units, ok, err := csvRanges(path, src, headerEnd, target)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			info.units, info.ranges = units, true
+			return info, nil
+		}
+		if r, err = src.at(headerEnd); err != nil {
+			return nil, err
+		}
 	}
 	cur := unit{first: headerEnd, last: headerEnd}
 	err = scanRecords(r, headerEnd, 1<<20, func(_, end int64) error {
@@ -293,6 +323,68 @@ func probeCSV(path string, target int64, opts CSVOptions) (*fileInfo, error) {
 		info.units = append(info.units, cur)
 	}
 	return info, nil
+}
+
+// csvRanges cuts the data of an uncompressed CSV file, from headerEnd to
+// its end, into byte ranges of about target records each, estimating the
+// bytes per record from the first csvSniffRows records. It declines (ok
+// false) when a quoted field of those records spans lines, as a line
+// would then not be a record, and when the file ends within them, as it
+// is then cheaper to count it whole.
+func csvRanges(path string, src *csvSource, headerEnd, target int64) (units []unit, ok bool, err error) {
+	r, err := src.at(headerEnd)
+	if err != nil {
+		return nil, false, err
+	}
+	sc := recordScanner{pos: headerEnd, start: headerEnd}
+	var rows, end int64
+	emit := func(_, stop int64) error {
+		rows, end = rows+1, stop
+		if rows == csvSniffRows {
+			return errStopScan
+		}
+		return nil
+	}
+	buf := make([]byte, 64<<10)
+	for {
+		n, rerr := r.Read(buf)
+		if n > 0 {
+			if e := sc.scan(buf[:n], emit); e != nil {
+				if errors.Is(e, errStopScan) {
+					break
+				}
+				return nil, false, corrupt(path, "", e)
+			}
+		}
+		if rerr == io.EOF {
+			return nil, false, nil
+		}
+		if rerr != nil {
+			return nil, false, corrupt(path, "", rerr)
+		}
+	}
+	if sc.sawQuotedNL {
+		return nil, false, nil
+	}
+	st, err := src.f.Stat()
+	if err != nil {
+		return nil, false, corrupt(path, "", err)
+	}
+	size := st.Size()
+	perRow := max((end-headerEnd)/rows, 1)
+	step := perRow * target
+	if target > math.MaxInt64/perRow {
+		step = math.MaxInt64
+	}
+	for first := headerEnd; first < size; {
+		last := size
+		if size-first > step {
+			last = first + step
+		}
+		units = append(units, unit{first: first, last: last, rows: -1})
+		first = last
+	}
+	return units, true, nil
 }
 
 // sniffCSV types each column from the first csvSniffRows records: "text"

@@ -29,6 +29,12 @@ type Options struct {
 	// CSV is the layout of the CSV files; the zero value is a header line
 	// and commas. Setting it for a dataset with no CSV file is an error.
 	CSV CSVOptions
+	// CSVRanges plans uncompressed CSV files from their size and first
+	// rows only: their shards are byte ranges with Rows < 0 until the
+	// records are counted elsewhere (see Dataset.Uncounted, CountCSV,
+	// LocateCSV and Dataset.ResolveCSV), which gives the same shards as
+	// without it.
+	CSVRanges bool
 	// Where keeps only the files of some partitions (see Where); nil keeps
 	// all. Scan applies it while expanding the paths; ScanInputs takes
 	// inputs that ExpandPaths already filtered and ignores it.
@@ -54,6 +60,9 @@ type Dataset struct {
 	Rows int64
 	// Shards cover every row exactly once, in input order.
 	Shards []Shard
+
+	// csvTarget is the ShardRows the plan used, for ResolveCSV.
+	csvTarget int64
 }
 
 // maxUnitRows bounds the rows one row group or batch may claim: 2⁴⁰ is
@@ -75,11 +84,13 @@ type column struct {
 type fileInfo struct {
 	columns []column
 	units   []unit
+	// ranges marks CSV byte ranges whose records are not counted.
+	ranges bool
 }
 
 // Scan plans the shards of a dataset from metadata only: Parquet footers,
 // Arrow IPC footers or stream batch headers, one newline-counting pass over
-// a CSV file. It resolves the feature and weight columns against the first
+// a CSV file (with Options.CSVRanges, only its head). It resolves the feature and weight columns against the first
 // file and checks that every file has them with numeric types. Errors name
 // the file and column; an unknown column's error lists the columns there
 // are.
@@ -124,7 +135,7 @@ func ScanInputs(inputs []Input, opts Options) (*Dataset, error) {
 	for i, in := range inputs {
 		files[i] = in.Path
 	}
-	ds := &Dataset{Files: files, Weight: opts.Weight, Partitions: parts}
+	ds := &Dataset{Files: files, Weight: opts.Weight, Partitions: parts, csvTarget: target}
 	var wanted []string // the columns a reader is asked for
 	sawCSV := false
 	for i, path := range files {
@@ -133,7 +144,7 @@ func ScanInputs(inputs []Input, opts Options) (*Dataset, error) {
 			return nil, err
 		}
 		sawCSV = sawCSV || format == FormatCSV
-		info, err := probe(path, format, target, opts.CSV)
+		info, err := probeWith(path, format, target, opts.CSV, opts.CSVRanges)
 		if err != nil {
 			return nil, err
 		}
@@ -155,6 +166,12 @@ func ScanInputs(inputs []Input, opts Options) (*Dataset, error) {
 		if err := checkPathColumns(path, wanted, parts); err != nil {
 			return nil, err
 		}
+		if info.ranges {
+			for _, u := range info.units {
+				ds.Shards = append(ds.Shards, Shard{ID: len(ds.Shards), File: path, Format: format, First: u.first, Last: u.last, Rows: -1, CSV: opts.CSV})
+			}
+			continue
+		}
 		for _, u := range info.units {
 			if u.rows < 0 || u.rows > maxUnitRows {
 				return nil, fmt.Errorf("%w: %s: a row group or batch claims %d rows", ErrCorrupt, path, u.rows)
@@ -172,7 +189,7 @@ func ScanInputs(inputs []Input, opts Options) (*Dataset, error) {
 	if !opts.CSV.IsZero() && !sawCSV {
 		return nil, fmt.Errorf("%w: a CSV header or delimiter option is given but no input is a .csv file", ErrInvalidOptions)
 	}
-	if ds.Rows == 0 {
+	if ds.Rows == 0 && !ds.Uncounted() {
 		return nil, fmt.Errorf("%w: %s: no rows", ErrEmptyDataset, describePaths(files))
 	}
 	return ds, nil
@@ -180,7 +197,13 @@ func ScanInputs(inputs []Input, opts Options) (*Dataset, error) {
 
 // probe reads one file's columns and units, turning a panic inside the
 // Arrow or Parquet decoders into ErrCorrupt.
-func probe(path string, format Format, target int64, csvOpts CSVOptions) (info *fileInfo, err error) {
+func probe(path string, format Format, target int64, csvOpts CSVOptions) (*fileInfo, error) {
+	return probeWith(path, format, target, csvOpts, false)
+}
+
+// probeWith is probe, cutting uncompressed CSV files into byte ranges
+// when csvRanges is set (see Options.CSVRanges).
+func probeWith(path string, format Format, target int64, csvOpts CSVOptions, csvRanges bool) (info *fileInfo, err error) {
 	defer recoverCorrupt(path, &err)
 	switch format {
 	case FormatParquet:
@@ -190,7 +213,7 @@ func probe(path string, format Format, target int64, csvOpts CSVOptions) (info *
 	case FormatArrowStream:
 		return probeArrowStream(path)
 	case FormatCSV:
-		return probeCSV(path, target, csvOpts)
+		return probeCSV(path, target, csvOpts, csvRanges)
 	}
 	return nil, fmt.Errorf("%w: %s: format %v", ErrUnknownFormat, path, format)
 }
