@@ -135,6 +135,9 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 	ds, err := partition.ScanInputs(files, partition.Options{
 		Columns: spec.Columns, Exclude: spec.Exclude, Weight: spec.Weight, ShardRows: spec.ShardRows,
 		CSV: partition.CSVOptions{NoHeader: spec.NoHeader, Delimiter: spec.DelimiterRune()},
+		// Workers count CSV records (countCSV), unless they read staged
+		// copies, which exist only after the plan.
+		CSVRanges: !spec.Stage,
 	})
 	if err != nil {
 		return nil, err
@@ -147,6 +150,11 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 		data:    wire.Data{Columns: ds.Columns, Weight: ds.Weight, Nulls: spec.Nulls, NoHeader: spec.NoHeader, Delimiter: spec.Delimiter},
 		pending: map[int64][]*wire.Result{}, done: map[int64]bool{}, firstRound: 1,
 		timings: map[string]float64{"scan": time.Since(start).Seconds()},
+	}
+	if ds.Uncounted() {
+		if err := j.countCSV(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if err := j.checkInput(); err != nil {
 		return nil, err

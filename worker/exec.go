@@ -74,6 +74,10 @@ func (x *executor) execute(ctx context.Context, t *wire.Task) (*wire.Result, err
 		err = x.score(t, res)
 	case wire.KindMedoids:
 		err = x.medoids(ctx, t, res)
+	case wire.KindCount:
+		err = x.countCSV(t, res)
+	case wire.KindLocate:
+		err = x.locateCSV(t, res)
 	default:
 		err = fmt.Errorf("worker: unknown task kind %q", t.Kind)
 	}

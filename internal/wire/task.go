@@ -26,6 +26,14 @@ const (
 	// KindMedoids runs a k-medoids algorithm on Points, or on all rows of
 	// Shards when Points is empty.
 	KindMedoids Kind = "medoids"
+	// KindCount counts the records of a CSV byte range (Result.N) without
+	// parsing them (see partition.CountCSV). The shard's Rows is 0: it is
+	// what the count finds.
+	KindCount Kind = "count"
+	// KindLocate returns (Result.Rows) the byte offsets just past the
+	// records of a CSV byte range whose indices, from the range's first
+	// record, are PointRows (see partition.LocateCSV).
+	KindLocate Kind = "locate"
 )
 
 // MaxMatrixBytes is the largest dissimilarity matrix a whole-data
@@ -127,7 +135,7 @@ type Task struct {
 
 	Centres   []float32 `json:"-"` // Sets (or 1) × K × D, row-major
 	Points    []float32 `json:"-"` // KindMedoids: n × D, row-major
-	PointRows []int64   `json:"-"` // KindMedoids: global row of each point; KindLabel with a precomputed matrix: the medoid columns
+	PointRows []int64   `json:"-"` // KindMedoids: global row of each point; KindLabel with a precomputed matrix: the medoid columns; KindLocate: record indices
 }
 
 // KeepColumn is a column a labels part copies from the input (see
@@ -175,7 +183,7 @@ func DecodeTask(b []byte) (*Task, error) {
 
 func (t *Task) validate() error {
 	switch t.Kind {
-	case KindSums, KindSample, KindKeep, KindLabel, KindScore, KindMedoids:
+	case KindSums, KindSample, KindKeep, KindLabel, KindScore, KindMedoids, KindCount, KindLocate:
 	default:
 		return fmt.Errorf("%w: unknown task kind %q", ErrDecode, t.Kind)
 	}
