@@ -18,10 +18,10 @@ import (
 // arrow-go's ipc.NewMappedFileReader: record batches are located through
 // the footer and their buffers are slices of the mapping, so counting the
 // rows of every batch at Scan time reads only batch headers. Streams have
-// no footer and are read in order; Scan reads their message headers and
-// passes over the bodies, and a shard's read passes over the batches before
-// it the same way. Metadata is checked before arrow-go sees it
-// (ipcguard.go).
+// no footer and are read in order; Scan reads their message headers,
+// passes over the bodies and records where each batch lies, and a shard's
+// read starts at its own batches (arrowstream.go). Metadata is checked
+// before arrow-go sees it (ipcguard.go).
 
 // batchFunc receives rows [at, at+n) of every requested column: cols[j]
 // holds column j, and all have the same length n.
@@ -193,10 +193,12 @@ func readArrowFileShard(s Shard, f *filler, mem memory.Allocator) (int, error) {
 	return readArrowFile(s.File, f.names, s.First, s.Last, mem, f.fillBatch)
 }
 
-// withStream opens path as an Arrow IPC stream whose first skip record
-// batches are passed over, and calls fn with the reader and the message
-// source under it.
-func withStream(path string, skip int64, mem memory.Allocator, fn func(r *ipc.Reader, msgs *streamMessages) error) error {
+// withStream opens path as an Arrow IPC stream positioned for span, and
+// calls fn with the reader and the message source under it: the next
+// record batch fn reads is span.first. A span with byte offsets is read
+// at them (arrowstream.go); one without is read from the start, the
+// batches before span.first passed over.
+func withStream(path string, span streamSpan, mem memory.Allocator, fn func(r *ipc.Reader, msgs *streamMessages) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return openError(path, err)
@@ -206,8 +208,20 @@ func withStream(path string, skip int64, mem memory.Allocator, fn func(r *ipc.Re
 	if err != nil {
 		return openError(path, err)
 	}
+	var ra io.ReaderAt = f
+	if wrapStream != nil {
+		ra = wrapStream(f)
+	}
+	segs, err := span.segments(ra, st.Size())
+	if err != nil {
+		return corrupt(path, fmt.Sprintf("record batch %d", span.first), err)
+	}
+	skip := span.first
+	if span.located() {
+		skip = 0
+	}
 	// The messages are read and checked here, decoded by arrow-go.
-	msgs := newStreamMessages(bufio.NewReaderSize(f, 1<<20), st.Size(), skip)
+	msgs := newStreamMessages(bufio.NewReaderSize(&segmentReader{ra: ra, segs: segs}, 1<<20), st.Size(), skip)
 	r, err := ipc.NewReaderFromMessageReader(msgs, ipcOptions(st.Size(), mem)...)
 	if err != nil {
 		return corrupt(path, "", err)
@@ -218,11 +232,13 @@ func withStream(path string, skip int64, mem memory.Allocator, fn func(r *ipc.Re
 
 // probeArrowStream reads the schema with arrow-go, then only the headers
 // of the following messages, passing over their bodies: the row counts
-// come from the record batch headers.
+// come from the record batch headers, and each batch's unit records where
+// its message lies and the dictionary messages it needs.
 func probeArrowStream(path string) (*fileInfo, error) {
 	info := &fileInfo{}
-	err := withStream(path, 0, memory.DefaultAllocator, func(r *ipc.Reader, msgs *streamMessages) error {
+	err := withStream(path, wholeStream, memory.DefaultAllocator, func(r *ipc.Reader, msgs *streamMessages) error {
 		info.columns = arrowColumns(r.Schema())
+		dicts := newDictTracker()
 		for i := int64(0); ; {
 			m, err := msgs.skipMessage()
 			if errors.Is(err, io.EOF) {
@@ -231,20 +247,23 @@ func probeArrowStream(path string) (*fileInfo, error) {
 			if err != nil {
 				return corrupt(path, fmt.Sprintf("record batch %d", i), err)
 			}
-			if m.typ == messageHeaderRecordBatch {
-				info.units = append(info.units, unit{first: i, last: i + 1, rows: m.rows})
+			switch m.typ {
+			case messageHeaderRecordBatch:
+				info.units = append(info.units, dicts.batch(i, m))
 				i++
+			case messageHeaderDictionary:
+				dicts.add(m)
 			}
 		}
 	})
 	return info, err
 }
 
-// readArrowStream hands fn the named columns of batches [first,last), or of
-// all batches when last < 0.
-func readArrowStream(path string, names []string, first, last int64, mem memory.Allocator, fn batchFunc) (int, error) {
+// readArrowStream hands fn the named columns of the batches of span.
+func readArrowStream(path string, names []string, span streamSpan, mem memory.Allocator, fn batchFunc) (int, error) {
 	rows := 0
-	err := withStream(path, first, mem, func(r *ipc.Reader, _ *streamMessages) error {
+	first, last := span.first, span.last
+	err := withStream(path, span, mem, func(r *ipc.Reader, _ *streamMessages) error {
 		idx, err := fieldIndices(path, r.Schema(), names)
 		if err != nil {
 			return err
@@ -271,5 +290,5 @@ func readArrowStream(path string, names []string, first, last int64, mem memory.
 }
 
 func readArrowStreamShard(s Shard, f *filler, mem memory.Allocator) (int, error) {
-	return readArrowStream(s.File, f.names, s.First, s.Last, mem, f.fillBatch)
+	return readArrowStream(s.File, f.names, spanOf(s), mem, f.fillBatch)
 }

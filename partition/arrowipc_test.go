@@ -233,7 +233,7 @@ func TestArrowDictionaryFeatures(t *testing.T) {
 func mustArray[B interface {
 	NewArray() arrow.Array
 	Release()
-}](t *testing.T, b B, fill func(B)) arrow.Array {
+}](t testing.TB, b B, fill func(B)) arrow.Array {
 	t.Helper()
 	defer b.Release()
 	fill(b)
@@ -242,7 +242,7 @@ func mustArray[B interface {
 
 // dictArray builds a dictionary array of type typ from indices (valid
 // marks the non-null ones; nil means all) into dict.
-func dictArray[T any](t *testing.T, typ *arrow.DictionaryType, b interface {
+func dictArray[T any](t testing.TB, typ *arrow.DictionaryType, b interface {
 	AppendValues([]T, []bool)
 	NewArray() arrow.Array
 	Release()

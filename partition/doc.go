@@ -72,9 +72,13 @@
 //   - Arrow IPC files with dictionary-encoded fields are read through
 //     arrow-go's plain file reader, which copies each batch, not over the
 //     memory mapping (whose reader in arrow-go v18.8 panics on them).
-//   - Arrow streams have no index: a shard's read skips the batches before
-//     it without decoding them, but still reads their bytes. Prefer Parquet
-//     or Arrow files for data read as many shards.
+//   - Arrow streams have no index: Scan reads through each stream once and
+//     records each shard's byte range and the dictionary messages before
+//     it that its batches need (Shard.ByteStart, ByteEnd, DictOffsets); a
+//     shard's read reads the schema message, those, and its range. A
+//     shard without offsets (an older plan, or a stream whose dictionaries
+//     take more than 64 delta messages) is read from the start of the
+//     stream, passing over the batches before it.
 //   - arrow-go trusts the flatbuffer metadata of Arrow IPC data (also
 //     stored in Parquet footers), so a corrupt file could make it allocate
 //     without bound or recurse forever, which no recover can catch. The

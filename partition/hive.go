@@ -347,7 +347,7 @@ func readWithPathColumns(s Shard, f *filler, consts []constColumn, mem memory.Al
 	case FormatArrowFile:
 		return readArrowFile(s.File, names, s.First, s.Last, mem, batch)
 	case FormatArrowStream:
-		return readArrowStream(s.File, names, s.First, s.Last, mem, batch)
+		return readArrowStream(s.File, names, spanOf(s), mem, batch)
 	}
 	return 0, fmt.Errorf("%w: %s: format %v", ErrUnknownFormat, s.File, s.Format)
 }

@@ -48,8 +48,11 @@ const (
 	slotMessageHeader       = 8
 	slotMessageMetadata     = 12
 	slotRecordBatchLength   = 4
+	slotDictionaryBatchID   = 4
+	slotDictionaryIsDelta   = 8
 
 	messageHeaderSchema      = 1 // MessageHeader.Schema
+	messageHeaderDictionary  = 2 // MessageHeader.DictionaryBatch
 	messageHeaderRecordBatch = 3 // MessageHeader.RecordBatch
 	blockSize                = 24
 )
@@ -142,6 +145,12 @@ func (w *fbWalk) field(f flatbuffers.Table, depth int) error {
 type messageInfo struct {
 	typ  byte  // MessageHeader: 1 schema, 2 dictionary batch, 3 record batch
 	rows int64 // a record batch's length
+	// dictID and delta are a dictionary batch's id and isDelta flag.
+	dictID int64
+	delta  bool
+	// offset and end are the byte range of the message in its stream,
+	// framing and body included (set by streamMessages and messageAt).
+	offset, end int64
 }
 
 // message checks an IPC Message: its custom metadata, and its schema when
@@ -155,15 +164,24 @@ func (w *fbWalk) message(m flatbuffers.Table, info *messageInfo) error {
 		return nil
 	}
 	info.typ = m.GetByte(o + m.Pos)
-	if info.typ != messageHeaderSchema && info.typ != messageHeaderRecordBatch {
+	if info.typ != messageHeaderSchema && info.typ != messageHeaderRecordBatch && info.typ != messageHeaderDictionary {
 		return nil
 	}
 	h, ok, err := w.table(m, slotMessageHeader)
 	if err != nil || !ok {
 		return err
 	}
-	if info.typ == messageHeaderSchema {
+	switch info.typ {
+	case messageHeaderSchema:
 		return w.schema(h)
+	case messageHeaderDictionary:
+		if o := flatbuffers.UOffsetT(h.Offset(slotDictionaryBatchID)); o != 0 {
+			info.dictID = h.GetInt64(o + h.Pos)
+		}
+		if o := flatbuffers.UOffsetT(h.Offset(slotDictionaryIsDelta)); o != 0 {
+			info.delta = h.GetBool(o + h.Pos)
+		}
+		return nil
 	}
 	if lo := flatbuffers.UOffsetT(h.Offset(slotRecordBatchLength)); lo != 0 {
 		info.rows = h.GetInt64(lo + h.Pos)
@@ -266,6 +284,9 @@ type streamMessages struct {
 	msg  *ipc.Message
 	refs atomic.Int64
 	head [4]byte
+	// pos is how many bytes of r were read; at is where the message
+	// last read starts.
+	pos, at int64
 }
 
 func newStreamMessages(r *bufio.Reader, size, skip int64) *streamMessages {
@@ -301,13 +322,17 @@ func (s *streamMessages) Message() (*ipc.Message, error) {
 		}
 		if typ == ipc.MessageRecordBatch && s.skip > 0 {
 			s.skip--
-			if _, err := s.r.Discard(int(bodyLen)); err != nil {
+			n, err := s.r.Discard(int(bodyLen))
+			s.pos += int64(n)
+			if err != nil {
 				return nil, fmt.Errorf("skipping a record batch body: %w", err)
 			}
 			continue
 		}
 		body := make([]byte, bodyLen)
-		if _, err := io.ReadFull(s.r, body); err != nil {
+		n, err := io.ReadFull(s.r, body)
+		s.pos += int64(n)
+		if err != nil {
 			return nil, fmt.Errorf("reading a message body: %w", eofIsUnexpected(err))
 		}
 		if s.msg != nil {
@@ -336,9 +361,12 @@ func (s *streamMessages) skipMessage() (messageInfo, error) {
 	if bodyLen < 0 || bodyLen > s.size {
 		return info, fmt.Errorf("message body of %d bytes in a %d-byte file", bodyLen, s.size)
 	}
-	if _, err := s.r.Discard(int(bodyLen)); err != nil {
+	n, err := s.r.Discard(int(bodyLen))
+	s.pos += int64(n)
+	if err != nil {
 		return info, fmt.Errorf("passing over a message body: %w", eofIsUnexpected(err))
 	}
+	info.offset, info.end = s.at, s.pos
 	return info, nil
 }
 
@@ -347,7 +375,10 @@ func (s *streamMessages) skipMessage() (messageInfo, error) {
 // A zero length is the end-of-stream marker, reported as io.EOF, as is the
 // end of the file between messages.
 func (s *streamMessages) readMetadata() ([]byte, error) {
-	if _, err := io.ReadFull(s.r, s.head[:]); err != nil {
+	s.at = s.pos
+	k, err := io.ReadFull(s.r, s.head[:])
+	s.pos += int64(k)
+	if err != nil {
 		if err == io.EOF {
 			return nil, io.EOF
 		}
@@ -355,7 +386,9 @@ func (s *streamMessages) readMetadata() ([]byte, error) {
 	}
 	n := binary.LittleEndian.Uint32(s.head[:])
 	if n == 0xFFFFFFFF {
-		if _, err := io.ReadFull(s.r, s.head[:]); err != nil {
+		k, err := io.ReadFull(s.r, s.head[:])
+		s.pos += int64(k)
+		if err != nil {
 			return nil, fmt.Errorf("reading a message length: %w", eofIsUnexpected(err))
 		}
 		n = binary.LittleEndian.Uint32(s.head[:])
@@ -369,7 +402,9 @@ func (s *streamMessages) readMetadata() ([]byte, error) {
 	// Metadata is small and read once per message; a fresh slice keeps it
 	// valid for the message that refers to it.
 	meta := make([]byte, n)
-	if _, err := io.ReadFull(s.r, meta); err != nil {
+	k, err = io.ReadFull(s.r, meta)
+	s.pos += int64(k)
+	if err != nil {
 		return nil, fmt.Errorf("reading message metadata: %w", eofIsUnexpected(err))
 	}
 	return meta, nil

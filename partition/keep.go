@@ -196,7 +196,7 @@ func readShardColumns(s Shard, names []string, mem memory.Allocator) (_ []arrow.
 			return nil
 		})
 	case FormatArrowStream:
-		err = withStream(path, s.First, mem, func(r *ipc.Reader, _ *streamMessages) error {
+		err = withStream(path, spanOf(s), mem, func(r *ipc.Reader, _ *streamMessages) error {
 			for i := s.First; i < s.Last; i++ {
 				if !r.Next() {
 					if err := r.Err(); err != nil {

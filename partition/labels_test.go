@@ -31,7 +31,7 @@ func readFloat64Column(t *testing.T, path, name string) []float64 {
 	case FormatArrowFile:
 		_, err = readArrowFile(path, []string{name}, 0, -1, memory.DefaultAllocator, collect)
 	case FormatArrowStream:
-		_, err = readArrowStream(path, []string{name}, 0, -1, memory.DefaultAllocator, collect)
+		_, err = readArrowStream(path, []string{name}, wholeStream, memory.DefaultAllocator, collect)
 	case FormatCSV:
 		f, _ := os.Open(path)
 		defer f.Close()

@@ -63,7 +63,7 @@ func readIntsFrom(path, column string, out []int64) (_ []int64, err error) {
 	case FormatArrowFile:
 		_, err = readArrowFile(path, names, 0, -1, mem, collect)
 	case FormatArrowStream:
-		_, err = readArrowStream(path, names, 0, -1, mem, collect)
+		_, err = readArrowStream(path, names, wholeStream, mem, collect)
 	case FormatCSV:
 		_, err = readCSV(path, CSVOptions{}, names, -1, -1, base, func(i int, fields []string) error {
 			v, null, ok := parseCSVInt(fields[0])

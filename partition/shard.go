@@ -34,6 +34,17 @@ type Shard struct {
 	// instead (a staged input). File still names the data: its key=value
 	// directories give the shard's partition columns.
 	Local string
+	// ByteStart and ByteEnd, for an Arrow IPC stream, are the byte range
+	// [ByteStart,ByteEnd) of the shard's messages, from its first record
+	// batch's message to the end of its last one; DictOffsets are the
+	// offsets, in stream order, of the dictionary messages before
+	// ByteStart that its batches need. A reader reads the schema message,
+	// those, and the range, and no other batch. ByteEnd is 0 when the
+	// plan has no offsets (a shard from an older plan, or dictionaries
+	// that take more than maxShardDicts messages): the stream is then
+	// read from its start.
+	ByteStart, ByteEnd int64
+	DictOffsets        []int64
 }
 
 // unit is the smallest piece a format can start reading at: a Parquet row
@@ -42,6 +53,11 @@ type Shard struct {
 type unit struct {
 	first, last int64 // as in Shard.First, Shard.Last
 	rows        int64
+	// start, end and dicts locate an Arrow stream's record batch message
+	// as in Shard.ByteStart, ByteEnd and DictOffsets; end is 0 for other
+	// formats and for a batch whose dictionaries are not tracked.
+	start, end int64
+	dicts      []int64
 }
 
 // planShards groups a file's units, in order, into shards of at least
@@ -54,22 +70,33 @@ func planShards(file string, format Format, units []unit, target int64, nextID i
 		out  []Shard
 		cur  Shard
 		open bool
+		// located: every unit of cur has its byte range.
+		located bool
 	)
+	finish := func() {
+		if !located {
+			cur.ByteStart, cur.ByteEnd, cur.DictOffsets = 0, 0, nil
+		}
+		out = append(out, cur)
+	}
 	for _, u := range units {
 		if !open {
-			cur = Shard{ID: nextID + len(out), File: file, Format: format, First: u.first, RowOffset: rowOffset}
-			open = true
+			cur = Shard{ID: nextID + len(out), File: file, Format: format, First: u.first, RowOffset: rowOffset,
+				ByteStart: u.start, DictOffsets: u.dicts}
+			open, located = true, true
 		}
 		cur.Last = u.last
 		cur.Rows += u.rows
+		cur.ByteEnd = u.end
+		located = located && u.end > 0
 		if cur.Rows >= target {
-			out = append(out, cur)
+			finish()
 			rowOffset += cur.Rows
 			open = false
 		}
 	}
 	if open && cur.Rows > 0 {
-		out = append(out, cur)
+		finish()
 	}
 	return out
 }

@@ -8,7 +8,7 @@ import (
 )
 
 func TestPlanShards(t *testing.T) {
-	u := func(first, last, rows int64) unit { return unit{first, last, rows} }
+	u := func(first, last, rows int64) unit { return unit{first: first, last: last, rows: rows} }
 	type s struct{ first, last, offset, rows int64 }
 	for _, c := range []struct {
 		name   string
@@ -50,7 +50,7 @@ func TestPlanShardsCoverage(t *testing.T) {
 		units := make([]unit, r.IntN(30))
 		var total int64
 		for i := range units {
-			units[i] = unit{int64(i), int64(i + 1), int64(r.IntN(20))}
+			units[i] = unit{first: int64(i), last: int64(i + 1), rows: int64(r.IntN(20))}
 			total += units[i].rows
 		}
 		target := int64(1 + r.IntN(40))
