@@ -344,3 +344,36 @@ func TestCSVRangeOwnsLinesStartingInIt(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkScanCSVRanges compares the coordinator's planning of a
+// 2²⁰ × 32 CSV file: the counting pass (counted), the byte-range plan
+// from the head alone (ranges), and for reference the workers' count and
+// locate tasks run one after the other here (workers).
+func BenchmarkScanCSVRanges(b *testing.B) {
+	path := benchFile(b, ".csv")
+	st, _ := os.Stat(path)
+	for _, c := range []struct {
+		name           string
+		ranges, locate bool
+	}{{"counted", false, false}, {"ranges", true, false}, {"workers", true, true}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(st.Size())
+			for b.Loop() {
+				ds, err := Scan([]string{path}, Options{CSVRanges: c.ranges})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if c.locate {
+					if err := resolveCSVLocally(ds); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if !c.ranges || c.locate {
+					if ds.Rows != benchRows {
+						b.Fatalf("%d rows", ds.Rows)
+					}
+				}
+			}
+		})
+	}
+}
