@@ -312,7 +312,8 @@ func (j *job) groupedShardTasks(kind wire.Kind, fraction float64, minRows int) [
 // staged copy.
 func (j *job) wireShard(s partition.Shard) wire.Shard {
 	return wire.Shard{ID: s.ID, File: s.File, Format: s.Format.String(), First: s.First, Last: s.Last,
-		RowOffset: s.RowOffset, Rows: s.Rows, Object: j.objects[s.File]}
+		RowOffset: s.RowOffset, Rows: s.Rows, Object: j.objects[s.File],
+		ByteStart: s.ByteStart, ByteEnd: s.ByteEnd, DictOffsets: s.DictOffsets}
 }
 
 // Rounds used as task rounds for passes other than iterations, so their

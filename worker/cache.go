@@ -63,6 +63,7 @@ func readShard(s wire.Shard, local string, d wire.Data) (*partition.Block, error
 	ps := partition.Shard{
 		ID: s.ID, File: s.File, Format: format, First: s.First, Last: s.Last,
 		RowOffset: s.RowOffset, Rows: s.Rows, Local: local,
+		ByteStart: s.ByteStart, ByteEnd: s.ByteEnd, DictOffsets: s.DictOffsets,
 	}
 	if format == partition.FormatCSV {
 		ps.CSV.NoHeader = d.NoHeader

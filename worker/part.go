@@ -154,7 +154,8 @@ func (x *executor) partitionShard(s wire.Shard) (partition.Shard, error) {
 	if err != nil {
 		return partition.Shard{}, &inputError{err}
 	}
-	ps := partition.Shard{ID: s.ID, File: s.File, Format: format, First: s.First, Last: s.Last, RowOffset: s.RowOffset, Rows: s.Rows}
+	ps := partition.Shard{ID: s.ID, File: s.File, Format: format, First: s.First, Last: s.Last, RowOffset: s.RowOffset, Rows: s.Rows,
+		ByteStart: s.ByteStart, ByteEnd: s.ByteEnd, DictOffsets: s.DictOffsets}
 	if s.Object != "" {
 		if ps.Local, err = x.staged.path(context.Background(), x.js, s.Object, filepath.Base(s.File)); err != nil {
 			return partition.Shard{}, err

@@ -53,6 +53,37 @@ type Shard struct {
 	// Object, when set, names the copy of File in the DataBucket object
 	// store: the worker reads that, not the path (see JobSpec.Stage).
 	Object string `json:"object,omitempty"`
+	// ByteStart, ByteEnd and DictOffsets locate an Arrow stream shard's
+	// messages in File (see partition.Shard); ByteEnd 0 means the worker
+	// reads the stream from its start.
+	ByteStart   int64   `json:"byte_start,omitempty"`
+	ByteEnd     int64   `json:"byte_end,omitempty"`
+	DictOffsets []int64 `json:"dict_offsets,omitempty"`
+}
+
+// MaxByteOffset bounds the byte offsets a shard states: 2⁵⁰ bytes, a
+// pebibyte, beyond any one input file.
+const MaxByteOffset = 1 << 50
+
+// MaxDictOffsets bounds the dictionary messages a shard names (the
+// coordinator plans at most 64).
+const MaxDictOffsets = 1024
+
+// checkBytes checks a shard's byte range and dictionary offsets: the
+// range inside [0, MaxByteOffset], the dictionaries before it, in order.
+func (s *Shard) checkBytes() error {
+	if s.ByteStart < 0 || s.ByteEnd < s.ByteStart || s.ByteEnd > MaxByteOffset ||
+		(s.ByteEnd == 0 && len(s.DictOffsets) > 0) || len(s.DictOffsets) > MaxDictOffsets {
+		return fmt.Errorf("%w: shard %d of %s: byte range [%d,%d) with %d dictionary offsets", ErrDecode, s.ID, s.File, s.ByteStart, s.ByteEnd, len(s.DictOffsets))
+	}
+	prev := int64(-1)
+	for _, d := range s.DictOffsets {
+		if d <= prev || d >= s.ByteStart {
+			return fmt.Errorf("%w: shard %d of %s: dictionary offset %d out of order or not before byte %d", ErrDecode, s.ID, s.File, d, s.ByteStart)
+		}
+		prev = d
+	}
+	return nil
 }
 
 // Data says how to turn a shard's columns into feature vectors.
@@ -220,6 +251,9 @@ func (t *Task) validate() error {
 	for _, s := range t.Shards {
 		if s.First < 0 || s.Last < s.First || s.RowOffset < 0 || s.Rows < 0 {
 			return fmt.Errorf("%w: bad shard %+v", ErrDecode, s)
+		}
+		if err := s.checkBytes(); err != nil {
+			return err
 		}
 	}
 	return t.checkLimits()
