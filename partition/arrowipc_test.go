@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -93,6 +94,14 @@ func ipcSeeds(f *testing.F) [][]byte {
 			data, _ := os.ReadFile(q)
 			seeds = append(seeds, data)
 		}
+	}
+	// Streams whose dictionaries are replaced or grown between batches.
+	for _, mode := range []string{"replaced", "deltas"} {
+		schema, recs, _ := dictStream(f, mode, 3, 4)
+		p := filepath.Join(dir, mode+".arrows")
+		writeStream(f, p, schema, recs, ipc.WithDictionaryDeltas(mode == "deltas"))
+		data, _ := os.ReadFile(p)
+		seeds = append(seeds, data)
 	}
 	root := filepath.Join("..", "..", "shared", "data", "arrow-testing")
 	files, _ := filepath.Glob(filepath.Join(root, "arrow-ipc-stream", "integration", "*", "*[em]"))
