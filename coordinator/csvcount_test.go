@@ -109,7 +109,7 @@ func TestCSVRangesQuotedNewlineRefused(t *testing.T) {
 	}
 	s := mustStartStack(t, 1)
 	_, err := s.run(t, wire.JobSpec{Inputs: []string{data}, Columns: []string{"x"}, K: 2, Algorithm: "kmeans", Seed: 1, ShardRows: 64})
-	if err == nil || !strings.Contains(err.Error(), data) || !strings.Contains(err.Error(), "quoted field spans lines") {
+	if err == nil || !strings.Contains(err.Error(), data) || !strings.Contains(err.Error(), "quoted CSV field spans lines") {
 		t.Fatalf("got %v, want a refusal naming %s", err, data)
 	}
 }

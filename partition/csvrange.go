@@ -36,7 +36,7 @@ import (
 
 // ErrCSVMultiline reports a quoted field that spans lines in a CSV file
 // planned by byte ranges.
-var ErrCSVMultiline = errors.New("quoted field spans lines")
+var ErrCSVMultiline = errors.New("a quoted CSV field spans lines")
 
 // Uncounted reports whether some shards are byte ranges of CSV files
 // whose records are not counted yet (see Options.CSVRanges).
@@ -292,7 +292,7 @@ func scanCSVRange(s Shard, emit func(end int64) error) error {
 }
 
 func multilineError(file string, at int64) error {
-	return fmt.Errorf("%w: %s: a quoted field spans lines near byte %d, past the first %d rows that planning samples; such a file cannot be split by byte ranges: put one such field in the first rows, or compress the file (.csv.gz) to read it as one shard",
+	return fmt.Errorf("%w: %s: near byte %d, past the first %d rows that planning samples, so the file cannot be split into byte ranges; compress it (.csv.gz, read as one shard) or run the job with --stage (the coordinator then counts its records)",
 		ErrCSVMultiline, file, at, csvSniffRows)
 }
 
