@@ -90,15 +90,16 @@ type fileInfo struct {
 
 // Scan plans the shards of a dataset from metadata only: Parquet footers,
 // Arrow IPC footers or stream batch headers, one newline-counting pass over
-// a CSV file (with Options.CSVRanges, only its head). It resolves the feature and weight columns against the first
-// file and checks that every file has them with numeric types. Errors name
-// the file and column; an unknown column's error lists the columns there
-// are.
+// a CSV file (with Options.CSVRanges, only its head). It resolves the
+// feature and weight columns against the first file and checks that every
+// file has them with numeric types. Errors name the file and column; an
+// unknown column's error lists the columns there are.
 //
 // Cost: O(files + row groups + batches) metadata reads, plus one read
 // through each Arrow stream (data released batch by batch) and each CSV
 // file (no values parsed beyond the first few rows used to tell numeric
-// columns from text).
+// columns from text; with CSVRanges, those rows are all an uncompressed
+// file is read for).
 //
 // Partition columns (key=value directories) join every file's columns
 // after its own; a numeric one can be named as a feature or weight, a
