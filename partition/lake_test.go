@@ -331,7 +331,7 @@ func TestParseSegment(t *testing.T) {
 }
 
 func FuzzParseSegment(f *testing.F) {
-	for _, s := range []string{"year=2026", "a%2F=b%3D", "k=", "=", "x", "d=" + hiveNull, "k=%zz"} {
+	for _, s := range []string{"year=2026", "a%2F=b%3D", "k=", "=", "x", "d=" + hiveNull, "k=%zz", "0==" + hiveNull} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, seg string) {
@@ -345,7 +345,10 @@ func FuzzParseSegment(f *testing.F) {
 		if pv.Key == "" && !strings.HasPrefix(seg, "%") {
 			t.Fatalf("%q: empty key", seg)
 		}
-		if pv.Null != strings.HasSuffix(seg, "="+hiveNull) || (pv.Null && pv.Value != "") {
+		// The value is what follows the first "=": "k==…" has the value
+		// "=…", which is not the null marker.
+		_, raw, _ := strings.Cut(seg, "=")
+		if pv.Null != (raw == hiveNull) || (pv.Null && pv.Value != "") {
 			t.Fatalf("%q: null %v value %q", seg, pv.Null, pv.Value)
 		}
 		// The raw value is never longer than what the segment held.
