@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 )
 
 // KeepColumn is an input column copied, with its Arrow type, into the
@@ -318,50 +319,39 @@ func takeRows(a arrow.Array, rows []int64, offset int64, mem memory.Allocator) (
 
 // partitionArray is n copies of a partition value, typed as k says.
 func partitionArray(path string, k KeepColumn, pv PartitionValue, n int, mem memory.Allocator) (arrow.Array, error) {
-	var b array.Builder
+	var sc scalar.Scalar
 	switch k.Partition {
 	case "int64":
-		ib := array.NewInt64Builder(mem)
-		b = ib
+		sc = scalar.MakeNullScalar(arrow.PrimitiveTypes.Int64)
 		if !pv.Null {
 			v, err := strconv.ParseInt(pv.Value, 10, 64)
 			if err != nil {
-				ib.Release()
 				return nil, fmt.Errorf("%w: %s: partition column %q: %q is not an int64", ErrInvalidPartition, path, k.Name, pv.Value)
 			}
-			for range n {
-				ib.Append(v)
-			}
+			sc = scalar.NewInt64Scalar(v)
 		}
 	case "float64":
-		fb := array.NewFloat64Builder(mem)
-		b = fb
+		sc = scalar.MakeNullScalar(arrow.PrimitiveTypes.Float64)
 		if !pv.Null {
 			v, err := strconv.ParseFloat(pv.Value, 64)
 			if err != nil {
-				fb.Release()
 				return nil, fmt.Errorf("%w: %s: partition column %q: %q is not a float64", ErrInvalidPartition, path, k.Name, pv.Value)
 			}
-			for range n {
-				fb.Append(v)
-			}
+			sc = scalar.NewFloat64Scalar(v)
 		}
 	case "string":
-		sb := array.NewStringBuilder(mem)
-		b = sb
+		sc = scalar.MakeNullScalar(arrow.BinaryTypes.String)
 		if !pv.Null {
-			for range n {
-				sb.Append(pv.Value)
-			}
+			sc = scalar.NewStringScalar(pv.Value)
 		}
 	default:
 		return nil, fmt.Errorf("%w: partition column %q of type %q", ErrInvalidArgument, k.Name, k.Partition)
 	}
-	defer b.Release()
-	if pv.Null {
-		b.AppendNulls(n)
+	a, err := scalar.MakeArrayFromScalar(sc, n, mem)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: partition column %q: %v", ErrInvalidArgument, path, k.Name, err)
 	}
-	return b.NewArray(), nil
+	return a, nil
 }
 
 // WriteLabelsPart writes one part of a labels dataset to path (Parquet):
