@@ -144,8 +144,10 @@ func TestCSVRangesPlanLikeCounting(t *testing.T) {
 		eol := []string{"\n", "\r\n"}[trial%2]
 		var paths []string
 		for f := range 1 + rng.IntN(3) {
-			// More records than the head sample, so that ranges are used.
-			data := rangeCSV(rng, csvSniffRows+rng.IntN(400), eol, rng.IntN(2) == 0)
+			// More records than the head sample, so that ranges are used:
+			// a file of exactly the sample, its last line without a
+			// newline, ends within the sample and is counted whole.
+			data := rangeCSV(rng, csvSniffRows+1+rng.IntN(400), eol, rng.IntN(2) == 0)
 			paths = append(paths, writeFile(t, dir, fmt.Sprintf("t%d-%d.csv", trial, f), data))
 		}
 		shardRows := []int{1, 3, 7, 64, 100, 1000}[rng.IntN(6)]
