@@ -2,7 +2,6 @@ package coordinator
 
 import (
 	"context"
-	"errors"
 
 	"github.com/shoal-io/shoal/internal/wire"
 	"github.com/shoal-io/shoal/partition"
@@ -19,25 +18,9 @@ const (
 // (partition.Options.CSVRanges) without the coordinator reading them past
 // their first rows: workers count each range's records in parallel, then
 // find the byte offsets where the counted plan's shards end, and the plan
-// becomes the one a counting pass gives, row offsets and all. It uses a
-// result feed of its own, closed on return; the job opens its own later,
-// to which these rounds' results are stale.
-func (j *job) countCSV(ctx context.Context) (err error) {
-	feed, err := j.c.openFeed(ctx, j.id)
-	if err != nil {
-		return err
-	}
-	j.feed = feed
-	defer func() {
-		feed.close()
-		j.feed = nil
-		// A failed job clears its messages, as run does once the job's
-		// own feed is open; a shutdown keeps them for the resume.
-		if err != nil && !errors.Is(context.Cause(ctx), errShutdown) {
-			j.c.announceEnd(j.id)
-			j.c.purge(context.WithoutCancel(ctx), j.id)
-		}
-	}()
+// becomes the one a counting pass gives, row offsets and all. Its rounds
+// go through the job's result feed like every other round.
+func (j *job) countCSV(ctx context.Context) error {
 	var tasks []*wire.Task
 	for _, s := range j.ds.Shards {
 		if s.Rows < 0 {

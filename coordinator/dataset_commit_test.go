@@ -21,18 +21,7 @@ func TestDatasetCommit(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	list := func() []string {
-		t.Helper()
-		ents, err := os.ReadDir(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var names []string
-		for _, e := range ents {
-			names = append(names, e.Name())
-		}
-		return names
-	}
+	list := func() []string { t.Helper(); return readDir(t, out) }
 	d, err := openDataset(out+"/", "job1", nil)
 	if err != nil {
 		t.Fatal(err)

@@ -151,36 +151,8 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 		pending: map[int64][]*wire.Result{}, done: map[int64]bool{}, firstRound: 1,
 		timings: map[string]float64{"scan": time.Since(start).Seconds()},
 	}
-	if ds.Uncounted() {
-		if err := j.countCSV(ctx); err != nil {
-			return nil, err
-		}
-	}
-	if err := j.checkInput(); err != nil {
-		return nil, err
-	}
-	if err := j.shift(); err != nil {
-		return nil, err
-	}
-	j.timings["scan"] = time.Since(start).Seconds()
-	// Opening the outputs now finds a directory that cannot be written
-	// before the fit, not after it.
-	if j.keep, err = keepColumns(ds, spec.Keep); err != nil {
-		return nil, err
-	}
-	if j.out, err = openOutputs(id, spec); err != nil {
-		return nil, err
-	}
-	defer func() {
-		// A labels dataset interrupted by a shutdown keeps its staging
-		// directory: the job resumes (here or on the coordinator that
-		// takes over) into the same one, and must not find it removed
-		// under its workers.
-		if errors.Is(context.Cause(ctx), errShutdown) {
-			j.out.dataset = nil
-		}
-		j.out.abort()
-	}()
+	// One result feed serves every round of the job, the CSV count
+	// included.
 	j.feed, err = c.openFeed(ctx, id)
 	if err != nil {
 		return nil, err
@@ -196,6 +168,36 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 				c.unstage(context.WithoutCancel(ctx), id, len(ds.Files))
 			}
 		}
+	}()
+	if ds.Uncounted() {
+		if err := j.countCSV(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := j.checkInput(); err != nil {
+		return nil, err
+	}
+	if err := j.shift(); err != nil {
+		return nil, err
+	}
+	j.timings["scan"] = time.Since(start).Seconds()
+	if j.keep, err = keepColumns(ds, spec.Keep); err != nil {
+		return nil, err
+	}
+	// Opening the outputs now finds a directory that cannot be written
+	// before the fit, not after it.
+	if j.out, err = openOutputs(id, spec); err != nil {
+		return nil, err
+	}
+	defer func() {
+		// A labels dataset interrupted by a shutdown keeps its staging
+		// directory: the job resumes (here or on the coordinator that
+		// takes over) into the same one, and must not find it removed
+		// under its workers.
+		if errors.Is(context.Cause(ctx), errShutdown) {
+			j.out.dataset = nil
+		}
+		j.out.abort()
 	}()
 	if spec.Stage {
 		progress(Progress{Job: id, Phase: "stage"})
