@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"testing"
 )
 
@@ -184,5 +185,36 @@ func BenchmarkPutCheckpoint(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkOpen opens a catalog of 20,000 jobs with a 4 KB checkpoint
+// each: Open reads every key and value before it trusts the file, so this
+// is what a coordinator's start costs for a catalog of that size.
+func BenchmarkOpen(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "shoal.db")
+	s, err := Open(path, Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := make([]byte, 4096)
+	for i := range 20000 {
+		id := fmt.Sprintf("job-%05d", i)
+		if _, err := s.CreateJob(id, []byte(`{"k": 3}`)); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.PutCheckpoint(id, "centres", 1, data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		s, err := Open(path, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
 	}
 }
