@@ -79,6 +79,9 @@ func fieldIndices(path string, schema *arrow.Schema, names []string) ([]int, err
 // and the row counts the checked batches' headers state. Everything fn
 // builds on the mapping must be released before it returns.
 func withMappedFile(path string, first, last int64, mem memory.Allocator, fn func(r *ipc.FileReader, rows []int64) error) error {
+	if isRemote(path) {
+		return withObjectFile(path, first, last, mem, fn)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return openError(path, err)
@@ -97,7 +100,7 @@ func withMappedFile(path string, first, last int64, mem memory.Allocator, fn fun
 		if err != nil {
 			return corrupt(path, "", err)
 		}
-		dicts, err := ipcFileHasDictionaries(data)
+		dicts, err := ipcFileHasDictionaries(mappedBytes(data))
 		if err != nil {
 			return corrupt(path, "", err)
 		}
@@ -113,6 +116,27 @@ func withMappedFile(path string, first, last int64, mem memory.Allocator, fn fun
 		defer r.Close()
 		return fn(r, rows)
 	})
+}
+
+// withObjectFile is withMappedFile for an object: the footer and the
+// headers checked are read piece by piece, and arrow-go's file reader
+// reads the batches fn asks for, each with its own ranged requests.
+func withObjectFile(path string, first, last int64, mem memory.Allocator, fn func(r *ipc.FileReader, rows []int64) error) error {
+	o, err := openRemote(path)
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	rows, err := checkIPCSource(readerBytes{o, o.Size()}, first, last)
+	if err != nil {
+		return corrupt(path, "", err)
+	}
+	r, err := ipc.NewFileReader(o, ipcOptions(o.Size(), mem)...)
+	if err != nil {
+		return corrupt(path, "", err)
+	}
+	defer r.Close()
+	return fn(r, rows)
 }
 
 // probeArrowFile takes batch row counts from the batch headers the footer
@@ -199,20 +223,33 @@ func readArrowFileShard(s Shard, f *filler, mem memory.Allocator) (int, error) {
 // at them (arrowstream.go); one without is read from the start, the
 // batches before span.first passed over.
 func withStream(path string, span streamSpan, mem memory.Allocator, fn func(r *ipc.Reader, msgs *streamMessages) error) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return openError(path, err)
+	var (
+		ra   io.ReaderAt
+		size int64
+	)
+	if isRemote(path) {
+		o, err := openRemote(path)
+		if err != nil {
+			return err
+		}
+		defer o.Close()
+		ra, size = o, o.Size()
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return openError(path, err)
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return openError(path, err)
+		}
+		ra, size = f, st.Size()
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return openError(path, err)
-	}
-	var ra io.ReaderAt = f
 	if wrapStream != nil {
-		ra = wrapStream(f)
+		ra = wrapStream(ra)
 	}
-	segs, err := span.segments(ra, st.Size())
+	segs, err := span.segments(ra, size)
 	if err != nil {
 		return corrupt(path, fmt.Sprintf("record batch %d", span.first), err)
 	}
@@ -221,8 +258,8 @@ func withStream(path string, span streamSpan, mem memory.Allocator, fn func(r *i
 		skip = 0
 	}
 	// The messages are read and checked here, decoded by arrow-go.
-	msgs := newStreamMessages(bufio.NewReaderSize(&segmentReader{ra: ra, segs: segs}, 1<<20), st.Size(), skip)
-	r, err := ipc.NewReaderFromMessageReader(msgs, ipcOptions(st.Size(), mem)...)
+	msgs := newStreamMessages(bufio.NewReaderSize(&segmentReader{ra: ra, segs: segs}, 1<<20), size, skip)
+	r, err := ipc.NewReaderFromMessageReader(msgs, ipcOptions(size, mem)...)
 	if err != nil {
 		return corrupt(path, "", err)
 	}

@@ -2,7 +2,6 @@ package partition
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -65,11 +64,11 @@ func readShard(s Shard, columns []string, weight string, nulls NullPolicy, mem m
 	if s.Local != "" {
 		s.File = s.Local
 	}
-	st, err := os.Stat(s.File)
+	before, size, err := statInput(s.File)
 	if err != nil {
 		return nil, openError(s.File, err)
 	}
-	f, err := newFiller(s, columns, weight, nulls, st.Size())
+	f, err := newFiller(s, columns, weight, nulls, size)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +77,6 @@ func readShard(s Shard, columns []string, weight string, nulls NullPolicy, mem m
 	}
 	// A file that changed while it was read gave an error or rows of two
 	// versions: either way the answer is errChanged (see guard.go).
-	before := stateOf(st)
 	defer func() {
 		if changed := unchangedSince(s.File, before); changed != nil {
 			b, err = nil, changed

@@ -20,12 +20,19 @@ const zstdMaxWindow = 1 << 27
 // again from its start and the bytes before the offset discarded.
 type csvSource struct {
 	path  string
-	f     *os.File
+	f     io.ReadSeekCloser // a file, or an object streamed from any offset
 	codec codec
 	dec   io.Closer // the current decompressor, or nil
 }
 
 func openCSVSource(path string) (*csvSource, error) {
+	if isRemote(path) {
+		o, err := openRemote(path)
+		if err != nil {
+			return nil, err
+		}
+		return &csvSource{path: path, f: o, codec: csvCodec(path)}, nil
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, openError(path, err)
@@ -74,6 +81,21 @@ func (s *csvSource) at(off int64) (io.Reader, error) {
 		}
 	}
 	return r, nil
+}
+
+// size is the file's size in bytes, compressed.
+func (s *csvSource) size() (int64, error) {
+	switch f := s.f.(type) {
+	case *os.File:
+		st, err := f.Stat()
+		if err != nil {
+			return 0, err
+		}
+		return st.Size(), nil
+	case interface{ Size() int64 }:
+		return f.Size(), nil
+	}
+	return 0, fmt.Errorf("%s: size unknown", s.path)
 }
 
 func (s *csvSource) closeDecoder() {

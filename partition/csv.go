@@ -366,11 +366,10 @@ func csvRanges(path string, src *csvSource, headerEnd, target int64) (units []un
 	if sc.sawQuotedNL {
 		return nil, false, nil
 	}
-	st, err := src.f.Stat()
+	size, err := src.size()
 	if err != nil {
 		return nil, false, corrupt(path, "", err)
 	}
-	size := st.Size()
 	perRow := max((end-headerEnd)/rows, 1)
 	step := perRow * target
 	if target > math.MaxInt64/perRow {

@@ -1,7 +1,6 @@
 package partition
 
 import (
-	"encoding/binary"
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -24,15 +23,10 @@ const slotFieldDictionary = 12
 // at any depth. arrow-go's reader over a memory mapping (v18.8) keeps no
 // dictionary memo and panics on such a schema, so these files are read
 // through its plain file reader instead, which copies each batch's body.
-func ipcFileHasDictionaries(data []byte) (bool, error) {
-	const tail = 10 // int32 footer length + "ARROW1"
-	if len(data) < tail {
-		return false, fmt.Errorf("%w: file of %d bytes", errBadMetadata, len(data))
-	}
-	end := int64(len(data) - tail)
-	size := int64(binary.LittleEndian.Uint32(data[end:]))
-	if size <= 0 || size > end {
-		return false, fmt.Errorf("%w: footer of %d bytes in a %d-byte file", errBadMetadata, size, len(data))
+func ipcFileHasDictionaries(data ipcBytes) (bool, error) {
+	footer, _, err := ipcFooter(data, 0)
+	if err != nil {
+		return false, err
 	}
 	found := false
 	var field func(w *fbWalk, f flatbuffers.Table, depth int) error
@@ -45,7 +39,7 @@ func ipcFileHasDictionaries(data []byte) (bool, error) {
 		}
 		return w.elements(f, slotFieldChildren, func(c flatbuffers.Table) error { return field(w, c, depth+1) })
 	}
-	err := checkFB(data[end-size:end], func(w *fbWalk, footer flatbuffers.Table) error {
+	err = checkFB(footer, func(w *fbWalk, footer flatbuffers.Table) error {
 		s, ok, err := w.table(footer, slotFooterSchema)
 		if err != nil || !ok {
 			return err

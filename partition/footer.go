@@ -40,6 +40,14 @@ type footerCache struct {
 // Parquet): the caller then lets arrow-go read the footer, which reports
 // such problems properly.
 func cachedFooter(path string) *metadata.FileMetaData {
+	if isRemote(path) {
+		o, err := openRemote(path)
+		if err != nil {
+			return nil
+		}
+		defer o.Close()
+		return footerOf(o, o.Size())
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/shoal-io/shoal/internal/blobfs"
 )
 
 // hasMeta reports whether a path holds a glob metacharacter.
@@ -108,6 +110,18 @@ func expandGlob(pattern string, where Where, keys map[string]bool) ([]Input, int
 func GlobRoot(p string) string {
 	if !hasMeta(p) {
 		return p
+	}
+	if isRemote(p) {
+		loc, err := blobfs.Parse(p)
+		if err != nil {
+			return p
+		}
+		segs := strings.Split(loc.Key, "/")
+		loc.Key = strings.Join(segs[:slices.IndexFunc(segs, hasMeta)], "/")
+		if loc.Key != "" {
+			loc.Key += "/"
+		}
+		return loc.String()
 	}
 	if _, err := os.Lstat(p); err == nil {
 		return p

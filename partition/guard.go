@@ -154,15 +154,16 @@ func (m *mappedReader) Close() error {
 type fileState struct {
 	size  int64
 	mtime time.Time
+	tag   string // an object's entity tag
 }
 
-func stateOf(st os.FileInfo) fileState { return fileState{st.Size(), st.ModTime()} }
+func stateOf(st os.FileInfo) fileState { return fileState{size: st.Size(), mtime: st.ModTime()} }
 
 // unchangedSince returns errChanged for path when its size or
 // modification time is no longer before's.
 func unchangedSince(path string, before fileState) error {
-	st, err := os.Stat(path)
-	if err != nil || stateOf(st) != before {
+	now, _, err := statInput(path)
+	if err != nil || now != before {
 		return errChanged(path)
 	}
 	return nil

@@ -204,22 +204,69 @@ func checkMessage(meta []byte) (messageInfo, error) {
 // last < 0), and returns the row count each of those batches' headers
 // states. A block pointing outside the file is an error.
 func checkIPCFile(data []byte, first, last int64) ([]int64, error) {
+	return checkIPCSource(mappedBytes(data), first, last)
+}
+
+// ipcBytes are the bytes of an Arrow IPC file for checkIPCSource: slices
+// of a mapping, or copies read from an object.
+type ipcBytes interface {
+	size() int64
+	// at returns the n bytes at off, which lie inside the file.
+	at(off, n int64) ([]byte, error)
+}
+
+type mappedBytes []byte
+
+func (m mappedBytes) size() int64                     { return int64(len(m)) }
+func (m mappedBytes) at(off, n int64) ([]byte, error) { return m[off : off+n], nil }
+
+// readerBytes reads each piece asked for: an object's footer and message
+// headers, never its batch bodies.
+type readerBytes struct {
+	r io.ReaderAt
+	n int64
+}
+
+func (r readerBytes) size() int64 { return r.n }
+func (r readerBytes) at(off, n int64) ([]byte, error) {
+	b := make([]byte, n)
+	if _, err := r.r.ReadAt(b, off); err != nil && err != io.EOF {
+		return nil, err
+	}
+	return b, nil
+}
+
+// ipcFooter returns the footer of an Arrow IPC file and where it ends.
+func ipcFooter(data ipcBytes, minTail int64) ([]byte, int64, error) {
 	const tail = 10 // int32 footer length + "ARROW1"
-	if len(data) < tail+8 {
-		return nil, fmt.Errorf("%w: file of %d bytes", errBadMetadata, len(data))
+	if data.size() < tail+minTail {
+		return nil, 0, fmt.Errorf("%w: file of %d bytes", errBadMetadata, data.size())
 	}
-	size := int64(binary.LittleEndian.Uint32(data[len(data)-tail:]))
-	end := int64(len(data) - tail)
+	end := data.size() - tail
+	b, err := data.at(end, 4)
+	if err != nil {
+		return nil, 0, err
+	}
+	size := int64(binary.LittleEndian.Uint32(b))
 	if size <= 0 || size > end {
-		return nil, fmt.Errorf("%w: footer of %d bytes in a %d-byte file", errBadMetadata, size, len(data))
+		return nil, 0, fmt.Errorf("%w: footer of %d bytes in a %d-byte file", errBadMetadata, size, data.size())
 	}
-	footer := data[end-size : end]
+	footer, err := data.at(end-size, size)
+	return footer, end, err
+}
+
+// checkIPCSource is checkIPCFile over any ipcBytes.
+func checkIPCSource(data ipcBytes, first, last int64) ([]int64, error) {
+	footer, _, err := ipcFooter(data, 8)
+	if err != nil {
+		return nil, err
+	}
 	type block struct {
 		offset, meta, body int64
 		batch              bool
 	}
 	var blocks []block
-	err := checkFB(footer, func(w *fbWalk, f flatbuffers.Table) error {
+	err = checkFB(footer, func(w *fbWalk, f flatbuffers.Table) error {
 		s, ok, err := w.table(f, slotFooterSchema)
 		if err != nil {
 			return err
@@ -251,10 +298,13 @@ func checkIPCFile(data []byte, first, last int64) ([]int64, error) {
 	}
 	var lengths []int64
 	for _, b := range blocks {
-		if b.offset < 0 || b.meta < 8 || b.body < 0 || b.offset > int64(len(data))-b.meta || b.body > int64(len(data))-b.offset-b.meta {
-			return nil, fmt.Errorf("%w: block at %d (metadata %d, body %d bytes) outside the %d-byte file", errBadMetadata, b.offset, b.meta, b.body, len(data))
+		if b.offset < 0 || b.meta < 8 || b.body < 0 || b.offset > data.size()-b.meta || b.body > data.size()-b.offset-b.meta {
+			return nil, fmt.Errorf("%w: block at %d (metadata %d, body %d bytes) outside the %d-byte file", errBadMetadata, b.offset, b.meta, b.body, data.size())
 		}
-		meta := data[b.offset : b.offset+b.meta]
+		meta, err := data.at(b.offset, b.meta)
+		if err != nil {
+			return nil, err
+		}
 		prefix := 4
 		if binary.LittleEndian.Uint32(meta) == 0xFFFFFFFF {
 			prefix = 8

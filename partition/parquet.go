@@ -41,13 +41,23 @@ func openParquet(path string, memoryMap bool, mem memory.Allocator) (*file.Reade
 	// in place: arrow-go's own mapping would fault where a truncation
 	// took the pages away.
 	var src parquet.ReaderAtSeeker
-	if memoryMap {
+	switch {
+	case isRemote(path):
+		o, err := openRemote(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		// Each read is a request: a column chunk is read whole, in one,
+		// rather than through a small buffer in many.
+		props.BufferedStreamEnabled = false
+		src = o
+	case memoryMap:
 		m, err := openMapped(path)
 		if err != nil {
 			return nil, nil, openError(path, err)
 		}
 		src = m
-	} else {
+	default:
 		f, err := os.Open(path)
 		if err != nil {
 			return nil, nil, openError(path, err)

@@ -276,6 +276,14 @@ func expandPaths(paths []string, where Where) ([]Input, error) {
 	keys := map[string]bool{} // partition keys met, for an unknown where key's error
 	pruned := 0
 	for _, p := range paths {
+		if isRemote(p) {
+			found, n, err := expandRemote(p, where, keys)
+			if err != nil {
+				return nil, err
+			}
+			out, pruned = append(out, found...), pruned+n
+			continue
+		}
 		st, err := os.Stat(p)
 		if err != nil && hasMeta(p) && errors.Is(err, fs.ErrNotExist) {
 			found, n, err := expandGlob(p, where, keys)

@@ -1,0 +1,179 @@
+package partition
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"gocloud.dev/blob/memblob"
+
+	"github.com/shoal-io/shoal/internal/blobfs"
+)
+
+// uploadDir copies every file under dir into a fresh in-memory bucket
+// served as mem://name, and returns the bucket's URL.
+func uploadDir(t testing.TB, name, dir string) string {
+	t.Helper()
+	b := memblob.OpenBucket(nil)
+	t.Cleanup(func() { blobfs.Use("mem://"+name, nil); b.Close() })
+	blobfs.Use("mem://"+name, b)
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		return b.WriteAll(context.Background(), filepath.ToSlash(rel), data, nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "mem://" + name
+}
+
+// The same lake read from a bucket gives the same files, partitions,
+// shards and rows as read from disk; where prunes prefixes before they
+// are listed; hidden and _-prefixed objects are skipped.
+func TestRemoteLakeMatchesLocal(t *testing.T) {
+	lake := makeLake(t)
+	root := uploadDir(t, "lake", lake)
+	for _, c := range []struct {
+		local, remote string
+		where         Where
+	}{
+		{lake, root + "/", Where{"year": {"2025", "2026"}}},
+		{lake, root, Where{"year": {"2026"}, "region": {"us"}}},
+		{filepath.Join(lake, "year=2026", "*", "part-*.parquet"), root + "/year=2026/*/part-*.parquet", nil},
+		{filepath.Join(lake, "year=2026", "region=us", "part-1.parquet"), root + "/year=2026/region=us/part-1.parquet", nil},
+	} {
+		opts := Options{Columns: []string{"x", "y", "year"}, Where: c.where, ShardRows: 2}
+		if c.where == nil {
+			opts.Columns = []string{"x", "y"}
+		}
+		want := mustScan(t, []string{c.local}, opts)
+		got := mustScan(t, []string{c.remote}, opts)
+		if len(got.Files) != len(want.Files) || got.Rows != want.Rows || !slices.Equal(got.Partitions, want.Partitions) || len(got.Shards) != len(want.Shards) {
+			t.Fatalf("%s: files %v rows %d partitions %v shards %d; local files %v rows %d partitions %v shards %d",
+				c.remote, got.Files, got.Rows, got.Partitions, len(got.Shards), want.Files, want.Rows, want.Partitions, len(want.Shards))
+		}
+		for i, f := range got.Files {
+			if !strings.HasPrefix(f, "mem://lake/") || strings.TrimPrefix(f, "mem://lake/") != filepath.ToSlash(strings.TrimPrefix(want.Files[i], lake+"/")) {
+				t.Errorf("%s: file %d is %s, local %s", c.remote, i, f, want.Files[i])
+			}
+		}
+		gb, wb := readEvery(t, got, NullsError), readEvery(t, want, NullsError)
+		if !slices.Equal(gb.Data, wb.Data) || !slices.Equal(gb.Index, wb.Index) {
+			t.Errorf("%s: rows differ from the local read", c.remote)
+		}
+	}
+	// The broken partition fails the read unless where leaves it out, as
+	// on disk.
+	_, err := Scan([]string{root}, Options{})
+	wantErr(t, err, ErrCorrupt, "year=2024")
+	_, err = Scan([]string{root + "/nothing/"}, Options{})
+	wantErr(t, err, ErrNotFound, "mem://lake/nothing/")
+	_, err = Scan([]string{root + "/year=2030/*.parquet"}, Options{})
+	wantErr(t, err, ErrNoMatch)
+}
+
+// Every format reads the same from a bucket as from disk.
+func TestRemoteFormats(t *testing.T) {
+	dir := t.TempDir()
+	const n = 5000
+	data := make([]float32, 0, 3*n)
+	for i := range n {
+		data = append(data, float32(i), float32(i%7), float32(i)/3)
+	}
+	names := []string{"a", "b", "c"}
+	files := []string{"t.parquet", "t.arrow", "t.arrows", "t.csv"}
+	for _, f := range files {
+		if err := WriteTable(filepath.Join(dir, f), names, data, n, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root := uploadDir(t, "formats", dir)
+	for _, f := range files {
+		opts := Options{ShardRows: 700}
+		want := mustScan(t, []string{filepath.Join(dir, f)}, opts)
+		got := mustScan(t, []string{root + "/" + f}, opts)
+		gb, wb := readEvery(t, got, NullsError), readEvery(t, want, NullsError)
+		if got.Rows != n || !slices.Equal(gb.Data, wb.Data) || !slices.Equal(gb.Index, wb.Index) {
+			t.Errorf("%s: %d rows, equal %v", f, got.Rows, slices.Equal(gb.Data, wb.Data))
+		}
+	}
+}
+
+// A shard of a large object is read with ranged requests: reading one of
+// many shards fetches a small part of the object.
+func TestRemoteShardReadsItsOwnBytes(t *testing.T) {
+	dir := t.TempDir()
+	const n, d = 1 << 17, 8
+	data := make([]float32, n*d)
+	for i := range data {
+		data[i] = float32(i%9973) * 0.5
+	}
+	names := []string{"a", "b", "c", "d", "e", "f", "g", "h"}
+	for _, f := range []string{"big.parquet", "big.arrow", "big.arrows", "big.csv"} {
+		writeBatched(t, filepath.Join(dir, f), names, data, n, 1<<13)
+	}
+	root := uploadDir(t, "big", dir)
+	for _, f := range []string{"big.parquet", "big.arrow", "big.arrows", "big.csv"} {
+		st, err := os.Stat(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds := mustScan(t, []string{root + "/" + f}, Options{ShardRows: 1 << 13})
+		if len(ds.Shards) < 8 {
+			t.Fatalf("%s: %d shards, want many", f, len(ds.Shards))
+		}
+		s := ds.Shards[len(ds.Shards)/2]
+		before := blobfs.BytesRead()
+		b, err := ReadShard(s, ds.Columns, "", NullsError)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := blobfs.BytesRead() - before
+		if b.Len() != int(s.Rows) || read <= 0 || read > st.Size()/4 {
+			t.Errorf("%s: shard of %d rows read %d bytes of a %d-byte object; want under a quarter", f, b.Len(), read, st.Size())
+		}
+	}
+}
+
+// writeBatched writes float32 columns (data row-major) in record batches
+// (row groups) of batch rows.
+func writeBatched(t testing.TB, path string, names []string, data []float32, n, batch int) {
+	t.Helper()
+	fields := make([]arrow.Field, len(names))
+	for j, name := range names {
+		fields[j] = arrow.Field{Name: name, Type: arrow.PrimitiveTypes.Float32}
+	}
+	schema := arrow.NewSchema(fields, nil)
+	d := len(names)
+	var recs []arrow.RecordBatch
+	for start := 0; start < n; start += batch {
+		rows := min(batch, n-start)
+		b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+		for j := range d {
+			fb := b.Field(j).(*array.Float32Builder)
+			for i := range rows {
+				fb.Append(data[(start+i)*d+j])
+			}
+		}
+		recs = append(recs, b.NewRecordBatch())
+		b.Release()
+	}
+	writeRecords(t, path, schema, recs...)
+	for _, r := range recs {
+		r.Release()
+	}
+}
