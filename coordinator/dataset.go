@@ -1,6 +1,7 @@
 package coordinator
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,8 +10,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/shoal-io/shoal/internal/atomicfile"
+	"github.com/shoal-io/shoal/internal/blobfs"
 	"github.com/shoal-io/shoal/internal/wire"
 	"github.com/shoal-io/shoal/partition"
 )
@@ -40,7 +43,16 @@ var partNamePattern = regexp.MustCompile(`^part-[0-9]{5,}\.parquet$`)
 // StagingDir is where the workers write the parts of job's labels
 // dataset dir. A worker refuses a part directory of any other form.
 func StagingDir(dir, job string) string {
-	return filepath.Join(filepath.Clean(dir), stagingDirName, job)
+	return blobfs.Join(cleanOut(dir), stagingDirName, job)
+}
+
+// cleanOut is a dataset's --out in canonical form, without the trailing
+// separator that marks it as a dataset.
+func cleanOut(out string) string {
+	if blobfs.IsURL(out) {
+		return blobfs.Clean(strings.TrimSuffix(out, "/"))
+	}
+	return filepath.Clean(out)
 }
 
 // datasetOut is a labels dataset being written.
@@ -54,9 +66,9 @@ type datasetOut struct {
 
 // openDataset creates the job's staging directory inside dir (and dir).
 func openDataset(out, job string, keep []string) (*datasetOut, error) {
-	d := &datasetOut{dir: filepath.Clean(out), job: job, keep: keep}
+	d := &datasetOut{dir: cleanOut(out), job: job, keep: keep}
 	d.staging = StagingDir(d.dir, job)
-	if err := os.MkdirAll(d.staging, 0o755); err != nil {
+	if err := blobfs.MkdirAll(d.staging); err != nil {
 		return nil, fmt.Errorf("%w: --out %s: %w; give a directory that can be written", ErrOutput, out, unwrapPathError(err))
 	}
 	return d, nil
@@ -65,6 +77,9 @@ func openDataset(out, job string, keep []string) (*datasetOut, error) {
 // probeDataset checks that dir could be created and written, leaving
 // nothing behind.
 func probeDataset(out string) error {
+	if blobfs.IsURL(out) {
+		return probePrefix(out)
+	}
 	dir := filepath.Clean(out)
 	for {
 		st, err := os.Stat(dir)
@@ -121,6 +136,7 @@ type manifestSummary struct {
 // commit moves the parts into place and writes the manifest and
 // _SUCCESS. It fails, changing nothing in dir, when a part is missing.
 func (d *datasetOut) commit(m *wire.Model) error {
+	ctx := context.Background()
 	man := manifest{
 		JobID: d.job, Columns: append([]string{"row", "cluster", "distance"}, d.keep...),
 		Model: manifestSummary{Algorithm: m.Algorithm, K: m.K, Metric: m.Metric, Features: m.Columns,
@@ -128,7 +144,7 @@ func (d *datasetOut) commit(m *wire.Model) error {
 	}
 	for i, n := range d.rows {
 		name := partName(i)
-		if _, err := os.Stat(filepath.Join(d.staging, name)); err != nil {
+		if _, err := blobfs.Stat(ctx, blobfs.Join(d.staging, name)); err != nil {
 			return fmt.Errorf("%w: --out %s: part %s of %d did not land: %w", ErrOutput, d.dir, name, len(d.rows), unwrapPathError(err))
 		}
 		man.Parts = append(man.Parts, manifestPart{Name: name, Rows: n})
@@ -140,25 +156,25 @@ func (d *datasetOut) commit(m *wire.Model) error {
 	}
 	previous := d.previousParts()
 	// From here on readers see no _SUCCESS until the new one.
-	if err := os.Remove(filepath.Join(d.dir, successName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := blobfs.Remove(ctx, blobfs.Join(d.dir, successName)); err != nil {
 		return fmt.Errorf("%w: --out %s: %w", ErrOutput, d.dir, unwrapPathError(err))
 	}
 	for _, p := range man.Parts {
-		if err := os.Rename(filepath.Join(d.staging, p.Name), filepath.Join(d.dir, p.Name)); err != nil {
+		if err := blobfs.Rename(ctx, blobfs.Join(d.staging, p.Name), blobfs.Join(d.dir, p.Name)); err != nil {
 			return fmt.Errorf("%w: --out %s: moving %s into place: %w", ErrOutput, d.dir, p.Name, unwrapPathError(err))
 		}
 	}
 	for _, name := range previous {
 		if !slices.ContainsFunc(man.Parts, func(p manifestPart) bool { return p.Name == name }) {
-			if err := os.Remove(filepath.Join(d.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := blobfs.Remove(ctx, blobfs.Join(d.dir, name)); err != nil {
 				return fmt.Errorf("%w: --out %s: removing the earlier part %s: %w", ErrOutput, d.dir, name, unwrapPathError(err))
 			}
 		}
 	}
-	if err := atomicfile.WriteFile(filepath.Join(d.dir, manifestName), append(b, '\n')); err != nil {
+	if err := blobfs.WriteFile(ctx, blobfs.Join(d.dir, manifestName), append(b, '\n')); err != nil {
 		return fmt.Errorf("%w: --out %s: %w", ErrOutput, d.dir, err)
 	}
-	if err := atomicfile.WriteFile(filepath.Join(d.dir, successName), nil); err != nil {
+	if err := blobfs.WriteFile(ctx, blobfs.Join(d.dir, successName), nil); err != nil {
 		return fmt.Errorf("%w: --out %s: %w", ErrOutput, d.dir, err)
 	}
 	d.abort()
@@ -169,7 +185,7 @@ func (d *datasetOut) commit(m *wire.Model) error {
 // (none when it has none or it cannot be read), limited to names a
 // commit writes.
 func (d *datasetOut) previousParts() []string {
-	b, err := os.ReadFile(filepath.Join(d.dir, manifestName))
+	b, err := blobfs.ReadFile(context.Background(), blobfs.Join(d.dir, manifestName))
 	if err != nil {
 		return nil
 	}
@@ -192,8 +208,10 @@ func (d *datasetOut) abort() {
 	if d == nil {
 		return
 	}
-	_ = os.RemoveAll(d.staging)
-	_ = os.Remove(filepath.Dir(d.staging)) // fails while another job stages there
+	_ = blobfs.RemoveAll(context.Background(), d.staging)
+	if !blobfs.IsURL(d.staging) {
+		_ = os.Remove(filepath.Dir(d.staging)) // fails while another job stages there
+	}
 }
 
 // keepColumns resolves the spec's kept columns against the dataset.
@@ -207,4 +225,21 @@ func keepColumns(ds *partition.Dataset, names []string) ([]wire.KeepColumn, erro
 		out[i] = wire.KeepColumn{Name: c.Name, Partition: c.Partition}
 	}
 	return out, nil
+}
+
+// probePrefix checks that objects can be written and deleted below the
+// prefix out, with a marker that readers skip.
+func probePrefix(out string) error {
+	if _, err := blobfs.Parse(out); err != nil {
+		return fmt.Errorf("%w: --out: %w", ErrOutput, err)
+	}
+	ctx := context.Background()
+	probe := blobfs.Join(cleanOut(out), stagingDirName, ".probe-"+atomicfile.Owner())
+	if err := blobfs.WriteObject(ctx, probe, nil); err != nil {
+		return fmt.Errorf("%w: --out %s: %w", ErrOutput, out, err)
+	}
+	if err := blobfs.Remove(ctx, probe); err != nil {
+		return fmt.Errorf("%w: --out %s: %w", ErrOutput, out, err)
+	}
+	return nil
 }

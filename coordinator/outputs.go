@@ -1,11 +1,14 @@
 package coordinator
 
 import (
+	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/shoal-io/shoal/internal/atomicfile"
+	"github.com/shoal-io/shoal/internal/blobfs"
 	"github.com/shoal-io/shoal/internal/pathguard"
 	"github.com/shoal-io/shoal/internal/wire"
 	"github.com/shoal-io/shoal/partition"
@@ -66,6 +69,31 @@ type outputs struct {
 	labels  partition.LabelsWriter // nil without spec.Out, or with a dataset
 	dataset *datasetOut            // set when spec.Out is a directory
 	model   *atomicfile.File       // nil without spec.Model
+	// scratch holds the local copies of outputs that are objects, which
+	// commit uploads; puts are those uploads.
+	scratch string
+	puts    []blobfs.Put
+}
+
+// local is where an output is written: final itself, or for an object a
+// file in the scratch directory that commit uploads.
+func (o *outputs) local(final, name string) (string, error) {
+	if !blobfs.IsURL(final) {
+		return final, nil
+	}
+	if _, err := blobfs.Parse(final); err != nil {
+		return "", err
+	}
+	if o.scratch == "" {
+		dir, err := atomicfile.MkdirTemp("", "shoal-out-")
+		if err != nil {
+			return "", fmt.Errorf("scratch directory for %s: %w", final, err)
+		}
+		o.scratch = dir
+	}
+	p := filepath.Join(o.scratch, name+"-"+blobfs.Base(final))
+	o.puts = append(o.puts, blobfs.Put{Local: p, Object: final})
+	return p, nil
 }
 
 // openOutputs creates the job's output files under temporary names (a
@@ -84,12 +112,20 @@ func openOutputs(id string, spec *wire.JobSpec) (_ *outputs, err error) {
 			return nil, err
 		}
 	case spec.Out != "":
-		if o.labels, err = partition.CreateLabels(spec.Out); err != nil {
+		path, err := o.local(spec.Out, "labels")
+		if err != nil {
+			return nil, fmt.Errorf("%w: --out: %w", ErrOutput, err)
+		}
+		if o.labels, err = partition.CreateLabels(path); err != nil {
 			return nil, fmt.Errorf("%w: --out: %w", ErrOutput, err)
 		}
 	}
 	if spec.Model != "" {
-		if o.model, err = atomicfile.Create(spec.Model); err != nil {
+		path, err := o.local(spec.Model, "model")
+		if err != nil {
+			return nil, fmt.Errorf("%w: --model: %w", ErrOutput, err)
+		}
+		if o.model, err = atomicfile.Create(path); err != nil {
 			return nil, fmt.Errorf("%w: --model: %w", ErrOutput, err)
 		}
 	}
@@ -140,10 +176,55 @@ func (o *outputs) commit(m *wire.Model) error {
 	if len(files) == 0 {
 		return nil
 	}
-	if err := atomicfile.Commit(files...); err != nil {
+	if len(o.puts) == 0 {
+		if err := atomicfile.Commit(files...); err != nil {
+			return fmt.Errorf("coordinator: %w", err)
+		}
+		return nil
+	}
+	// Files bound for object storage are committed in the scratch
+	// directory and uploaded; the local ones are renamed into place only
+	// once every upload succeeded, and a failed rename puts the earlier
+	// objects back.
+	var scratch, local []*atomicfile.File
+	for _, f := range files {
+		if o.scratch != "" && filepath.Dir(f.Final()) == o.scratch {
+			scratch = append(scratch, f)
+		} else {
+			local = append(local, f)
+		}
+	}
+	if err := atomicfile.Commit(scratch...); err != nil {
+		for _, f := range local {
+			f.Abort()
+		}
 		return fmt.Errorf("coordinator: %w", err)
 	}
+	puts, err := blobfs.PutAll(context.Background(), o.puts)
+	if err != nil {
+		for _, f := range local {
+			f.Abort()
+		}
+		return fmt.Errorf("%w: %w", ErrOutput, err)
+	}
+	if len(local) > 0 {
+		if err := atomicfile.Commit(local...); err != nil {
+			if uerr := puts.Undo(); uerr != nil {
+				err = fmt.Errorf("%w; putting the earlier objects back also failed: %w", err, uerr)
+			}
+			return fmt.Errorf("coordinator: %w", err)
+		}
+	}
+	puts.Done()
+	o.removeScratch()
 	return nil
+}
+
+func (o *outputs) removeScratch() {
+	if o.scratch != "" {
+		_ = os.RemoveAll(o.scratch)
+		o.scratch = ""
+	}
 }
 
 // probeOutputs checks that the spec's outputs can be created, leaving
@@ -158,9 +239,30 @@ func probeOutputs(spec *wire.JobSpec) error {
 		probe.Out = ""
 		spec = &probe
 	}
+	for _, p := range []struct{ flag, path string }{{"--out", spec.Out}, {"--model", spec.Model}} {
+		if blobfs.IsURL(p.path) {
+			if err := probeObject(p.path); err != nil {
+				return fmt.Errorf("%w: %s: %w", ErrOutput, p.flag, err)
+			}
+		}
+	}
 	o, err := openOutputs("", spec)
 	o.abort()
 	return err
+}
+
+// probeObject checks that an object can be written beside the object
+// p, with a hidden name that readers skip, and removes it.
+func probeObject(p string) error {
+	if _, err := blobfs.Parse(p); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	probe := blobfs.Join(blobfs.Dir(p), ".shoal-probe-"+atomicfile.Owner())
+	if err := blobfs.WriteObject(ctx, probe, nil); err != nil {
+		return err
+	}
+	return blobfs.Remove(ctx, probe)
 }
 
 // abort removes whatever was not committed. It is safe after commit.
@@ -173,4 +275,5 @@ func (o *outputs) abort() {
 	}
 	o.dataset.abort()
 	o.model.Abort()
+	o.removeScratch()
 }

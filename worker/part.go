@@ -12,6 +12,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/shoal-io/shoal/internal/atomicfile"
+	"github.com/shoal-io/shoal/internal/blobfs"
 	"github.com/shoal-io/shoal/internal/wire"
 	"github.com/shoal-io/shoal/partition"
 )
@@ -32,12 +34,20 @@ func checkPart(t *wire.Task) error {
 	if job == "" || job == "." || job == ".." || strings.ContainsAny(job, `/\`) {
 		return fmt.Errorf("worker: task %s: job id %q cannot name a staging directory", t.Key(), job)
 	}
-	dir := filepath.Clean(t.PartDir)
-	if dir != filepath.Join(filepath.Dir(dir), job) || filepath.Base(filepath.Dir(dir)) != stagingDirName {
+	if blobfs.IsURL(t.PartDir) {
+		if _, err := blobfs.Parse(t.PartDir); err != nil {
+			return fmt.Errorf("worker: task %s: part prefix: %w", t.Key(), err)
+		}
+	}
+	dir := blobfs.Clean(strings.TrimSuffix(t.PartDir, "/"))
+	if blobfs.Base(dir) != job || blobfs.Base(blobfs.Dir(dir)) != stagingDirName {
 		return fmt.Errorf("worker: task %s: part directory %q is not <out>/%s/%s; refusing to write there", t.Key(), t.PartDir, stagingDirName, job)
 	}
 	if !partNamePattern.MatchString(t.PartName) {
 		return fmt.Errorf("worker: task %s: part name %q is not part-NNNNN.parquet; refusing to write it", t.Key(), t.PartName)
+	}
+	if blobfs.IsURL(dir) {
+		return nil // objects are written whole; there is no directory to check
 	}
 	st, err := os.Lstat(dir)
 	if err != nil {
@@ -74,9 +84,8 @@ func (x *executor) labelPart(t *wire.Task, res *wire.Result) error {
 			a.Release()
 		}
 	}()
-	path := filepath.Join(filepath.Clean(t.PartDir), t.PartName)
-	if err := partition.WriteLabelsPart(path, res.Rows, res.Labels, res.Distances, names, keep); err != nil {
-		return fmt.Errorf("worker: writing labels part: %w", err)
+	if err := writePart(t, res, names, keep); err != nil {
+		return err
 	}
 	res.Counts = make([]int64, t.K)
 	for _, c := range res.Labels {
@@ -87,6 +96,32 @@ func (x *executor) labelPart(t *wire.Task, res *wire.Result) error {
 	}
 	res.N = int64(len(res.Rows))
 	res.Rows, res.Labels, res.Distances = nil, nil, nil
+	return nil
+}
+
+// writePart writes the labels part: in place on a filesystem, or to a
+// local scratch file uploaded as one object, which appears whole or not
+// at all.
+func writePart(t *wire.Task, res *wire.Result, names []string, keep []arrow.Array) error {
+	dir := blobfs.Clean(strings.TrimSuffix(t.PartDir, "/"))
+	if !blobfs.IsURL(dir) {
+		if err := partition.WriteLabelsPart(filepath.Join(dir, t.PartName), res.Rows, res.Labels, res.Distances, names, keep); err != nil {
+			return fmt.Errorf("worker: writing labels part: %w", err)
+		}
+		return nil
+	}
+	scratch, err := atomicfile.MkdirTemp("", "shoal-part-")
+	if err != nil {
+		return fmt.Errorf("worker: scratch directory for a labels part: %w", err)
+	}
+	defer os.RemoveAll(scratch)
+	local := filepath.Join(scratch, t.PartName)
+	if err := partition.WriteLabelsPart(local, res.Rows, res.Labels, res.Distances, names, keep); err != nil {
+		return fmt.Errorf("worker: writing labels part: %w", err)
+	}
+	if err := blobfs.UploadFile(context.Background(), local, blobfs.Join(dir, t.PartName)); err != nil {
+		return fmt.Errorf("worker: uploading labels part: %w", err)
+	}
 	return nil
 }
 

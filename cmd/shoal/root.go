@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shoal-io/shoal/internal/atomicfile"
+	"github.com/shoal-io/shoal/internal/blobfs"
 )
 
 // Exit codes.
@@ -44,6 +45,10 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	started := false
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		started = true
+		endpoint, _ := cmd.Flags().GetString("s3-endpoint")
+		if err := blobfs.SetS3Endpoint(endpoint); err != nil {
+			return usageError{err}
+		}
 		if err := checkPaths(cmd); err != nil {
 			return err
 		}
@@ -93,6 +98,7 @@ failed, 2 bad flags or arguments.`,
 	root.PersistentFlags().String("log-format", "text", "log format: text or json")
 	root.PersistentFlags().String("cpu-profile", "", "write a Go CPU profile of the command to this file (read it with 'go tool pprof')")
 	markPaths(root.PersistentFlags(), "out", "cpu-profile")
+	root.PersistentFlags().String("s3-endpoint", "", "S3-compatible store for s3:// paths, as http(s)://host:port, with path-style addressing (MinIO, Ceph, versitygw); default AWS_ENDPOINT_URL, else AWS. Credentials and region come from the standard AWS environment and config files")
 	root.AddCommand(
 		newRunCommand(stdout, stderr),
 		newGenCommand(stdout),

@@ -278,3 +278,7 @@ func globEscape(s string) string {
 	}
 	return b.String()
 }
+
+// Owner is this process's owner mark, for names of its own in places
+// that are not files (object prefixes).
+func Owner() string { return owner }

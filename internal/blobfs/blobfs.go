@@ -22,14 +22,21 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/logging"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/s3blob"
 	"gocloud.dev/gcerrors"
+
+	"github.com/shoal-io/shoal/internal/atomicfile"
 )
 
 // ErrBadURL is returned for an object URL that cannot name an object.
@@ -235,28 +242,48 @@ func bucket(ctx context.Context, loc Location) (*blob.Bucket, error) {
 	if b := buckets[name]; b != nil {
 		return b, nil
 	}
-	open := name
-	if loc.Scheme == s3blob.Scheme {
-		q := url.Values{}
-		if e := s3Endpoint(); e != "" {
-			q.Set("endpoint", e)
-			q.Set("use_path_style", "true")
-			if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
-				// Self-hosted stores accept any region in signatures;
-				// the SDK refuses to sign without one.
-				q.Set("region", "us-east-1")
-			}
-		}
-		if len(q) > 0 {
-			open += "?" + q.Encode()
-		}
+	if loc.Scheme != s3blob.Scheme {
+		return nil, fmt.Errorf("%w: %s: no store for scheme %q", ErrBadURL, name, loc.Scheme)
 	}
-	b, err := blob.OpenBucket(ctx, open)
+	b, err := openS3(ctx, loc.Bucket)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", name, err)
 	}
 	buckets[name] = b
 	return b, nil
+}
+
+// openS3 opens an S3 bucket with the standard AWS configuration (the
+// environment, ~/.aws/config and credentials, instance roles), sent to
+// s3Endpoint with path-style addressing when one is set. The SDK's own
+// log lines are dropped: shoal reports errors itself, one line each. A
+// response's checksum is checked when the request asked for one; ranged
+// reads, which are most of shoal's, carry none.
+func openS3(ctx context.Context, name string) (*blob.Bucket, error) {
+	opts := []func(*config.LoadOptions) error{
+		config.WithLogger(logging.Nop{}),
+		config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
+	}
+	e := s3Endpoint()
+	if e != "" && os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
+		// Self-hosted stores take any region in signatures; the SDK
+		// signs only with one.
+		opts = append(opts, config.WithRegion("us-east-1"))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("loading the AWS configuration: %w", err)
+	}
+	if cfg.Region == "" && e == "" {
+		return nil, errors.New("no AWS region: set AWS_REGION or a region in ~/.aws/config")
+	}
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if e != "" {
+			o.BaseEndpoint = aws.String(e)
+			o.UsePathStyle = true
+		}
+	})
+	return s3blob.OpenBucket(ctx, client, name, nil)
 }
 
 // locate parses p and opens its bucket.
@@ -281,7 +308,17 @@ func wrap(op, p string, err error) error {
 	case gcerrors.PermissionDenied:
 		return &fs.PathError{Op: op, Path: p, Err: fmt.Errorf("%w: %v", fs.ErrPermission, err)}
 	}
-	return &fs.PathError{Op: op, Path: p, Err: err}
+	return &fs.PathError{Op: op, Path: p, Err: errors.New(tidy(err.Error()))}
+}
+
+// requestIDs are the parts of an S3 error that help AWS support, not a
+// user reading one line.
+var requestIDs = regexp.MustCompile(`(RequestID|HostID): [^,]*, `)
+
+// tidy shortens a store's error message.
+func tidy(msg string) string {
+	msg = requestIDs.ReplaceAllString(msg, "")
+	return strings.TrimPrefix(msg, "blob (code=Unknown): ")
 }
 
 // Info is what Stat tells of a file or object.
@@ -599,4 +636,33 @@ func RemoveAll(ctx context.Context, p string) error {
 			return wrap("remove", loc.Scheme+"://"+loc.Bucket+"/"+o.Key, err)
 		}
 	}
+}
+
+// Rename moves a file, or an object (copy, then delete: a store has no
+// rename, so for a moment both exist).
+func Rename(ctx context.Context, from, to string) error {
+	if !IsURL(from) && !IsURL(to) {
+		return os.Rename(from, to)
+	}
+	if err := Copy(ctx, from, to); err != nil {
+		return err
+	}
+	return Remove(ctx, from)
+}
+
+// WriteFile writes data as the file or object p as a whole: readers see
+// the old content or the new, never part of it.
+func WriteFile(ctx context.Context, p string, data []byte) error {
+	if !IsURL(p) {
+		return atomicfile.WriteFile(p, data)
+	}
+	return WriteObject(ctx, p, data)
+}
+
+// MkdirAll makes the directory p; prefixes need no making.
+func MkdirAll(p string) error {
+	if IsURL(p) {
+		return nil
+	}
+	return os.MkdirAll(p, 0o755)
 }

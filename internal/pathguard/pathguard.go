@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/shoal-io/shoal/internal/blobfs"
 )
 
 // ErrDenied is returned when a path lies outside the allowed roots, inside
@@ -26,9 +28,20 @@ var ErrBadPath = errors.New("unusable path")
 // it resolved. A path that does not exist yet (an output) is resolved up to
 // its longest existing ancestor and the rest is appended, so a link in any
 // existing directory on the way is still followed.
+//
+// An object URL (s3://bucket/key) resolves to its canonical form without
+// a trailing "/": a prefix is a directory of objects, and objects have no
+// links to follow.
 func Resolve(p string) (string, error) {
 	if p == "" {
 		return "", fmt.Errorf("%w: empty path", ErrBadPath)
+	}
+	if blobfs.IsURL(p) {
+		loc, err := blobfs.Parse(p)
+		if err != nil {
+			return "", fmt.Errorf("%w: %v", ErrBadPath, err)
+		}
+		return strings.TrimSuffix(loc.String(), "/"), nil
 	}
 	abs, err := filepath.Abs(p)
 	if err != nil {
@@ -170,7 +183,23 @@ type File struct {
 }
 
 // isDir reports whether f names a directory output.
-func (f File) isDir() bool { return strings.HasSuffix(f.Path, string(filepath.Separator)) }
+func (f File) isDir() bool {
+	return strings.HasSuffix(f.Path, string(filepath.Separator)) || blobfs.IsURL(f.Path) && strings.HasSuffix(f.Path, "/")
+}
+
+// isPrefix reports whether an input may hold other paths below it: a
+// directory, or any object URL, which may be a prefix of others.
+func (r resolvedFile) isPrefix() bool {
+	return r.info != nil && r.info.IsDir() || blobfs.IsURL(r.real)
+}
+
+// resolvedFile is a File with its resolved path, and what os.Stat says
+// of it (nil when it does not exist, or is an object).
+type resolvedFile struct {
+	File
+	real string
+	info fs.FileInfo
+}
 
 // Job is every path a job names.
 type Job struct {
@@ -207,15 +236,11 @@ type Options struct {
 // Errors wrap ErrDenied, ErrConflict or ErrBadPath and name the flag, the
 // path as given and, where links changed it, the resolved path.
 func Check(job Job, opts Options) error {
-	type resolved struct {
-		File
-		real string
-		info fs.FileInfo // nil when the path does not exist
-	}
+	type resolved = resolvedFile
 	resolve := func(files []File) ([]resolved, error) {
 		out := make([]resolved, 0, len(files))
 		for _, f := range files {
-			if opts.Absolute && !filepath.IsAbs(f.Path) {
+			if opts.Absolute && !filepath.IsAbs(f.Path) && !blobfs.IsURL(f.Path) {
 				return nil, fmt.Errorf("%w: %s %q is relative; give an absolute path", ErrDenied, f.Flag, f.Path)
 			}
 			real, err := Resolve(f.Path)
@@ -223,6 +248,10 @@ func Check(job Job, opts Options) error {
 				return nil, fmt.Errorf("%s: %w", f.Flag, err)
 			}
 			r := resolved{File: f, real: real}
+			if blobfs.IsURL(real) {
+				out = append(out, r)
+				continue
+			}
 			if info, err := os.Stat(real); err == nil {
 				r.info = info
 			}
@@ -277,7 +306,7 @@ func Check(job Job, opts Options) error {
 			switch {
 			case out.real == in.real:
 				return fmt.Errorf("%w: %s %s is the input %s %s", ErrConflict, out.Flag, out.Path, in.Flag, in.Path)
-			case in.info != nil && in.info.IsDir() && within(out.real, in.real):
+			case in.isPrefix() && within(out.real, in.real):
 				return fmt.Errorf("%w: %s %s is inside the input directory %s %s", ErrConflict, out.Flag, out.Path, in.Flag, in.Path)
 			case out.info != nil && in.info != nil && os.SameFile(out.info, in.info):
 				return fmt.Errorf("%w: %s %s is the same file as the input %s %s", ErrConflict, out.Flag, out.Path, in.Flag, in.Path)

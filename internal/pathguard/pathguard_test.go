@@ -141,3 +141,53 @@ func TestWithin(t *testing.T) {
 		}
 	}
 }
+
+// Object URLs are checked as paths of their own kind: canonical, never
+// relative, confined by URL roots, and an output inside an input prefix
+// is refused as inside an input directory.
+func TestCheckObjectURLs(t *testing.T) {
+	roots, err := NewRoots([]string{"s3://lake/raw/"}, []string{"s3://lake/out"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	service := Options{Roots: roots, Absolute: true}
+	in := func(p string) []File { return []File{{"--input", p}} }
+	out := func(ps ...string) []File {
+		var fs []File
+		for _, p := range ps {
+			fs = append(fs, File{"--out", p})
+		}
+		return fs
+	}
+	tests := []struct {
+		name    string
+		job     Job
+		opts    Options
+		wantErr error
+		want    string
+	}{
+		{"allowed", Job{in("s3://lake/raw/2026/"), out("s3://lake/out/labels/")}, service, nil, ""},
+		{"local user run", Job{in("s3://lake/raw/x.parquet"), out("/tmp/labels.parquet")}, Options{}, nil, ""},
+		{"input outside roots", Job{in("s3://lake/rawer/x.parquet"), out("s3://lake/out/l.parquet")}, service, ErrDenied, "not below any"},
+		{"other bucket", Job{in("s3://other/raw/x.parquet"), out("s3://lake/out/l.parquet")}, service, ErrDenied, "not below any"},
+		{"write into read root", Job{in("s3://lake/raw/x.parquet"), out("s3://lake/raw/l.parquet")}, service, ErrDenied, "--allow-write"},
+		{"output is input", Job{in("s3://lake/out/x.parquet"), out("s3://lake/out/x.parquet")}, Options{}, ErrConflict, "is the input"},
+		{"output inside input prefix", Job{in("s3://lake/out/data"), out("s3://lake/out/data/labels/")}, Options{}, ErrConflict, "inside the input"},
+		{"input inside output dataset", Job{in("s3://lake/out/l/p.parquet"), out("s3://lake/out/l/")}, Options{}, ErrConflict, "inside the output directory"},
+		{"dot segments", Job{in("s3://lake/raw/../out/x.parquet"), out("s3://lake/out/l.parquet")}, service, ErrBadPath, ".."},
+		{"query", Job{in("s3://lake/raw/x.parquet?endpoint=http://evil"), nil}, service, ErrBadPath, "query"},
+		{"unknown scheme", Job{in("ftp://lake/raw/x.parquet"), nil}, Options{}, ErrBadPath, "scheme"},
+	}
+	for _, tc := range tests {
+		err := Check(tc.job, tc.opts)
+		if tc.wantErr == nil {
+			if err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+			continue
+		}
+		if !errors.Is(err, tc.wantErr) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want %v mentioning %q", tc.name, err, tc.wantErr, tc.want)
+		}
+	}
+}
