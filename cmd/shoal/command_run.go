@@ -20,6 +20,7 @@ import (
 
 	"github.com/shoal-io/shoal/coordinator"
 	"github.com/shoal-io/shoal/internal/atomicfile"
+	"github.com/shoal-io/shoal/internal/blobfs"
 	"github.com/shoal-io/shoal/internal/embedded"
 	"github.com/shoal-io/shoal/internal/wire"
 	"github.com/shoal-io/shoal/partition"
@@ -160,6 +161,9 @@ func runJob(cmd *cobra.Command, f *runFlags, stdout, stderr io.Writer) error {
 		shown.Out = "" // a temporary file, not worth naming
 	}
 	printSummary(stdout, id, &shown, model)
+	if n := blobfs.BytesRead(); n > 0 {
+		log.Info("object storage read", "bytes", n)
+	}
 	if demo != nil {
 		ari, nmi, err := compareLabels(spec.Out, demo.truth, "label")
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/shoal-io/shoal/coordinator"
 	"github.com/shoal-io/shoal/internal/atomicfile"
+	"github.com/shoal-io/shoal/internal/blobfs"
 	"github.com/shoal-io/shoal/internal/pathguard"
 	"github.com/shoal-io/shoal/internal/wire"
 	"github.com/shoal-io/shoal/storage"
@@ -139,7 +140,12 @@ ends, and exits 0 only if the job succeeded.`,
 	return cmd
 }
 
+// absPath makes a local path absolute for a service that resolves none
+// of its own; object URLs go as they are.
 func absPath(p string) string {
+	if blobfs.IsURL(p) {
+		return p
+	}
 	if a, err := filepath.Abs(p); err == nil {
 		return a
 	}
@@ -195,7 +201,7 @@ func finishWait(ctx context.Context, client *coordinator.Client, st *coordinator
 		return err
 	}
 	if modelPath != "" {
-		if err := atomicfile.WriteFile(modelPath, raw); err != nil {
+		if err := blobfs.WriteFile(ctx, modelPath, raw); err != nil {
 			return err
 		}
 	}
@@ -287,7 +293,7 @@ func newResultCommand(stdout io.Writer) *cobra.Command {
 				return err
 			}
 			if out != "" {
-				return atomicfile.WriteFile(out, raw)
+				return blobfs.WriteFile(context.WithoutCancel(ctx), out, raw)
 			}
 			_, err = stdout.Write(raw)
 			return err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/shoal-io/shoal/internal/blobfs"
 	"github.com/shoal-io/shoal/worker"
 )
 
@@ -95,6 +96,9 @@ abandon it (it goes to another worker) and exit at once.`,
 			}()
 			stopOnSignals(cmd.Context(), sigs, done, workers, abandon, log)
 			<-done
+			if n := blobfs.BytesRead(); n > 0 {
+				log.Info("object storage read", "bytes", n)
+			}
 			close(errs)
 			return <-errs
 		},

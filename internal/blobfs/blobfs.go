@@ -315,10 +315,14 @@ func wrap(op, p string, err error) error {
 // user reading one line.
 var requestIDs = regexp.MustCompile(`(RequestID|HostID): [^,]*, `)
 
+// blobPrefix is what gocloud puts before a driver's error: the key and
+// code, which the path and the message already say.
+var blobPrefix = regexp.MustCompile(`^blob (\(key "[^"]*"\) )?\(code=\w+\): `)
+
 // tidy shortens a store's error message.
 func tidy(msg string) string {
 	msg = requestIDs.ReplaceAllString(msg, "")
-	return strings.TrimPrefix(msg, "blob (code=Unknown): ")
+	return blobPrefix.ReplaceAllString(msg, "")
 }
 
 // Info is what Stat tells of a file or object.

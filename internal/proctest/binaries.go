@@ -15,21 +15,25 @@ type Binaries struct {
 	// NATSServer is the nats-server pinned as a tool in go.mod, so the
 	// server under test is the version the embedded one is.
 	NATSServer string
+	// VersityGW is the S3 server pinned as a tool in go.mod (versitygw,
+	// with its POSIX backend: a directory per bucket, a file per object).
+	VersityGW string
 }
 
-// Build compiles shoal and nats-server into dir with the go command on
+// Build compiles shoal, nats-server and versitygw into dir with the go command on
 // PATH, from the module root of the working directory. A cold build of
-// nats-server takes about 90 s; the build cache makes later ones take
+// nats-server or versitygw takes about 90 s; the build cache makes later ones take
 // seconds, so call it once per test binary (TestMain), not per test.
 func Build(dir string) (Binaries, error) {
 	root, err := ModuleRoot()
 	if err != nil {
 		return Binaries{}, err
 	}
-	b := Binaries{Shoal: filepath.Join(dir, "shoal"), NATSServer: filepath.Join(dir, "nats-server")}
+	b := Binaries{Shoal: filepath.Join(dir, "shoal"), NATSServer: filepath.Join(dir, "nats-server"), VersityGW: filepath.Join(dir, "versitygw")}
 	for _, target := range []struct{ out, pkg string }{
 		{b.Shoal, "./cmd/shoal"},
 		{b.NATSServer, "github.com/nats-io/nats-server/v2"},
+		{b.VersityGW, "github.com/versity/versitygw/cmd/versitygw"},
 	} {
 		cmd := exec.Command("go", "build", "-o", target.out, target.pkg)
 		cmd.Dir = root

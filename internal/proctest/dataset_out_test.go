@@ -29,6 +29,13 @@ import (
 // string id "id-<row>". The row listed as nan, if in range, has a NaN f0.
 func writeKeyedParquet(t *testing.T, path string, first, n, nan int) {
 	t.Helper()
+	writeKeyedParquetGroups(t, path, first, n, nan, 1000)
+}
+
+// writeKeyedParquetGroups is writeKeyedParquet with row groups of group
+// rows.
+func writeKeyedParquetGroups(t *testing.T, path string, first, n, nan, group int) {
+	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -58,8 +65,8 @@ func writeKeyedParquet(t *testing.T, path string, first, n, nan int) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	props := parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(1000))
-	if err := pqarrow.WriteTable(tbl, f, 1000, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema())); err != nil {
+	props := parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(int64(group)))
+	if err := pqarrow.WriteTable(tbl, f, int64(group), props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema())); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -56,7 +56,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	if testing.Verbose() {
-		fmt.Printf("built shoal and nats-server in %.1fs\n", time.Since(start).Seconds())
+		fmt.Printf("built shoal, nats-server and versitygw in %.1fs\n", time.Since(start).Seconds())
 	}
 	code := m.Run()
 	_ = os.RemoveAll(dir)

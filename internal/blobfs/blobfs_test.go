@@ -1,0 +1,158 @@
+package blobfs
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"testing"
+
+	"gocloud.dev/blob/memblob"
+)
+
+func TestParse(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want string // canonical form, "" when refused
+	}{
+		{"s3://lake/data/", "s3://lake/data/"},
+		{"S3://lake/a/b.parquet", "s3://lake/a/b.parquet"},
+		{"s3://lake", "s3://lake/"},
+		{"s3://lake/a//b", ""},
+		{"s3://lake/a/../b", ""},
+		{"s3://lake/./b", ""},
+		{"s3://lake/a?endpoint=http://x", ""},
+		{"s3://lake/a#frag", ""},
+		{"s3://user:pw@lake/a", ""},
+		{"s3:///a", ""},
+		{"ftp://lake/a", ""},
+	} {
+		loc, err := Parse(c.in)
+		switch {
+		case c.want == "" && err == nil:
+			t.Errorf("Parse(%q) = %v, want an error", c.in, loc)
+		case c.want == "" && !errors.Is(err, ErrBadURL):
+			t.Errorf("Parse(%q): %v, want ErrBadURL", c.in, err)
+		case c.want != "" && (err != nil || loc.String() != c.want):
+			t.Errorf("Parse(%q) = %v, %v; want %s", c.in, loc, err, c.want)
+		}
+	}
+	for _, c := range []struct{ in, dir, base, join string }{
+		{"s3://lake/a/b.parquet", "s3://lake/a/", "b.parquet", "s3://lake/a/b.parquet/x"},
+		{"s3://lake/a/", "s3://lake/", "a", "s3://lake/a/x"},
+		{"/data/a/b.csv", "/data/a", "b.csv", "/data/a/b.csv/x"},
+	} {
+		if d, b, j := Dir(c.in), Base(c.in), Join(c.in, "x"); d != c.dir || b != c.base || j != c.join {
+			t.Errorf("%s: Dir %q Base %q Join %q; want %q %q %q", c.in, d, b, j, c.dir, c.base, c.join)
+		}
+	}
+	for _, p := range []string{"/x", "x", "C:/x", "s3:/x", "3s://x"} {
+		if IsURL(p) {
+			t.Errorf("IsURL(%q)", p)
+		}
+	}
+}
+
+func TestObjectReads(t *testing.T) {
+	b := memblob.OpenBucket(nil)
+	defer b.Close()
+	Use("mem://t", b)
+	defer Use("mem://t", nil)
+	ctx := context.Background()
+	data := []byte("0123456789abcdef")
+	if err := WriteObject(ctx, "mem://t/d/x.bin", data); err != nil {
+		t.Fatal(err)
+	}
+	o, err := Open(ctx, "mem://t/d/x.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	before := BytesRead()
+	p := make([]byte, 4)
+	if n, err := o.ReadAt(p, 10); n != 4 || err != nil || string(p) != "abcd" {
+		t.Errorf("ReadAt(10) = %d %v %q", n, err, p)
+	}
+	if n, err := o.ReadAt(p, 14); n != 2 || err != io.EOF || string(p[:2]) != "ef" {
+		t.Errorf("ReadAt(14) = %d %v %q, want 2 bytes and EOF", n, err, p[:n])
+	}
+	if got := BytesRead() - before; got != 6 {
+		t.Errorf("counted %d bytes read, want 6", got)
+	}
+	if _, err := o.Seek(12, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	rest, err := io.ReadAll(o)
+	if err != nil || string(rest) != "cdef" {
+		t.Errorf("read after Seek: %q %v", rest, err)
+	}
+	if info, err := Stat(ctx, "mem://t/d"); err != nil || !info.IsDir {
+		t.Errorf("Stat of a prefix: %+v %v", info, err)
+	}
+	if _, err := Stat(ctx, "mem://t/nothing"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Stat of nothing: %v, want fs.ErrNotExist", err)
+	}
+	ents, err := List(ctx, "mem://t/")
+	if err != nil || len(ents) != 1 || ents[0].Name != "d" || !ents[0].IsDir {
+		t.Errorf("List: %+v %v", ents, err)
+	}
+	if err := RemoveAll(ctx, "mem://t"); err == nil {
+		t.Error("RemoveAll of a whole bucket was not refused")
+	}
+}
+
+// PutAll replaces a set of objects, and Undo puts the earlier ones back
+// and removes the new.
+func TestPutAllUndo(t *testing.T) {
+	b := memblob.OpenBucket(nil)
+	defer b.Close()
+	Use("mem://p", b)
+	defer Use("mem://p", nil)
+	ctx := context.Background()
+	if err := WriteObject(ctx, "mem://p/labels.parquet", []byte("old labels")); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	l, m := dir+"/l", dir+"/m"
+	if err := WriteFile(ctx, l, []byte("new labels")); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(ctx, m, []byte("new model")); err != nil {
+		t.Fatal(err)
+	}
+	puts, err := PutAll(ctx, []Put{{l, "mem://p/labels.parquet"}, {m, "mem://p/model.json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := ReadFile(ctx, "mem://p/labels.parquet"); string(got) != "new labels" {
+		t.Errorf("after PutAll: %q", got)
+	}
+	if err := puts.Undo(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := ReadFile(ctx, "mem://p/labels.parquet"); string(got) != "old labels" {
+		t.Errorf("after Undo: labels %q, want the old", got)
+	}
+	if _, err := Stat(ctx, "mem://p/model.json"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("after Undo the new model is still there: %v", err)
+	}
+	// A failed upload restores what was replaced before it.
+	_, err = PutAll(ctx, []Put{{l, "mem://p/labels.parquet"}, {dir + "/missing", "mem://p/model.json"}})
+	if err == nil {
+		t.Fatal("PutAll of a missing file succeeded")
+	}
+	if got, _ := ReadFile(ctx, "mem://p/labels.parquet"); string(got) != "old labels" {
+		t.Errorf("after a failed PutAll: labels %q, want the old", got)
+	}
+	ents, _ := List(ctx, "mem://p/")
+	if len(ents) != 1 {
+		t.Errorf("objects left: %+v, want only labels.parquet", ents)
+	}
+}
+
+func TestTidy(t *testing.T) {
+	in := `blob (key "data/x") (code=Unknown): operation error S3: HeadObject, https response error StatusCode: 403, RequestID: ABC, HostID: xyz=, api error Forbidden`
+	if got, want := tidy(in), "operation error S3: HeadObject, https response error StatusCode: 403, api error Forbidden"; got != want {
+		t.Errorf("tidy: %q, want %q", got, want)
+	}
+}
