@@ -42,6 +42,10 @@ type Options struct {
 	// and restarted). "" is an owner like any other. DataDir is shown in
 	// the refusal. Neither is used by New.
 	Owner, DataDir string
+	// Replicas is how many servers of a JetStream cluster keep each of
+	// shoal's streams, its object store and its lease: 3 (or 5) lets a
+	// job ride out the loss of a server. 0 means 1.
+	Replicas int
 	// Paths say which files jobs may name. The zero value lets a job
 	// read and write any path, except that its outputs may never
 	// overwrite its inputs or each other: right for `shoal run` on the
@@ -67,6 +71,9 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Coordinator, error)
 	}
 	if opts.MaxDeliver <= 0 {
 		opts.MaxDeliver = 5
+	}
+	if opts.Replicas <= 0 {
+		opts.Replicas = 1
 	}
 	if opts.MaxResultBytes <= 0 {
 		opts.MaxResultBytes = int(nc.MaxPayload())
@@ -95,12 +102,12 @@ func (c *Coordinator) setupStreams(ctx context.Context) error {
 		{
 			Name: wire.TaskStream, Subjects: []string{wire.TaskSubjects},
 			Retention: jetstream.WorkQueuePolicy, Storage: storageType,
-			Duplicates: 2 * time.Minute,
+			Duplicates: 2 * time.Minute, Replicas: c.opts.Replicas,
 		},
 		{
 			Name: wire.ResultStream, Subjects: []string{wire.ResultSubjects},
 			Retention: jetstream.LimitsPolicy, Storage: storageType,
-			MaxAge: 7 * 24 * time.Hour, Duplicates: 2 * time.Minute,
+			MaxAge: 7 * 24 * time.Hour, Duplicates: 2 * time.Minute, Replicas: c.opts.Replicas,
 		},
 	}
 	for _, cfg := range streams {

@@ -55,7 +55,7 @@ const eventMaxAge = 24 * time.Hour
 func (c *Coordinator) setupEvents(ctx context.Context, storage jetstream.StorageType) error {
 	cfg := jetstream.StreamConfig{
 		Name: wire.EventStream, Subjects: []string{wire.MaxDeliveriesAdvisory},
-		Retention: jetstream.LimitsPolicy, Storage: storage, MaxAge: eventMaxAge,
+		Retention: jetstream.LimitsPolicy, Storage: storage, MaxAge: eventMaxAge, Replicas: c.opts.Replicas,
 	}
 	if _, err := c.js.CreateOrUpdateStream(ctx, cfg); err != nil {
 		if _, gerr := c.js.Stream(ctx, cfg.Name); gerr != nil {

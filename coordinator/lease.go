@@ -54,13 +54,13 @@ type lease struct {
 
 // acquireLease takes the coordinator lease of nc's account for owner, or
 // returns ErrLeaseHeld naming the coordinator that holds it.
-func acquireLease(ctx context.Context, nc *nats.Conn, owner, dataDir string, log *slog.Logger) (*lease, error) {
+func acquireLease(ctx context.Context, nc *nats.Conn, owner, dataDir string, replicas int, log *slog.Logger) (*lease, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("coordinator: jetstream: %w", err)
 	}
 	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: wire.LeaseBucket, TTL: leaseTTL, History: 1, Storage: jetstream.FileStorage,
+		Bucket: wire.LeaseBucket, TTL: leaseTTL, History: 1, Storage: jetstream.FileStorage, Replicas: max(replicas, 1),
 		Description: "the coordinator that owns shoal's task queue on this account",
 	})
 	if err != nil {

@@ -92,7 +92,7 @@ func NewService(ctx context.Context, nc *nats.Conn, opts Options) (*Service, err
 	}
 	// The lease comes first: a second coordinator must not even update
 	// the workers' consumer of the one that runs.
-	l, err := acquireLease(ctx, nc, opts.Owner, opts.DataDir, log)
+	l, err := acquireLease(ctx, nc, opts.Owner, opts.DataDir, opts.Replicas, log)
 	if err != nil {
 		return nil, err
 	}

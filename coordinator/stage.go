@@ -22,7 +22,7 @@ func (j *job) stage(ctx context.Context) error {
 		storage = jetstream.FileStorage
 	}
 	obs, err := j.c.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-		Bucket: wire.DataBucket, Description: "input files of staged shoal jobs", Storage: storage,
+		Bucket: wire.DataBucket, Description: "input files of staged shoal jobs", Storage: storage, Replicas: j.c.opts.Replicas,
 	})
 	if err != nil {
 		return fmt.Errorf("coordinator: object store %s: %w", wire.DataBucket, err)

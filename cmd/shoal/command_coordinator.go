@@ -21,6 +21,7 @@ func newCoordinatorCommand(stderr io.Writer) *cobra.Command {
 		metricsAddr string
 		ackWait     time.Duration
 		maxDeliver  int
+		replicas    int
 		check       bool
 		allowRead   []string
 		allowWrite  []string
@@ -41,7 +42,13 @@ SHOAL_COORDINATOR_V1 key-value bucket, freed when it stops and 15s after it
 dies; restarted on its own --data-dir it takes the lease over at once.
 
 Input and output paths in jobs are opened by the coordinator (outputs) and
-the workers (inputs) under the same names: share a filesystem or volume.
+the workers (inputs) under the same names: share a filesystem or volume, or
+use s3:// URLs (see --s3-endpoint; --allow-read s3://bucket/prefix/ too).
+
+On a JetStream cluster, --replicas 3 keeps the task and result streams, the
+event stream, the staged-file object store and the lease on three servers,
+so a job rides out the loss of one; give workers and coordinator every
+server's URL (--nats nats://a:4222,nats://b:4222,nats://c:4222).
 
 Jobs may read only below --allow-read or --allow-write directories and write
 only below --allow-write ones (repeat each flag for more). Paths in jobs must
@@ -53,6 +60,9 @@ every job that names a file is refused.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dataDir == "" {
 				return usagef("--data-dir is required")
+			}
+			if replicas < 1 || replicas > 5 {
+				return usagef("--replicas must be 1 to 5 (JetStream's limit)")
 			}
 			log, err := newLogger(cmd, stderr)
 			if err != nil {
@@ -90,7 +100,7 @@ every job that names a file is refused.`,
 			}
 			ctx := cmd.Context()
 			svc, err := coordinator.NewService(ctx, nc, coordinator.Options{
-				Store: store, Logger: log, AckWait: ackWait, MaxDeliver: maxDeliver, Metrics: metrics,
+				Store: store, Logger: log, AckWait: ackWait, MaxDeliver: maxDeliver, Metrics: metrics, Replicas: replicas,
 				Paths: pathguard.Options{Roots: roots, Protected: []string{dataDir}},
 				Owner: owner, DataDir: absPath(dataDir),
 			})
@@ -110,6 +120,7 @@ every job that names a file is refused.`,
 	f.StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address (e.g. 127.0.0.1:9101)")
 	f.DurationVar(&ackWait, "ack-wait", 30*time.Second, "a task not acked (or kept alive) this long is given to another worker")
 	f.IntVar(&maxDeliver, "max-deliver", 5, "deliveries of one task before its job fails")
+	f.IntVar(&replicas, "replicas", 1, "servers of a JetStream cluster that keep each stream, the object store and the lease (3 rides out the loss of one; 1 to 5)")
 	f.BoolVar(&check, "check", false, "check the job catalog's consistency and exit")
 	f.StringArrayVar(&allowRead, "allow-read", nil, "a directory jobs may read below (repeatable)")
 	f.StringArrayVar(&allowWrite, "allow-write", nil, "a directory jobs may write (and read) below (repeatable)")

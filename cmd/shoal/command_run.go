@@ -37,6 +37,7 @@ type runFlags struct {
 	demo     bool
 	initFrom string
 	quiet    bool
+	replicas int
 }
 
 func newRunCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -97,6 +98,7 @@ left behind if the job fails.`,
 	f.nats.register(fl)
 	fl.BoolVar(&f.demo, "demo", false, "cluster a generated dataset (50,000 rows, 8 features, 10 blobs) and compare with its truth")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
+	fl.IntVar(&f.replicas, "replicas", 1, "with --nats on a JetStream cluster: servers that keep each stream and object store (3 rides out the loss of one)")
 	fl.StringVar(&f.initFrom, "init-from", "", "k-means: start from the centers of this model file (a warm start)")
 	markPaths(fl, "in", "init-from")
 	markPaths(fl, "state", "data-dir")
@@ -138,6 +140,12 @@ func runJob(cmd *cobra.Command, f *runFlags, stdout, stderr io.Writer) error {
 	}
 	if err := spec.Normalize(); err != nil {
 		return usageError{err}
+	}
+	if f.replicas < 1 || f.replicas > 5 {
+		return usagef("--replicas must be 1 to 5 (JetStream's limit)")
+	}
+	if f.nats.url == "" && f.replicas > 1 {
+		return usagef("--replicas needs --nats and a JetStream cluster: the embedded server is one server")
 	}
 	if f.nats.url == "" && f.workers == 0 {
 		return usagef("--workers 0 needs --nats: an embedded server has no other workers")
@@ -271,7 +279,7 @@ func startStack(ctx context.Context, f *runFlags, log *slog.Logger) (_ *stack, e
 	if st.store, err = storage.Open(filepath.Join(dir, "shoal.db"), storage.Options{NoSync: st.tempDir != ""}); err != nil {
 		return nil, err
 	}
-	st.coord, err = coordinator.New(ctx, st.nc, coordinator.Options{Store: st.store, Logger: log})
+	st.coord, err = coordinator.New(ctx, st.nc, coordinator.Options{Store: st.store, Logger: log, Replicas: f.replicas})
 	if err != nil {
 		return nil, err
 	}
