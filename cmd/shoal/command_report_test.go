@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"image/color"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -124,13 +125,22 @@ func pngStats(t *testing.T, path string) (w, h, colours int) {
 // TestReport fits four blobs for k = 2..6, writes a selection report as
 // a sweep would, and draws the full report: every PNG must decode at the
 // documented size with the clusters' colours in it, and index.html must
-// show each of them and the chosen k. SHOAL_REPORT_DIR keeps the report
-// there for a look.
+// show each of them and the chosen k. The input is a directory of two
+// files, so the report's passes cross shards; its indices must equal the
+// sweep's, which computed them in one pass over all rows in memory.
+// SHOAL_REPORT_DIR keeps the report there for a look.
 func TestReport(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "blobs.csv")
-	if code, _, e := shoal(t, "gen", "blobs", "--n", "1500", "--d", "4", "--k", "4", "--seed", "11", "--out", data); code != 0 {
-		t.Fatalf("gen: %s", e)
+	data := filepath.Join(dir, "blobs")
+	if err := os.Mkdir(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// The same four blobs in both files: two shards of one data set.
+	for i := range 2 {
+		part := filepath.Join(data, "part-"+strconv.Itoa(i)+".csv")
+		if code, _, e := shoal(t, "gen", "blobs", "--n", "750", "--d", "4", "--k", "4", "--seed", "11", "--out", part); code != 0 {
+			t.Fatalf("gen: %s", e)
+		}
 	}
 	selPath := filepath.Join(dir, "selection.json")
 	sweep(t, data, selPath, []int{2, 3, 4, 5, 6})
@@ -138,8 +148,9 @@ func TestReport(t *testing.T) {
 	if keep := os.Getenv("SHOAL_REPORT_DIR"); keep != "" {
 		out = keep
 	}
+	// The sweep's sample: 800 rows drawn with seed 3.
 	code, stdout, e := shoal(t, "report", "--model", filepath.Join(dir, "model-4.json"), "--labels", filepath.Join(dir, "labels-4.csv"),
-		"--input", data, "--selection", selPath, "--sample", "600", "--out", out)
+		"--input", data, "--selection", selPath, "--sample", "800", "--seed", "3", "--out", out)
 	if code != 0 {
 		t.Fatalf("report: exit %d: %s", code, e)
 	}
@@ -156,7 +167,7 @@ func TestReport(t *testing.T) {
 		if w != wantW || h != wantH {
 			t.Errorf("%s is %d×%d, want %d×%d", name, w, h, wantW, wantH)
 		}
-		// Four cluster colours (two in k.png), black, white and the
+		// Four cluster colours (three in k.png), black, white and the
 		// anti-aliased shades between them.
 		if colours < 20 {
 			t.Errorf("%s has %d distinct colours: a blank or one-colour plot", name, colours)
@@ -178,13 +189,66 @@ func TestReport(t *testing.T) {
 			t.Errorf("index.html lacks %q", want)
 		}
 	}
-	// The silhouette on the page is the exact silhouette of the sample.
-	m := regexp.MustCompile(`silhouette \(exact on 600 sampled rows\)</th><td class="num">([-0-9.e]+)<`).FindSubmatch(html)
-	if m == nil {
-		t.Fatalf("index.html has no sample silhouette")
+	k4 := sel.Scores[2]
+	for _, c := range []struct {
+		row  string
+		want float64
+	}{
+		{`silhouette \(exact on 800 sampled rows\)`, k4.Silhouette},
+		{`medoid silhouette \(1500 rows\)`, *k4.MedoidSilhouette},
+		{`Calinski–Harabasz \(1500 rows, higher is better\)`, k4.CalinskiHarabasz},
+		{`Davies–Bouldin \(1500 rows, lower is better\)`, k4.DaviesBouldin},
+	} {
+		m := regexp.MustCompile(c.row + `</th><td class="num">([-0-9.e+]+)<`).FindSubmatch(html)
+		if m == nil {
+			t.Errorf("index.html has no row %s", c.row)
+			continue
+		}
+		// The page prints six significant digits.
+		if v, _ := strconv.ParseFloat(string(m[1]), 64); math.Abs(v-c.want) > 5e-6*math.Abs(c.want) {
+			t.Errorf("%s on the page is %v, the sweep computed %v", c.row, v, c.want)
+		}
 	}
-	if v, _ := strconv.ParseFloat(string(m[1]), 64); v < 0.5 {
-		t.Errorf("silhouette of four blobs at k=4 is %v", v)
+}
+
+// TestReportPartialLabels: a labels file that covers some rows of the
+// input (as after --nulls drop) is reported on those rows alone.
+func TestReportPartialLabels(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	model := write("model.json", `{"algorithm":"kmeans","k":2,"metric":"euclidean","n":3,"columns":["a"],"centers":[[0.5],[5]],"cluster_sizes":[2,1]}`)
+	data := write("data.csv", "a\n0\n1\n99\n5\n")
+	labels := write("labels.csv", "row,cluster,distance\n0,0,0.5\n1,0,0.5\n3,1,0\n")
+	out := filepath.Join(dir, "r")
+	if code, _, e := shoal(t, "report", "--model", model, "--labels", labels, "--input", data, "--out", out); code != 0 {
+		t.Fatalf("report: %s", e)
+	}
+	html, _ := os.ReadFile(filepath.Join(out, report.IndexFile))
+	// Rows 0, 1 in cluster 0 and row 3 in cluster 1 (the 99 is not
+	// labelled): s(0) = (5−1)/5, s(1) = (4−1)/4, s(5) = 0 (a singleton);
+	// means 0.5 and 5, grand mean 2, B = 2·1.5² + 1·3² = 13.5, W = 0.5,
+	// CH = 13.5·(3−2)/(0.5·(2−1)) = 27.
+	wantSil := ((5.0-1)/5 + (4.0-1)/4) / 3
+	for _, c := range []struct {
+		row  string
+		want float64
+	}{
+		{`silhouette \(exact on 3 sampled rows\)`, wantSil},
+		{`Calinski–Harabasz \(3 rows, higher is better\)`, 27},
+	} {
+		m := regexp.MustCompile(c.row + `</th><td class="num">([-0-9.e+]+)<`).FindSubmatch(html)
+		if m == nil {
+			t.Fatalf("index.html has no row %s:\n%s", c.row, html)
+		}
+		if v, _ := strconv.ParseFloat(string(m[1]), 64); math.Abs(v-c.want) > 5e-6*c.want {
+			t.Errorf("%s = %v, want %v", c.row, v, c.want)
+		}
 	}
 }
 
