@@ -338,23 +338,22 @@ func drawProjection(w io.Writer, in Input) error {
 		if len(in.Model.MedoidRows) > 0 {
 			name = "medoid"
 		}
+		// A white disc with a black ring, and the cluster's number inside
+		// it (a cross when there are too many clusters to number), so the
+		// mark stays legible on top of its points.
+		const ringR = 7.5
 		halo, err := plotter.NewScatter(cen)
 		if err != nil {
 			return err
 		}
-		halo.GlyphStyle = draw.GlyphStyle{Color: color.White, Radius: vg.Points(7), Shape: draw.CircleGlyph{}}
-		mark, err := plotter.NewScatter(cen)
+		halo.GlyphStyle = draw.GlyphStyle{Color: color.White, Radius: vg.Points(ringR), Shape: draw.CircleGlyph{}}
+		ring, err := plotter.NewScatter(cen)
 		if err != nil {
 			return err
 		}
-		mark.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(7), Shape: draw.RingGlyph{}}
-		cross, err := plotter.NewScatter(cen)
-		if err != nil {
-			return err
-		}
-		cross.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(3.5), Shape: draw.CrossGlyph{}}
-		p.Add(halo, mark, cross)
-		if in.Model.K <= 30 {
+		ring.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(ringR), Shape: draw.RingGlyph{}}
+		p.Add(halo, ring)
+		if in.Model.K <= 99 {
 			var ls plotter.XYLabels
 			for c, xy := range cen {
 				ls.XYs = append(ls.XYs, xy)
@@ -365,12 +364,20 @@ func drawProjection(w io.Writer, in Input) error {
 				return err
 			}
 			for i := range labels.TextStyle {
-				labels.TextStyle[i].Font.Size = vg.Points(10)
+				labels.TextStyle[i].Font.Size = vg.Points(8)
+				labels.TextStyle[i].XAlign = draw.XCenter
+				labels.TextStyle[i].YAlign = draw.YCenter
 			}
-			labels.Offset = vg.Point{X: vg.Points(11), Y: vg.Points(2)}
 			p.Add(labels)
+		} else {
+			cross, err := plotter.NewScatter(cen)
+			if err != nil {
+				return err
+			}
+			cross.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(3.5), Shape: draw.CrossGlyph{}}
+			p.Add(cross)
 		}
-		legend.Add(name, mark, cross)
+		legend.Add(name+" (numbered)", halo, ring)
 	}
 	return render(w, p, legend)
 }
