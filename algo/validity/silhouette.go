@@ -61,6 +61,15 @@ func SilhouetteSamples(data Data, metric algo.Metric, workers int) ([]float64, e
 		return nil, err
 	}
 	out := make([]float64, n)
+	var x64 []float64
+	if metric == algo.Euclidean || metric == algo.SqEuclidean {
+		// Widened once here, not per pair: the kernel then only
+		// subtracts, multiplies and adds.
+		x64 = make([]float64, len(data.X))
+		for i, v := range data.X {
+			x64[i] = float64(v)
+		}
+	}
 	workers = max(1, min(workers, (n+silBlock-1)/silBlock))
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -68,15 +77,30 @@ func SilhouetteSamples(data Data, metric algo.Metric, workers int) ([]float64, e
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sums := make([]float64, data.K)
-			dist := make([]float64, n)
+			sums := make([]float64, silRows*data.K)
+			var dist []float64
+			if x64 == nil {
+				dist = make([]float64, n)
+			}
 			for {
 				i0 := int(next.Add(silBlock)) - silBlock
 				if i0 >= n {
 					return
 				}
-				for i := i0; i < min(i0+silBlock, n); i++ {
-					out[i] = silWidth(data, sizes, metric, i, dist, sums)
+				end := min(i0+silBlock, n)
+				for i := i0; i < end; i += silRows {
+					rows := min(silRows, end-i)
+					if x64 != nil {
+						l2Sums(x64, data, metric == algo.Euclidean, i, rows, sums)
+					} else {
+						for r := range rows {
+							distRow(data, metric, i+r, dist)
+							clusterSums(data.Labels, dist, sums[r*data.K:(r+1)*data.K])
+						}
+					}
+					for r := range rows {
+						out[i+r] = silWidth(data.Labels[i+r], sizes, sums[r*data.K:(r+1)*data.K])
+					}
 				}
 			}
 		}()
@@ -85,18 +109,76 @@ func SilhouetteSamples(data Data, metric algo.Metric, workers int) ([]float64, e
 	return out, nil
 }
 
-// silWidth is s(i), using dist (n) and sums (k) as scratch.
-func silWidth(data Data, sizes []int, metric algo.Metric, i int, dist, sums []float64) float64 {
-	own := data.Labels[i]
+// silRows is the number of rows whose distances to every row l2Sums
+// computes together: each other row is loaded once for all of them, and
+// their sums form independent dependency chains.
+const silRows = 4
+
+// l2Sums sets sums[r*K+c], for each of rows rows from i, to the sum of its
+// (squared, unless root) Euclidean distances to the rows of cluster c.
+// Each pair's distance is the same sequential float64 sum whatever the
+// grouping, so a row's sums do not depend on which rows share its group.
+func l2Sums(x []float64, data Data, root bool, i, rows int, sums []float64) {
+	d, k := data.D, data.K
+	clear(sums)
+	if rows < silRows {
+		for r := range rows {
+			a := x[(i+r)*d : (i+r+1)*d : (i+r+1)*d]
+			own := sums[r*k : (r+1)*k]
+			for j, c := range data.Labels {
+				b := x[j*d : (j+1)*d : (j+1)*d]
+				var q float64
+				for t, v := range b {
+					e := a[t] - v
+					q += e * e
+				}
+				if root {
+					q = math.Sqrt(q)
+				}
+				own[c] += q
+			}
+		}
+		return
+	}
+	a0 := x[i*d : (i+1)*d : (i+1)*d]
+	a1 := x[(i+1)*d : (i+2)*d : (i+2)*d]
+	a2 := x[(i+2)*d : (i+3)*d : (i+3)*d]
+	a3 := x[(i+3)*d : (i+4)*d : (i+4)*d]
+	s0, s1, s2, s3 := sums[:k:k], sums[k:2*k:2*k], sums[2*k:3*k:3*k], sums[3*k:4*k:4*k]
+	for j, c := range data.Labels {
+		b := x[j*d : (j+1)*d : (j+1)*d]
+		var q0, q1, q2, q3 float64
+		for t, v := range b {
+			e0, e1, e2, e3 := a0[t]-v, a1[t]-v, a2[t]-v, a3[t]-v
+			q0 += e0 * e0
+			q1 += e1 * e1
+			q2 += e2 * e2
+			q3 += e3 * e3
+		}
+		if root {
+			q0, q1, q2, q3 = math.Sqrt(q0), math.Sqrt(q1), math.Sqrt(q2), math.Sqrt(q3)
+		}
+		s0[c] += q0
+		s1[c] += q1
+		s2[c] += q2
+		s3[c] += q3
+	}
+}
+
+// clusterSums sets sums[c] to the sum of dist[j] over the rows j of c.
+func clusterSums(labels []int32, dist, sums []float64) {
+	clear(sums)
+	for j, c := range labels {
+		sums[c] += dist[j]
+	}
+}
+
+// silWidth is s(i) from the sums of i's distances to each cluster.
+func silWidth(own int32, sizes []int, sums []float64) float64 {
 	if sizes[own] < 2 {
 		return 0
 	}
-	distRow(data, metric, i, dist)
-	clear(sums)
-	for j, c := range data.Labels {
-		sums[c] += dist[j]
-	}
-	a := sums[own] / float64(sizes[own]-1) // dist[i] = 0 adds nothing
+	a := sums[own] / float64(sizes[own]-1) // d(i,i) = 0 adds nothing
 	b := math.Inf(1)
 	for c, s := range sums {
 		if int32(c) != own && sizes[c] > 0 {
@@ -109,48 +191,12 @@ func silWidth(data Data, sizes []int, metric algo.Metric, i int, dist, sums []fl
 	return 0
 }
 
-// distRow fills out[j] with the distance from row i to row j, choosing the
-// kernel once per row rather than per pair.
+// distRow fills out[j] with the distance from row i to row j under
+// metric, for the metrics l2Sums does not cover.
 func distRow(data Data, metric algo.Metric, i int, out []float64) {
 	xi := data.row(i)
 	d := data.D
-	switch metric {
-	case algo.Euclidean:
-		for j := range out {
-			out[j] = math.Sqrt(sqL2(xi, data.X[j*d:(j+1)*d:(j+1)*d]))
-		}
-	case algo.SqEuclidean:
-		for j := range out {
-			out[j] = sqL2(xi, data.X[j*d:(j+1)*d:(j+1)*d])
-		}
-	default:
-		for j := range out {
-			out[j] = algo.Distance(metric, xi, data.X[j*d:(j+1)*d:(j+1)*d])
-		}
+	for j := range out {
+		out[j] = algo.Distance(metric, xi, data.X[j*d:(j+1)*d:(j+1)*d])
 	}
-}
-
-// sqL2 is Σ(a_i−b_i)² in float64 over four lanes, the dependency chains
-// that keep a latency-bound loop busy.
-func sqL2(a, b []float32) float64 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float64
-	for len(a) >= 4 && len(b) >= 4 {
-		x, y := a[:4:4], b[:4:4]
-		d0 := float64(x[0]) - float64(y[0])
-		d1 := float64(x[1]) - float64(y[1])
-		d2 := float64(x[2]) - float64(y[2])
-		d3 := float64(x[3]) - float64(y[3])
-		s0 += d0 * d0
-		s1 += d1 * d1
-		s2 += d2 * d2
-		s3 += d3 * d3
-		a, b = a[4:], b[4:]
-	}
-	s := (s0 + s1) + (s2 + s3)
-	for i, x := range a {
-		e := float64(x) - float64(b[i])
-		s += e * e
-	}
-	return s
 }
