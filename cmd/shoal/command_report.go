@@ -39,8 +39,8 @@ together, nothing else there is touched). Open DIR/index.html in a browser.
 
   sizes.png       rows per cluster (from --labels when given, else the model)
   silhouette.png  the silhouette plot of a seeded sample of labelled rows:
-                  per cluster, each row's width s(i) sorted from high to low
-                  (needs --labels and --input)
+                  per cluster, the rows' widths s(i) sorted, the widest on
+                  top (needs --labels and --input)
   projection.png  the same sample on its first two principal axes, coloured
                   by cluster, with the model's centres or medoids marked
                   (needs --labels and --input)
