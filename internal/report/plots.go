@@ -175,7 +175,9 @@ func drawSilhouette(w io.Writer, in Input) error {
 	p := newPlot(fmt.Sprintf("Silhouette of %d sampled rows: mean %.3f", len(s.Labels), mean))
 	p.X.Label.Text = "silhouette width s(i)"
 	p.Y.Label.Text = "cluster"
-	gap := max(2, len(s.Labels)/60)
+	// A gap between bands of a few percent of the height, less with
+	// many clusters so the bands keep most of it.
+	gap := max(2, min(len(s.Labels)/60, len(s.Labels)/(4*k)))
 	y := 0
 	var ticks []plot.Tick
 	for c, ws := range byCluster {
@@ -338,22 +340,20 @@ func drawProjection(w io.Writer, in Input) error {
 		if len(in.Model.MedoidRows) > 0 {
 			name = "medoid"
 		}
-		// A white disc with a black ring, and the cluster's number inside
-		// it (a cross when there are too many clusters to number), so the
-		// mark stays legible on top of its points.
-		const ringR = 7.5
-		halo, err := plotter.NewScatter(cen)
-		if err != nil {
-			return err
-		}
-		halo.GlyphStyle = draw.GlyphStyle{Color: color.White, Radius: vg.Points(ringR), Shape: draw.CircleGlyph{}}
-		ring, err := plotter.NewScatter(cen)
-		if err != nil {
-			return err
-		}
-		ring.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(ringR), Shape: draw.RingGlyph{}}
-		p.Add(halo, ring)
-		if in.Model.K <= 99 {
+		if in.Model.K <= 20 {
+			// A white disc with a black ring and the cluster's number
+			// inside, legible on top of its points.
+			const ringR = 7.5
+			halo, err := plotter.NewScatter(cen)
+			if err != nil {
+				return err
+			}
+			halo.GlyphStyle = draw.GlyphStyle{Color: color.White, Radius: vg.Points(ringR), Shape: draw.CircleGlyph{}}
+			ring, err := plotter.NewScatter(cen)
+			if err != nil {
+				return err
+			}
+			ring.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(ringR), Shape: draw.RingGlyph{}}
 			var ls plotter.XYLabels
 			for c, xy := range cen {
 				ls.XYs = append(ls.XYs, xy)
@@ -368,16 +368,18 @@ func drawProjection(w io.Writer, in Input) error {
 				labels.TextStyle[i].XAlign = draw.XCenter
 				labels.TextStyle[i].YAlign = draw.YCenter
 			}
-			p.Add(labels)
+			p.Add(halo, ring, labels)
+			legend.Add(name+" (numbered)", halo, ring)
 		} else {
+			// Too many to number: small crosses that hide few points.
 			cross, err := plotter.NewScatter(cen)
 			if err != nil {
 				return err
 			}
 			cross.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(3.5), Shape: draw.CrossGlyph{}}
 			p.Add(cross)
+			legend.Add(name, cross)
 		}
-		legend.Add(name+" (numbered)", halo, ring)
 	}
 	return render(w, p, legend)
 }
