@@ -52,6 +52,9 @@ func commandPaths(cmd *cobra.Command) (job pathguard.Job, state []string) {
 			if f.Name == "out" && (cmd.Name() == "run" || cmd.Name() == "submit") && wire.IsDatasetPath(v) && !strings.HasSuffix(v, string(filepath.Separator)) {
 				v += string(filepath.Separator) // a labels dataset: checked as a directory
 			}
+			if f.Name == "out" && cmd.Name() == "report" && !strings.HasSuffix(v, string(filepath.Separator)) {
+				v += string(filepath.Separator) // a report is a directory: no input may be inside it
+			}
 			file := pathguard.File{Flag: "--" + f.Name, Path: v}
 			switch roles[0] {
 			case "in":

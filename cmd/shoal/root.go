@@ -111,6 +111,7 @@ failed, 2 bad flags or arguments.`,
 		newCancelCommand(stdout),
 		newResultCommand(stdout),
 		newBenchCommand(stdout),
+		newReportCommand(stdout),
 	)
 	return root
 }
