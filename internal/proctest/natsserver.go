@@ -1,6 +1,7 @@
 package proctest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -36,6 +38,14 @@ type NATSOptions struct {
 	// Env is added to the server's environment; a configuration file
 	// can refer to it as $NAME (passwords stay out of the file).
 	Env []string
+	// Name is the server's name; "" means "proctest". Servers of one
+	// cluster need names of their own.
+	Name string
+	// ClusterPort, when set, makes the server a member of the cluster
+	// "proctest" listening for routes there, with Routes the other
+	// members' route URLs (see StartNATSCluster).
+	ClusterPort int
+	Routes      []string
 }
 
 // NATSServer is a nats-server process that can be killed and restarted
@@ -76,15 +86,25 @@ func StartNATS(t testing.TB, bin, dir string, opts NATSOptions) *NATSServer {
 
 func (s *NATSServer) start() {
 	s.t.Helper()
-	args := []string{"-a", s.opts.Host, "-p", strconv.Itoa(s.opts.Port), "-m", strconv.Itoa(s.monitorPort),
-		"-js", "-sd", s.opts.StoreDir, "--server_name", "proctest"}
-	if s.opts.Config != "" {
-		args = append(args, "-c", s.opts.Config)
-	}
-	s.proc = Start(s.t, s.dir, Cmd{Name: "nats-server", Path: s.bin, Args: args, Env: s.opts.Env})
+	s.launch()
 	if err := s.WaitReady(readyTimeout); err != nil {
 		s.t.Fatal(err)
 	}
+}
+
+// launch starts the server process without waiting for it.
+func (s *NATSServer) launch() {
+	s.t.Helper()
+	args := []string{"-a", s.opts.Host, "-p", strconv.Itoa(s.opts.Port), "-m", strconv.Itoa(s.monitorPort),
+		"-js", "-sd", s.opts.StoreDir, "--server_name", cmp.Or(s.opts.Name, "proctest")}
+	if s.opts.ClusterPort != 0 {
+		args = append(args, "--cluster_name", "proctest", "--cluster", "nats://"+net.JoinHostPort(s.opts.Host, strconv.Itoa(s.opts.ClusterPort)),
+			"--routes", strings.Join(s.opts.Routes, ","))
+	}
+	if s.opts.Config != "" {
+		args = append(args, "-c", s.opts.Config)
+	}
+	s.proc = Start(s.t, s.dir, Cmd{Name: cmp.Or(s.opts.Name, "nats-server"), Path: s.bin, Args: args, Env: s.opts.Env})
 }
 
 // URL is the client URL, nats://host:port.
@@ -206,4 +226,102 @@ func WriteFile(t testing.TB, dir, name, content string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// StartNATSCluster starts n JetStream servers on host (127.0.0.1 when "")
+// routed into one cluster, each with its own store, and waits until
+// JetStream has a meta leader, so that streams of n replicas can be made.
+func StartNATSCluster(t testing.TB, bin, dir, host string, n int) []*NATSServer {
+	t.Helper()
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	ports := make([]int, n)
+	routes := make([]string, n)
+	for i := range ports {
+		p, err := FreePort(host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports[i], routes[i] = p, "nats://"+net.JoinHostPort(host, strconv.Itoa(p))
+	}
+	servers := make([]*NATSServer, n)
+	for i := range servers {
+		others := append(append([]string(nil), routes[:i]...), routes[i+1:]...)
+		servers[i] = startNATSNoWait(t, bin, dir, NATSOptions{Host: host, Name: fmt.Sprintf("n%d", i+1), ClusterPort: ports[i], Routes: others})
+	}
+	for _, s := range servers {
+		if err := s.WaitReady(readyTimeout); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return servers
+}
+
+// ClusterURL is every server's client URL, comma-separated, as a client
+// that may fail over between them is given.
+func ClusterURL(servers []*NATSServer) string {
+	urls := make([]string, len(servers))
+	for i, s := range servers {
+		urls[i] = s.URL()
+	}
+	return strings.Join(urls, ",")
+}
+
+// startNATSNoWait is StartNATS without waiting for health: members of a
+// cluster are healthy only once enough of them run.
+func startNATSNoWait(t testing.TB, bin, dir string, opts NATSOptions) *NATSServer {
+	t.Helper()
+	var err error
+	if opts.Port == 0 {
+		if opts.Port, err = FreePort(opts.Host); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if opts.StoreDir, err = os.MkdirTemp(dir, "jetstream-"); err != nil {
+		t.Fatal(err)
+	}
+	s := &NATSServer{t: t, bin: bin, dir: dir, opts: opts}
+	if s.monitorPort, err = FreePort(opts.Host); err != nil {
+		t.Fatal(err)
+	}
+	s.launch()
+	return s
+}
+
+// Name is the server's name (its --server_name).
+func (s *NATSServer) Name() string { return cmp.Or(s.opts.Name, "proctest") }
+
+// StreamLeader returns the name of the server that leads stream in its
+// JetStream cluster, as this server sees it, and how many servers hold
+// the stream (the leader and its followers).
+func (s *NATSServer) StreamLeader(stream string) (string, int, error) {
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(s.monitorURL() + "/jsz?streams=true")
+	if err != nil {
+		return "", 0, err
+	}
+	defer resp.Body.Close()
+	var jsz struct {
+		Accounts []struct {
+			Streams []struct {
+				Name    string `json:"name"`
+				Cluster struct {
+					Leader   string            `json:"leader"`
+					Replicas []json.RawMessage `json:"replicas"`
+				} `json:"cluster"`
+			} `json:"stream_detail"`
+		} `json:"account_details"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&jsz); err != nil {
+		return "", 0, fmt.Errorf("decoding /jsz: %w", err)
+	}
+	for _, a := range jsz.Accounts {
+		for _, st := range a.Streams {
+			if st.Name == stream && st.Cluster.Leader != "" {
+				return st.Cluster.Leader, 1 + len(st.Cluster.Replicas), nil
+			}
+		}
+	}
+	return "", 0, fmt.Errorf("server %s knows no leader of stream %s", s.Name(), stream)
 }

@@ -27,6 +27,8 @@ type service struct {
 	t           *testing.T
 	dir         string
 	srv         *proctest.NATSServer
+	cluster     []*proctest.NATSServer // every server of a clustered service; srv is the first
+	url         string                 // every server's client URL
 	dataDir     string
 	metricsAddr string
 	coord       *proctest.Process
@@ -52,6 +54,9 @@ type serviceOptions struct {
 	// (--allow-read of the shared datasets, --allow-write of the test's
 	// directory); an empty slice gives it none.
 	allow []string
+	// cluster, when more than 1, runs that many nats-servers routed into
+	// a JetStream cluster in place of one server.
+	cluster int
 }
 
 // newService starts a nats-server, a coordinator service and workers.
@@ -73,7 +78,13 @@ func newService(t *testing.T, workers int, opts serviceOptions) *service {
 		}
 		nopts.Config = proctest.WriteFile(t, dir, "users.conf", opts.users)
 	}
-	s.srv = proctest.StartNATS(t, bins.NATSServer, dir, nopts)
+	if opts.cluster > 1 {
+		s.cluster = proctest.StartNATSCluster(t, bins.NATSServer, dir, "", opts.cluster)
+		s.srv, s.url = s.cluster[0], proctest.ClusterURL(s.cluster)
+	} else {
+		s.srv = proctest.StartNATS(t, bins.NATSServer, dir, nopts)
+		s.url = s.srv.URL()
+	}
 	port, err := proctest.FreePort("127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +110,7 @@ func (s *service) cmd(role, name string, args ...string) proctest.Cmd {
 // answers.
 func (s *service) startCoordinator() {
 	s.t.Helper()
-	args := append([]string{"coordinator", "--nats", s.srv.URL(),
+	args := append([]string{"coordinator", "--nats", s.url,
 		"--data-dir", s.dataDir, "--ack-wait", ackWait.String(), "--metrics-addr", s.metricsAddr,
 		"--log-level", "info", "--log-format", "json"}, append(s.allow, s.coordArgs...)...)
 	s.coord = proctest.Start(s.t, s.dir, s.cmd("coordinator", "coordinator", args...))
@@ -114,7 +125,7 @@ func (s *service) startWorker() *proctest.Process {
 	s.t.Helper()
 	s.started++
 	name := fmt.Sprintf("w%d", s.started)
-	w := proctest.Start(s.t, s.dir, s.cmd("worker", name, "worker", "--nats", s.srv.URL(), "-c", "1", "--name", name,
+	w := proctest.Start(s.t, s.dir, s.cmd("worker", name, "worker", "--nats", s.url, "-c", "1", "--name", name,
 		"--log-level", "debug", "--log-format", "json"))
 	if err := w.WaitLog(readyWait, `"worker ready"`); err != nil {
 		s.t.Fatal(err)
@@ -126,7 +137,7 @@ func (s *service) startWorker() *proctest.Process {
 // submit starts `shoal submit --wait` for job, writing the model to
 // model.
 func (s *service) submit(name, modelPath string, job []string) *proctest.Process {
-	args := append([]string{"submit", "--nats", s.srv.URL(), "--wait", "-q", "--model", modelPath}, job...)
+	args := append([]string{"submit", "--nats", s.url, "--wait", "-q", "--model", modelPath}, job...)
 	return proctest.Start(s.t, s.dir, s.cmd("client", name, args...))
 }
 
@@ -150,7 +161,7 @@ func (s *service) client() *coordinator.Client {
 	if pw, ok := s.pw["client"]; ok {
 		opts = append(opts, nats.UserInfo("client", pw), nats.CustomInboxPrefix("_INBOX_client"))
 	}
-	nc, err := nats.Connect(s.srv.URL(), opts...)
+	nc, err := nats.Connect(s.url, opts...)
 	if err != nil {
 		s.t.Fatal(err)
 	}
