@@ -9,6 +9,11 @@
 #   - the labels file has exactly one row per input row, rows 0..N-1 in order
 #     (counted here with awk on a copy, not by shoal).
 #
+# With CLUSTER=1 it runs the "cluster" profile instead: three NATS servers
+# as one JetStream cluster, the coordinator's streams on all three
+# (--replicas 3), and the server nats-2 killed (SIGKILL) while the job runs
+# and started again; the job must pass the same checks.
+#
 # It runs in its own Compose project (default "shoal-e2e"), removes that
 # project's containers and volumes before and after (also on failure or
 # Ctrl-C), bounds every step with a timeout, and exits non-zero on any
@@ -30,6 +35,13 @@ MIN_ARI="${MIN_ARI:-0.99}"
 STEP_TIMEOUT="${STEP_TIMEOUT:-120}"    # seconds for each short step
 JOB_TIMEOUT="${JOB_TIMEOUT:-600}"      # seconds for the clustering job
 NATS_URL="nats://nats:4222"
+CLUSTER="${CLUSTER:-}"
+natsServices="nats"
+if [ -n "$CLUSTER" ]; then
+	export COMPOSE_PROFILES=cluster
+	NATS_URL="nats://nats:4222,nats://nats-2:4222,nats://nats-3:4222"
+	natsServices="nats nats-2 nats-3"
+fi
 
 # compose.sh picks `docker compose` or `docker-compose`. A path, not a shell
 # function, so timeout(1) can run it (and /usr/bin/compose is something else).
@@ -68,7 +80,7 @@ cleanup() {
 	fi
 	if [ "$rc" -ne 0 ]; then
 		log "last log lines of the stack (exit $rc):"
-		step 60 "$compose" logs --no-color --tail=30 nats coordinator worker 2>&1 || true
+		step 60 "$compose" logs --no-color --tail=30 $natsServices coordinator worker 2>&1 || true
 	fi
 	log "tearing down project $COMPOSE_PROJECT_NAME"
 	step 120 "$compose" down -v --remove-orphans --timeout 10 >/dev/null 2>&1 || log "teardown failed: check 'docker ps -a'"
@@ -82,8 +94,8 @@ trap 'exit 143' TERM
 log "removing leftovers of an earlier run"
 step 120 "$compose" down -v --remove-orphans --timeout 10 >/dev/null 2>&1 || true
 
-log "starting nats, coordinator and $WORKERS workers"
-step "$STEP_TIMEOUT" "$compose" up -d --scale worker="$WORKERS" nats coordinator worker
+log "starting $natsServices, coordinator and $WORKERS workers"
+step "$STEP_TIMEOUT" "$compose" up -d --scale worker="$WORKERS" $natsServices coordinator worker
 
 log "generating $N rows, d=$D, k=$K"
 step "$STEP_TIMEOUT" "$compose" run --rm -T --no-deps shoal \
@@ -109,11 +121,27 @@ log "coordinator healthy, $running workers running"
 
 log "submitting a FastCLARA job and waiting (at most ${JOB_TIMEOUT}s)"
 start=$SECONDS
-step "$JOB_TIMEOUT" "$compose" run --rm -T --no-deps shoal \
+submit=("$compose" run --rm -T --no-deps shoal \
 	submit --nats "$NATS_URL" --input /data/blobs.parquet --exclude label \
 	--k "$K" --algo fastclara --seed 1 --wait --quiet \
-	--model /data/out/model.json --out /data/out/labels.csv ||
-	fail "submit --wait exited $?"
+	--model /data/out/model.json --out /data/out/labels.csv)
+if [ -z "$CLUSTER" ]; then
+	step "$JOB_TIMEOUT" "${submit[@]}" || fail "submit --wait exited $?"
+else
+	timeout --kill-after=10 "$JOB_TIMEOUT" "${submit[@]}" &
+	job_pid=$!
+	sleep 3
+	kill -0 "$job_pid" 2>/dev/null || log "the job ended before the kill"
+	victim="$("$compose" ps -q nats-2)"
+	docker kill "$victim" >/dev/null || fail "could not kill nats-2"
+	log "killed nats-2 (SIGKILL) while the job runs"
+	sleep 3
+	step "$STEP_TIMEOUT" "$compose" start nats-2 >/dev/null 2>&1 || fail "could not start nats-2 again"
+	log "started nats-2 again"
+	rc=0
+	wait "$job_pid" || rc=$?
+	[ "$rc" -eq 0 ] || fail "submit --wait exited $rc"
+fi
 log "job finished in $((SECONDS - start))s"
 
 # The job must have been spread: count the tasks each worker finished.

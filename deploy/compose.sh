@@ -27,6 +27,16 @@ while IFS='=' read -r name value; do
 	[ -n "${!name:-}" ] || export "$name=$value"
 done <"$envfile"
 
+# The "cluster" profile: three NATS servers, every shoal process given all
+# three, and the coordinator's streams on all three.
+case ",${COMPOSE_PROFILES:-}," in
+*,cluster,*)
+	export SHOAL_NATS_CONF="${SHOAL_NATS_CONF:-nats-cluster.conf}"
+	export SHOAL_NATS_URL="${SHOAL_NATS_URL:-nats://nats:4222,nats://nats-2:4222,nats://nats-3:4222}"
+	export SHOAL_REPLICAS="${SHOAL_REPLICAS:-3}"
+	;;
+esac
+
 if docker compose version >/dev/null 2>&1; then
 	exec docker compose -f "$root/docker-compose.yml" "$@"
 elif command -v docker-compose >/dev/null 2>&1; then

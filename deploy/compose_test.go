@@ -54,27 +54,35 @@ func TestComposeEndToEnd(t *testing.T) {
 
 	run(ctx, t, root, nil, "make", "images")
 
-	out := run(ctx, t, root, []string{
-		"COMPOSE_PROJECT_NAME=shoal-gotest", // apart from a stack someone runs by hand
-		"JOB_TIMEOUT=300",
-	}, "deploy/compose-test.sh")
-
-	if !strings.Contains(out, "compose-test: PASS") {
-		t.Fatal("the script exited 0 without printing PASS")
-	}
-	ari := -1.0
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] == "ARI" {
-			if ari, err = strconv.ParseFloat(f[1], 64); err != nil {
-				t.Fatalf("ARI line %q: %v", sc.Text(), err)
+	for _, stack := range []struct{ name, cluster string }{{"one-server", ""}, {"cluster", "1"}} {
+		t.Run(stack.name, func(t *testing.T) {
+			out := run(ctx, t, root, []string{
+				"COMPOSE_PROJECT_NAME=shoal-gotest", // apart from a stack someone runs by hand
+				"JOB_TIMEOUT=300",
+				"CLUSTER=" + stack.cluster,
+			}, "deploy/compose-test.sh")
+			if !strings.Contains(out, "compose-test: PASS") {
+				t.Fatal("the script exited 0 without printing PASS")
 			}
-		}
+			if stack.cluster != "" && !strings.Contains(out, "killed nats-2") {
+				t.Fatal("the cluster run did not kill a NATS server")
+			}
+			ari := -1.0
+			sc := bufio.NewScanner(strings.NewReader(out))
+			for sc.Scan() {
+				if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] == "ARI" {
+					var err error
+					if ari, err = strconv.ParseFloat(f[1], 64); err != nil {
+						t.Fatalf("ARI line %q: %v", sc.Text(), err)
+					}
+				}
+			}
+			if ari < minARI {
+				t.Fatalf("ARI %v read from the output, want >= %v", ari, minARI)
+			}
+			t.Logf("ARI %.6f", ari)
+		})
 	}
-	if ari < minARI {
-		t.Fatalf("ARI %v read from the output, want >= %v", ari, minARI)
-	}
-	t.Logf("ARI %.6f", ari)
 }
 
 // run runs a command in dir, streaming its output into the test log, and
