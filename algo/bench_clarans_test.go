@@ -8,9 +8,9 @@ import (
 )
 
 // Benchmarks of CLARANS and FastCLARANS at their default parameters
-// (2 restarts; 1.25% of k(n−k) swaps, and 2.5% of n−k candidates) on a
-// precomputed LowerTriangle of n=2000 points, an 8-D mixture of 20 unit
-// Gaussians. Run them with
+// (2 restarts; max(250, 1.25% of k(n−k)) swaps, and max(250, 2.5% of n−k)
+// candidates) on a precomputed LowerTriangle of n=2000 points, an 8-D
+// mixture of 20 unit Gaussians. Run them with
 //
 //	go test ./algo -run '^$' -bench 'CLARANS' -benchtime 10x
 //

@@ -1,6 +1,7 @@
 package algo
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"sync"
@@ -176,5 +177,57 @@ func BenchmarkBuildLowerTriangle(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(trianglePairs(n)), "ns/pair")
 		})
+	}
+}
+
+// BenchmarkStart times BUILD (on one goroutine and on all) and LAB on the
+// shared n=5000 triangle, with the loss of the start they give:
+//
+//	go test ./algo -run '^$' -bench Start -benchtime 3x
+func BenchmarkStart(b *testing.B) {
+	lt := kmbTriangle(b)
+	for _, k := range []int{10, 100} {
+		for _, tc := range []struct {
+			init Init
+			p    int
+		}{{InitBuild, 1}, {InitBuild, runtime.GOMAXPROCS(0)}, {InitLAB, 1}} {
+			b.Run(fmt.Sprintf("%s/k=%d/p=%d", tc.init, k, tc.p), func(b *testing.B) {
+				var meds []int
+				var err error
+				for i := range b.N {
+					meds, err = InitialMedoidsParallel(context.Background(), lt, k, tc.init, NewRand(uint64(i)), tc.p)
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				loss, _ := TotalDeviation(lt, meds)
+				b.ReportMetric(loss, "loss")
+			})
+		}
+	}
+}
+
+// BenchmarkFasterPAMParallel runs FasterPAM from the same LAB start on one
+// goroutine and on all; the swaps, passes and loss are the same, only the
+// time differs:
+//
+//	go test ./algo -run '^$' -bench FasterPAMParallel -benchtime 3x
+func BenchmarkFasterPAMParallel(b *testing.B) {
+	lt := kmbTriangle(b)
+	for _, k := range []int{10, 100} {
+		start := kmbStart(b, lt, k)
+		for _, p := range []int{1, runtime.GOMAXPROCS(0)} {
+			b.Run(fmt.Sprintf("k=%d/p=%d", k, p), func(b *testing.B) {
+				var r *KMedoidsResult
+				var err error
+				for range b.N {
+					if r, err = FasterPAMParallel(context.Background(), lt, start, 0, p); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(r.Loss, "loss")
+				b.ReportMetric(float64(r.Swaps), "swaps")
+			})
+		}
 	}
 }

@@ -23,17 +23,20 @@ type CLARANSConfig struct {
 	// error.
 	//
 	// CLARANS: a neighbour is one swap (slot, non-medoid), so a fraction
-	// r examines ⌈r·k(n−k)⌉ swaps; the default is 0.0125 (1.25%, Ng &
-	// Han's rate and ELKI's default).
+	// r examines ⌈r·k(n−k)⌉ swaps. The default is Ng & Han's rule (TKDE
+	// 2002): 1.25% of k(n−k) (ELKI's rate too), but no fewer than 250, so
+	// small problems get 250 draws even where that exceeds k(n−k) (they
+	// are drawn with replacement).
 	//
 	// FastCLARANS: a neighbour is one non-medoid x tried against all k
 	// slots at once, k swaps, so a fraction r of the k(n−k) swaps is
 	// ⌈r·(n−k)⌉ candidates (ELKI counts the same way). The default is
-	// 0.025, twice CLARANS's: Schubert & Rousseeuw (2021) suggest a higher rate for FastCLARANS because a candidate costs
-	// about what one CLARANS neighbour costs (one row of n
-	// dissimilarities) yet covers k swaps; ELKI's FastCLARANS defaults to
-	// 2 × 1.25%. So by default FastCLARANS examines twice the swaps of
-	// CLARANS for about 2/k of its dissimilarity reads.
+	// 2.5% of n−k, twice CLARANS's rate (Schubert & Rousseeuw 2021 and
+	// ELKI's FastCLARANS: a candidate costs about what one CLARANS
+	// neighbour costs, one row of n dissimilarities, yet covers k swaps),
+	// with the same floor of 250 candidates; a search also ends once all
+	// n−k candidates have failed, so at n−k ≤ 250 every search ends in a
+	// proven swap-local optimum.
 	MaxNeighbor float64
 }
 
@@ -42,6 +45,9 @@ const (
 	claransDefaultNumLocal = 2
 	// claransDefaultRate is Ng & Han's maxneighbor = 1.25% of k(n−k).
 	claransDefaultRate = 0.0125
+	// claransDefaultFloor is Ng & Han's lower bound on the default
+	// maxneighbor: 250 neighbours.
+	claransDefaultFloor = 250
 	// fastCLARANSDefaultRate doubles it, as ELKI's FastCLARANS does
 	// following Schubert & Rousseeuw 2021.
 	fastCLARANSDefaultRate = 2 * claransDefaultRate
@@ -68,7 +74,7 @@ const (
 // from the cached nearest and second-nearest medoid of every object; a
 // swap O(n) more (plus O(k) per object whose second-nearest medoid is
 // replaced). Memory is O(n + k), allocated once per call. With the
-// default rate a local search examines at least ⌈0.0125·k(n−k)⌉
+// default a local search examines at least max(250, ⌈0.0125·k(n−k)⌉)
 // neighbours, O(k n²) time overall; CLARANS does not guarantee a
 // swap-local optimum, only that MaxNeighbor random neighbours in a row
 // failed. Use FastCLARANS, which finds better medoids in less time, or
@@ -128,7 +134,7 @@ func CLARANSContext(ctx context.Context, d Dissimilarity, k int, cfg CLARANSConf
 // change, so drawing it again would waste a row. When all n−k have failed
 // the medoids are a proven swap-local optimum (as FasterPAM's) and the
 // local search stops even if MaxNeighbor is not reached. Otherwise the
-// restarts, MaxNeighbor (counted in candidates, default 2.5% of n−k; see
+// restarts, MaxNeighbor (counted in candidates, default max(250, 2.5% of n−k); see
 // CLARANSConfig) and the result (Iterations = candidates examined over
 // all restarts, Swaps = swaps applied) are as for CLARANS.
 //
@@ -194,13 +200,12 @@ func claransCheck(d Dissimilarity, k int, cfg CLARANSConfig, rng *rand.Rand, fas
 	// Swaps per neighbour: 1 for CLARANS, k for FastCLARANS, so a rate is
 	// a fraction of the k(n−k) swaps either way.
 	perNeighbour := float64(k)
+	rate := claransDefaultRate
 	if fast {
-		perNeighbour = 1
-		if m == 0 {
-			m = fastCLARANSDefaultRate
-		}
-	} else if m == 0 {
-		m = claransDefaultRate
+		perNeighbour, rate = 1, fastCLARANSDefaultRate
+	}
+	if m == 0 {
+		return numLocal, claransCount(max(claransDefaultFloor, rate*perNeighbour*float64(n-k))), nil
 	}
 	count := m
 	if m < 1 {

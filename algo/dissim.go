@@ -254,7 +254,11 @@ func (v *Vectors) norms() []float64 {
 // branch next to an O(d) loop.
 func vecFill(v *Vectors, norms []float64, i int, lo int, js []int32, out []float32) {
 	a := v.row(i)
-	for t := range out {
+	t0 := 0
+	if kmHaveAVX2 && v.D%4 == 0 && (v.Metric == Euclidean || v.Metric == SqEuclidean) {
+		t0 = vecFillL2x4(v, i, lo, js, out)
+	}
+	for t := t0; t < len(out); t++ {
 		j := lo + t
 		if js != nil {
 			j = int(js[t])
@@ -279,6 +283,42 @@ func vecFill(v *Vectors, norms []float64, i int, lo int, js []int32, out []float
 		}
 		out[t] = float32(d)
 	}
+}
+
+// vecFillL2x4 is vecFill for Euclidean and squared Euclidean vectors
+// whose dimension is a multiple of 4, four pairs per call of the AVX2
+// kernel kmDist64x4AVX2. Its four lanes sum the terms of dimensions t ≡ l
+// (mod 4) in increasing t, and metricSqL2 combines the same lanes as
+// (s0+s1)+(s2+s3) with no tail when 4 divides d, so the values are
+// Distance's bit for bit. It fills out[:t0] for the largest multiple of
+// four t0 ≤ len(out) and returns t0; vecFill does the rest.
+func vecFillL2x4(v *Vectors, i int, lo int, js []int32, out []float32) int {
+	d := v.D
+	a := &v.Data[i*d]
+	var lanes [16]float64
+	t0 := len(out) &^ 3
+	var j [4]int
+	for t := 0; t < t0; t += 4 {
+		for p := range j {
+			if js != nil {
+				j[p] = int(js[t+p])
+			} else {
+				j[p] = lo + t + p
+			}
+		}
+		kmDist64x4AVX2(a, a, a, a, &v.Data[j[0]*d], &v.Data[j[1]*d], &v.Data[j[2]*d], &v.Data[j[3]*d], d, &lanes)
+		for p, jp := range j {
+			s := (lanes[4*p] + lanes[4*p+1]) + (lanes[4*p+2] + lanes[4*p+3])
+			switch {
+			case jp == i:
+				s = 0
+			case v.Metric == Euclidean:
+				s = math.Sqrt(s)
+			}
+			out[t+p] = float32(s)
+		}
+	}
+	return t0
 }
 
 // BuildLowerTriangle computes all n(n-1)/2 dissimilarities of v into a new

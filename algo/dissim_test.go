@@ -165,51 +165,55 @@ func kmtGaussian(seed uint64, n, d int) []float32 {
 // float32(Distance(...)) exactly, for every metric. The vectors include a
 // zero row for the cosine convention.
 func TestDissimilarityTypesAgreeWithDistance(t *testing.T) {
-	const n, d = 700, 5
-	pts := kmtGaussian(11, n, d)
-	clear(pts[3*d : 4*d])
-	for _, m := range []Metric{Euclidean, SqEuclidean, Manhattan, Cosine} {
-		v, err := NewVectors(pts, n, d, m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lt1, err := BuildLowerTriangle(v, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lt4, err := BuildLowerTriangle(v, 4)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(lt1.data, lt4.data) {
-			t.Errorf("%s: parallelism 1 and 4 differ", m)
-		}
-		dense := make([]float32, n*n)
-		for i := 0; i < n; i++ {
-			for j := 0; j < n; j++ {
-				want := float32(0)
-				if i != j {
-					want = float32(Distance(m, pts[i*d:(i+1)*d], pts[j*d:(j+1)*d]))
-				}
-				dense[i*n+j] = want
-				if got := lt1.At(i, j); got != want {
-					t.Fatalf("%s: LowerTriangle.At(%d,%d) = %v, Distance %v", m, i, j, got, want)
-				}
-				if got := v.At(i, j); got != want {
-					t.Fatalf("%s: Vectors.At(%d,%d) = %v, Distance %v", m, i, j, got, want)
+	const n = 700
+	// d = 8 and 64 take the four-pair AVX2 path for (squared) Euclidean
+	// where the CPU has it; d = 5 never does.
+	for _, d := range []int{5, 8, 64} {
+		pts := kmtGaussian(11, n, d)
+		clear(pts[3*d : 4*d])
+		for _, m := range []Metric{Euclidean, SqEuclidean, Manhattan, Cosine} {
+			v, err := NewVectors(pts, n, d, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lt1, err := BuildLowerTriangle(v, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lt4, err := BuildLowerTriangle(v, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(lt1.data, lt4.data) {
+				t.Errorf("%s d=%d: parallelism 1 and 4 differ", m, d)
+			}
+			dense := make([]float32, n*n)
+			for i := 0; i < n; i++ {
+				for j := 0; j < n; j++ {
+					want := float32(0)
+					if i != j {
+						want = float32(Distance(m, pts[i*d:(i+1)*d], pts[j*d:(j+1)*d]))
+					}
+					dense[i*n+j] = want
+					if got := lt1.At(i, j); got != want {
+						t.Fatalf("%s d=%d: LowerTriangle.At(%d,%d) = %v, Distance %v", m, d, i, j, got, want)
+					}
+					if got := v.At(i, j); got != want {
+						t.Fatalf("%s d=%d: Vectors.At(%d,%d) = %v, Distance %v", m, d, i, j, got, want)
+					}
 				}
 			}
+			dm, err := NewDenseMatrix(n, dense)
+			if err != nil {
+				t.Fatalf("%s: %v", m, err)
+			}
+			kmtCheckAccess(t, fmt.Sprintf("%s d=%d", m, d), lt1, []Dissimilarity{lt1, dm, v, kmtOpaque{lt1}})
 		}
-		dm, err := NewDenseMatrix(n, dense)
-		if err != nil {
-			t.Fatalf("%s: %v", m, err)
-		}
-		kmtCheckAccess(t, m.String(), lt1, []Dissimilarity{lt1, dm, v, kmtOpaque{lt1}})
 	}
 	if _, err := BuildLowerTriangle(nil, 1); !errors.Is(err, ErrEmpty) {
 		t.Errorf("nil vectors: %v", err)
 	}
-	if _, err := BuildLowerTriangle(&Vectors{Data: pts[:7], N: 2, D: 5}, 1); !errors.Is(err, ErrShape) {
+	if _, err := BuildLowerTriangle(&Vectors{Data: make([]float32, 7), N: 2, D: 5}, 1); !errors.Is(err, ErrShape) {
 		t.Errorf("bad shape: %v", err)
 	}
 }

@@ -28,6 +28,11 @@
 // types such as Assigner are not safe for concurrent use; give each
 // goroutine its own.
 //
+// Parallelism is always the caller's choice: BuildLowerTriangle,
+// InitialMedoidsParallel (BUILD) and FasterPAMParallel take a number of
+// goroutines, start them per block of work and leave none behind, and
+// return the same result bit for bit whatever the number.
+//
 // The k-medoids algorithms, their initialisations, silhouettes and the
 // matrix build have Context variants (FasterPAMContext, ...) that poll the
 // context every block of candidates or few neighbours, never per element,

@@ -1,6 +1,7 @@
 package algo
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -140,6 +141,126 @@ func TestFasterPAMDuplicates(t *testing.T) {
 			kmtCheckResult(t, fmt.Sprintf("%s start %v", name, start), v, 2, r)
 			if r.Loss != 0 {
 				t.Errorf("%s start %v: loss %v, want 0", name, start, r.Loss)
+			}
+		}
+	}
+}
+
+// kmtFasterPAMNaive is FasterPAM written from the paper's description with
+// no cache at all: for each non-medoid x in index order it computes the
+// total deviation of every swap (slot, x) from scratch, O(k²n) per
+// candidate, takes the first slot with the lowest loss, and swaps if that
+// lowers the loss by more than 1e-12 × the loss; it stops after a full
+// cycle without a swap or after a pass without one. On integer
+// dissimilarities every sum is exact, so it must make the same swaps as
+// FasterPAM whatever the summation order.
+func kmtFasterPAMNaive(d Dissimilarity, start []int, maxIter int) ([]int, int, int) {
+	med := slices.Clone(start)
+	loss := kmtLoss(d, med)
+	n, iter, swaps, last := d.Len(), 0, 0, -1
+	for iter < maxIter {
+		iter++
+		before := swaps
+		for x := 0; x < n; x++ {
+			if x == last {
+				return med, iter, swaps
+			}
+			if slices.Contains(med, x) {
+				continue
+			}
+			bestSlot, bestLoss := -1, math.Inf(1)
+			for slot := range med {
+				old := med[slot]
+				med[slot] = x
+				if l := kmtLoss(d, med); l < bestLoss {
+					bestSlot, bestLoss = slot, l
+				}
+				med[slot] = old
+			}
+			if bestLoss-loss < -1e-12*loss {
+				med[bestSlot], loss = x, bestLoss
+				swaps++
+				last = x
+			}
+		}
+		if swaps == before {
+			break
+		}
+	}
+	return med, iter, swaps
+}
+
+// TestFasterPAMParallelIdentical: FasterPAMParallel gives FasterPAM's
+// result bit for bit (medoids, assignment, loss, passes, swaps) for every
+// parallelism, on all three concrete types, from random starts (many
+// swaps, so speculative evaluations are thrown away often) and from LAB;
+// on integer matrices both also agree with the cache-free kmtFasterPAMNaive.
+// n spans one partial block to several rounds of blocks.
+func TestFasterPAMParallelIdentical(t *testing.T) {
+	for c := range 24 {
+		seed := uint64(500 + c)
+		rng := NewRand(seed, 0x70617261)
+		n := []int{7, 31, 33, 70, 129, 300}[c%6]
+		k := 1 + rng.IntN(min(12, n-1))
+		var lt *LowerTriangle
+		var vec *Vectors
+		kind := "integer"
+		if c%2 == 0 {
+			pts := make([]float32, 3*n)
+			for i := range pts {
+				pts[i] = float32(rng.NormFloat64()) + float32(i%5)
+			}
+			var err error
+			if vec, err = NewVectors(pts, n, 3, Euclidean); err != nil {
+				t.Fatal(err)
+			}
+			if lt, err = BuildLowerTriangle(vec, 2); err != nil {
+				t.Fatal(err)
+			}
+			kind = "euclidean"
+		} else {
+			lt, _ = NewLowerTriangle(n)
+			for i := range lt.data {
+				lt.data[i] = float32(rng.IntN(20))
+			}
+		}
+		starts := map[string][]int{"random": kmedRandom(n, k, rng)}
+		lab, err := InitialMedoids(lt, k, InitLAB, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		starts["lab"] = lab
+		types := map[string]Dissimilarity{"LowerTriangle": lt, "DenseMatrix": denseCopy(t, lt)}
+		if vec != nil {
+			types["Vectors"] = vec
+		}
+		for sname, start := range starts {
+			for _, maxIter := range []int{0, 1} {
+				ref, err := FasterPAM(lt, start, maxIter)
+				if err != nil {
+					t.Fatal(err)
+				}
+				name := fmt.Sprintf("seed=%d n=%d k=%d %s start=%s maxIter=%d", seed, n, k, kind, sname, maxIter)
+				if kind == "integer" {
+					med, iter, swaps := kmtFasterPAMNaive(lt, start, kmedMaxIter(maxIter))
+					if !slices.Equal(med, ref.Medoids) || iter != ref.Iterations || swaps != ref.Swaps {
+						t.Errorf("%s: FasterPAM %v in %d passes, %d swaps; naive %v in %d passes, %d swaps",
+							name, ref.Medoids, ref.Iterations, ref.Swaps, med, iter, swaps)
+					}
+				}
+				for tname, d := range types {
+					for _, p := range []int{1, 2, 3, 8} {
+						r, err := FasterPAMParallel(context.Background(), d, start, maxIter, p)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if !slices.Equal(r.Medoids, ref.Medoids) || !slices.Equal(r.Assignment, ref.Assignment) ||
+							r.Loss != ref.Loss || r.Iterations != ref.Iterations || r.Swaps != ref.Swaps {
+							t.Errorf("%s %s parallelism %d: %v loss %v passes %d swaps %d; serial %v loss %v passes %d swaps %d",
+								name, tname, p, r.Medoids, r.Loss, r.Iterations, r.Swaps, ref.Medoids, ref.Loss, ref.Iterations, ref.Swaps)
+						}
+					}
+				}
 			}
 		}
 	}

@@ -262,6 +262,13 @@ func (s *kmedState) updateRemoval() {
 // corrected for objects that x catches. It returns the first slot with the
 // lowest change and that change ΔTD. O(n + k), no allocation.
 func (s *kmedState) bestSwapFor(row []float32) (int, float64) {
+	return s.bestSwapInto(row, s.ploss)
+}
+
+// bestSwapInto is bestSwapFor with the per-slot scratch ploss (length k)
+// given, so that several goroutines can evaluate candidates against the
+// same state at once: it reads s and writes only ploss.
+func (s *kmedState) bestSwapInto(row []float32, ploss []float64) (int, float64) {
 	near := s.near[:len(row)]
 	if s.k == 1 {
 		// Removing the only medoid: every object moves to x.
@@ -271,7 +278,6 @@ func (s *kmedState) bestSwapFor(row []float32) (int, float64) {
 		}
 		return 0, delta
 	}
-	ploss := s.ploss
 	copy(ploss, s.removal)
 	var acc float64
 	for o, v := range row {

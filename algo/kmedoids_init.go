@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Init names a way to choose the initial medoids of a k-medoids run.
@@ -76,6 +78,15 @@ func InitialMedoids(d Dissimilarity, k int, init Init, rng *rand.Rand) ([]int, e
 // rows of a LowerTriangle), LAB and k-means++ before every medoid; it then
 // returns ErrCancelled, wrapping the context's cause.
 func InitialMedoidsContext(ctx context.Context, d Dissimilarity, k int, init Init, rng *rand.Rand) ([]int, error) {
+	return InitialMedoidsParallel(ctx, d, k, init, rng, 1)
+}
+
+// InitialMedoidsParallel is InitialMedoidsContext with BUILD on a
+// LowerTriangle spread over parallelism goroutines (≤ 0 means 1), with
+// the same medoids for every parallelism (see kmedBuildTriangle). The
+// other methods, O(nk) or less, and BUILD on other types run on the
+// calling goroutine.
+func InitialMedoidsParallel(ctx context.Context, d Dissimilarity, k int, init Init, rng *rand.Rand, parallelism int) ([]int, error) {
 	n, err := kmedLen(d)
 	if err != nil {
 		return nil, err
@@ -99,16 +110,16 @@ func InitialMedoidsContext(ctx context.Context, d Dissimilarity, k int, init Ini
 	case InitKMeansPlusPlus:
 		return kmedPlusPlus(&acc, k, rng, stop)
 	}
-	return kmedBuild(&acc, k, stop)
+	return kmedBuild(&acc, k, stop, parallelism)
 }
 
 // kmedBuild is PAM's BUILD. The first medoid has the smallest row sum; each
 // next one the largest gain Σ_o max(0, nd(o) - d(x,o)), where nd is the
 // dissimilarity to the nearest medoid so far. Ties go to the lowest index.
 // O(kn²) time, O(n) memory.
-func kmedBuild(acc *kmedAccess, k int, stop stopper) ([]int, error) {
+func kmedBuild(acc *kmedAccess, k int, stop stopper, parallelism int) ([]int, error) {
 	if acc.lt != nil {
-		return kmedBuildTriangle(acc.lt, k, stop)
+		return kmedBuildTriangle(acc.lt, k, stop, parallelism)
 	}
 	n := acc.n
 	buf := make([]float32, n)
@@ -167,65 +178,122 @@ func kmedBuild(acc *kmedAccess, k int, stop stopper) ([]int, error) {
 // kmedBuildTriangle is kmedBuild on a LowerTriangle. Each step streams
 // the stored triangle once, in memory order, and lets every pair (i, j)
 // add to the gains of both i and j, instead of expanding n full rows per
-// step: half the reads, no transposition, and the gains (n float64) stay
-// in cache. Same criterion and tie rule as kmedBuild; the gains are summed
-// in another order, so they may differ from it in the last bits.
-func kmedBuildTriangle(lt *LowerTriangle, k int, stop stopper) ([]int, error) {
+// step: half the reads, no transposition. Same criterion and tie rule as
+// kmedBuild; the gains are summed in another order, so they may differ
+// from it in the last bits.
+//
+// The stored rows are cut into buildChunks chunks of about equal pair
+// counts, whatever the parallelism; each chunk sums its pairs' gains into
+// its own array (n float64, in cache), and the arrays are added in chunk
+// order. parallelism goroutines (≤ 0 means 1) take chunks in turn, so the
+// gains, and the medoids, are the same bit for bit for every parallelism.
+func kmedBuildTriangle(lt *LowerTriangle, k int, stop stopper, parallelism int) ([]int, error) {
 	n, data := lt.n, lt.data
-	sums := make([]float64, n)
-	for i := 1; i < n; i++ {
-		if i%triangleStopRows == 0 {
-			if err := stop.err(); err != nil {
-				return nil, err
+	bounds := buildChunkBounds(n)
+	nc := len(bounds) - 1
+	parts := make([][]float64, nc)
+	for c := range parts {
+		parts[c] = make([]float64, n)
+	}
+	nd := make([]float32, n)
+	// chunk sums the contributions of stored rows [lo, hi) into part:
+	// with first, the row sums; after, the gains against nd.
+	chunk := func(part []float64, lo, hi int, first bool) error {
+		clear(part)
+		for i := lo; i < hi; i++ {
+			if i%triangleStopRows == 0 {
+				if err := stop.err(); err != nil {
+					return err
+				}
+			}
+			row := data[i*(i-1)/2 : i*(i-1)/2+i]
+			var gi float64
+			if first {
+				for j, v := range row {
+					gi += float64(v)
+					part[j] += float64(v)
+				}
+			} else {
+				ndi := nd[i]
+				for j, v := range row {
+					if v < nd[j] { // i as a medoid would serve j better
+						gi += float64(nd[j] - v)
+					}
+					if v < ndi { // and j as a medoid would serve i better
+						part[j] += float64(ndi - v)
+					}
+				}
+			}
+			part[i] += gi
+		}
+		return nil
+	}
+	sweep := func(first bool) error {
+		var next atomic.Int64
+		var failed atomic.Pointer[error]
+		work := func() {
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= nc || failed.Load() != nil {
+					return
+				}
+				if err := chunk(parts[c], bounds[c], bounds[c+1], first); err != nil {
+					failed.Store(&err)
+					return
+				}
 			}
 		}
-		row := data[i*(i-1)/2 : i*(i-1)/2+i]
-		var si float64
-		for j, v := range row {
-			si += float64(v)
-			sums[j] += float64(v)
+		if p := min(max(parallelism, 1), nc); p == 1 {
+			work()
+		} else {
+			var wg sync.WaitGroup
+			for range p - 1 {
+				wg.Go(work)
+			}
+			work()
+			wg.Wait()
 		}
-		sums[i] += si
+		if e := failed.Load(); e != nil {
+			return *e
+		}
+		return nil
 	}
+	// gain[x] = base[x] + Σ_c parts[c][x], added in chunk order.
+	gain := make([]float64, n)
+	total := func(base []float32) {
+		for x := range gain {
+			g := 0.0
+			if base != nil {
+				g = float64(base[x]) // d(x, x) = 0: a candidate first serves itself
+			}
+			for _, part := range parts {
+				g += part[x]
+			}
+			gain[x] = g
+		}
+	}
+	if err := sweep(true); err != nil {
+		return nil, err
+	}
+	total(nil)
 	first := 0
-	for i, v := range sums {
-		if v < sums[first] {
+	for i, v := range gain {
+		if v < gain[first] {
 			first = i
 		}
 	}
 	meds := make([]int, 0, k)
 	isMed := make([]bool, n)
-	nd := make([]float32, n)
 	for o := range n {
 		nd[o] = lt.At(first, o)
 	}
 	meds = append(meds, first)
 	isMed[first] = true
-	gain := sums // reuse
 	for len(meds) < k {
-		// d(x, x) = 0: a candidate first of all serves itself.
-		for x, v := range nd {
-			gain[x] = float64(v)
+		if err := sweep(false); err != nil {
+			return nil, err
 		}
-		for i := 1; i < n; i++ {
-			if i%triangleStopRows == 0 {
-				if err := stop.err(); err != nil {
-					return nil, err
-				}
-			}
-			row := data[i*(i-1)/2 : i*(i-1)/2+i]
-			ndi := nd[i]
-			var gi float64
-			for j, v := range row {
-				if v < nd[j] { // i as a medoid would serve j better
-					gi += float64(nd[j] - v)
-				}
-				if v < ndi { // and j as a medoid would serve i better
-					gain[j] += float64(ndi - v)
-				}
-			}
-			gain[i] += gi
-		}
+		total(nd)
 		bestGain, bestX := -1.0, -1
 		for x, g := range gain {
 			if !isMed[x] && g > bestGain {
@@ -239,6 +307,31 @@ func kmedBuildTriangle(lt *LowerTriangle, k int, stop stopper) ([]int, error) {
 		}
 	}
 	return meds, nil
+}
+
+// buildChunks is the number of chunks of stored rows BUILD sums
+// separately on a LowerTriangle: enough for two to eight goroutines to
+// finish together, few enough that the n-value partial arrays (added once
+// per step) cost little next to the n²/2 pairs.
+const buildChunks = 16
+
+// buildChunkBounds cuts the stored rows 1..n-1 of a LowerTriangle into at
+// most buildChunks ranges [b[c], b[c+1]) of about equal numbers of pairs.
+// It depends on n alone.
+func buildChunkBounds(n int) []int {
+	b := []int{1}
+	pairs := float64(n) * float64(n-1) / 2
+	for c := 1; c < buildChunks; c++ {
+		// Rows 1..r-1 hold r(r-1)/2 pairs: r ≈ √(2·pairs·c/chunks).
+		r := int(math.Sqrt(2 * pairs * float64(c) / buildChunks))
+		if r > b[len(b)-1] && r < n {
+			b = append(b, r)
+		}
+	}
+	if b[len(b)-1] < n {
+		b = append(b, n)
+	}
+	return b
 }
 
 // triangleStopRows is how many stored rows of a LowerTriangle BUILD

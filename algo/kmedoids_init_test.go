@@ -1,6 +1,7 @@
 package algo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -276,6 +277,38 @@ func TestRandomInitUniform(t *testing.T) {
 	for o, c := range count {
 		if got := float64(c) / draws; math.Abs(got-p) > 5*sd {
 			t.Errorf("object %d chosen with frequency %.4f, want %.4f ± %.4f", o, got, p, 5*sd)
+		}
+	}
+}
+
+// TestBuildParallelIdentical: BUILD on a LowerTriangle gives the same
+// medoids for every parallelism (the chunks do not depend on it), and on
+// integer matrices, where every gain is exact in any order, the same as
+// the row-by-row BUILD on the DenseMatrix copy. n spans fewer stored rows
+// than chunks to many rows per chunk.
+func TestBuildParallelIdentical(t *testing.T) {
+	for c := range 30 {
+		seed := uint64(c)
+		rng := NewRand(seed, 0x62706172)
+		n := []int{2, 3, 9, 17, 40, 150}[c%6]
+		k := 1 + rng.IntN(min(10, n-1))
+		lt, kind := kmtRandomDissim(rng, n)
+		name := fmt.Sprintf("seed=%d n=%d k=%d %s", seed, n, k, kind)
+		ref, err := InitialMedoidsParallel(context.Background(), lt, k, InitBuild, nil, 1)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, p := range []int{2, 3, 5, 32} {
+			got, err := InitialMedoidsParallel(context.Background(), lt, k, InitBuild, nil, p)
+			if err != nil || !slices.Equal(got, ref) {
+				t.Errorf("%s parallelism %d: %v, %v; serial %v", name, p, got, err, ref)
+			}
+		}
+		if kind == "integer" {
+			dense, err := InitialMedoids(denseCopy(t, lt), k, InitBuild, nil)
+			if err != nil || !slices.Equal(dense, ref) {
+				t.Errorf("%s: dense BUILD %v, %v; triangle %v", name, dense, err, ref)
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package algo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -234,6 +235,13 @@ func TestKMedoidsRandomSmall(t *testing.T) {
 		alt, err := Alternating(lt, start, 0)
 		if err != nil {
 			t.Fatalf("%s: Alternating: %v", name, err)
+		}
+		par, err := FasterPAMParallel(context.Background(), lt, start, 0, 2)
+		if err != nil {
+			t.Fatalf("%s: FasterPAMParallel: %v", name, err)
+		}
+		if !slices.Equal(par.Medoids, faster.Medoids) || par.Loss != faster.Loss || par.Swaps != faster.Swaps || par.Iterations != faster.Iterations {
+			t.Errorf("%s: FasterPAMParallel(2) %+v differs from FasterPAM %+v", name, par, faster)
 		}
 		for _, x := range []struct {
 			alg string

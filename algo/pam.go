@@ -23,7 +23,7 @@ func PAM(d Dissimilarity, k, maxIter int) (*KMedoidsResult, error) {
 		return nil, err
 	}
 	acc := newKmedAccess(d)
-	start, err := kmedBuild(&acc, k, stopper{})
+	start, err := kmedBuild(&acc, k, stopper{}, 1)
 	if err != nil {
 		return nil, err
 	}

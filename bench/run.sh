@@ -4,7 +4,7 @@
 # python3-pandas, r-base-core and r-cran-cluster (see README.md here).
 #   bench/run.sh kmeans     1M×32, k=100: minibatch and Lloyd vs scikit-learn
 #   bench/run.sh kernel     the assignment kernel vs numpy.dot
-#   bench/run.sh kmedoids   FasterPAM vs R's pam, n = 2000 and 10000, k = 10 and 100
+#   bench/run.sh kmedoids [JOB...]   BUILD/LAB + FasterPAM vs R's pam, digits and blobs n = 2000..20000, k = 10..100
 #   bench/run.sh clara      FastCLARA vs R's clara on 1M×16, k=10
 #   bench/run.sh output     the 1M×32, k=100 minibatch job without --out, with a labels file, with a labels dataset
 set -euo pipefail
@@ -53,14 +53,50 @@ kernel)
 	"$py" bench/numpy_gemm.py 1000000 32 100
 	;;
 kmedoids)
-	for n in 2000 10000; do
-		csv=$(gen "$n" 8 10 csv)
-		for k in 10 100; do
-			echo "== n=$n k=$k"
-			"$shoal" bench kmedoids --input "$csv" --exclude label --k "$k" --init build --algo fasterpam
-			Rscript bench/r_kmedoids.R "$csv" "$k" pam
+	# The whole job (matrix + start + swaps) of shoal on both cores beside
+	# R's pam(pamonce = 6), its FasterPAM, which starts from BUILD, on
+	# scikit-learn's digits (1797×64) and 8-D blobs. shoal runs from the
+	# same BUILD (so the same local search) and from LAB (cheaper; its loss
+	# is printed beside R's). Jobs under a second run in 7 rounds, each
+	# shoal then R, and the summary takes medians, so that the load of a
+	# shared machine weighs on both alike. Further arguments pick jobs,
+	# "N K" or "digits K": R takes minutes at n = 10000 and k = 100, and
+	# several times that at n = 20000.
+	digits=coordinator/testdata/digits.csv
+	shift
+	jobs=("$@")
+	[ ${#jobs[@]} -gt 0 ] || jobs=("digits 10" "digits 50" "2000 10" "2000 100" "10000 10" "10000 100" "20000 100")
+	for job in "${jobs[@]}"; do
+		set -- $job
+		rounds=1
+		if [ "$1" = digits ]; then csv=$digits rounds=7; else csv=$(gen "$1" 8 10 csv); fi
+		[ "$1" != 2000 ] || rounds=7
+		for round in $(seq "$rounds"); do
+			echo "== $1 k=$2 round $round"
+			for init in build lab; do
+				"$shoal" bench kmedoids --input "$csv" --exclude label --k "$2" --init "$init" --algo fasterpam | grep -E "^total"
+			done
+			Rscript bench/r_kmedoids.R "$csv" "$2" pam
 		done
-	done
+	done | tee "$out/kmedoids.log"
+	"$py" - "$out/kmedoids.log" <<-'EOF'
+		import re, statistics as st, sys
+		text = open(sys.argv[1]).read()
+		runs = {}
+		for block in text.split("== ")[1:]:
+		    job = block.splitlines()[0].split(" round")[0]
+		    r = re.search(r"R pam\(pamonce=6\) ([0-9.]+)s .* swap ([0-9.]+)", block)
+		    tot = re.findall(r"^total\s+([0-9.]+)s\s+= matrix ([0-9.]+) \+ (\w+) ([0-9.]+) \+ fasterpam ([0-9.]+)\s+loss ([0-9.]+)", block, re.M)
+		    if not r:
+		        continue
+		    for t, m, init, s0, sw, loss in tot:
+		        runs.setdefault((job, init), []).append((float(t), float(m), float(s0), float(sw), float(loss), float(r.group(1)), float(r.group(2))))
+		for (job, init), rs in runs.items():
+		    med = lambda i: st.median(x[i] for x in rs)
+		    t, rt, loss, rl = med(0), med(5), rs[0][4], rs[0][6]
+		    print(f"{job:>12} {init:5} ({len(rs)} rounds, medians): shoal {t:.3f}s (matrix {med(1):.3f} + {init} {med(2):.3f} + swaps {med(3):.3f}) "
+		          f"vs R {rt:.3f}s: {rt / t:.1f}x; loss {loss:.6f} vs R {rl:.6f} ({(loss - rl) / rl:+.4%})")
+	EOF
 	;;
 clara)
 	pq=$(gen 1000000 16 10 parquet)

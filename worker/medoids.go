@@ -81,7 +81,8 @@ func (x *executor) medoids(ctx context.Context, t *wire.Task, res *wire.Result) 
 	if err != nil {
 		return err
 	}
-	start, err := algo.InitialMedoidsContext(ctx, diss, t.K, init, rng)
+	// BUILD and FasterPAM give the same medoids for every parallelism.
+	start, err := algo.InitialMedoidsParallel(ctx, diss, t.K, init, rng, x.parallelism)
 	if err != nil {
 		return err
 	}
@@ -91,7 +92,7 @@ func (x *executor) medoids(ctx context.Context, t *wire.Task, res *wire.Result) 
 	case "fastpam1":
 		r, err = algo.FastPAM1Context(ctx, diss, start, exactMaxIter(t.MaxIter))
 	case "fasterpam":
-		r, err = algo.FasterPAMContext(ctx, diss, start, t.MaxIter)
+		r, err = algo.FasterPAMParallel(ctx, diss, start, t.MaxIter, x.parallelism)
 	case "alternating":
 		r, err = algo.AlternatingContext(ctx, diss, start, t.MaxIter)
 	default:

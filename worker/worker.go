@@ -58,7 +58,8 @@ type Options struct {
 	// one process should share one.
 	Staged *StagedFiles
 	// Parallelism is the number of goroutines a task may use (dissimilarity
-	// matrix builds); 0 means 1.
+	// matrix builds, BUILD and FasterPAM, whose results do not depend on
+	// it); 0 means 1.
 	Parallelism int
 	// FetchWait is how long one pull waits for a task before the loop checks
 	// its context again; 0 means 2s.

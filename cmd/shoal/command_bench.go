@@ -39,8 +39,11 @@ func newBenchKMedoidsCommand(stdout io.Writer) *cobra.Command {
 		Short: "Time the dissimilarity matrix, the initialisation and each SWAP",
 		Long: `Read FILE, build the dissimilarity matrix (float32, blocked, --parallelism
 goroutines), choose the initial medoids once (--init, default build: the same
-start as R's pam()), then run each algorithm of --algo from that start and
-print its time, loss (total deviation), passes and swaps.`,
+start as R's pam(); BUILD also uses --parallelism goroutines), then run each
+algorithm of --algo from that start and print its time, loss (total
+deviation), passes and swaps, and the whole job's split: matrix + start +
+swaps. FasterPAM evaluates candidates on --parallelism goroutines and makes
+the same swaps for every value; the others run on one.`,
 		Example: "  shoal bench kmedoids --input points.csv --k 100 --algo fasterpam,fastpam1",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -79,15 +82,19 @@ print its time, loss (total deviation), passes and swaps.`,
 			fmt.Fprintf(stdout, "matrix    %.3fs  %.2f ns/pair  %.2f GB/s written (%d goroutines)\n",
 				build.Seconds(), float64(build.Nanoseconds())/pairs, pairs*4/build.Seconds()/1e9, parallelism)
 			t0 = time.Now()
-			start, err := algo.InitialMedoids(diss, k, in, algo.NewRand(seed))
+			start, err := algo.InitialMedoidsParallel(cmd.Context(), diss, k, in, algo.NewRand(seed), parallelism)
 			if err != nil {
 				return err
 			}
+			initTime := time.Since(t0)
 			startLoss, _ := algo.TotalDeviation(diss, start)
-			fmt.Fprintf(stdout, "init      %.3fs  %s  loss %.6f\n", time.Since(t0).Seconds(), in, startLoss)
+			fmt.Fprintf(stdout, "init      %.3fs  %s  loss %.6f\n", initTime.Seconds(), in, startLoss)
 			for _, name := range strings.Split(algos, ",") {
 				run := map[string]func(algo.Dissimilarity, []int, int) (*algo.KMedoidsResult, error){
-					"pam": algo.PAMSwap, "fastpam1": algo.FastPAM1, "fasterpam": algo.FasterPAM, "alternating": algo.Alternating,
+					"pam": algo.PAMSwap, "fastpam1": algo.FastPAM1, "alternating": algo.Alternating,
+					"fasterpam": func(d algo.Dissimilarity, start []int, maxIter int) (*algo.KMedoidsResult, error) {
+						return algo.FasterPAMParallel(cmd.Context(), d, start, maxIter, parallelism)
+					},
 				}[name]
 				if run == nil {
 					return usagef("--algo: unknown %q (pam, fastpam1, fasterpam, alternating)", name)
@@ -100,6 +107,8 @@ print its time, loss (total deviation), passes and swaps.`,
 				el := time.Since(t0)
 				fmt.Fprintf(stdout, "%-9s %.3fs  loss %.6f  passes %d  swaps %d  (%.2f ns×n² per pass)\n", name, el.Seconds(), r.Loss,
 					r.Iterations, r.Swaps, float64(el.Nanoseconds())/float64(max(r.Iterations, 1))/float64(n)/float64(n))
+				fmt.Fprintf(stdout, "total     %.3fs  = matrix %.3f + %s %.3f + %s %.3f  loss %.6f\n",
+					(build + initTime + el).Seconds(), build.Seconds(), in, initTime.Seconds(), name, el.Seconds(), r.Loss)
 			}
 			return nil
 		},
@@ -114,7 +123,7 @@ print its time, loss (total deviation), passes and swaps.`,
 	f.StringVar(&initName, "init", "build", "initialisation: build, lab, random, kmeans++")
 	f.StringVar(&metric, "metric", "euclidean", "euclidean, sqeuclidean, manhattan or cosine")
 	f.IntVar(&maxIter, "max-iter", 1<<20, "SWAP pass bound")
-	f.IntVar(&parallelism, "parallelism", runtime.NumCPU(), "goroutines for the matrix")
+	f.IntVar(&parallelism, "parallelism", runtime.NumCPU(), "goroutines for the matrix, BUILD and FasterPAM")
 	f.Uint64Var(&seed, "seed", 1, "seed for randomised initialisations")
 	return cmd
 }

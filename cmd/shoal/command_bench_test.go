@@ -25,6 +25,16 @@ func TestBenchKMedoids(t *testing.T) {
 	if loss["pam"] == "" || loss["pam"] != loss["fastpam1"] || loss["fasterpam"] == "" {
 		t.Errorf("losses %v in:\n%s", loss, out)
 	}
+	// The whole job's split, and FasterPAM on one goroutine and on three
+	// makes the same swaps: the same loss to the last digit.
+	split := regexp.MustCompile(`(?m)^total\s+[0-9.]+s\s+= matrix [0-9.]+ \+ build [0-9.]+ \+ fasterpam [0-9.]+\s+loss ([0-9.]+)$`)
+	for _, p := range []string{"1", "3"} {
+		code, out, e := shoal(t, "bench", "kmedoids", "--input", data, "--exclude", "label", "--k", "4", "--parallelism", p)
+		m := split.FindStringSubmatch(out)
+		if code != 0 || m == nil || m[1] != loss["fasterpam"] {
+			t.Errorf("--parallelism %s: exit %d, split %q, want loss %s:\n%s%s", p, code, m, loss["fasterpam"], out, e)
+		}
+	}
 }
 
 func TestBenchAssign(t *testing.T) {
