@@ -288,28 +288,6 @@ func (j *job) shardTasks(kind wire.Kind) []*wire.Task {
 	return tasks
 }
 
-// groupedShardTasks returns tasks of the given kind over consecutive
-// shards, each with at least minRows expected rows when a fraction of
-// every shard's rows is drawn (the last task may hold fewer). With
-// fraction·rows per shard at least minRows this is one task per shard.
-// A task's ID is its first shard's ID.
-func (j *job) groupedShardTasks(kind wire.Kind, fraction float64, minRows int) []*wire.Task {
-	var tasks []*wire.Task
-	var expected float64
-	for _, s := range j.ds.Shards {
-		if len(tasks) == 0 || expected >= float64(minRows) {
-			tasks = append(tasks, &wire.Task{
-				ID: s.ID, Kind: kind, K: j.spec.K, D: j.d, Seed: j.spec.Seed, Metric: j.spec.Metric,
-			})
-			expected = 0
-		}
-		t := tasks[len(tasks)-1]
-		t.Shards = append(t.Shards, j.wireShard(s))
-		expected += fraction * float64(s.Rows)
-	}
-	return tasks
-}
-
 // wireShard is the task's form of shard s: its file, or the file's
 // staged copy.
 func (j *job) wireShard(s partition.Shard) wire.Shard {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -122,9 +123,10 @@ func (x *executor) sums(t *wire.Task, res *wire.Result) error {
 		return x.sumsExtending(t, blocks, res)
 	}
 	// Each shard's rows are summed on their own, by up to parallelism
-	// goroutines, and the sums merged in shard order: the result depends
-	// on the task's shards alone (which coordinator's groupedShardTasks
-	// picks from the data), not on the goroutines or the workers.
+	// goroutines, and sent back shard by shard (Result.Pieces): the
+	// coordinator adds every shard's sums of the round in shard order, so
+	// the model depends neither on the goroutines nor on how the shards
+	// were grouped into tasks for the workers at hand.
 	n := len(blocks)
 	for len(x.parts) < n {
 		x.parts = append(x.parts, algo.NewCentreSums(t.K, t.D))
@@ -145,15 +147,40 @@ func (x *executor) sums(t *wire.Task, res *wire.Result) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	total := algo.NewCentreSums(t.K, t.D)
-	for _, p := range parts {
-		if err := total.Merge(p); err != nil {
-			return err
-		}
+	if n == 1 {
+		p := parts[0] // scratch: the result gets copies
+		res.Sums, res.Weights = slices.Clone(p.Sums), slices.Clone(p.Weights)
+		res.Counts, res.Inertias = slices.Clone(p.Counts), slices.Clone(p.Inertias)
+		res.Inertia, res.N = p.Inertia, p.Rows
+		return nil
 	}
-	res.Sums, res.Weights, res.Counts, res.Inertias = total.Sums, total.Weights, total.Counts, total.Inertias
-	res.Inertia, res.N = total.Inertia, total.Rows
+	putPieces(res, parts)
 	return nil
+}
+
+// putPieces stacks per-shard sums into res (see wire.Result.Pieces),
+// with the task's totals in Inertia and N. The arrays are fresh: parts
+// are scratch that the next task reuses.
+func putPieces(res *wire.Result, parts []*algo.CentreSums) {
+	k, d := parts[0].K, parts[0].D
+	n := len(parts)
+	res.Pieces = n
+	res.Sums = make([]float64, 0, n*k*d)
+	res.Weights = make([]float64, 0, n*k)
+	res.Counts = make([]int64, 0, n*k)
+	res.Inertias = make([]float64, 0, n*k)
+	res.PieceInertia = make([]float64, 0, n)
+	res.PieceRows = make([]int64, 0, n)
+	for _, p := range parts {
+		res.Sums = append(res.Sums, p.Sums...)
+		res.Weights = append(res.Weights, p.Weights...)
+		res.Counts = append(res.Counts, p.Counts...)
+		res.Inertias = append(res.Inertias, p.Inertias...)
+		res.PieceInertia = append(res.PieceInertia, p.Inertia)
+		res.PieceRows = append(res.PieceRows, p.Rows)
+		res.Inertia += p.Inertia
+		res.N += p.Rows
+	}
 }
 
 // sumShards sums the rows of shards first, first+step, ... into their

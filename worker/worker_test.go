@@ -145,9 +145,10 @@ func TestBlockCache(t *testing.T) {
 }
 
 // TestSumsParallelism: a sums task's result is the per-shard sums, each
-// computed on its own and merged in shard order, whatever the number of
-// goroutines the worker gives it; checked against one Assigner run shard
-// by shard here, for a mini-batch and a full pass.
+// computed on its own and sent in shard order (wire.Result.Pieces),
+// whatever the number of goroutines the worker gives it; checked against
+// one Assigner run shard by shard here, for a mini-batch and a full
+// pass.
 func TestSumsParallelism(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "b.parquet")
 	if _, err := partition.GenerateBlobs(path, partition.BlobsConfig{N: 9000, D: 5, K: 4, Seed: 3, BatchRows: 1000}); err != nil {
@@ -176,7 +177,12 @@ func TestSumsParallelism(t *testing.T) {
 		if err := a.SetCentres(task.Centres); err != nil {
 			t.Fatal(err)
 		}
-		want := algo.NewCentreSums(4, 5)
+		var want struct {
+			sums, weights, inertias, pieceInertia []float64
+			counts, pieceRows                     []int64
+			inertia                               float64
+			rows                                  int64
+		}
 		for i, b := range blocks {
 			part := algo.NewCentreSums(4, 5)
 			if fraction >= 1 {
@@ -188,9 +194,14 @@ func TestSumsParallelism(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := want.Merge(part); err != nil {
-				t.Fatal(err)
-			}
+			want.sums = append(want.sums, part.Sums...)
+			want.weights = append(want.weights, part.Weights...)
+			want.counts = append(want.counts, part.Counts...)
+			want.inertias = append(want.inertias, part.Inertias...)
+			want.pieceInertia = append(want.pieceInertia, part.Inertia)
+			want.pieceRows = append(want.pieceRows, part.Rows)
+			want.inertia += part.Inertia
+			want.rows += part.Rows
 		}
 		for _, p := range []int{1, 2, 3, 16} {
 			x := &executor{cache: cache, parallelism: p}
@@ -199,8 +210,10 @@ func TestSumsParallelism(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !reflect.DeepEqual(res.Sums, want.Sums) || !reflect.DeepEqual(res.Counts, want.Counts) ||
-					!reflect.DeepEqual(res.Inertias, want.Inertias) || res.Inertia != want.Inertia || res.N != want.Rows {
+				if res.Pieces != len(blocks) || !reflect.DeepEqual(res.Sums, want.sums) || !reflect.DeepEqual(res.Weights, want.weights) ||
+					!reflect.DeepEqual(res.Counts, want.counts) || !reflect.DeepEqual(res.Inertias, want.inertias) ||
+					!reflect.DeepEqual(res.PieceInertia, want.pieceInertia) || !reflect.DeepEqual(res.PieceRows, want.pieceRows) ||
+					res.Inertia != want.inertia || res.N != want.rows {
 					t.Fatalf("fraction %v, %d goroutines: sums differ from the shard-by-shard reference", fraction, p)
 				}
 			}

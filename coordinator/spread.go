@@ -1,0 +1,177 @@
+package coordinator
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/shoal-io/shoal/algo"
+	"github.com/shoal-io/shoal/internal/wire"
+)
+
+// Spreading a round over the workers. A round of sums (a mini-batch step,
+// a Lloyd pass) or of scores (CLARA) is cut into at least as many tasks
+// as workers pull from the queue, when the data has that many shards, so
+// no worker sits idle while another runs two tasks. The model never
+// depends on the cut: a sums task returns each shard's sums apart
+// (wire.Result.Pieces) and the coordinator adds them in shard order, and
+// a score task scores a subset of the candidate sets whose costs are
+// added in shard order, so any grouping gives the same bits.
+const (
+	// workersAskEvery is how often the coordinator asks the server how
+	// many pull requests wait on the workers' consumer: one request per
+	// idle worker. Asking costs a round trip; once a second is nothing
+	// beside a round.
+	workersAskEvery = time.Second
+	// workersMemory is how long an answer counts: the estimate is the
+	// largest count seen this long. A worker pulls only between tasks,
+	// so an answer taken while a round runs misses the busy ones; the
+	// moments between rounds, when all are waiting, set the estimate.
+	// A worker that leaves is forgotten after this long.
+	workersMemory = 10 * time.Second
+	// minSpreadRows is the least expected number of rows a task gets
+	// when a round is cut for more workers: below it the round trip of a
+	// task costs more than its arithmetic (scikit-learn's whole batch is
+	// 1024 rows), and the data does not allow the split.
+	minSpreadRows = 1024
+	// resultSlack is what a result leaves of MaxResultBytes for its JSON
+	// header, as the worker's split does.
+	resultSlack = 64 << 10
+)
+
+// workerCount estimates how many workers pull tasks (see
+// workersMemory). One per Coordinator, shared by its jobs.
+type workerCount struct {
+	mu    sync.Mutex // held across the question to the server
+	asked time.Time
+	seen  []countAt
+}
+
+type countAt struct {
+	n  int
+	at time.Time
+}
+
+// workers returns the number of workers that pulled tasks lately, at
+// least 1. It asks the server at most once per workersAskEvery; an
+// answer that does not come leaves the estimate as it was.
+func (c *Coordinator) workers(ctx context.Context) int {
+	w := &c.workerCount
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := time.Now()
+	if now.Sub(w.asked) >= workersAskEvery {
+		w.asked = now
+		cctx, cancel := context.WithTimeout(ctx, workersAskEvery)
+		cons, err := c.js.Consumer(cctx, wire.TaskStream, wire.WorkerConsumer)
+		cancel()
+		if err == nil {
+			w.seen = append(w.seen, countAt{cons.CachedInfo().NumWaiting, now})
+		} else {
+			c.log.Debug("asking how many workers pull tasks", "err", err)
+		}
+	}
+	n := 1
+	kept := w.seen[:0]
+	for _, s := range w.seen {
+		if now.Sub(s.at) <= workersMemory {
+			kept = append(kept, s)
+			n = max(n, s.n)
+		}
+	}
+	w.seen = kept
+	return n
+}
+
+// spreadShardTasks returns tasks of the given kind over consecutive
+// shards, when fraction of each shard's rows is used: as many as give
+// each about minRows expected rows, raised to the number of workers
+// while each keeps minSpreadRows, and at most one per shard. Cuts fall
+// where the expected rows are shared evenly. A task holds no more shards
+// than the per-shard sums of a result message can carry (k·d float64
+// each). A task's ID is its first shard's ID.
+func (j *job) spreadShardTasks(kind wire.Kind, fraction float64, minRows, workers int) []*wire.Task {
+	shards := j.ds.Shards
+	n := len(shards)
+	if n == 0 {
+		return nil
+	}
+	var total float64
+	for _, s := range shards {
+		total += fraction * float64(s.Rows)
+	}
+	count := max(int(math.Ceil(total/float64(minRows))), min(workers, int(total/minSpreadRows)), 1)
+	count = min(count, n)
+	perPiece := 8 * (j.spec.K*j.d + 3*j.spec.K + 2)
+	maxShards := max(1, (j.c.resultBytes()-resultSlack)/perPiece)
+	count = max(count, (n+maxShards-1)/maxShards)
+
+	var tasks []*wire.Task
+	var cum float64 // expected rows of the shards before this one
+	for i, s := range shards {
+		last := len(tasks) - 1
+		share := float64(len(tasks)) * total / float64(count)
+		if last < 0 || (len(tasks) < count && (cum >= share || n-i <= count-len(tasks))) || len(tasks[last].Shards) >= maxShards {
+			tasks = append(tasks, &wire.Task{
+				ID: s.ID, Kind: kind, K: j.spec.K, D: j.d, Seed: j.spec.Seed, Metric: j.spec.Metric,
+			})
+			last++
+		}
+		tasks[last].Shards = append(tasks[last].Shards, j.wireShard(s))
+		cum += fraction * float64(s.Rows)
+	}
+	return tasks
+}
+
+// resultBytes is the bound on result messages the workers are given.
+func (c *Coordinator) resultBytes() int {
+	if c == nil || c.opts.MaxResultBytes <= 0 {
+		return 1 << 20
+	}
+	return c.opts.MaxResultBytes
+}
+
+// addSums adds a sums result into total: its per-shard pieces one by
+// one, in order, or the task's sums when it has no pieces.
+func addSums(total *algo.CentreSums, r *wire.Result) error {
+	if r.Pieces == 0 {
+		return total.Merge(&algo.CentreSums{K: r.K, D: r.D, Sums: r.Sums, Weights: r.Weights, Counts: r.Counts,
+			Inertias: r.Inertias, Inertia: r.Inertia, Rows: r.N})
+	}
+	k, kd := r.K, r.K*r.D
+	for p := range r.Pieces {
+		part := &algo.CentreSums{K: r.K, D: r.D, Sums: r.Sums[p*kd : (p+1)*kd], Weights: r.Weights[p*k : (p+1)*k],
+			Counts: r.Counts[p*k : (p+1)*k], Inertias: r.Inertias[p*k : (p+1)*k], Inertia: r.PieceInertia[p], Rows: r.PieceRows[p]}
+		if err := total.Merge(part); err != nil {
+			return fmt.Errorf("coordinator: sums of task %d piece %d: %w", r.Task, p, err)
+		}
+	}
+	return nil
+}
+
+// scoreTasks returns the tasks of a scoring round over sets candidate
+// sets in centres (each k×d): one per shard, and when there are fewer
+// shards than workers, each shard's sets cut into groups so the round
+// has at least one task per worker (at most one per set and shard).
+// Tasks come shard by shard; first[i] is the index of task i's first set.
+func (j *job) scoreTasks(centres []float32, sets, workers int) (tasks []*wire.Task, first []int) {
+	shards := j.shardTasks(wire.KindScore)
+	groups := 1
+	if n := len(shards); n > 0 && n < workers {
+		groups = min(sets, (workers+n-1)/n)
+	}
+	kd := j.spec.K * j.d
+	for _, st := range shards {
+		for g := range groups {
+			lo, hi := g*sets/groups, (g+1)*sets/groups
+			t := *st
+			t.ID = st.ID*groups + g
+			t.Centres, t.Sets = centres[lo*kd:hi*kd], hi-lo
+			tasks = append(tasks, &t)
+			first = append(first, lo)
+		}
+	}
+	return tasks, first
+}
