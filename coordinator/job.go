@@ -39,7 +39,8 @@ type job struct {
 	done       map[int64]bool
 	firstRound int64 // iterations below this were done before a resume
 
-	timings map[string]float64 // seconds per phase
+	timings map[string]float64        // seconds per phase
+	tasks   map[string]map[string]int // tasks done by phase and worker; see countTask
 }
 
 // timed adds the time since start to the phase's total.
@@ -150,6 +151,7 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 		data:    wire.Data{Columns: ds.Columns, Weight: ds.Weight, Nulls: spec.Nulls, NoHeader: spec.NoHeader, Delimiter: spec.Delimiter},
 		pending: map[int64][]*wire.Result{}, done: map[int64]bool{}, firstRound: 1,
 		timings: map[string]float64{"scan": time.Since(start).Seconds()},
+		tasks:   map[string]map[string]int{},
 	}
 	// One result feed serves every round of the job, the CSV count
 	// included.
@@ -233,7 +235,7 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 	}
 	j.timed("label", labelStart)
 	model.Seconds = time.Since(start).Seconds()
-	model.Timings = j.timings
+	model.Timings, model.Tasks = j.timings, j.tasks
 	if err := j.out.commit(model); err != nil {
 		return nil, err
 	}

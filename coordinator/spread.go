@@ -42,11 +42,16 @@ const (
 )
 
 // workerCount estimates how many workers pull tasks (see
-// workersMemory). One per Coordinator, shared by its jobs.
+// workersMemory) from two sources: the server's count of waiting pull
+// requests, and the names of the workers that sent results. The first
+// sees idle workers, the second busy ones, even when a round starts
+// before the worker that finished the last one has pulled again. One
+// per Coordinator, shared by its jobs.
 type workerCount struct {
-	mu    sync.Mutex // held across the question to the server
+	mu    sync.Mutex // guards the fields below; never held across a call to the server
 	asked time.Time
 	seen  []countAt
+	names map[string]time.Time // when each worker last sent a result
 }
 
 type countAt struct {
@@ -59,20 +64,27 @@ type countAt struct {
 // answer that does not come leaves the estimate as it was.
 func (c *Coordinator) workers(ctx context.Context) int {
 	w := &c.workerCount
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	now := time.Now()
-	if now.Sub(w.asked) >= workersAskEvery {
+	w.mu.Lock()
+	due := now.Sub(w.asked) >= workersAskEvery
+	if due {
 		w.asked = now
+	}
+	w.mu.Unlock()
+	if due {
 		cctx, cancel := context.WithTimeout(ctx, workersAskEvery)
 		cons, err := c.js.Consumer(cctx, wire.TaskStream, wire.WorkerConsumer)
 		cancel()
-		if err == nil {
-			w.seen = append(w.seen, countAt{cons.CachedInfo().NumWaiting, now})
-		} else {
+		if err != nil {
 			c.log.Debug("asking how many workers pull tasks", "err", err)
+		} else {
+			w.mu.Lock()
+			w.seen = append(w.seen, countAt{cons.CachedInfo().NumWaiting, now})
+			w.mu.Unlock()
 		}
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	n := 1
 	kept := w.seen[:0]
 	for _, s := range w.seen {
@@ -82,7 +94,26 @@ func (c *Coordinator) workers(ctx context.Context) int {
 		}
 	}
 	w.seen = kept
-	return n
+	for name, at := range w.names {
+		if now.Sub(at) > workersMemory {
+			delete(w.names, name)
+		}
+	}
+	return max(n, len(w.names))
+}
+
+// sawWorker notes that worker sent a result.
+func (c *Coordinator) sawWorker(worker string) {
+	if worker == "" {
+		return
+	}
+	w := &c.workerCount
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.names == nil {
+		w.names = map[string]time.Time{}
+	}
+	w.names[worker] = time.Now()
 }
 
 // spreadShardTasks returns tasks of the given kind over consecutive
@@ -174,4 +205,46 @@ func (j *job) scoreTasks(centres []float32, sets, workers int) (tasks []*wire.Ta
 		}
 	}
 	return tasks, first
+}
+
+// countTask counts a task as done by worker, under its phase, and the
+// worker as one at hand.
+func (j *job) countTask(t *wire.Task, worker string) {
+	j.c.sawWorker(worker)
+	phase := taskPhase(t)
+	if j.tasks[phase] == nil {
+		j.tasks[phase] = map[string]int{}
+	}
+	j.tasks[phase][worker]++
+}
+
+// taskPhase names the phase of the job a task belongs to, as the job's
+// timings do: a sums task of an iteration (a mini-batch step or a Lloyd
+// pass) is "iterate", one of the k-means|| or sampling rounds before it
+// "init"; CLARA's rounds are "sample", "cluster" and "score".
+func taskPhase(t *wire.Task) string {
+	clara := t.Round <= roundClara(0, 0)
+	switch t.Kind {
+	case wire.KindSums:
+		if t.Round > 0 {
+			return "iterate"
+		}
+		return "init"
+	case wire.KindSample:
+		if clara {
+			return "sample"
+		}
+		return "init"
+	case wire.KindKeep:
+		return "init"
+	case wire.KindMedoids:
+		return "cluster"
+	case wire.KindScore:
+		return "score"
+	case wire.KindLabel:
+		return "label"
+	case wire.KindCount, wire.KindLocate:
+		return "scan"
+	}
+	return string(t.Kind)
 }
