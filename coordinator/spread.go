@@ -15,8 +15,9 @@ import (
 // a Lloyd pass) or of scores (CLARA) is cut into at least as many tasks
 // as workers pull from the queue, when the data has that many shards, so
 // no worker sits idle while another runs two tasks. The model never
-// depends on the cut: a sums task returns each shard's sums apart
-// (wire.Result.Pieces) and the coordinator adds them in shard order, and
+// depends on the cut: a sums task returns the sums of each of its pieces
+// apart (wire.Task.PieceShards: consecutive shards fixed by the data and
+// the batch size alone) and the coordinator adds them in order, and
 // a score task scores a subset of the candidate sets whose costs are
 // added in shard order, so any grouping gives the same bits.
 const (
@@ -116,42 +117,60 @@ func (c *Coordinator) sawWorker(worker string) {
 	w.names[worker] = time.Now()
 }
 
-// spreadShardTasks returns tasks of the given kind over consecutive
-// shards, when fraction of each shard's rows is used: as many as give
-// each about minRows expected rows, raised to the number of workers
-// while each keeps minSpreadRows, and at most one per shard. Cuts fall
-// where the expected rows are shared evenly. A task holds no more shards
-// than the per-shard sums of a result message can carry (k·d float64
-// each). A task's ID is its first shard's ID.
+// spreadShardTasks returns the tasks of a sums round over all shards,
+// when fraction of each shard's rows is used. The shards are first cut
+// into pieces, from the data and the fraction alone: consecutive shards
+// up to minSpreadRows expected rows (a piece per shard when shards are
+// that large). The tasks take consecutive pieces: as many tasks as give
+// each about minRows expected rows, raised to the number of workers, at
+// most one per piece, and cut where the expected rows are shared evenly.
+// A task holds no more pieces than a result message can carry (k·d
+// float64 each). A task's ID is its first shard's ID.
 func (j *job) spreadShardTasks(kind wire.Kind, fraction float64, minRows, workers int) []*wire.Task {
 	shards := j.ds.Shards
-	n := len(shards)
-	if n == 0 {
+	if len(shards) == 0 {
 		return nil
 	}
-	var total float64
-	for _, s := range shards {
-		total += fraction * float64(s.Rows)
+	type piece struct {
+		first, n int // shards [first, first+n)
+		expected float64
 	}
-	count := max(int(math.Ceil(total/float64(minRows))), min(workers, int(total/minSpreadRows)), 1)
-	count = min(count, n)
+	var pieces []piece
+	var total float64
+	for i, s := range shards {
+		e := fraction * float64(s.Rows)
+		total += e
+		if len(pieces) == 0 || pieces[len(pieces)-1].expected >= minSpreadRows {
+			pieces = append(pieces, piece{first: i})
+		}
+		p := &pieces[len(pieces)-1]
+		p.n++
+		p.expected += e
+	}
+	np := len(pieces)
+	count := max(int(math.Ceil(total/float64(minRows))), min(workers, np), 1)
+	count = min(count, np)
 	perPiece := 8 * (j.spec.K*j.d + 3*j.spec.K + 2)
-	maxShards := max(1, (j.c.resultBytes()-resultSlack)/perPiece)
-	count = max(count, (n+maxShards-1)/maxShards)
+	maxPieces := min(wire.MaxPieces, max(1, (j.c.resultBytes()-resultSlack)/perPiece))
+	count = max(count, (np+maxPieces-1)/maxPieces)
 
 	var tasks []*wire.Task
-	var cum float64 // expected rows of the shards before this one
-	for i, s := range shards {
+	var cum float64 // expected rows of the pieces before this one
+	for i, p := range pieces {
 		last := len(tasks) - 1
 		share := float64(len(tasks)) * total / float64(count)
-		if last < 0 || (len(tasks) < count && (cum >= share || n-i <= count-len(tasks))) || len(tasks[last].Shards) >= maxShards {
+		if last < 0 || (len(tasks) < count && (cum >= share || np-i <= count-len(tasks))) || len(tasks[last].PieceShards) >= maxPieces {
 			tasks = append(tasks, &wire.Task{
-				ID: s.ID, Kind: kind, K: j.spec.K, D: j.d, Seed: j.spec.Seed, Metric: j.spec.Metric,
+				ID: shards[p.first].ID, Kind: kind, K: j.spec.K, D: j.d, Seed: j.spec.Seed, Metric: j.spec.Metric,
 			})
 			last++
 		}
-		tasks[last].Shards = append(tasks[last].Shards, j.wireShard(s))
-		cum += fraction * float64(s.Rows)
+		t := tasks[last]
+		for _, s := range shards[p.first : p.first+p.n] {
+			t.Shards = append(t.Shards, j.wireShard(s))
+		}
+		t.PieceShards = append(t.PieceShards, p.n)
+		cum += p.expected
 	}
 	return tasks
 }
@@ -164,8 +183,8 @@ func (c *Coordinator) resultBytes() int {
 	return c.opts.MaxResultBytes
 }
 
-// addSums adds a sums result into total: its per-shard pieces one by
-// one, in order, or the task's sums when it has no pieces.
+// addSums adds a sums result into total: its pieces one by one, in
+// order, or the task's sums when it is one piece.
 func addSums(total *algo.CentreSums, r *wire.Result) error {
 	if r.Pieces == 0 {
 		return total.Merge(&algo.CentreSums{K: r.K, D: r.D, Sums: r.Sums, Weights: r.Weights, Counts: r.Counts,

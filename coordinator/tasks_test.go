@@ -11,15 +11,17 @@ import (
 )
 
 func TestSpreadShardTasks(t *testing.T) {
-	sizes := []int64{1000, 1000, 500, 3000, 1000, 1000, 200}
+	sizes := []int64{10000, 10000, 5000, 30000, 10000, 10000, 2000}
 	ds := &partition.Dataset{}
 	var off int64
 	for i, n := range sizes {
 		ds.Shards = append(ds.Shards, partition.Shard{ID: i, File: "f", RowOffset: off, Rows: n})
 		off += n
 	}
-	// k=3, d=2: 136 bytes of sums per shard; a bound of two shards' worth.
+	// k=3, d=2: 136 bytes of sums per piece; a bound of two pieces' worth.
 	small := &Coordinator{opts: Options{MaxResultBytes: resultSlack + 2*136}}
+	// At a fraction of 0.05 the shards expect 500, 500, 250, 1500, 500,
+	// 500 and 100 rows: pieces of shards {0,1,2}, {3} and {4,5,6}.
 	for _, tc := range []struct {
 		name     string
 		c        *Coordinator
@@ -27,31 +29,43 @@ func TestSpreadShardTasks(t *testing.T) {
 		minRows  int
 		workers  int
 		want     [][]int // shard IDs per task
+		pieces   [][]int // PieceShards per task
 	}{
-		{"full pass: one task per shard", nil, 1, 1000, 1, [][]int{{0}, {1}, {2}, {3}, {4}, {5}, {6}}},
-		{"small batch: cut by expected rows", nil, 0.5, 1000, 1, [][]int{{0, 1}, {2, 3}, {4}, {5, 6}}},
-		{"half the batch per task, one worker", nil, 0.5, 4000, 1, [][]int{{0, 1, 2, 3, 4, 5, 6}}},
-		{"half the batch per task, three workers", nil, 0.5, 4000, 3, [][]int{{0, 1, 2, 3}, {4}, {5, 6}}},
-		{"more workers than shards", nil, 1, 2048, 100, [][]int{{0}, {1}, {2}, {3}, {4}, {5}, {6}}},
-		{"tiny batch: the data does not allow a split", nil, 0.001, 1000, 8, [][]int{{0, 1, 2, 3, 4, 5, 6}}},
-		{"sums of two shards fill a result", small, 0.001, 1000, 1, [][]int{{0, 1}, {2, 3}, {4}, {5, 6}}},
+		{"full pass: one task per shard", nil, 1, 2048, 1,
+			[][]int{{0}, {1}, {2}, {3}, {4}, {5}, {6}}, [][]int{{1}, {1}, {1}, {1}, {1}, {1}, {1}}},
+		{"batch of one task", nil, 0.05, 4096, 1,
+			[][]int{{0, 1, 2, 3, 4, 5, 6}}, [][]int{{3, 1, 3}}},
+		{"batch for two workers", nil, 0.05, 4096, 2,
+			[][]int{{0, 1, 2, 3}, {4, 5, 6}}, [][]int{{3, 1}, {3}}},
+		{"batch for three workers", nil, 0.05, 4096, 3,
+			[][]int{{0, 1, 2}, {3}, {4, 5, 6}}, [][]int{{3}, {1}, {3}}},
+		{"batch for more workers than pieces", nil, 0.05, 4096, 8,
+			[][]int{{0, 1, 2}, {3}, {4, 5, 6}}, [][]int{{3}, {1}, {3}}},
+		{"full pass, more workers than shards", nil, 1, 2048, 100,
+			[][]int{{0}, {1}, {2}, {3}, {4}, {5}, {6}}, [][]int{{1}, {1}, {1}, {1}, {1}, {1}, {1}}},
+		{"tiny batch: the data does not allow a split", nil, 0.0001, 1000, 8,
+			[][]int{{0, 1, 2, 3, 4, 5, 6}}, [][]int{{7}}},
+		{"sums of two pieces fill a result", small, 1, 1 << 30, 1,
+			[][]int{{0, 1}, {2, 3}, {4}, {5, 6}}, [][]int{{1, 1}, {1, 1}, {1}, {1, 1}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			j := &job{c: tc.c, spec: &wire.JobSpec{K: 3, Seed: 5}, ds: ds, d: 2}
 			tasks := j.spreadShardTasks(wire.KindSums, tc.fraction, tc.minRows, tc.workers)
-			var got [][]int
+			var got, pieces [][]int
 			for i, task := range tasks {
 				var ids []int
 				for _, s := range task.Shards {
 					ids = append(ids, s.ID)
 				}
 				got = append(got, ids)
+				pieces = append(pieces, task.PieceShards)
 				if task.ID != ids[0] || task.Kind != wire.KindSums || task.K != 3 || task.D != 2 || task.Seed != 5 {
 					t.Errorf("task %d: %+v", i, task)
 				}
 			}
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("fraction %v, minRows %d, %d workers: tasks over shards %v, want %v", tc.fraction, tc.minRows, tc.workers, got, tc.want)
+			if !reflect.DeepEqual(got, tc.want) || !reflect.DeepEqual(pieces, tc.pieces) {
+				t.Fatalf("fraction %v, minRows %d, %d workers: tasks over shards %v in pieces %v, want %v in %v",
+					tc.fraction, tc.minRows, tc.workers, got, pieces, tc.want, tc.pieces)
 			}
 		})
 	}

@@ -19,14 +19,15 @@ type Result struct {
 	D       int     `json:"d,omitempty"`
 	Inertia float64 `json:"inertia,omitempty"`
 	N       int64   `json:"n,omitempty"`
-	// Pieces, on a KindSums result of a task over several shards, is
-	// how many per-shard sums the arrays hold, one after another in the
-	// task's shard order: Sums has Pieces×K×D values; Weights, Counts
-	// and Inertias Pieces×K; PieceInertia and PieceRows Pieces. 0 means
-	// one set of sums for the whole task. The coordinator adds the
-	// pieces of a round in shard order, so the merged sums are the same
-	// bits however the shards were grouped into tasks, and so for any
-	// number of workers. Inertia and N stay the task's totals.
+	// Pieces, on a KindSums result of a task of several pieces (see
+	// Task.PieceShards), is how many sums the arrays hold, one per
+	// piece, in the task's shard order: Sums has Pieces×K×D values;
+	// Weights, Counts and Inertias Pieces×K; PieceInertia and PieceRows
+	// Pieces. 0 means one set of sums for the whole task. The
+	// coordinator adds the pieces of a round in shard order, so the
+	// merged sums are the same bits however the pieces were grouped into
+	// tasks, and so for any number of workers. Inertia and N stay the
+	// task's totals.
 	Pieces int `json:"pieces,omitempty"`
 
 	// KindMedoids.
@@ -52,7 +53,7 @@ type Result struct {
 	PieceRows    []int64   `json:"-"` // KindSums with Pieces: each piece's rows
 }
 
-// MaxPieces bounds Result.Pieces: a task groups at most this many shards.
+// MaxPieces bounds Result.Pieces: a task returns at most this many sums.
 const MaxPieces = 1 << 16
 
 // Key identifies a result part for deduplication.
