@@ -160,7 +160,7 @@ func (j *job) scoreCandidates(ctx context.Context, round int, cands []*candidate
 	for _, c := range cands {
 		centres = append(centres, c.points...)
 	}
-	tasks, first := j.scoreTasks(centres, len(cands), j.c.workers(ctx))
+	tasks, first := j.scoreTasks(centres, len(cands), j.c.workers())
 	res, err := j.collect(ctx, roundClara(round, 2), tasks)
 	if err != nil {
 		return err

@@ -254,7 +254,7 @@ func (j *job) sumsRound(ctx context.Context, round int64, centres []float32, k i
 	if fraction < 1 {
 		minRows = max(minRows, j.batchSize()/2)
 	}
-	tasks := j.spreadShardTasks(wire.KindSums, fraction, minRows, j.c.workers(ctx))
+	tasks := j.spreadShardTasks(wire.KindSums, fraction, minRows, j.c.workers())
 	for _, t := range tasks {
 		t.Centres, t.K, t.Fraction = centres, k, fraction
 	}

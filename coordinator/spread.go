@@ -1,9 +1,7 @@
 package coordinator
 
 import (
-	"context"
 	"fmt"
-	"math"
 	"sync"
 	"time"
 
@@ -13,7 +11,7 @@ import (
 
 // Spreading a round over the workers. A round of sums (a mini-batch step,
 // a Lloyd pass) or of scores (CLARA) is cut into at least as many tasks
-// as workers pull from the queue, when the data has that many shards, so
+// as there are workers at hand, when the data has that many shards, so
 // no worker sits idle while another runs two tasks. The model never
 // depends on the cut: a sums task returns the sums of each of its pieces
 // apart (wire.Task.PieceShards: consecutive shards fixed by the data and
@@ -21,86 +19,46 @@ import (
 // a score task scores a subset of the candidate sets whose costs are
 // added in shard order, so any grouping gives the same bits.
 const (
-	// workersAskEvery is how often the coordinator asks the server how
-	// many pull requests wait on the workers' consumer: one request per
-	// idle worker. Asking costs a round trip; once a second is nothing
-	// beside a round.
-	workersAskEvery = time.Second
-	// workersMemory is how long an answer counts: the estimate is the
-	// largest count seen this long. A worker pulls only between tasks,
-	// so an answer taken while a round runs misses the busy ones; the
-	// moments between rounds, when all are waiting, set the estimate.
-	// A worker that leaves is forgotten after this long.
+	// workersMemory is how long a worker counts as present after its
+	// last result. A worker that has just joined, or that took no task
+	// in a round, holds the oldest pull request and gets one of the next
+	// round's tasks, and so its place in the count; one that left is
+	// forgotten after this long.
 	workersMemory = 10 * time.Second
-	// minSpreadRows is the least expected number of rows a task gets
-	// when a round is cut for more workers: below it the round trip of a
-	// task costs more than its arithmetic (scikit-learn's whole batch is
-	// 1024 rows), and the data does not allow the split.
+	// minSpreadRows is the least expected number of rows a piece of a
+	// sums round holds, and so a task when a round is cut for more
+	// workers: below it the round trip of a task costs more than its
+	// arithmetic (scikit-learn's whole batch is 1024 rows), and the data
+	// does not allow the split.
 	minSpreadRows = 1024
 	// resultSlack is what a result leaves of MaxResultBytes for its JSON
 	// header, as the worker's split does.
 	resultSlack = 64 << 10
 )
 
-// workerCount estimates how many workers pull tasks (see
-// workersMemory) from two sources: the server's count of waiting pull
-// requests, and the names of the workers that sent results. The first
-// sees idle workers, the second busy ones, even when a round starts
-// before the worker that finished the last one has pulled again. One
-// per Coordinator, shared by its jobs.
+// workerCount estimates how many workers take tasks: the workers that
+// sent a result in the last workersMemory. Every job's first rounds
+// (sampling, a task per shard) show them before any round is cut for
+// them. One per Coordinator, shared by its jobs, so a worker seen by one
+// job counts for the others.
 type workerCount struct {
-	mu    sync.Mutex // guards the fields below; never held across a call to the server
-	asked time.Time
-	seen  []countAt
+	mu    sync.Mutex           // guards names
 	names map[string]time.Time // when each worker last sent a result
 }
 
-type countAt struct {
-	n  int
-	at time.Time
-}
-
-// workers returns the number of workers that pulled tasks lately, at
-// least 1. It asks the server at most once per workersAskEvery; an
-// answer that does not come leaves the estimate as it was.
-func (c *Coordinator) workers(ctx context.Context) int {
+// workers returns the number of workers that sent a result lately, at
+// least 1.
+func (c *Coordinator) workers() int {
 	w := &c.workerCount
-	now := time.Now()
-	w.mu.Lock()
-	due := now.Sub(w.asked) >= workersAskEvery
-	if due {
-		w.asked = now
-	}
-	w.mu.Unlock()
-	if due {
-		cctx, cancel := context.WithTimeout(ctx, workersAskEvery)
-		cons, err := c.js.Consumer(cctx, wire.TaskStream, wire.WorkerConsumer)
-		cancel()
-		if err != nil {
-			c.log.Debug("asking how many workers pull tasks", "err", err)
-		} else {
-			w.mu.Lock()
-			w.seen = append(w.seen, countAt{cons.CachedInfo().NumWaiting, now})
-			w.mu.Unlock()
-		}
-	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	n := 1
-	kept := w.seen[:0]
-	for _, s := range w.seen {
-		if now.Sub(s.at) <= workersMemory {
-			kept = append(kept, s)
-			n = max(n, s.n)
-		}
-	}
-	w.seen = kept
+	now := time.Now()
 	for name, at := range w.names {
 		if now.Sub(at) > workersMemory {
 			delete(w.names, name)
 		}
 	}
-	return max(n, len(w.names))
+	return max(1, len(w.names))
 }
 
 // sawWorker notes that worker sent a result.
@@ -121,9 +79,9 @@ func (c *Coordinator) sawWorker(worker string) {
 // when fraction of each shard's rows is used. The shards are first cut
 // into pieces, from the data and the fraction alone: consecutive shards
 // up to minSpreadRows expected rows (a piece per shard when shards are
-// that large). The tasks take consecutive pieces: as many tasks as give
-// each about minRows expected rows, raised to the number of workers, at
-// most one per piece, and cut where the expected rows are shared evenly.
+// that large). The tasks take consecutive pieces: as many tasks as hold
+// minRows expected rows each, raised to the number of workers, at most
+// one per piece, and cut where the expected rows are shared evenly.
 // A task holds no more pieces than a result message can carry (k·d
 // float64 each). A task's ID is its first shard's ID.
 func (j *job) spreadShardTasks(kind wire.Kind, fraction float64, minRows, workers int) []*wire.Task {
@@ -148,7 +106,10 @@ func (j *job) spreadShardTasks(kind wire.Kind, fraction float64, minRows, worker
 		p.expected += e
 	}
 	np := len(pieces)
-	count := max(int(math.Ceil(total/float64(minRows))), min(workers, np), 1)
+	// Whole tasks of minRows: a batch of 16384 rows drawn as a fraction
+	// of each shard adds up to 16384 plus rounding, which is two tasks
+	// of 8192, not three.
+	count := max(int(total/float64(minRows)), min(workers, np), 1)
 	count = min(count, np)
 	perPiece := 8 * (j.spec.K*j.d + 3*j.spec.K + 2)
 	maxPieces := min(wire.MaxPieces, max(1, (j.c.resultBytes()-resultSlack)/perPiece))

@@ -138,3 +138,31 @@ func TestAddSumsPieces(t *testing.T) {
 		t.Error("merging the tasks' totals gives the same bits: the data does not tell the orders apart")
 	}
 }
+
+// TestSpreadBatchRounding: the default batch of 16384 rows drawn from
+// the shards of the 1M-row bench file (15 row groups of 65536 rows and
+// one of 16960) adds up to a little over 16384 in float64; with two
+// workers that is two tasks of half the batch, not three.
+func TestSpreadBatchRounding(t *testing.T) {
+	ds := &partition.Dataset{}
+	for i := range 16 {
+		rows := int64(65536)
+		if i == 15 {
+			rows = 1_000_000 - 15*65536
+		}
+		ds.Shards = append(ds.Shards, partition.Shard{ID: i, File: "f", RowOffset: int64(i) * 65536, Rows: rows})
+	}
+	j := &job{spec: &wire.JobSpec{K: 100}, ds: ds, d: 32}
+	fraction := float64(DefaultBatchSize) / 1e6
+	var total float64
+	for _, s := range ds.Shards {
+		total += fraction * float64(s.Rows)
+	}
+	if total <= DefaultBatchSize {
+		t.Fatalf("the expected rows add up to %v, not above the batch: the case does not test the rounding", total)
+	}
+	tasks := j.spreadShardTasks(wire.KindSums, fraction, DefaultBatchSize/2, 2)
+	if len(tasks) != 2 {
+		t.Fatalf("%d tasks, want 2", len(tasks))
+	}
+}
