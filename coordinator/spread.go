@@ -20,11 +20,14 @@ import (
 // added in shard order, so any grouping gives the same bits.
 const (
 	// workersMemory is how long a worker counts as present after its
-	// last result. A worker that has just joined, or that took no task
-	// in a round, holds the oldest pull request and gets one of the next
-	// round's tasks, and so its place in the count; one that left is
-	// forgotten after this long.
-	workersMemory = 10 * time.Second
+	// last result: longer than a round of long tasks (CLARANS on a
+	// sample) between two rounds that are cut for the workers. A worker
+	// that has just joined, or that took no task in a round, usually
+	// holds the oldest waiting pull, which the server serves first, and
+	// so takes one of the next round's tasks and its place in the count.
+	// One that left counts this long after: its share of a round goes
+	// to the others, one task more each at worst.
+	workersMemory = time.Minute
 	// minSpreadRows is the least expected number of rows a piece of a
 	// sums round holds, and so a task when a round is cut for more
 	// workers: below it the round trip of a task costs more than its
