@@ -58,7 +58,7 @@ type Coordinator struct {
 
 	// tasksCreated is when the task stream was created; see setupEvents.
 	tasksCreated time.Time
-	// workerCount estimates how many workers pull tasks; see workers.
+	// workerCount estimates how many workers take tasks; see workers.
 	workerCount workerCount
 }
 

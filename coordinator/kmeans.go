@@ -48,16 +48,16 @@ const (
 	// 8. Trials run on all cores, so ten cost about what three did.
 	initTrials = 10
 	// minTaskBatchRows is the least expected number of batch rows in one
-	// mini-batch task, and half the batch when that is more, unless more
-	// workers wait (see spreadShardTasks). A step's compute is small
+	// mini-batch task, and half the batch when that is more, unless there
+	// are more workers (see spreadShardTasks). A step's compute is small
 	// (16384 rows × k × d), and each task costs a round trip through the
 	// work queue, so per-shard tasks made the messaging, not the
 	// arithmetic, the cost of a step. A worker sums a task's shards on all
 	// its cores, so two tasks still use two machines fully; with one core
 	// per worker, four tasks of a quarter batch made a step 15% slower
 	// than two of half (2.6–3.0 against 3.2–3.4 ms). How the shards are
-	// grouped never changes the model: the coordinator adds the per-shard
-	// sums in shard order (see addSums).
+	// grouped never changes the model: the coordinator adds the sums of
+	// pieces fixed by the data in shard order (see addSums).
 	minTaskBatchRows = 2048
 	// kmParRounds is r of k-means|| (Bahmani et al. 2012 report that 5
 	// rounds suffice); the oversampling factor ℓ is 2k as they recommend.
@@ -262,7 +262,7 @@ func (j *job) sumsRound(ctx context.Context, round int64, centres []float32, k i
 }
 
 // mergeSums runs a round of sums tasks over consecutive shards and
-// merges their per-shard sums in shard order (see addSums).
+// merges their pieces' sums in shard order (see addSums).
 func (j *job) mergeSums(ctx context.Context, round int64, tasks []*wire.Task, k int) (*algo.CentreSums, error) {
 	res, err := j.collect(ctx, round, tasks)
 	if err != nil {
