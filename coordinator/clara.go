@@ -152,27 +152,25 @@ func (j *job) clusterSamples(ctx context.Context, round int, samples []int, poin
 }
 
 // scoreCandidates computes every candidate's total deviation over all rows
-// in one pass: each shard scores all candidates, and the partial sums are
-// added in shard order.
+// in one pass: each shard scores all candidates (in one task, or in
+// several that split the candidates when there are fewer shards than
+// workers), and each candidate's partial sums are added in shard order.
 func (j *job) scoreCandidates(ctx context.Context, round int, cands []*candidate) error {
 	centres := make([]float32, 0, len(cands)*j.spec.K*j.d)
 	for _, c := range cands {
 		centres = append(centres, c.points...)
 	}
-	tasks := j.shardTasks(wire.KindScore)
-	for _, t := range tasks {
-		t.Centres, t.Sets = centres, len(cands)
-	}
+	tasks, first := j.scoreTasks(centres, len(cands), j.c.workers())
 	res, err := j.collect(ctx, roundClara(round, 2), tasks)
 	if err != nil {
 		return err
 	}
-	for _, r := range res {
-		if len(r.Costs) != len(cands) {
-			return fmt.Errorf("%w: %d costs for %d candidates", wire.ErrDecode, len(r.Costs), len(cands))
+	for ti, r := range res {
+		if len(r.Costs) != tasks[ti].Sets {
+			return fmt.Errorf("%w: %d costs for %d candidates", wire.ErrDecode, len(r.Costs), tasks[ti].Sets)
 		}
 		for i, c := range r.Costs {
-			cands[i].cost += c
+			cands[first[ti]+i].cost += c
 		}
 	}
 	return nil

@@ -64,7 +64,7 @@ func TestClaraIndependentOfSharding(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m.Seconds, m.Timings = 0, nil
+		m.Seconds, m.Timings, m.Tasks = 0, nil, nil
 		models = append(models, m)
 	}
 	for i := 1; i < len(models); i++ {
@@ -120,5 +120,36 @@ func TestFastClaraQuality(t *testing.T) {
 		sumFast/seeds, 100*(sumFast/seeds/full.TotalDeviation-1), sumClara/seeds, 100*(sumClara/seeds/full.TotalDeviation-1))
 	if sumFast > sumClara {
 		t.Errorf("FastCLARA's mean total deviation %.1f is worse than CLARA's %.1f", sumFast/seeds, sumClara/seeds)
+	}
+}
+
+// TestClaraScoreSplitsSets: on one shard and four workers each scoring
+// round is cut by candidate set, a task per sample, and the model is the
+// one of a single worker that scores every set in one task.
+func TestClaraScoreSplitsSets(t *testing.T) {
+	data := writeBlobs(t, "one-shard.parquet", 12_000, 4, 5)
+	spec := wire.JobSpec{Inputs: []string{data}, Exclude: []string{"label"}, K: 5, Algorithm: "fastclara", Seed: 9, Samples: 5}
+	var models []*wire.Model
+	for _, workers := range []int{1, 4} {
+		s := mustStartStack(t, workers)
+		m, err := s.run(t, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%d workers: tasks by phase and worker %v", workers, m.Tasks)
+		score := 0
+		for _, n := range m.Tasks["score"] {
+			score += n
+		}
+		// Five samples in rounds of three and two: two rounds of one task,
+		// or a task per sample.
+		if want := map[int]int{1: 2, 4: 5}[workers]; score != want {
+			t.Errorf("%d workers: %d score tasks, want %d", workers, score, want)
+		}
+		m.Seconds, m.Timings, m.Tasks = 0, nil, nil
+		models = append(models, m)
+	}
+	if !reflect.DeepEqual(models[0], models[1]) {
+		t.Errorf("scores split by set changed the model:\n%+v\n%+v", models[0], models[1])
 	}
 }

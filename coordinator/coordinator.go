@@ -62,6 +62,8 @@ type Coordinator struct {
 
 	// tasksCreated is when the task stream was created; see setupEvents.
 	tasksCreated time.Time
+	// workerCount estimates how many workers take tasks; see workers.
+	workerCount workerCount
 }
 
 // New prepares the task and result streams and the workers' consumer.

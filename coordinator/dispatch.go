@@ -221,6 +221,7 @@ func (j *job) dispatch(ctx context.Context, round int64, tasks []*wire.Task, han
 		}
 		if needed[i] == 0 {
 			needed[i] = r.Parts
+			j.countTask(tasks[i], r.Worker)
 		}
 		if err := handle(i, r); err != nil {
 			return err

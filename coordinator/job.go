@@ -39,7 +39,8 @@ type job struct {
 	done       map[int64]bool
 	firstRound int64 // iterations below this were done before a resume
 
-	timings map[string]float64 // seconds per phase
+	timings map[string]float64        // seconds per phase
+	tasks   map[string]map[string]int // tasks done by phase and worker; see countTask
 }
 
 // timed adds the time since start to the phase's total.
@@ -150,6 +151,7 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 		data:    wire.Data{Columns: ds.Columns, Weight: ds.Weight, Nulls: spec.Nulls, NoHeader: spec.NoHeader, Delimiter: spec.Delimiter},
 		pending: map[int64][]*wire.Result{}, done: map[int64]bool{}, firstRound: 1,
 		timings: map[string]float64{"scan": time.Since(start).Seconds()},
+		tasks:   map[string]map[string]int{},
 	}
 	// One result feed serves every round of the job, the CSV count
 	// included.
@@ -233,7 +235,7 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 	}
 	j.timed("label", labelStart)
 	model.Seconds = time.Since(start).Seconds()
-	model.Timings = j.timings
+	model.Timings, model.Tasks = j.timings, j.tasks
 	if err := j.out.commit(model); err != nil {
 		return nil, err
 	}
@@ -284,28 +286,6 @@ func (j *job) shardTasks(kind wire.Kind) []*wire.Task {
 			ID: s.ID, Kind: kind, K: j.spec.K, D: j.d, Seed: j.spec.Seed, Metric: j.spec.Metric,
 			Shards: []wire.Shard{j.wireShard(s)},
 		}
-	}
-	return tasks
-}
-
-// groupedShardTasks returns tasks of the given kind over consecutive
-// shards, each with at least minRows expected rows when a fraction of
-// every shard's rows is drawn (the last task may hold fewer). With
-// fraction·rows per shard at least minRows this is one task per shard.
-// A task's ID is its first shard's ID.
-func (j *job) groupedShardTasks(kind wire.Kind, fraction float64, minRows int) []*wire.Task {
-	var tasks []*wire.Task
-	var expected float64
-	for _, s := range j.ds.Shards {
-		if len(tasks) == 0 || expected >= float64(minRows) {
-			tasks = append(tasks, &wire.Task{
-				ID: s.ID, Kind: kind, K: j.spec.K, D: j.d, Seed: j.spec.Seed, Metric: j.spec.Metric,
-			})
-			expected = 0
-		}
-		t := tasks[len(tasks)-1]
-		t.Shards = append(t.Shards, j.wireShard(s))
-		expected += fraction * float64(s.Rows)
 	}
 	return tasks
 }

@@ -48,16 +48,16 @@ const (
 	// 8. Trials run on all cores, so ten cost about what three did.
 	initTrials = 10
 	// minTaskBatchRows is the least expected number of batch rows in one
-	// mini-batch task, and half the batch when that is more: consecutive
-	// shards are grouped into one task up to it. A step's compute is
-	// small (16384 rows × k × d), and each task costs a round trip through
-	// the work queue, so per-shard tasks made the messaging, not the
+	// mini-batch task, and half the batch when that is more, unless there
+	// are more workers (see spreadShardTasks). A step's compute is small
+	// (16384 rows × k × d), and each task costs a round trip through the
+	// work queue, so per-shard tasks made the messaging, not the
 	// arithmetic, the cost of a step. A worker sums a task's shards on all
 	// its cores, so two tasks still use two machines fully; with one core
 	// per worker, four tasks of a quarter batch made a step 15% slower
-	// than two of half (2.6–3.0 against 3.2–3.4 ms). The grouping depends
-	// only on the data and the batch size, never on the workers, so the
-	// merge order, and the model, stay the same for any number of workers.
+	// than two of half (2.6–3.0 against 3.2–3.4 ms). How the shards are
+	// grouped never changes the model: the coordinator adds the sums of
+	// pieces fixed by the data in shard order (see addSums).
 	minTaskBatchRows = 2048
 	// kmParRounds is r of k-means|| (Bahmani et al. 2012 report that 5
 	// rounds suffice); the oversampling factor ℓ is 2k as they recommend.
@@ -247,22 +247,22 @@ func seedKMeansPlusPlus(s *rowSample, k int, seed uint64) ([]float32, error) {
 	return centres[best], nil
 }
 
-// sumsRound runs one KindSums pass over all shards against centres and
-// merges the partial sums in shard order.
+// sumsRound runs one KindSums pass over all shards against centres,
+// spread over the workers, and merges the partial sums in shard order.
 func (j *job) sumsRound(ctx context.Context, round int64, centres []float32, k int, fraction float64) (*algo.CentreSums, error) {
 	minRows := minTaskBatchRows
 	if fraction < 1 {
 		minRows = max(minRows, j.batchSize()/2)
 	}
-	tasks := j.groupedShardTasks(wire.KindSums, fraction, minRows)
+	tasks := j.spreadShardTasks(wire.KindSums, fraction, minRows, j.c.workers())
 	for _, t := range tasks {
 		t.Centres, t.K, t.Fraction = centres, k, fraction
 	}
 	return j.mergeSums(ctx, round, tasks, k)
 }
 
-// mergeSums runs a round of sums tasks and merges their results in task
-// order.
+// mergeSums runs a round of sums tasks over consecutive shards and
+// merges their pieces' sums in shard order (see addSums).
 func (j *job) mergeSums(ctx context.Context, round int64, tasks []*wire.Task, k int) (*algo.CentreSums, error) {
 	res, err := j.collect(ctx, round, tasks)
 	if err != nil {
@@ -270,8 +270,7 @@ func (j *job) mergeSums(ctx context.Context, round int64, tasks []*wire.Task, k 
 	}
 	total := algo.NewCentreSums(k, j.d)
 	for _, r := range res {
-		part := &algo.CentreSums{K: r.K, D: r.D, Sums: r.Sums, Weights: r.Weights, Counts: r.Counts, Inertias: r.Inertias, Inertia: r.Inertia, Rows: r.N}
-		if err := total.Merge(part); err != nil {
+		if err := addSums(total, r); err != nil {
 			return nil, err
 		}
 	}

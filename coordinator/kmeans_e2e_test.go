@@ -85,7 +85,7 @@ func TestMiniBatchEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Seconds, m.Timings, counted.Seconds, counted.Timings = 0, nil, 0, nil
+	m.Seconds, m.Timings, m.Tasks, counted.Seconds, counted.Timings, counted.Tasks = 0, nil, nil, 0, nil, nil
 	if !reflect.DeepEqual(m, counted) {
 		t.Errorf("model without a labels file differs:\n%+v\n%+v", counted, m)
 	}
@@ -95,22 +95,52 @@ func TestMiniBatchEndToEnd(t *testing.T) {
 }
 
 // The model must not depend on how many workers computed it: randomness
-// derives from the seed and the task, and results merge in task order.
+// derives from the seed and the task, and per-shard results merge in
+// shard order however the rounds were cut for the workers. With four
+// workers every round of the phases that spread (mini-batch steps, Lloyd
+// passes, CLARA's sampling and scoring) is cut into at least four tasks,
+// and every worker takes part in each phase.
 func TestModelIndependentOfWorkerCount(t *testing.T) {
 	data := writeBlobs(t, "blobs.arrow", 60_000, 8, 10)
-	for _, algo := range []string{"minibatch", "kmeans"} {
-		t.Run(algo, func(t *testing.T) {
+	for _, tc := range []struct {
+		algo   string
+		phases []string
+	}{
+		{"minibatch", []string{"iterate"}},
+		{"kmeans", []string{"iterate"}},
+		{"fastclara", []string{"sample", "score"}},
+	} {
+		t.Run(tc.algo, func(t *testing.T) {
 			var models []*wire.Model
 			for _, workers := range []int{1, 2, 4} {
 				s := mustStartStack(t, workers)
 				m, err := s.run(t, wire.JobSpec{
-					Inputs: []string{data}, Exclude: []string{"label"}, K: 10, Algorithm: algo,
+					Inputs: []string{data}, Exclude: []string{"label"}, K: 10, Algorithm: tc.algo,
 					Seed: 11, ShardRows: 8192, MaxIter: 60,
 				})
 				if err != nil {
 					t.Fatal(err)
 				}
-				m.Seconds, m.Timings = 0, nil
+				t.Logf("%d workers: tasks by phase and worker %v", workers, m.Tasks)
+				if workers == 4 {
+					for _, phase := range tc.phases {
+						if len(m.Tasks[phase]) != workers {
+							t.Errorf("%d workers, phase %s: tasks by worker %v, want every worker", workers, phase, m.Tasks[phase])
+						}
+					}
+				}
+				if tc.phases[0] == "iterate" {
+					// Four shards: every step or pass is cut into a task
+					// per worker.
+					done := 0
+					for _, n := range m.Tasks["iterate"] {
+						done += n
+					}
+					if done < workers*m.Iterations {
+						t.Errorf("%d workers: %d tasks in %d iterations, want at least %d a round", workers, done, m.Iterations, workers)
+					}
+				}
+				m.Seconds, m.Timings, m.Tasks = 0, nil, nil
 				models = append(models, m)
 			}
 			for i := 1; i < len(models); i++ {

@@ -176,7 +176,7 @@ func TestKMeansParallelInit(t *testing.T) {
 		if ari := checkLabels(t, out, data, n); ari < 0.99 {
 			t.Errorf("%d workers: ARI %.4f < 0.99", workers, ari)
 		}
-		m.Seconds, m.Timings = 0, nil
+		m.Seconds, m.Timings, m.Tasks = 0, nil, nil
 		models = append(models, m)
 	}
 	if *models[0].Inertia != *models[1].Inertia {

@@ -196,7 +196,7 @@ func TestServiceResumesAfterRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got.Seconds, want.Seconds, got.Timings, want.Timings = 0, 0, nil, nil
+	got.Seconds, want.Seconds, got.Timings, want.Timings, got.Tasks, want.Tasks = 0, 0, nil, nil, nil, nil
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("resumed model differs from an undisturbed run:\n got %+v\nwant %+v", got, want)
 	}

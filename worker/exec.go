@@ -122,9 +122,11 @@ func (x *executor) sums(t *wire.Task, res *wire.Result) error {
 		return x.sumsExtending(t, blocks, res)
 	}
 	// Each shard's rows are summed on their own, by up to parallelism
-	// goroutines, and the sums merged in shard order: the result depends
-	// on the task's shards alone (which coordinator's groupedShardTasks
-	// picks from the data), not on the goroutines or the workers.
+	// goroutines, then merged in shard order into the task's pieces
+	// (wire.Task.PieceShards), which go back apart: the coordinator adds
+	// every piece of the round in shard order, so the model depends
+	// neither on the goroutines nor on how the pieces were grouped into
+	// tasks for the workers at hand.
 	n := len(blocks)
 	for len(x.parts) < n {
 		x.parts = append(x.parts, algo.NewCentreSums(t.K, t.D))
@@ -145,15 +147,69 @@ func (x *executor) sums(t *wire.Task, res *wire.Result) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	total := algo.NewCentreSums(t.K, t.D)
-	for _, p := range parts {
-		if err := total.Merge(p); err != nil {
-			return err
+	pieces, err := mergePieces(parts, t.PieceShards, t.K, t.D)
+	if err != nil {
+		return err
+	}
+	putPieces(res, pieces)
+	return nil
+}
+
+// mergePieces merges per-shard sums into the task's pieces: sizes[i]
+// consecutive shards each, or one per shard when sizes is nil. Each
+// piece starts from zero and adds its shards in order, whatever task it
+// is in, so it has the same bits everywhere.
+func mergePieces(parts []*algo.CentreSums, sizes []int, k, d int) ([]*algo.CentreSums, error) {
+	if sizes == nil {
+		sizes = make([]int, len(parts))
+		for i := range sizes {
+			sizes[i] = 1
 		}
 	}
-	res.Sums, res.Weights, res.Counts, res.Inertias = total.Sums, total.Weights, total.Counts, total.Inertias
-	res.Inertia, res.N = total.Inertia, total.Rows
-	return nil
+	pieces := make([]*algo.CentreSums, 0, len(sizes))
+	next := 0
+	for _, n := range sizes {
+		p := algo.NewCentreSums(k, d)
+		for _, part := range parts[next : next+n] {
+			if err := p.Merge(part); err != nil {
+				return nil, err
+			}
+		}
+		next += n
+		pieces = append(pieces, p)
+	}
+	return pieces, nil
+}
+
+// putPieces puts the pieces' sums into res: a single piece as the task's
+// sums, several stacked (see wire.Result.Pieces), with the task's totals
+// in Inertia and N.
+func putPieces(res *wire.Result, pieces []*algo.CentreSums) {
+	if len(pieces) == 1 {
+		p := pieces[0]
+		res.Sums, res.Weights, res.Counts, res.Inertias = p.Sums, p.Weights, p.Counts, p.Inertias
+		res.Inertia, res.N = p.Inertia, p.Rows
+		return
+	}
+	k, d := pieces[0].K, pieces[0].D
+	n := len(pieces)
+	res.Pieces = n
+	res.Sums = make([]float64, 0, n*k*d)
+	res.Weights = make([]float64, 0, n*k)
+	res.Counts = make([]int64, 0, n*k)
+	res.Inertias = make([]float64, 0, n*k)
+	res.PieceInertia = make([]float64, 0, n)
+	res.PieceRows = make([]int64, 0, n)
+	for _, p := range pieces {
+		res.Sums = append(res.Sums, p.Sums...)
+		res.Weights = append(res.Weights, p.Weights...)
+		res.Counts = append(res.Counts, p.Counts...)
+		res.Inertias = append(res.Inertias, p.Inertias...)
+		res.PieceInertia = append(res.PieceInertia, p.Inertia)
+		res.PieceRows = append(res.PieceRows, p.Rows)
+		res.Inertia += p.Inertia
+		res.N += p.Rows
+	}
 }
 
 // sumShards sums the rows of shards first, first+step, ... into their

@@ -144,10 +144,12 @@ func TestBlockCache(t *testing.T) {
 	}
 }
 
-// TestSumsParallelism: a sums task's result is the per-shard sums, each
-// computed on its own and merged in shard order, whatever the number of
-// goroutines the worker gives it; checked against one Assigner run shard
-// by shard here, for a mini-batch and a full pass.
+// TestSumsParallelism: a sums task's result is its pieces' sums
+// (wire.Task.PieceShards), each the per-shard sums merged in shard
+// order, whatever the number of goroutines the worker gives it; checked
+// against one Assigner run shard by shard here, for a mini-batch and a
+// full pass, with a piece per shard, pieces of several shards, and one
+// piece of all.
 func TestSumsParallelism(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "b.parquet")
 	if _, err := partition.GenerateBlobs(path, partition.BlobsConfig{N: 9000, D: 5, K: 4, Seed: 3, BatchRows: 1000}); err != nil {
@@ -166,7 +168,7 @@ func TestSumsParallelism(t *testing.T) {
 			task.Shards = append(task.Shards, wire.Shard{ID: s.ID, File: s.File, Format: s.Format.String(),
 				First: s.First, Last: s.Last, RowOffset: s.RowOffset, Rows: s.Rows})
 		}
-		// The reference: one Assigner, one CentreSums per shard, merged in order.
+		// The reference: one Assigner, one CentreSums per shard.
 		ref := &executor{cache: cache, parallelism: 1}
 		blocks, err := ref.blocks(task)
 		if err != nil {
@@ -176,7 +178,7 @@ func TestSumsParallelism(t *testing.T) {
 		if err := a.SetCentres(task.Centres); err != nil {
 			t.Fatal(err)
 		}
-		want := algo.NewCentreSums(4, 5)
+		var shardSums []*algo.CentreSums
 		for i, b := range blocks {
 			part := algo.NewCentreSums(4, 5)
 			if fraction >= 1 {
@@ -188,20 +190,55 @@ func TestSumsParallelism(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := want.Merge(part); err != nil {
-				t.Fatal(err)
-			}
+			shardSums = append(shardSums, part)
 		}
-		for _, p := range []int{1, 2, 3, 16} {
-			x := &executor{cache: cache, parallelism: p}
-			for range 2 { // the second run reuses the executor's scratch
-				res, err := x.execute(context.Background(), task)
-				if err != nil {
-					t.Fatal(err)
+		for _, sizes := range [][]int{nil, {2, 3, 4}, {9}} {
+			var want struct {
+				sums, weights, inertias, pieceInertia []float64
+				counts, pieceRows                     []int64
+				inertia                               float64
+				rows                                  int64
+			}
+			pieceSizes := sizes
+			if pieceSizes == nil {
+				pieceSizes = []int{1, 1, 1, 1, 1, 1, 1, 1, 1}
+			}
+			next := 0
+			for _, n := range pieceSizes {
+				piece := algo.NewCentreSums(4, 5)
+				for _, part := range shardSums[next : next+n] {
+					if err := piece.Merge(part); err != nil {
+						t.Fatal(err)
+					}
 				}
-				if !reflect.DeepEqual(res.Sums, want.Sums) || !reflect.DeepEqual(res.Counts, want.Counts) ||
-					!reflect.DeepEqual(res.Inertias, want.Inertias) || res.Inertia != want.Inertia || res.N != want.Rows {
-					t.Fatalf("fraction %v, %d goroutines: sums differ from the shard-by-shard reference", fraction, p)
+				next += n
+				want.sums = append(want.sums, piece.Sums...)
+				want.weights = append(want.weights, piece.Weights...)
+				want.counts = append(want.counts, piece.Counts...)
+				want.inertias = append(want.inertias, piece.Inertias...)
+				want.pieceInertia = append(want.pieceInertia, piece.Inertia)
+				want.pieceRows = append(want.pieceRows, piece.Rows)
+				want.inertia += piece.Inertia
+				want.rows += piece.Rows
+			}
+			wantPieces := len(pieceSizes)
+			if wantPieces == 1 { // one piece is the task's sums
+				wantPieces, want.pieceInertia, want.pieceRows = 0, nil, nil
+			}
+			task.PieceShards = sizes
+			for _, p := range []int{1, 2, 3, 16} {
+				x := &executor{cache: cache, parallelism: p}
+				for range 2 { // the second run reuses the executor's scratch
+					res, err := x.execute(context.Background(), task)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if res.Pieces != wantPieces || !reflect.DeepEqual(res.Sums, want.sums) || !reflect.DeepEqual(res.Weights, want.weights) ||
+						!reflect.DeepEqual(res.Counts, want.counts) || !reflect.DeepEqual(res.Inertias, want.inertias) ||
+						!reflect.DeepEqual(res.PieceInertia, want.pieceInertia) || !reflect.DeepEqual(res.PieceRows, want.pieceRows) ||
+						res.Inertia != want.inertia || res.N != want.rows {
+						t.Fatalf("fraction %v, pieces %v, %d goroutines: sums differ from the shard-by-shard reference", fraction, sizes, p)
+					}
 				}
 			}
 		}

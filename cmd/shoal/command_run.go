@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -383,12 +384,37 @@ func printSummary(w io.Writer, id string, spec *wire.JobSpec, m *wire.Model) {
 		}
 		fmt.Fprintf(w, "  time   %s\n", strings.Join(ts, ", "))
 	}
+	if line := spreadLine(m.Tasks); line != "" {
+		fmt.Fprintf(w, "  tasks  %s\n", line)
+	}
 	if spec.Model != "" {
 		fmt.Fprintf(w, "  model  %s\n", spec.Model)
 	}
 	if spec.Out != "" {
 		fmt.Fprintf(w, "  labels %s\n", spec.Out)
 	}
+}
+
+// spreadLine says how a job's tasks spread over the workers, phase by
+// phase in job order: "iterate 160 on 4 workers (38–42 each), …".
+func spreadLine(tasks map[string]map[string]int) string {
+	var parts []string
+	for _, phase := range []string{"scan", "init", "iterate", "sample", "cluster", "score", "label"} {
+		byWorker := tasks[phase]
+		if len(byWorker) == 0 {
+			continue
+		}
+		total, least, most := 0, math.MaxInt, 0
+		for _, n := range byWorker {
+			total, least, most = total+n, min(least, n), max(most, n)
+		}
+		if len(byWorker) == 1 {
+			parts = append(parts, fmt.Sprintf("%s %d on 1 worker", phase, total))
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s %d on %d workers (%d–%d each)", phase, total, len(byWorker), least, most))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // whereFlag collects repeated --where key=value flags into a spec's Where.

@@ -231,3 +231,22 @@ func TestCPUProfile(t *testing.T) {
 		t.Fatalf("unwritable profile path: exit %d, %s", code, errOut)
 	}
 }
+
+func TestSpreadLine(t *testing.T) {
+	for _, c := range []struct {
+		tasks map[string]map[string]int
+		want  string
+	}{
+		{nil, ""},
+		{map[string]map[string]int{"label": {"w1": 4}}, "label 4 on 1 worker"},
+		{map[string]map[string]int{
+			"label":   {"a": 2, "b": 2},
+			"iterate": {"a": 40, "b": 38, "c": 42},
+			"init":    {"c": 1},
+		}, "init 1 on 1 worker, iterate 120 on 3 workers (38–42 each), label 4 on 2 workers (2–2 each)"},
+	} {
+		if got := spreadLine(c.tasks); got != c.want {
+			t.Errorf("spreadLine(%v) = %q, want %q", c.tasks, got, c.want)
+		}
+	}
+}

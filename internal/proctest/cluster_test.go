@@ -21,7 +21,8 @@ func claraJob(data string) []string {
 // worker processes.
 type distributedRun struct {
 	model, labels string
-	perWorker     map[string]int // tasks done, by worker name
+	perWorker     map[string]int    // tasks done, by worker name
+	logs          map[string]string // each worker's stderr, by name
 }
 
 // runDistributed starts one worker process per entry of netns ("" for
@@ -45,7 +46,7 @@ func runDistributed(t *testing.T, url string, netns []string, job []string) dist
 			t.Fatal(err)
 		}
 	}
-	run := distributedRun{model: filepath.Join(dir, "model.json"), labels: filepath.Join(dir, "labels.csv"), perWorker: map[string]int{}}
+	run := distributedRun{model: filepath.Join(dir, "model.json"), labels: filepath.Join(dir, "labels.csv"), perWorker: map[string]int{}, logs: map[string]string{}}
 	args := append([]string{"run", "--nats", url, "--workers", "0", "-q", "--model", run.model, "--out", run.labels}, job...)
 	proctest.MustRun(t, dir, jobWait, shoal("coordinator", args...))
 	for _, w := range workers {
@@ -62,6 +63,7 @@ func runDistributed(t *testing.T, url string, netns []string, job []string) dist
 			t.Errorf("worker %s exited %d after SIGTERM, want 0", w.Name(), code)
 		}
 		run.perWorker[w.Name()] = tasksDone(w)
+		run.logs[w.Name()] = w.Stderr()
 	}
 	return run
 }

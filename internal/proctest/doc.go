@@ -23,8 +23,9 @@
 // invariance, network namespaces), fault_test.go (issue 6: worker kills,
 // coordinator kills, NATS restarts), auth_test.go (passwords, token,
 // nkeys, and the least-privilege permissions of docs/nats-permissions.md,
-// read from that file) and creds_test.go (.creds files on a server in
-// operator mode). Longer runs:
+// read from that file), creds_test.go (.creds files on a server in
+// operator mode) and spread_test.go (issue 14: four worker processes each
+// working in every phase, the model that of one). Longer runs:
 //
 //	go test ./internal/proctest -run TestWorkerKill -proctest.trials=200 -timeout 30m
 //	go test ./internal/proctest -run TestWorkerKill -proctest.soak=20m -timeout 30m

@@ -27,4 +27,9 @@ type Model struct {
 	// Seconds it differs from run to run, so it stays out of the model
 	// file, whose other fields are a function of the job alone.
 	Timings map[string]float64 `json:"-"`
+	// Tasks counts the tasks each worker did, by phase (scan, init,
+	// iterate, sample, cluster, score, label) and worker name: how the
+	// work spread. It depends on timing, like Timings, and stays out of
+	// the model file.
+	Tasks map[string]map[string]int `json:"-"`
 }

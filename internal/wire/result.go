@@ -19,6 +19,16 @@ type Result struct {
 	D       int     `json:"d,omitempty"`
 	Inertia float64 `json:"inertia,omitempty"`
 	N       int64   `json:"n,omitempty"`
+	// Pieces, on a KindSums result of a task of several pieces (see
+	// Task.PieceShards), is how many sums the arrays hold, one per
+	// piece, in the task's shard order: Sums has Pieces×K×D values;
+	// Weights, Counts and Inertias Pieces×K; PieceInertia and PieceRows
+	// Pieces. 0 means one set of sums for the whole task. The
+	// coordinator adds the pieces of a round in shard order, so the
+	// merged sums are the same bits however the pieces were grouped into
+	// tasks, and so for any number of workers. Inertia and N stay the
+	// task's totals.
+	Pieces int `json:"pieces,omitempty"`
 
 	// KindMedoids.
 	Loss       float64 `json:"loss,omitempty"`
@@ -38,7 +48,13 @@ type Result struct {
 	Labels    []int32   `json:"-"` // KindLabel
 	Distances []float64 `json:"-"` // KindLabel
 	Costs     []float64 `json:"-"` // KindScore: one per set
+
+	PieceInertia []float64 `json:"-"` // KindSums with Pieces: each piece's Inertia
+	PieceRows    []int64   `json:"-"` // KindSums with Pieces: each piece's rows
 }
+
+// MaxPieces bounds Result.Pieces: a task returns at most this many sums.
+const MaxPieces = 1 << 16
 
 // Key identifies a result part for deduplication.
 func (r *Result) Key() string { return fmt.Sprintf("%s/%d/%d/%d", r.Job, r.Round, r.Task, r.Part) }
@@ -56,6 +72,8 @@ func EncodeResult(r *Result) ([]byte, error) {
 	w.i32("labels", r.Labels)
 	w.f64("distances", r.Distances)
 	w.f64("costs", r.Costs)
+	w.f64("piece_inertia", r.PieceInertia)
+	w.i64("piece_rows", r.PieceRows)
 	return w.finish(r)
 }
 
@@ -77,6 +95,8 @@ func DecodeResult(b []byte) (*Result, error) {
 		func() (e error) { r.Labels, e = f.i32("labels"); return },
 		func() (e error) { r.Distances, e = f.f64("distances"); return },
 		func() (e error) { r.Costs, e = f.f64("costs"); return },
+		func() (e error) { r.PieceInertia, e = f.f64("piece_inertia"); return },
+		func() (e error) { r.PieceRows, e = f.i64("piece_rows"); return },
 	} {
 		if err := get(); err != nil {
 			return nil, err
@@ -101,9 +121,20 @@ func (r *Result) validate() error {
 	if r.K < 0 || r.D < 0 {
 		return fmt.Errorf("%w: bad shape k=%d d=%d", ErrDecode, r.K, r.D)
 	}
+	if r.Pieces < 0 || r.Pieces > MaxPieces || (r.Pieces > 0 && r.Kind != KindSums) {
+		return fmt.Errorf("%w: %d pieces on a %s result (at most %d, on sums only)", ErrDecode, r.Pieces, r.Kind, MaxPieces)
+	}
+	if r.Pieces == 0 && (r.PieceInertia != nil || r.PieceRows != nil) {
+		return fmt.Errorf("%w: piece totals without pieces", ErrDecode)
+	}
 	if r.Kind == KindSums {
-		if int64(len(r.Sums)) != int64(r.K)*int64(r.D) || len(r.Weights) != r.K || len(r.Counts) != r.K || len(r.Inertias) != r.K {
-			return fmt.Errorf("%w: sums of %d/%d/%d values for k=%d d=%d", ErrDecode, len(r.Sums), len(r.Weights), len(r.Counts), r.K, r.D)
+		p := int64(max(r.Pieces, 1))
+		if int64(len(r.Sums)) != p*int64(r.K)*int64(r.D) || int64(len(r.Weights)) != p*int64(r.K) ||
+			int64(len(r.Counts)) != p*int64(r.K) || int64(len(r.Inertias)) != p*int64(r.K) {
+			return fmt.Errorf("%w: sums of %d/%d/%d values for %d pieces of k=%d d=%d", ErrDecode, len(r.Sums), len(r.Weights), len(r.Counts), p, r.K, r.D)
+		}
+		if r.Pieces > 0 && (len(r.PieceInertia) != r.Pieces || len(r.PieceRows) != r.Pieces) {
+			return fmt.Errorf("%w: %d piece inertias and %d piece row counts for %d pieces", ErrDecode, len(r.PieceInertia), len(r.PieceRows), r.Pieces)
 		}
 	}
 	if r.Kind == KindLabel && r.Counts != nil && len(r.Counts) != r.K {

@@ -143,6 +143,15 @@ type Task struct {
 	// same either way.
 	Extends bool `json:"extends,omitempty"`
 
+	// PieceShards, on a KindSums task, cuts its shards into pieces of
+	// this many consecutive shards each (they add up to len(Shards)).
+	// The worker sums each piece's shards one by one, in shard order,
+	// from zero, and returns each piece's sums apart (Result.Pieces).
+	// The coordinator fixes the pieces from the data and the job alone,
+	// and adds them in order, so the model does not depend on how
+	// pieces were grouped into tasks. Nil means one piece per shard.
+	PieceShards []int `json:"piece_shards,omitempty"`
+
 	// CountsOnly asks a KindLabel task for each centre's row count
 	// (Result.Counts) and the losses instead of per-row labels: the job
 	// writes no labels file, and at a billion rows the labels would be
@@ -247,6 +256,19 @@ func (t *Task) validate() error {
 	}
 	if (t.PartDir == "") != (t.PartName == "") || (t.PartDir != "" && t.Kind != KindLabel) || (len(t.Keep) > 0 && t.PartDir == "") {
 		return fmt.Errorf("%w: part_dir %q, part_name %q and keep belong together, on a label task", ErrDecode, t.PartDir, t.PartName)
+	}
+	if len(t.PieceShards) > 0 {
+		total := 0
+		for _, n := range t.PieceShards {
+			if n < 1 || n > len(t.Shards) {
+				total = -1
+				break
+			}
+			total += n
+		}
+		if t.Kind != KindSums || total != len(t.Shards) {
+			return fmt.Errorf("%w: pieces of %v shards on a %s task of %d shards", ErrDecode, t.PieceShards, t.Kind, len(t.Shards))
+		}
 	}
 	for _, s := range t.Shards {
 		if s.First < 0 || s.Last < s.First || s.RowOffset < 0 || s.Rows < 0 {

@@ -58,3 +58,49 @@ func ascending(n int) []int64 {
 	}
 	return out
 }
+
+// TestPieceShards: a sums task's pieces survive the round trip when they
+// cover its shards exactly, and are refused otherwise.
+func TestPieceShards(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		kind   Kind
+		shards int
+		pieces []int
+		ok     bool
+	}{
+		{"none", KindSums, 3, nil, true},
+		{"one per shard", KindSums, 3, []int{1, 1, 1}, true},
+		{"uneven", KindSums, 5, []int{3, 2}, true},
+		{"one of all", KindSums, 4, []int{4}, true},
+		{"too few shards", KindSums, 3, []int{2, 2}, false},
+		{"too many shards", KindSums, 4, []int{2, 1}, false},
+		{"empty piece", KindSums, 2, []int{2, 0}, false},
+		{"negative piece", KindSums, 2, []int{3, -1}, false},
+		{"on a label task", KindLabel, 2, []int{1, 1}, false},
+	} {
+		in := sampleTask()
+		in.Kind = c.kind
+		for len(in.Shards) < c.shards {
+			s := in.Shards[0]
+			s.ID = len(in.Shards)
+			in.Shards = append(in.Shards, s)
+		}
+		in.Shards = in.Shards[:c.shards]
+		in.PieceShards = c.pieces
+		b, err := EncodeTask(in)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		out, err := DecodeTask(b)
+		if c.ok {
+			if err != nil || !reflect.DeepEqual(in, out) {
+				t.Errorf("%s: %v, round trip %+v", c.name, err, out)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrDecode) {
+			t.Errorf("%s: decoded with %v, want ErrDecode", c.name, err)
+		}
+	}
+}

@@ -172,6 +172,9 @@ func FuzzDecodeResult(f *testing.F) {
 	f.Add(b)
 	b, _ = EncodeResult(&Result{Job: "j", Kind: KindSums, Parts: 1, K: 1, D: 2, Sums: []float64{1, 2}, Weights: []float64{1}, Counts: []int64{1}, Inertias: []float64{0}})
 	f.Add(b)
+	b, _ = EncodeResult(&Result{Job: "j", Kind: KindSums, Parts: 1, K: 1, D: 1, Pieces: 2, Sums: []float64{1, 2}, Weights: []float64{1, 1},
+		Counts: []int64{1, 1}, Inertias: []float64{0, 0}, PieceInertia: []float64{0, 0}, PieceRows: []int64{1, 1}})
+	f.Add(b)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := DecodeResult(b)
 		if err != nil {
@@ -215,5 +218,53 @@ func TestHeaderBody(t *testing.T) {
 	}
 	if _, err := DecodeTask(frame(`{"body":{"job":"j","kind":"sums"}}`)); err != nil {
 		t.Errorf("minimal task: %v", err)
+	}
+}
+
+// TestResultPieces checks the per-shard sums of a grouped sums task:
+// they survive the round trip, and arrays that do not fit the number of
+// pieces are refused.
+func TestResultPieces(t *testing.T) {
+	good := func() *Result {
+		return &Result{
+			Job: "j", Task: 4, Round: 2, Kind: KindSums, Parts: 1, K: 2, D: 1, Pieces: 2,
+			Inertia: 3, N: 5, Sums: []float64{1, 2, 3, 4}, Weights: []float64{1, 1, 2, 1},
+			Counts: []int64{1, 1, 2, 1}, Inertias: []float64{0.5, 0.5, 1, 1},
+			PieceInertia: []float64{1, 2}, PieceRows: []int64{2, 3},
+		}
+	}
+	b, err := EncodeResult(good())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := DecodeResult(b); err != nil || !reflect.DeepEqual(got, good()) {
+		t.Fatalf("round trip: %v\n in  %+v\n out %+v", err, good(), got)
+	}
+	for _, tc := range []struct {
+		name  string
+		spoil func(r *Result)
+	}{
+		{"sums for one piece", func(r *Result) { r.Sums = r.Sums[:2] }},
+		{"counts for three pieces", func(r *Result) { r.Counts = append(r.Counts, 1, 1) }},
+		{"one piece inertia", func(r *Result) { r.PieceInertia = r.PieceInertia[:1] }},
+		{"no piece rows", func(r *Result) { r.PieceRows = nil }},
+		{"negative pieces", func(r *Result) { r.Pieces = -1 }},
+		{"too many pieces", func(r *Result) { r.Pieces = MaxPieces + 1 }},
+		{"pieces on a score result", func(r *Result) { r.Kind = KindScore }},
+		{"piece totals without pieces", func(r *Result) {
+			r.Pieces, r.Sums, r.Weights, r.Counts, r.Inertias = 0, r.Sums[:2], r.Weights[:2], r.Counts[:2], r.Inertias[:2]
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := good()
+			tc.spoil(r)
+			b, err := EncodeResult(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := DecodeResult(b); !errors.Is(err, ErrDecode) {
+				t.Fatalf("decoded %+v: err %v, want ErrDecode", r, err)
+			}
+		})
 	}
 }

@@ -1,0 +1,233 @@
+package coordinator
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/shoal-io/shoal/algo"
+	"github.com/shoal-io/shoal/internal/wire"
+)
+
+// Spreading a round over the workers. A round of sums (a mini-batch step,
+// a Lloyd pass) or of scores (CLARA) is cut into at least as many tasks
+// as there are workers at hand, when the data has that many shards, so
+// no worker sits idle while another runs two tasks. The model never
+// depends on the cut: a sums task returns the sums of each of its pieces
+// apart (wire.Task.PieceShards: consecutive shards fixed by the data and
+// the batch size alone) and the coordinator adds them in order, and
+// a score task scores a subset of the candidate sets whose costs are
+// added in shard order, so any grouping gives the same bits.
+const (
+	// workersMemory is how long a worker counts as present after its
+	// last result: longer than a round of long tasks (CLARANS on a
+	// sample) between two rounds that are cut for the workers. A worker
+	// that has just joined, or that took no task in a round, usually
+	// holds the oldest waiting pull, which the server serves first, and
+	// so takes one of the next round's tasks and its place in the count.
+	// One that left counts this long after: its share of a round goes
+	// to the others, one task more each at worst.
+	workersMemory = time.Minute
+	// minSpreadRows is the least expected number of rows a piece of a
+	// sums round holds, and so a task when a round is cut for more
+	// workers: below it the round trip of a task costs more than its
+	// arithmetic (scikit-learn's whole batch is 1024 rows), and the data
+	// does not allow the split.
+	minSpreadRows = 1024
+	// resultSlack is what a result leaves of MaxResultBytes for its JSON
+	// header, as the worker's split does.
+	resultSlack = 64 << 10
+)
+
+// workerCount estimates how many workers take tasks: the workers that
+// sent a result in the last workersMemory. Every job's first rounds
+// (sampling, a task per shard) show them before any round is cut for
+// them. One per Coordinator, shared by its jobs, so a worker seen by one
+// job counts for the others.
+type workerCount struct {
+	mu    sync.Mutex           // guards names
+	names map[string]time.Time // when each worker last sent a result
+}
+
+// workers returns the number of workers that sent a result lately, at
+// least 1.
+func (c *Coordinator) workers() int {
+	w := &c.workerCount
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := time.Now()
+	for name, at := range w.names {
+		if now.Sub(at) > workersMemory {
+			delete(w.names, name)
+		}
+	}
+	return max(1, len(w.names))
+}
+
+// sawWorker notes that worker sent a result.
+func (c *Coordinator) sawWorker(worker string) {
+	if worker == "" {
+		return
+	}
+	w := &c.workerCount
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.names == nil {
+		w.names = map[string]time.Time{}
+	}
+	w.names[worker] = time.Now()
+}
+
+// spreadShardTasks returns the tasks of a sums round over all shards,
+// when fraction of each shard's rows is used. The shards are first cut
+// into pieces, from the data and the fraction alone: consecutive shards
+// up to minSpreadRows expected rows (a piece per shard when shards are
+// that large). The tasks take consecutive pieces: as many tasks as hold
+// minRows expected rows each, raised to the number of workers, at most
+// one per piece, and cut where the expected rows are shared evenly.
+// A task holds no more pieces than a result message can carry (k·d
+// float64 each). A task's ID is its first shard's ID.
+func (j *job) spreadShardTasks(kind wire.Kind, fraction float64, minRows, workers int) []*wire.Task {
+	shards := j.ds.Shards
+	if len(shards) == 0 {
+		return nil
+	}
+	type piece struct {
+		first, n int // shards [first, first+n)
+		expected float64
+	}
+	var pieces []piece
+	var total float64
+	for i, s := range shards {
+		e := fraction * float64(s.Rows)
+		total += e
+		if len(pieces) == 0 || pieces[len(pieces)-1].expected >= minSpreadRows {
+			pieces = append(pieces, piece{first: i})
+		}
+		p := &pieces[len(pieces)-1]
+		p.n++
+		p.expected += e
+	}
+	np := len(pieces)
+	// Whole tasks of minRows: a batch of 16384 rows drawn as a fraction
+	// of each shard adds up to 16384 plus rounding, which is two tasks
+	// of 8192, not three.
+	count := max(int(total/float64(minRows)), min(workers, np), 1)
+	count = min(count, np)
+	perPiece := 8 * (j.spec.K*j.d + 3*j.spec.K + 2)
+	maxPieces := min(wire.MaxPieces, max(1, (j.c.resultBytes()-resultSlack)/perPiece))
+	count = max(count, (np+maxPieces-1)/maxPieces)
+
+	var tasks []*wire.Task
+	var cum float64 // expected rows of the pieces before this one
+	for i, p := range pieces {
+		last := len(tasks) - 1
+		share := float64(len(tasks)) * total / float64(count)
+		if last < 0 || (len(tasks) < count && (cum >= share || np-i <= count-len(tasks))) || len(tasks[last].PieceShards) >= maxPieces {
+			tasks = append(tasks, &wire.Task{
+				ID: shards[p.first].ID, Kind: kind, K: j.spec.K, D: j.d, Seed: j.spec.Seed, Metric: j.spec.Metric,
+			})
+			last++
+		}
+		t := tasks[last]
+		for _, s := range shards[p.first : p.first+p.n] {
+			t.Shards = append(t.Shards, j.wireShard(s))
+		}
+		t.PieceShards = append(t.PieceShards, p.n)
+		cum += p.expected
+	}
+	return tasks
+}
+
+// resultBytes is the bound on result messages the workers are given.
+func (c *Coordinator) resultBytes() int {
+	if c == nil || c.opts.MaxResultBytes <= 0 {
+		return 1 << 20
+	}
+	return c.opts.MaxResultBytes
+}
+
+// addSums adds a sums result into total: its pieces one by one, in
+// order, or the task's sums when it is one piece.
+func addSums(total *algo.CentreSums, r *wire.Result) error {
+	if r.Pieces == 0 {
+		return total.Merge(&algo.CentreSums{K: r.K, D: r.D, Sums: r.Sums, Weights: r.Weights, Counts: r.Counts,
+			Inertias: r.Inertias, Inertia: r.Inertia, Rows: r.N})
+	}
+	k, kd := r.K, r.K*r.D
+	for p := range r.Pieces {
+		part := &algo.CentreSums{K: r.K, D: r.D, Sums: r.Sums[p*kd : (p+1)*kd], Weights: r.Weights[p*k : (p+1)*k],
+			Counts: r.Counts[p*k : (p+1)*k], Inertias: r.Inertias[p*k : (p+1)*k], Inertia: r.PieceInertia[p], Rows: r.PieceRows[p]}
+		if err := total.Merge(part); err != nil {
+			return fmt.Errorf("coordinator: sums of task %d piece %d: %w", r.Task, p, err)
+		}
+	}
+	return nil
+}
+
+// scoreTasks returns the tasks of a scoring round over sets candidate
+// sets in centres (each k×d): one per shard, and when there are fewer
+// shards than workers, each shard's sets cut into groups so the round
+// has at least one task per worker (at most one per set and shard).
+// Tasks come shard by shard; first[i] is the index of task i's first set.
+func (j *job) scoreTasks(centres []float32, sets, workers int) (tasks []*wire.Task, first []int) {
+	shards := j.shardTasks(wire.KindScore)
+	groups := 1
+	if n := len(shards); n > 0 && n < workers {
+		groups = min(sets, (workers+n-1)/n)
+	}
+	kd := j.spec.K * j.d
+	for _, st := range shards {
+		for g := range groups {
+			lo, hi := g*sets/groups, (g+1)*sets/groups
+			t := *st
+			t.ID = st.ID*groups + g
+			t.Centres, t.Sets = centres[lo*kd:hi*kd], hi-lo
+			tasks = append(tasks, &t)
+			first = append(first, lo)
+		}
+	}
+	return tasks, first
+}
+
+// countTask counts a task as done by worker, under its phase, and the
+// worker as one at hand.
+func (j *job) countTask(t *wire.Task, worker string) {
+	j.c.sawWorker(worker)
+	phase := taskPhase(t)
+	if j.tasks[phase] == nil {
+		j.tasks[phase] = map[string]int{}
+	}
+	j.tasks[phase][worker]++
+}
+
+// taskPhase names the phase of the job a task belongs to, as the job's
+// timings do: a sums task of an iteration (a mini-batch step or a Lloyd
+// pass) is "iterate", one of the k-means|| or sampling rounds before it
+// "init"; CLARA's rounds are "sample", "cluster" and "score".
+func taskPhase(t *wire.Task) string {
+	clara := t.Round <= roundClara(0, 0)
+	switch t.Kind {
+	case wire.KindSums:
+		if t.Round > 0 {
+			return "iterate"
+		}
+		return "init"
+	case wire.KindSample:
+		if clara {
+			return "sample"
+		}
+		return "init"
+	case wire.KindKeep:
+		return "init"
+	case wire.KindMedoids:
+		return "cluster"
+	case wire.KindScore:
+		return "score"
+	case wire.KindLabel:
+		return "label"
+	case wire.KindCount, wire.KindLocate:
+		return "scan"
+	}
+	return string(t.Kind)
+}
