@@ -42,7 +42,7 @@ var labelsSchema = arrow.NewSchema([]arrow.Field{
 // CreateLabels starts a labels file at path (.parquet, .arrow, .arrows or
 // .csv and their aliases).
 func CreateLabels(path string) (LabelsWriter, error) {
-	tw, err := createTable(path, labelsSchema)
+	tw, err := createTable(path, labelsSchema, labelsTable)
 	if err != nil {
 		return nil, err
 	}

@@ -224,4 +224,35 @@ func BenchmarkWriteLabels(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(st.Size()), "file-bytes")
+}
+
+// BenchmarkWriteLabelsPart writes the labels part of one 65536-row shard
+// (k=100), as a worker does for a labels dataset, and reports the file's
+// size beside the time.
+func BenchmarkWriteLabelsPart(b *testing.B) {
+	const n, k = 65536, 100
+	rows := make([]int64, n)
+	cluster := make([]int32, n)
+	dist := make([]float64, n)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range n {
+		rows[i], cluster[i], dist[i] = int64(i)+3*n, int32(rng.IntN(k)), rng.Float64()*10
+	}
+	path := filepath.Join(b.TempDir(), "part-00003.parquet")
+	b.SetBytes(n * (8 + 4 + 8))
+	for b.Loop() {
+		if err := WriteLabelsPart(path, rows, cluster, dist, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(st.Size()), "file-bytes")
 }
