@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -215,5 +216,80 @@ func TestHeaderBody(t *testing.T) {
 	}
 	if _, err := DecodeTask(frame(`{"body":{"job":"j","kind":"sums"}}`)); err != nil {
 		t.Errorf("minimal task: %v", err)
+	}
+}
+
+// TestResultRowRun checks that consecutive rows travel as a run in the
+// header, 8 bytes a row fewer, and decode to the same rows; that other
+// rows travel as they are; and that a run the arrays do not bound is
+// refused.
+func TestResultRowRun(t *testing.T) {
+	const n = 1000
+	lab := &Result{Job: "j", Kind: KindLabel, Parts: 1, Rows: make([]int64, n), Labels: make([]int32, n), Distances: make([]float64, n)}
+	for i := range n {
+		lab.Rows[i], lab.Labels[i], lab.Distances[i] = 1<<33+int64(i), int32(i%7), float64(i)/3
+	}
+	gapped := *lab
+	gapped.Rows = slices.Clone(lab.Rows)
+	gapped.Rows[n/2]++ // a duplicate: not a run
+	dropped := *lab
+	dropped.Rows, dropped.Labels, dropped.Distances = slices.Delete(slices.Clone(lab.Rows), 10, 11), lab.Labels[1:], lab.Distances[1:]
+	sample := &Result{Job: "j", Kind: KindSample, Parts: 1, D: 2, Rows: []int64{4, 5, 6}, Points: []float32{1, 2, 3, 4, 5, 6}}
+	for _, c := range []struct {
+		name string
+		r    *Result
+		run  bool
+	}{
+		{"consecutive", lab, true},
+		{"gapped", &gapped, false},
+		{"dropped row", &dropped, false},
+		{"sample", sample, true},
+	} {
+		b, err := EncodeResult(c.r)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		payload := 4*len(c.r.Labels) + 8*len(c.r.Distances) + 4*len(c.r.Points)
+		if !c.run {
+			payload += 8 * len(c.r.Rows)
+		}
+		if head := len(b) - 8 - payload; head < 0 || head > 300 {
+			t.Errorf("%s: %d bytes for a payload of %d: a header of %d bytes", c.name, len(b), payload, head)
+		}
+		got, err := DecodeResult(b)
+		if err != nil || !reflect.DeepEqual(got, c.r) {
+			t.Errorf("%s: round trip: %v", c.name, err)
+		}
+	}
+
+	frame := func(r *Result) []byte {
+		var w frameWriter
+		w.i64("rows", r.Rows)
+		w.i32("labels", r.Labels)
+		w.f64("distances", r.Distances)
+		b, err := w.finish(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	three := func(run *RowRun, rows []int64) *Result {
+		return &Result{Job: "j", Kind: KindLabel, Parts: 1, Rows: rows, Labels: []int32{0, 1, 2}, Distances: []float64{0, 1, 2}, RowRun: run}
+	}
+	if got, err := DecodeResult(frame(three(&RowRun{First: 7, N: 3}, nil))); err != nil || !slices.Equal(got.Rows, []int64{7, 8, 9}) || got.RowRun != nil {
+		t.Errorf("a run of three: %v, %+v", err, got)
+	}
+	for _, bad := range []*Result{
+		three(&RowRun{First: 7, N: 3}, []int64{7, 8, 9}),
+		three(&RowRun{First: 7, N: 4}, nil),
+		three(&RowRun{First: 7, N: 1 << 40}, nil),
+		three(&RowRun{First: 7, N: 0}, nil),
+		three(&RowRun{First: -1, N: 3}, nil),
+		three(&RowRun{First: math.MaxInt64 - 1, N: 3}, nil),
+		{Job: "j", Kind: KindLabel, Parts: 1, K: 2, Counts: []int64{1, 2}, RowRun: &RowRun{First: 0, N: 3}},
+	} {
+		if _, err := DecodeResult(frame(bad)); !errors.Is(err, ErrDecode) {
+			t.Errorf("row run %+v with %d rows: err=%v, want ErrDecode", *bad.RowRun, len(bad.Rows), err)
+		}
 	}
 }
