@@ -44,7 +44,8 @@ type Result struct {
 
 	// RowRun stands in the header for Rows when they are consecutive,
 	// as a label task's rows are unless rows were dropped: 8 bytes per
-	// row fewer on the wire (12 rather than 20 per label). It is set
+	// row fewer on the wire (9 rather than 20 per label, with the
+	// cluster ids of k ≤ 256 sent in a byte each). It is set
 	// only on the wire; EncodeResult and DecodeResult turn Rows into a
 	// run and back.
 	RowRun *RowRun `json:"row_run,omitempty"`
@@ -117,7 +118,7 @@ func EncodeResult(r *Result) ([]byte, error) {
 	w.i64("rows", r.Rows)
 	w.f32("points", r.Points)
 	w.f32("row_weight", r.RowWeight)
-	w.i32("labels", r.Labels)
+	w.i32Small("labels", r.Labels) // a byte a label for k ≤ 256
 	w.f64("distances", r.Distances)
 	w.f64("costs", r.Costs)
 	return w.finish(r)

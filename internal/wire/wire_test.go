@@ -220,9 +220,9 @@ func TestHeaderBody(t *testing.T) {
 }
 
 // TestResultRowRun checks that consecutive rows travel as a run in the
-// header, 8 bytes a row fewer, and decode to the same rows; that other
-// rows travel as they are; and that a run the arrays do not bound is
-// refused.
+// header, 8 bytes a row fewer, and cluster ids in [0, 255] in a byte, and
+// decode to the same rows and labels; that other rows and labels travel
+// as they are; and that a run the arrays do not bound is refused.
 func TestResultRowRun(t *testing.T) {
 	const n = 1000
 	lab := &Result{Job: "j", Kind: KindLabel, Parts: 1, Rows: make([]int64, n), Labels: make([]int32, n), Distances: make([]float64, n)}
@@ -234,22 +234,31 @@ func TestResultRowRun(t *testing.T) {
 	gapped.Rows[n/2]++ // a duplicate: not a run
 	dropped := *lab
 	dropped.Rows, dropped.Labels, dropped.Distances = slices.Delete(slices.Clone(lab.Rows), 10, 11), lab.Labels[1:], lab.Distances[1:]
+	wide := *lab // k > 256: cluster ids need four bytes
+	wide.Labels = slices.Clone(lab.Labels)
+	wide.Labels[n-1] = 256
+	negative := *lab
+	negative.Labels = slices.Clone(lab.Labels)
+	negative.Labels[0] = -1
 	sample := &Result{Job: "j", Kind: KindSample, Parts: 1, D: 2, Rows: []int64{4, 5, 6}, Points: []float32{1, 2, 3, 4, 5, 6}}
 	for _, c := range []struct {
-		name string
-		r    *Result
-		run  bool
+		name       string
+		r          *Result
+		run        bool
+		labelBytes int
 	}{
-		{"consecutive", lab, true},
-		{"gapped", &gapped, false},
-		{"dropped row", &dropped, false},
-		{"sample", sample, true},
+		{"consecutive", lab, true, 1},
+		{"gapped", &gapped, false, 1},
+		{"dropped row", &dropped, false, 1},
+		{"k > 256", &wide, true, 4},
+		{"negative label", &negative, true, 4},
+		{"sample", sample, true, 0},
 	} {
 		b, err := EncodeResult(c.r)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		payload := 4*len(c.r.Labels) + 8*len(c.r.Distances) + 4*len(c.r.Points)
+		payload := c.labelBytes*len(c.r.Labels) + 8*len(c.r.Distances) + 4*len(c.r.Points)
 		if !c.run {
 			payload += 8 * len(c.r.Rows)
 		}
