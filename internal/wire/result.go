@@ -76,6 +76,28 @@ func (r *Result) rowRun() *RowRun {
 	return &RowRun{First: first, N: len(rows)}
 }
 
+// RowBytes is what one row of r takes in EncodeResult's frame (its
+// per-row arrays, the header aside): what a sender divides a message's
+// room by to cut a result into parts that fit. Parts of a result whose
+// rows are a run, or whose labels fit a byte, keep that.
+func (r *Result) RowBytes() int {
+	n := len(r.Rows)
+	if n == 0 {
+		return 0
+	}
+	size := 8
+	if r.rowRun() != nil {
+		size = 0
+	}
+	size += 4*len(r.Points)/n + 4*len(r.RowWeight)/n + 8*len(r.Distances)/n
+	if r.Labels != nil {
+		var w frameWriter
+		w.i32Small("labels", r.Labels)
+		size += w.size / n
+	}
+	return size
+}
+
 // expandRowRun turns a decoded run back into Rows. A run may not be
 // longer than the per-row arrays that came with it (validate then checks
 // that the lengths agree), so a header cannot make a decoder allocate

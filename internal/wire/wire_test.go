@@ -262,6 +262,9 @@ func TestResultRowRun(t *testing.T) {
 		if !c.run {
 			payload += 8 * len(c.r.Rows)
 		}
+		if got := c.r.RowBytes() * len(c.r.Rows); got != payload {
+			t.Errorf("%s: RowBytes gives %d bytes for the rows, the frame holds %d", c.name, got, payload)
+		}
 		if head := len(b) - 8 - payload; head < 0 || head > 300 {
 			t.Errorf("%s: %d bytes for a payload of %d: a header of %d bytes", c.name, len(b), payload, head)
 		}
