@@ -64,7 +64,7 @@ func TestArrowDictionaryColumnBetweenBatches(t *testing.T) {
 }
 
 func writeDictBatches(path string, schema *arrow.Schema, recs []arrow.RecordBatch) error {
-	tw, err := createTable(path, schema)
+	tw, err := createTable(path, schema, dataTable)
 	if err != nil {
 		return err
 	}

@@ -73,7 +73,7 @@ func GenerateBlobs(path string, cfg BlobsConfig) (*Blobs, error) {
 		fields[j] = arrow.Field{Name: "f" + strconv.Itoa(j), Type: arrow.PrimitiveTypes.Float32}
 	}
 	fields[cfg.D] = arrow.Field{Name: "label", Type: arrow.PrimitiveTypes.Int32}
-	tw, err := createTable(path, arrow.NewSchema(fields, nil))
+	tw, err := createTable(path, arrow.NewSchema(fields, nil), dataTable)
 	if err != nil {
 		return nil, err
 	}

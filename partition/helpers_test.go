@@ -29,7 +29,7 @@ func sharedData(t testing.TB, sub string) string {
 // writer machinery (any Arrow type for Parquet and IPC).
 func writeRecords(t testing.TB, path string, schema *arrow.Schema, recs ...arrow.RecordBatch) {
 	t.Helper()
-	tw, err := createTable(path, schema)
+	tw, err := createTable(path, schema, dataTable)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -374,7 +374,7 @@ func WriteLabelsPart(path string, rows []int64, cluster []int32, distance []floa
 		return fmt.Errorf("%w: %s: a labels part is a .parquet file", ErrInvalidArgument, path)
 	}
 	schema := arrow.NewSchema(fields, nil)
-	tw, err := createTable(path, schema)
+	tw, err := createTable(path, schema, labelsTable)
 	if err != nil {
 		return err
 	}

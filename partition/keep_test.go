@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
@@ -252,20 +254,26 @@ func TestReadKeptRefusesRowsOutsideShard(t *testing.T) {
 	}
 }
 
-// TestLabelsRowColumnPlain checks that the labels' row column, unique by
-// definition, is written without a dictionary (a hash per value for
-// nothing), while the cluster column keeps one.
-func TestLabelsRowColumnPlain(t *testing.T) {
+// TestLabelsColumnEncodings checks how the labels' own columns are
+// stored, in a part and in a single file alike: row and cluster
+// delta-encoded without a dictionary (no hash per value), none of the
+// three compressed, and kept columns with the defaults (Snappy).
+func TestLabelsColumnEncodings(t *testing.T) {
 	dir := t.TempDir()
 	n := 5000
 	rows := make([]int64, n)
 	cluster := make([]int32, n)
 	dist := make([]float64, n)
+	ids := array.NewInt64Builder(memory.DefaultAllocator)
+	defer ids.Release()
 	for i := range n {
-		rows[i], cluster[i] = int64(i), int32(i%4)
+		rows[i], cluster[i], dist[i] = int64(i), int32(i%4), float64(i)/7
+		ids.Append(int64(i) * 10)
 	}
+	id := ids.NewArray()
+	defer id.Release()
 	part := filepath.Join(dir, "part-00000.parquet")
-	if err := WriteLabelsPart(part, rows, cluster, dist, nil, nil); err != nil {
+	if err := WriteLabelsPart(part, rows, cluster, dist, []string{"id"}, []arrow.Array{id}); err != nil {
 		t.Fatal(err)
 	}
 	single := filepath.Join(dir, "labels.parquet")
@@ -279,7 +287,15 @@ func TestLabelsRowColumnPlain(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range []string{part, single} {
+	type want struct {
+		dict  bool
+		delta bool
+		codec compress.Compression
+	}
+	for path, cols := range map[string][]want{
+		part:   {{false, true, compress.Codecs.Uncompressed}, {false, true, compress.Codecs.Uncompressed}, {false, false, compress.Codecs.Uncompressed}, {true, false, compress.Codecs.Snappy}},
+		single: {{false, true, compress.Codecs.Uncompressed}, {false, true, compress.Codecs.Uncompressed}, {false, false, compress.Codecs.Uncompressed}},
+	} {
 		f, err := os.Open(path)
 		if err != nil {
 			t.Fatal(err)
@@ -289,14 +305,43 @@ func TestLabelsRowColumnPlain(t *testing.T) {
 			t.Fatal(err)
 		}
 		rg := pf.MetaData().RowGroup(0)
-		for c, wantDict := range map[int]bool{0: false, 1: true} {
+		if rg.NumColumns() != len(cols) {
+			t.Fatalf("%s: %d columns, want %d", filepath.Base(path), rg.NumColumns(), len(cols))
+		}
+		for c, want := range cols {
 			cc, err := rg.ColumnChunk(c)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := cc.HasDictionaryPage(); got != wantDict {
-				t.Errorf("%s: column %s has a dictionary page: %v, want %v", filepath.Base(path), cc.PathInSchema(), got, wantDict)
+			name := filepath.Base(path) + ": column " + cc.PathInSchema().String()
+			if got := cc.HasDictionaryPage(); got != want.dict {
+				t.Errorf("%s has a dictionary page: %v, want %v", name, got, want.dict)
 			}
+			if got := slices.Contains(cc.Encodings(), parquet.Encodings.DeltaBinaryPacked); got != want.delta {
+				t.Errorf("%s: encodings %v, delta-encoded %v, want %v", name, cc.Encodings(), got, want.delta)
+			}
+			if got := cc.Compression(); got != want.codec {
+				t.Errorf("%s: compression %v, want %v", name, got, want.codec)
+			}
+		}
+		pf.Close()
+		f.Close()
+		// And they read back as written.
+		gotRows, err := ReadIntColumn([]string{path}, "row")
+		if err != nil || !slices.Equal(gotRows, rows) {
+			t.Errorf("%s: row column differs (%v)", filepath.Base(path), err)
+		}
+		gotClusters, err := ReadIntColumn([]string{path}, "cluster")
+		if err != nil || len(gotClusters) != n {
+			t.Fatalf("%s: cluster column: %d values, %v", filepath.Base(path), len(gotClusters), err)
+		}
+		for i, c := range gotClusters {
+			if c != int64(cluster[i]) {
+				t.Fatalf("%s: cluster %d = %d, want %d", filepath.Base(path), i, c, cluster[i])
+			}
+		}
+		if got := readFloat64Column(t, path, "distance"); !slices.Equal(got, dist) {
+			t.Errorf("%s: distances differ", filepath.Base(path))
 		}
 		pf.Close()
 		f.Close()

@@ -42,7 +42,7 @@ var labelsSchema = arrow.NewSchema([]arrow.Field{
 // CreateLabels starts a labels file at path (.parquet, .arrow, .arrows or
 // .csv and their aliases).
 func CreateLabels(path string) (LabelsWriter, error) {
-	tw, err := createTable(path, labelsSchema)
+	tw, err := createTable(path, labelsSchema, labelsTable)
 	if err != nil {
 		return nil, err
 	}
@@ -67,6 +67,15 @@ func (w *labelsWriter) Write(rows []int64, cluster []int32, distance []float64) 
 		return fmt.Errorf("%w: %s: %d rows, %d clusters, %d distances", ErrInvalidArgument, w.tw.path, len(rows), len(cluster), len(distance))
 	}
 	for len(rows) > 0 {
+		if w.pending == 0 && len(rows) >= tableBatchRows {
+			// A whole batch: encoded straight from the caller's
+			// slices, without a copy into the builder.
+			if err := w.writeBatch(rows[:tableBatchRows], cluster[:tableBatchRows], distance[:tableBatchRows]); err != nil {
+				return err
+			}
+			rows, cluster, distance = rows[tableBatchRows:], cluster[tableBatchRows:], distance[tableBatchRows:]
+			continue
+		}
 		n := min(len(rows), tableBatchRows-w.pending)
 		w.b.Field(0).(*array.Int64Builder).AppendValues(rows[:n], nil)
 		w.b.Field(1).(*array.Int32Builder).AppendValues(cluster[:n], nil)
@@ -80,6 +89,23 @@ func (w *labelsWriter) Write(rows []int64, cluster []int32, distance []float64) 
 		}
 	}
 	return nil
+}
+
+// writeBatch writes one batch of rows from the slices themselves, which
+// the encoder has done with when it returns.
+func (w *labelsWriter) writeBatch(rows []int64, cluster []int32, distance []float64) error {
+	n := len(rows)
+	cols := []arrow.Array{
+		primitiveArray(arrow.PrimitiveTypes.Int64, arrow.Int64Traits.CastToBytes(rows), n),
+		primitiveArray(arrow.PrimitiveTypes.Int32, arrow.Int32Traits.CastToBytes(cluster), n),
+		primitiveArray(arrow.PrimitiveTypes.Float64, arrow.Float64Traits.CastToBytes(distance), n),
+	}
+	rec := array.NewRecordBatch(labelsSchema, cols, int64(n))
+	for _, c := range cols {
+		c.Release()
+	}
+	defer rec.Release()
+	return w.tw.write(rec)
 }
 
 func (w *labelsWriter) flush() error {

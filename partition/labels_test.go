@@ -50,7 +50,7 @@ func readFloat64Column(t *testing.T, path, name string) []float64 {
 }
 
 func TestLabelsRoundTrip(t *testing.T) {
-	const n = 135537 // three batches of 65536
+	const n = 3*65536 + 42 // four batches
 	rows, cluster, dist := make([]int64, n), make([]int32, n), make([]float64, n)
 	for i := range n {
 		rows[i], cluster[i], dist[i] = 3*int64(i)+1<<40, int32(i%7), float64(i)/3
@@ -64,7 +64,9 @@ func TestLabelsRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			at := 0
-			for _, size := range []int{0, 1, 70000, 5, n - 70006} {
+			// Whole batches at a batch boundary are written without a
+			// copy, the others through the builder.
+			for _, size := range []int{0, 65536, 1, 70000, 5, n - 135542} {
 				if err := w.Write(rows[at:at+size], cluster[at:at+size], dist[at:at+size]); err != nil {
 					t.Fatal(err)
 				}
@@ -104,8 +106,8 @@ func TestLabelsRoundTrip(t *testing.T) {
 				for _, c := range info.columns {
 					types = append(types, c.typ)
 				}
-				if !slices.Equal(types, []string{"int64", "int32", "float64"}) || len(info.units) != 3 {
-					t.Errorf("columns %v, %d batches; want int64 int32 float64 in 3 batches", info.columns, len(info.units))
+				if !slices.Equal(types, []string{"int64", "int32", "float64"}) || len(info.units) != 4 {
+					t.Errorf("columns %v, %d batches; want int64 int32 float64 in 4 batches", info.columns, len(info.units))
 				}
 			}
 		})
@@ -224,4 +226,35 @@ func BenchmarkWriteLabels(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(st.Size()), "file-bytes")
+}
+
+// BenchmarkWriteLabelsPart writes the labels part of one 65536-row shard
+// (k=100), as a worker does for a labels dataset, and reports the file's
+// size beside the time.
+func BenchmarkWriteLabelsPart(b *testing.B) {
+	const n, k = 65536, 100
+	rows := make([]int64, n)
+	cluster := make([]int32, n)
+	dist := make([]float64, n)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range n {
+		rows[i], cluster[i], dist[i] = int64(i)+3*n, int32(rng.IntN(k)), rng.Float64()*10
+	}
+	path := filepath.Join(b.TempDir(), "part-00003.parquet")
+	b.SetBytes(n * (8 + 4 + 8))
+	for b.Loop() {
+		if err := WriteLabelsPart(path, rows, cluster, dist, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(st.Size()), "file-bytes")
 }

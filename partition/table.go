@@ -11,8 +11,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/shoal-io/shoal/internal/atomicfile"
@@ -53,7 +51,7 @@ func WriteTable(path string, names []string, data []float32, n int, intNames []s
 	if err := validateColumnNames(append(append([]string(nil), names...), intNames...), ""); err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrInvalidArgument, path, err)
 	}
-	tw, err := createTable(path, arrow.NewSchema(fields, nil))
+	tw, err := createTable(path, arrow.NewSchema(fields, nil), dataTable)
 	if err != nil {
 		return err
 	}
@@ -107,7 +105,7 @@ type writerOnly struct{ w io.Writer }
 
 func (w writerOnly) Write(p []byte) (int, error) { return w.w.Write(p) }
 
-func createTable(path string, schema *arrow.Schema) (*tableWriter, error) {
+func createTable(path string, schema *arrow.Schema, kind tableKind) (*tableWriter, error) {
 	format, err := FormatFromPath(path)
 	if err != nil {
 		return nil, err
@@ -123,24 +121,7 @@ func createTable(path string, schema *arrow.Schema) (*tableWriter, error) {
 	w := writerOnly{tw.buf}
 	switch format {
 	case FormatParquet:
-		opts := []parquet.WriterProperty{
-			parquet.WithCompression(compress.Codecs.Snappy),
-			// One row group per written batch: the caller chose the
-			// batch size, and shards follow row groups.
-			parquet.WithMaxRowGroupLength(1 << 40),
-		}
-		// Measured values rarely repeat: a dictionary of floats costs a
-		// hash per value to write, slows reading several times, and
-		// falls back to plain encoding anyway once it outgrows its page.
-		// So does the labels' row column, where every value is new:
-		// without it, writing 1M labels took 0.2 s instead of 0.05 s.
-		// Other integer columns (labels, cluster ids) keep it.
-		for _, f := range schema.Fields() {
-			if f.Type.ID() == arrow.FLOAT32 || f.Type.ID() == arrow.FLOAT64 || f.Name == "row" {
-				opts = append(opts, parquet.WithDictionaryFor(f.Name, false))
-			}
-		}
-		props := parquet.NewWriterProperties(opts...)
+		props := parquetWriterProps(schema, kind)
 		var fw *pqarrow.FileWriter
 		fw, err = pqarrow.NewFileWriter(schema, w, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 		tw.sink = parquetSink{fw}

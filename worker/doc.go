@@ -11,7 +11,9 @@
 //
 // Blocks handed out by a BlockCache are shared and read-only: kernels must
 // never write into Block.Data. A Worker runs one task at a time; run
-// several Workers for more concurrency. Tasks are idempotent, so a task
+// several Workers for more concurrency. The per-row arrays of a label
+// task's result are the executor's scratch, valid until its next task:
+// the result is published (or its part written) before that. Tasks are idempotent, so a task
 // redelivered after a crash is simply run again.
 //
 // A label task of a labels dataset makes the worker write a file: only

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -92,6 +93,9 @@ func TestLabelPart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A label result's arrays are the executor's scratch until its next
+	// task.
+	plain.Rows, plain.Labels, plain.Distances = slices.Clone(plain.Rows), slices.Clone(plain.Labels), slices.Clone(plain.Distances)
 	staging := filepath.Join(dir, "labels", "_temporary", "job1")
 	if err := os.MkdirAll(staging, 0o755); err != nil {
 		t.Fatal(err)

@@ -459,7 +459,9 @@ func split(res *wire.Result, maxBytes int) []*wire.Result {
 		maxBytes = 1 << 20
 	}
 	n := len(res.Rows)
-	perRow := 8 + 4*len(res.Points)/max(n, 1) + 4*len(res.RowWeight)/max(n, 1) + 4*len(res.Labels)/max(n, 1) + 8*len(res.Distances)/max(n, 1)
+	// A label result of k ≤ 256 with consecutive rows is 9 bytes a row,
+	// not 20: a 65536-row shard fits one 1 MiB message.
+	perRow := max(res.RowBytes(), 1)
 	room := max(maxBytes-headerSlack, 1<<12)
 	if n*perRow <= room {
 		return []*wire.Result{res}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/shoal-io/shoal/algo"
@@ -68,7 +69,7 @@ func TestBatchRows(t *testing.T) {
 // split must cut per-row arrays into parts that fit, and joining the parts
 // must give back the result; totals travel once.
 func TestSplit(t *testing.T) {
-	n := 100_000
+	n := 200_000 // 9 bytes a row: 1.8 MB
 	res := &wire.Result{Job: "j", Kind: wire.KindLabel, Parts: 1, Loss: 3, Inertia: 4}
 	for i := range n {
 		res.Rows = append(res.Rows, int64(i))
@@ -102,6 +103,31 @@ func TestSplit(t *testing.T) {
 	}
 	if one := split(&wire.Result{Job: "j", Parts: 1, Rows: []int64{1}}, 1<<20); len(one) != 1 {
 		t.Errorf("a small result was split in %d", len(one))
+	}
+	// A shard's labels (65536 consecutive rows, k ≤ 256) take one
+	// message of the default 1 MiB, as with k > 256 (12 bytes a row);
+	// with a dropped row (17 bytes a row), two.
+	shard := &wire.Result{Job: "j", Kind: wire.KindLabel, Parts: 1, Rows: res.Rows[:65536], Labels: res.Labels[:65536], Distances: res.Distances[:65536]}
+	gapped := *shard
+	gapped.Rows = append(slices.Clone(shard.Rows[:100]), shard.Rows[101:]...)
+	gapped.Rows = append(gapped.Rows, 65536)
+	wide := *shard
+	wide.Labels = slices.Clone(shard.Labels)
+	wide.Labels[0] = 300
+	for _, c := range []struct {
+		name  string
+		r     *wire.Result
+		parts int
+	}{{"shard", shard, 1}, {"gapped", &gapped, 2}, {"k > 256", &wide, 1}} {
+		parts := split(c.r, 1<<20)
+		if len(parts) != c.parts {
+			t.Errorf("%s: %d parts, want %d", c.name, len(parts), c.parts)
+		}
+		for i, p := range parts {
+			if b, err := wire.EncodeResult(p); err != nil || len(b) > 1<<20 {
+				t.Errorf("%s: part %d is %d bytes (%v)", c.name, i, len(b), err)
+			}
+		}
 	}
 }
 

@@ -22,6 +22,9 @@ const (
 	typeF64 sectionType = "f64"
 	typeI32 sectionType = "i32"
 	typeI64 sectionType = "i64"
+	// typeU8 carries int32 values that all lie in [0, 255] in one byte
+	// each: a label result's cluster ids for k ≤ 256.
+	typeU8 sectionType = "u8"
 )
 
 func (t sectionType) size() int {
@@ -30,6 +33,8 @@ func (t sectionType) size() int {
 		return 4
 	case typeF64, typeI64:
 		return 8
+	case typeU8:
+		return 1
 	}
 	return 0
 }
@@ -73,6 +78,21 @@ func (w *frameWriter) i32(name string, v []int32) {
 	}
 }
 
+// i32Small writes v in one byte a value when every value lies in
+// [0, 255], else as i32; frameReader.i32 reads either.
+func (w *frameWriter) i32Small(name string, v []int32) {
+	if v == nil {
+		return
+	}
+	for _, x := range v {
+		if uint32(x) > math.MaxUint8 {
+			w.i32(name, v)
+			return
+		}
+	}
+	w.add(name, typeU8, len(v), v)
+}
+
 func (w *frameWriter) i64(name string, v []int64) {
 	if v != nil {
 		w.add(name, typeI64, len(v), v)
@@ -83,7 +103,14 @@ func (w *frameWriter) i64(name string, v []int64) {
 func (w *frameWriter) putArrays(b []byte) {
 	le := binary.LittleEndian
 	off := 0
-	for _, a := range w.arrays {
+	for i, a := range w.arrays {
+		if w.sections[i].Type == typeU8 {
+			for j, x := range a.([]int32) {
+				b[off+j] = uint8(x)
+			}
+			off += len(a.([]int32))
+			continue
+		}
 		switch v := a.(type) {
 		case []float32:
 			for i, x := range v {
@@ -222,6 +249,17 @@ func (r *frameReader) f64(name string) ([]float64, error) {
 }
 
 func (r *frameReader) i32(name string) ([]int32, error) {
+	if s, ok := r.sections[name]; ok && s.Type == typeU8 {
+		b, n, err := r.lookup(name, typeU8)
+		if b == nil || err != nil {
+			return nil, err
+		}
+		v := make([]int32, n)
+		for i := range v {
+			v[i] = int32(b[i])
+		}
+		return v, nil
+	}
 	b, n, err := r.lookup(name, typeI32)
 	if b == nil || err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -266,5 +267,92 @@ func TestResultPieces(t *testing.T) {
 				t.Fatalf("decoded %+v: err %v, want ErrDecode", r, err)
 			}
 		})
+	}
+}
+
+// TestResultRowRun checks that consecutive rows travel as a run in the
+// header, 8 bytes a row fewer, and cluster ids in [0, 255] in a byte, and
+// decode to the same rows and labels; that other rows and labels travel
+// as they are; and that a run the arrays do not bound is refused.
+func TestResultRowRun(t *testing.T) {
+	const n = 1000
+	lab := &Result{Job: "j", Kind: KindLabel, Parts: 1, Rows: make([]int64, n), Labels: make([]int32, n), Distances: make([]float64, n)}
+	for i := range n {
+		lab.Rows[i], lab.Labels[i], lab.Distances[i] = 1<<33+int64(i), int32(i%7), float64(i)/3
+	}
+	gapped := *lab
+	gapped.Rows = slices.Clone(lab.Rows)
+	gapped.Rows[n/2]++ // a duplicate: not a run
+	dropped := *lab
+	dropped.Rows, dropped.Labels, dropped.Distances = slices.Delete(slices.Clone(lab.Rows), 10, 11), lab.Labels[1:], lab.Distances[1:]
+	wide := *lab // k > 256: cluster ids need four bytes
+	wide.Labels = slices.Clone(lab.Labels)
+	wide.Labels[n-1] = 256
+	negative := *lab
+	negative.Labels = slices.Clone(lab.Labels)
+	negative.Labels[0] = -1
+	sample := &Result{Job: "j", Kind: KindSample, Parts: 1, D: 2, Rows: []int64{4, 5, 6}, Points: []float32{1, 2, 3, 4, 5, 6}}
+	for _, c := range []struct {
+		name       string
+		r          *Result
+		run        bool
+		labelBytes int
+	}{
+		{"consecutive", lab, true, 1},
+		{"gapped", &gapped, false, 1},
+		{"dropped row", &dropped, false, 1},
+		{"k > 256", &wide, true, 4},
+		{"negative label", &negative, true, 4},
+		{"sample", sample, true, 0},
+	} {
+		b, err := EncodeResult(c.r)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		payload := c.labelBytes*len(c.r.Labels) + 8*len(c.r.Distances) + 4*len(c.r.Points)
+		if !c.run {
+			payload += 8 * len(c.r.Rows)
+		}
+		if got := c.r.RowBytes() * len(c.r.Rows); got != payload {
+			t.Errorf("%s: RowBytes gives %d bytes for the rows, the frame holds %d", c.name, got, payload)
+		}
+		if head := len(b) - 8 - payload; head < 0 || head > 300 {
+			t.Errorf("%s: %d bytes for a payload of %d: a header of %d bytes", c.name, len(b), payload, head)
+		}
+		got, err := DecodeResult(b)
+		if err != nil || !reflect.DeepEqual(got, c.r) {
+			t.Errorf("%s: round trip: %v", c.name, err)
+		}
+	}
+
+	frame := func(r *Result) []byte {
+		var w frameWriter
+		w.i64("rows", r.Rows)
+		w.i32("labels", r.Labels)
+		w.f64("distances", r.Distances)
+		b, err := w.finish(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	three := func(run *RowRun, rows []int64) *Result {
+		return &Result{Job: "j", Kind: KindLabel, Parts: 1, Rows: rows, Labels: []int32{0, 1, 2}, Distances: []float64{0, 1, 2}, RowRun: run}
+	}
+	if got, err := DecodeResult(frame(three(&RowRun{First: 7, N: 3}, nil))); err != nil || !slices.Equal(got.Rows, []int64{7, 8, 9}) || got.RowRun != nil {
+		t.Errorf("a run of three: %v, %+v", err, got)
+	}
+	for _, bad := range []*Result{
+		three(&RowRun{First: 7, N: 3}, []int64{7, 8, 9}),
+		three(&RowRun{First: 7, N: 4}, nil),
+		three(&RowRun{First: 7, N: 1 << 40}, nil),
+		three(&RowRun{First: 7, N: 0}, nil),
+		three(&RowRun{First: -1, N: 3}, nil),
+		three(&RowRun{First: math.MaxInt64 - 1, N: 3}, nil),
+		{Job: "j", Kind: KindLabel, Parts: 1, K: 2, Counts: []int64{1, 2}, RowRun: &RowRun{First: 0, N: 3}},
+	} {
+		if _, err := DecodeResult(frame(bad)); !errors.Is(err, ErrDecode) {
+			t.Errorf("row run %+v with %d rows: err=%v, want ErrDecode", *bad.RowRun, len(bad.Rows), err)
+		}
 	}
 }
