@@ -58,6 +58,8 @@ func (a *Assignment) check() error {
 		return bad("has no centers: only a model with centroids or medoid vectors can assign new rows")
 	case len(a.Columns) == 0:
 		return bad("names no columns, so its centers cannot be matched to the data")
+	case len(a.Centers)*len(a.Columns) > MaxCentreValues:
+		return bad("has %d centers of %d columns, more than the %d values a task carries", len(a.Centers), len(a.Columns), MaxCentreValues)
 	}
 	seen := make(map[string]bool, len(a.Columns))
 	for _, c := range a.Columns {
