@@ -141,7 +141,7 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 		CSVRanges: !spec.Stage,
 	})
 	if err != nil {
-		return nil, err
+		return nil, assignScanError(spec, err)
 	}
 	if err := spec.MatchInitColumns(ds.Columns); err != nil {
 		return nil, err
@@ -176,8 +176,10 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 			return nil, err
 		}
 	}
-	if err := j.checkInput(); err != nil {
-		return nil, err
+	if spec.Assign == nil {
+		if err := j.checkInput(); err != nil {
+			return nil, err
+		}
 	}
 	if err := j.shift(); err != nil {
 		return nil, err
@@ -216,6 +218,8 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 		fit = saved.fitted()
 	} else {
 		switch {
+		case spec.Assign != nil:
+			fit, err = j.assigned()
 		case slices.Contains(wire.SampledMedoidAlgorithms, spec.Algorithm):
 			fit, err = j.clara(ctx)
 		case spec.IsMedoid():

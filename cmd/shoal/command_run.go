@@ -89,6 +89,9 @@ left behind if the job fails.`,
 			if !cmd.Flags().Changed("workers") && f.nats.url != "" {
 				f.workers = 0
 			}
+			if err := checkMaxIter(cmd); err != nil {
+				return err
+			}
 			return runJob(cmd, f, stdout, stderr)
 		},
 	}
@@ -439,25 +442,19 @@ func (w whereFlag) Type() string { return "key=value" }
 // registerJobFlags defines the flags that describe a job, shared by run
 // and submit.
 func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
-	fl.StringSliceVarP(&s.Inputs, "input", "i", nil, "input file, directory or quoted glob (repeat or separate with commas); key=value directories below it are partition columns")
+	registerDataFlags(fl, s)
 	fl.StringSliceVar(&s.Columns, "columns", nil, "feature columns (default: all numeric columns)")
 	fl.StringSliceVar(&s.Exclude, "exclude", nil, "columns to leave out of the features")
-	fl.Var(whereFlag{&s.Where}, "where", "read only the files under key=value directories with this value; repeat for more keys (AND), key=v1,v2 for several values (IN)")
 	fl.StringVar(&s.Weight, "weight", "", "per-row weight column (k-means only)")
-	fl.StringVar(&s.Nulls, "nulls", "error", "rows with null, NaN or Inf features: error or drop")
 	fl.BoolVar(&s.Precomputed, "precomputed", false, "the input is a square dissimilarity matrix (k-medoids only)")
-	fl.BoolVar(&s.NoHeader, "no-header", false, "CSV files have no header line; their columns are named c0, c1, ... in file order")
-	fl.StringVar(&s.Delimiter, "delimiter", "", `CSV field delimiter, one character (default ","; a tab is \t or tab)`)
-	fl.BoolVar(&s.Stage, "stage", false, "copy the input files into the NATS object store for the job, for workers that cannot read them under the same paths")
 	fl.StringVarP(&s.Algorithm, "algo", "a", "minibatch", "minibatch, kmeans, fasterpam, fastpam1, pam, alternating, clara, fastclara, clarans or fastclarans")
 	fl.IntVarP(&s.K, "k", "k", 0, "number of clusters (required)")
 	fl.StringVar(&s.Init, "init", "", "initialisation: kmeans++, kmeans||, random (k-means; default kmeans++); build, lab, random, kmeans++ (k-medoids; default lab for fasterpam, else build)")
 	fl.StringVar(&s.Metric, "metric", "", "dissimilarity for k-medoids: euclidean (default), sqeuclidean, manhattan, cosine")
-	fl.IntVar(&s.MaxIter, "max-iter", 0, "iteration bound: mini-batch steps (default 100 epochs), Lloyd iterations (300), k-medoids swap passes (100)")
+	fl.IntVar(&s.MaxIter, "max-iter", 0, "iteration bound, at least 1: mini-batch steps (default 100 epochs), Lloyd iterations (300), k-medoids swap passes (100); to label data with a model without fitting, use 'shoal assign'")
 	fl.IntVar(&s.BatchSize, "batch-size", 0, fmt.Sprintf("mini-batch rows per step (default %d, fixed so the model does not depend on the number of workers)", coordinator.DefaultBatchSize))
 	fl.Float64Var(&s.Tol, "tol", 0, "stop when centres move less than this, relative to the data variance (default 1e-4 for kmeans; off for minibatch)")
 	fl.Uint64Var(&s.Seed, "seed", 1, "random seed; the same seed gives the same model")
-	fl.IntVar(&s.ShardRows, "shard-rows", 0, "target rows per shard (default 65536)")
 	fl.IntVar(&s.Silhouette, "silhouette", 0, "report silhouette and medoid silhouette (k-medoids), computed exactly up to this many rows and on a sample of it beyond")
 	fl.IntVar(&s.Samples, "samples", 0, "CLARA/CLARANS: samples to cluster (default 5)")
 	fl.IntVar(&s.SampleSize, "sample-size", 0, "CLARA/CLARANS: rows per sample (default 40+2k for clara, 80+4k for clarans, max(80+4k, 2000) for fastclara and fastclarans)")
@@ -469,6 +466,16 @@ func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
 	fl.StringSliceVar(&s.Keep, "keep", nil, "input columns (any type, partition columns too) to copy into the labels beside row, cluster and distance; needs a directory --out")
 	markPaths(fl, "in", "input")
 	markPaths(fl, "out", "out", "model")
+}
+
+// checkMaxIter refuses --max-iter 0: the spec reads 0 as "the default",
+// so the flag would silently run a full fit where the user asked for
+// none.
+func checkMaxIter(cmd *cobra.Command) error {
+	if cmd.Flags().Changed("max-iter") && cmd.Flags().Lookup("max-iter").Value.String() == "0" {
+		return usagef("--max-iter must be at least 1 (leave it out for the default); to label data with a saved model without fitting, use 'shoal assign'")
+	}
+	return nil
 }
 
 // readModelCentres reads the centers of a model file for a warm start,

@@ -30,8 +30,9 @@ const pollInterval = 250 * time.Millisecond
 func newSubmitCommand(stdout, stderr io.Writer) *cobra.Command {
 	f := &runFlags{}
 	var (
-		specFile string
-		wait     bool
+		specFile   string
+		assignPath string
+		wait       bool
 	)
 	cmd := &cobra.Command{
 		Use:   "submit --nats URL (--input FILE --k K [flags] | --spec job.json)",
@@ -44,11 +45,18 @@ names.
 
 Without --wait it prints the job id and returns. With --wait it shows progress,
 keeps waiting through a coordinator restart, writes --model when the job
-ends, and exits 0 only if the job succeeded.`,
+ends, and exits 0 only if the job succeeded.
+
+With --assign MODEL the job labels --input with the model's centres and fits
+nothing, like 'shoal assign' (in a spec file: "assign": {"model": "m.json"}).`,
 		Example: `  shoal submit --nats nats://127.0.0.1:4222 --input data/ --k 10 --algo fastclara --wait --model m.json
-  shoal submit --nats nats://127.0.0.1:4222 --spec job.json`,
+  shoal submit --nats nats://127.0.0.1:4222 --spec job.json
+  shoal submit --nats nats://127.0.0.1:4222 --assign m.json --input new/ --out labels/ --wait`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkMaxIter(cmd); err != nil {
+				return err
+			}
 			spec := &f.spec
 			if specFile != "" {
 				b, err := os.ReadFile(specFile)
@@ -58,6 +66,27 @@ ends, and exits 0 only if the job succeeded.`,
 				if spec, err = wire.DecodeJobSpec(b); err != nil {
 					return fmt.Errorf("%s: %w", specFile, err)
 				}
+			}
+			if assignPath != "" {
+				if specFile != "" {
+					return usagef("--assign and --spec both describe the job; in a spec file give \"assign\": {\"model\": %q}", assignPath)
+				}
+				if !cmd.Flags().Changed("algo") {
+					spec.Algorithm = "" // the model's
+				}
+				spec.Assign = &wire.Assignment{Model: assignPath}
+			}
+			if spec.Assign != nil && len(spec.Assign.Centers) == 0 && spec.Assign.Model != "" {
+				// The model is read here, and its centres travel in the
+				// job: the coordinator need not see the file.
+				a, err := readAssignment(cmd, spec.Assign.Model)
+				if err != nil {
+					return err
+				}
+				spec.Assign = a
+			}
+			if spec.Assign != nil && spec.Model != "" {
+				return usagef("--model writes a fitted model, and an assignment (--assign) fits none; the labels go to --out")
 			}
 			modelPath := spec.Model
 			spec.Model = "" // written here, from the result
@@ -90,6 +119,9 @@ ends, and exits 0 only if the job succeeded.`,
 			}
 			for _, in := range spec.Inputs {
 				files.Inputs = append(files.Inputs, pathguard.File{Flag: "--input", Path: in})
+			}
+			if spec.Assign != nil && assignPath == "" && spec.Assign.Model != "" {
+				files.Inputs = append(files.Inputs, pathguard.File{Flag: "--assign", Path: spec.Assign.Model})
 			}
 			if spec.Out != "" {
 				files.Outputs = append(files.Outputs, pathguard.File{Flag: "--out", Path: spec.Out})
@@ -134,7 +166,8 @@ ends, and exits 0 only if the job succeeded.`,
 	registerJobFlags(fl, &f.spec)
 	f.nats.register(fl)
 	fl.StringVar(&specFile, "spec", "", "JSON job spec file instead of job flags")
-	markPaths(fl, "in", "spec")
+	fl.StringVar(&assignPath, "assign", "", "label --input with the centres of this model file instead of fitting (see 'shoal assign'); the model fixes the algorithm, k, metric and columns")
+	markPaths(fl, "in", "spec", "assign")
 	fl.BoolVar(&wait, "wait", false, "wait for the job, show progress, write --model, exit with its status")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
 	return cmd

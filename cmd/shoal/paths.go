@@ -49,7 +49,7 @@ func commandPaths(cmd *cobra.Command) (job pathguard.Job, state []string) {
 					v = v[:i]
 				}
 			}
-			if f.Name == "out" && (cmd.Name() == "run" || cmd.Name() == "submit") && wire.IsDatasetPath(v) && !strings.HasSuffix(v, string(filepath.Separator)) {
+			if f.Name == "out" && (cmd.Name() == "run" || cmd.Name() == "submit" || cmd.Name() == "assign") && wire.IsDatasetPath(v) && !strings.HasSuffix(v, string(filepath.Separator)) {
 				v += string(filepath.Separator) // a labels dataset: checked as a directory
 			}
 			if f.Name == "out" && cmd.Name() == "report" && !strings.HasSuffix(v, string(filepath.Separator)) {

@@ -101,6 +101,7 @@ failed, 2 bad flags or arguments.`,
 	root.PersistentFlags().String("s3-endpoint", "", "S3-compatible store for s3:// paths, as http(s)://host:port, with path-style addressing (MinIO, Ceph, versitygw); default AWS_ENDPOINT_URL, else AWS. Credentials and region come from the standard AWS environment and config files")
 	root.AddCommand(
 		newRunCommand(stdout, stderr),
+		newAssignCommand(stdout, stderr),
 		newGenCommand(stdout),
 		newEvalCommand(stdout),
 		newWorkerCommand(stderr),

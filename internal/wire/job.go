@@ -49,7 +49,7 @@ type JobSpec struct {
 	K         int     `json:"k"`                    // number of clusters, required
 	Init      string  `json:"init,omitempty"`       // initialisation; default per algorithm
 	Metric    string  `json:"metric,omitempty"`     // dissimilarity for k-medoids; default "euclidean"
-	MaxIter   int     `json:"max_iter,omitempty"`   // iteration bound; 0 means the algorithm's default
+	MaxIter   int     `json:"max_iter,omitempty"`   // iteration bound; 0 (or absent) means the algorithm's default
 	BatchSize int     `json:"batch_size,omitempty"` // mini-batch rows per step; 0 means coordinator.DefaultBatchSize (16384)
 	Tol       float64 `json:"tol,omitempty"`        // centre-movement tolerance; 0 means 1e-4 for Lloyd, off for mini-batch
 	Seed      uint64  `json:"seed"`                 // everything random derives from it
@@ -84,6 +84,12 @@ type JobSpec struct {
 	// labels carry beside row, cluster and distance, so they join back to
 	// the input on a key. Only a labels dataset (OutDataset) keeps them.
 	Keep []string `json:"keep,omitempty"`
+
+	// Assign, when set, makes the job an assignment: it labels the inputs
+	// with a saved model's centres and fits nothing. The model fixes the
+	// algorithm, k, metric and feature columns (see Assignment); Model
+	// (the output) and the options of a fit do not apply.
+	Assign *Assignment `json:"assign,omitempty"`
 
 	// JobTimeout fails the job when it has not ended this long after it
 	// started (a Go duration such as "30m"); "" means no limit.
@@ -133,6 +139,11 @@ func (s *JobSpec) IsMedoid() bool {
 // Normalize fills in defaults and validates the spec: the one place where
 // job parameters are checked.
 func (s *JobSpec) Normalize() error {
+	if s.Assign != nil {
+		if err := s.normalizeAssign(); err != nil {
+			return err
+		}
+	}
 	if s.Algorithm == "" {
 		s.Algorithm = "minibatch"
 	}
@@ -182,7 +193,7 @@ func (s *JobSpec) Normalize() error {
 	if !s.IsMedoid() && s.Metric != "euclidean" && s.Metric != "sqeuclidean" {
 		return fmt.Errorf("%w: k-means minimises squared Euclidean distance; metric %q needs a k-medoids algorithm", ErrJobSpec, s.Metric)
 	}
-	if s.Init == "" && !slices.Contains(claransAlgorithms, s.Algorithm) {
+	if s.Init == "" && !slices.Contains(claransAlgorithms, s.Algorithm) && s.Assign == nil {
 		if s.IsMedoid() {
 			s.Init = "build"
 			if s.Algorithm == "fasterpam" || s.Algorithm == "fastclara" {
@@ -224,7 +235,7 @@ func (s *JobSpec) Normalize() error {
 	if err := s.checkBounds(); err != nil {
 		return err
 	}
-	if slices.Contains(SampledMedoidAlgorithms, s.Algorithm) {
+	if slices.Contains(SampledMedoidAlgorithms, s.Algorithm) && s.Assign == nil {
 		if s.Samples == 0 {
 			s.Samples = 5
 		}
