@@ -252,18 +252,8 @@ func probeOutputs(spec *wire.JobSpec) error {
 }
 
 // probeObject checks that an object can be written beside the object
-// p, with a hidden name that readers skip, and removes it.
-func probeObject(p string) error {
-	if _, err := blobfs.Parse(p); err != nil {
-		return err
-	}
-	ctx := context.Background()
-	probe := blobfs.Join(blobfs.Dir(p), ".shoal-probe-"+atomicfile.Owner())
-	if err := blobfs.WriteObject(ctx, probe, nil); err != nil {
-		return err
-	}
-	return blobfs.Remove(ctx, probe)
-}
+// p, and removes what it wrote.
+func probeObject(p string) error { return blobfs.Probe(context.Background(), p) }
 
 // abort removes whatever was not committed. It is safe after commit.
 func (o *outputs) abort() {

@@ -8,13 +8,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/shoal-io/shoal/coordinator"
-	"github.com/shoal-io/shoal/internal/atomicfile"
 	"github.com/shoal-io/shoal/internal/blobfs"
 	"github.com/shoal-io/shoal/internal/pathguard"
 	"github.com/shoal-io/shoal/internal/wire"
@@ -94,11 +94,7 @@ nothing, like 'shoal assign' (in a spec file: "assign": {"model": "m.json"}).`,
 				spec.Inputs[i] = absPath(in)
 			}
 			if spec.Out != "" {
-				dataset := spec.OutDataset()
-				spec.Out = absPath(spec.Out)
-				if dataset {
-					spec.Out += string(filepath.Separator) // a directory, also for the coordinator
-				}
+				spec.Out = absOut(spec.Out, spec.OutDataset())
 			}
 			if err := spec.Normalize(); err != nil {
 				return usageError{err}
@@ -133,7 +129,7 @@ nothing, like 'shoal assign' (in a spec file: "assign": {"model": "m.json"}).`,
 				return err
 			}
 			if modelPath != "" {
-				if err := atomicfile.Probe(modelPath); err != nil {
+				if err := blobfs.Probe(cmd.Context(), modelPath); err != nil {
 					return usagef("--model: %v", err)
 				}
 			}
@@ -171,6 +167,16 @@ nothing, like 'shoal assign' (in a spec file: "assign": {"model": "m.json"}).`,
 	fl.BoolVar(&wait, "wait", false, "wait for the job, show progress, write --model, exit with its status")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
 	return cmd
+}
+
+// absOut is absPath for --out: a dataset keeps the one trailing separator
+// that tells the coordinator it is a directory or prefix.
+func absOut(out string, dataset bool) string {
+	p := absPath(out)
+	if dataset && !strings.HasSuffix(p, "/") && !strings.HasSuffix(p, string(filepath.Separator)) {
+		p += string(filepath.Separator)
+	}
+	return p
 }
 
 // absPath makes a local path absolute for a service that resolves none

@@ -670,3 +670,20 @@ func MkdirAll(p string) error {
 	}
 	return os.MkdirAll(p, 0o755)
 }
+
+// Probe checks that p could be written, leaving nothing behind: a local
+// file's directory takes a temporary file, an object's prefix a hidden
+// object that is deleted at once.
+func Probe(ctx context.Context, p string) error {
+	if !IsURL(p) {
+		return atomicfile.Probe(p)
+	}
+	if _, err := Parse(p); err != nil {
+		return err
+	}
+	probe := Join(Dir(p), ".shoal-probe-"+atomicfile.Owner())
+	if err := WriteObject(ctx, probe, nil); err != nil {
+		return err
+	}
+	return Remove(ctx, probe)
+}

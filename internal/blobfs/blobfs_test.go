@@ -156,3 +156,29 @@ func TestTidy(t *testing.T) {
 		t.Errorf("tidy: %q, want %q", got, want)
 	}
 }
+
+// Probe writes nothing that stays, locally or in a bucket, and fails where
+// nothing can be written.
+func TestProbe(t *testing.T) {
+	b := memblob.OpenBucket(nil)
+	defer b.Close()
+	Use("mem://probe", b)
+	defer Use("mem://probe", nil)
+	ctx := context.Background()
+	if err := Probe(ctx, "mem://probe/out/model.json"); err != nil {
+		t.Fatal(err)
+	}
+	if ents, err := List(ctx, "mem://probe/out/"); err != nil || len(ents) != 0 {
+		t.Errorf("probe left %+v (%v)", ents, err)
+	}
+	dir := t.TempDir()
+	if err := Probe(ctx, dir+"/model.json"); err != nil {
+		t.Fatal(err)
+	}
+	if err := Probe(ctx, dir+"/missing/model.json"); err == nil {
+		t.Error("a probe into a missing directory succeeded")
+	}
+	if err := Probe(ctx, "mem://probe/a//b"); !errors.Is(err, ErrBadURL) {
+		t.Errorf("probe of a bad URL: %v", err)
+	}
+}
