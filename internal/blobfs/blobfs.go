@@ -70,8 +70,15 @@ type Location struct {
 	Key    string // no leading "/"; a trailing "/" names a prefix
 }
 
-// String is the location's canonical URL.
-func (l Location) String() string { return l.Scheme + "://" + l.Bucket + "/" + l.Key }
+// String is the location's canonical URL. The characters Parse would
+// decode or refuse ('%', '?', '#') are escaped, so Parse(l.String()) is
+// l: a key met in a listing such as "100%.csv" stays a URL, and a key
+// is never decoded twice on its way from Clean to Join to a write.
+func (l Location) String() string {
+	return l.Scheme + "://" + l.Bucket + "/" + keyEscaper.Replace(l.Key)
+}
+
+var keyEscaper = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
 
 // Parse checks an object URL and splits it. It refuses schemes shoal
 // does not open, queries and fragments, user information, an empty
@@ -637,7 +644,7 @@ func RemoveAll(ctx context.Context, p string) error {
 			return wrap("list", p, err)
 		}
 		if err := b.Delete(ctx, o.Key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
-			return wrap("remove", loc.Scheme+"://"+loc.Bucket+"/"+o.Key, err)
+			return wrap("remove", Location{Scheme: loc.Scheme, Bucket: loc.Bucket, Key: o.Key}.String(), err)
 		}
 	}
 }

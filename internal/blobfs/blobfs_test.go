@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"path"
 	"testing"
 
 	"gocloud.dev/blob/memblob"
@@ -49,6 +50,31 @@ func TestParse(t *testing.T) {
 	for _, p := range []string{"/x", "x", "C:/x", "s3:/x", "3s://x"} {
 		if IsURL(p) {
 			t.Errorf("IsURL(%q)", p)
+		}
+	}
+}
+
+// TestKeyEscapes checks that a key holding '%', '?' or '#' (legal in S3
+// keys, and met in listings) keeps its meaning through String, Clean,
+// Join and Base: each decodes the URL once, so a canonical form that
+// left them bare would be decoded again, or be no URL at all.
+func TestKeyEscapes(t *testing.T) {
+	for _, key := range []string{"data/100%.csv", "a?b", "a#1.csv", "x/_temporary/%2E%2E", "x/%252F", "a b"} {
+		loc := Location{Scheme: "s3", Bucket: "lake", Key: key}
+		again, err := Parse(loc.String())
+		if err != nil || again != loc {
+			t.Errorf("key %q: Parse(%s) = %+v, %v", key, loc.String(), again, err)
+			continue
+		}
+		if c := Clean(loc.String()); c != loc.String() {
+			t.Errorf("key %q: Clean(%s) = %s", key, loc.String(), c)
+		}
+		joined, err := Parse(Join(Join("s3://lake/", key), "part"))
+		if err != nil || joined.Key != key+"/part" {
+			t.Errorf("key %q: Join = %+v, %v; want key %q", key, joined, err, key+"/part")
+		}
+		if b := Base(loc.String()); b != path.Base(key) {
+			t.Errorf("key %q: Base = %q, want %q", key, b, path.Base(key))
 		}
 	}
 }
