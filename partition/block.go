@@ -68,6 +68,9 @@ func readShard(s Shard, columns []string, weight string, nulls NullPolicy, mem m
 	if err != nil {
 		return nil, openError(s.File, err)
 	}
+	if s.Version != "" && s.Local == "" && before.tag != s.Version {
+		return nil, fmt.Errorf("%w: %s: the object was replaced after the job was planned; run the job again", ErrCorrupt, s.File)
+	}
 	f, err := newFiller(s, columns, weight, nulls, size)
 	if err != nil {
 		return nil, err

@@ -177,3 +177,73 @@ func writeBatched(t testing.TB, path string, names []string, data []float32, n, 
 		r.Release()
 	}
 }
+
+// An object replaced between Scan and ReadShard, by another valid table
+// of the same size, a shorter or a longer object, is refused with
+// ErrCorrupt naming it: a plan of one version never reads rows of
+// another.
+func TestRemoteObjectReplacedAfterScan(t *testing.T) {
+	dir := t.TempDir()
+	const n = 3000
+	table := func(shift float32) []float32 {
+		data := make([]float32, 0, 2*n)
+		for i := range n {
+			data = append(data, float32(i)+shift, float32(i%7))
+		}
+		return data
+	}
+	files := []string{"t.parquet", "t.arrow", "t.arrows", "t.csv"}
+	for _, f := range files {
+		if err := WriteTable(filepath.Join(dir, f), []string{"a", "b"}, table(0), n, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteTable(filepath.Join(dir, "other-"+f), []string{"a", "b"}, table(0.5), n, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	b := memblob.OpenBucket(nil)
+	blobfs.Use("mem://replaced", b)
+	t.Cleanup(func() { blobfs.Use("mem://replaced", nil); b.Close() })
+	for _, f := range files {
+		orig, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := os.ReadFile(filepath.Join(dir, "other-"+f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(other) != len(orig) && f != "t.csv" {
+			t.Fatalf("%s: the other table has %d bytes, not %d", f, len(other), len(orig))
+		}
+		for _, c := range []struct {
+			name string
+			data []byte
+		}{
+			{"another table", other},
+			{"shorter", orig[:len(orig)/2]},
+			{"longer", append(slices.Clone(orig), orig...)},
+		} {
+			if err := b.WriteAll(ctx, f, orig, nil); err != nil {
+				t.Fatal(err)
+			}
+			ds := mustScan(t, []string{"mem://replaced/" + f}, Options{ShardRows: 700})
+			if len(ds.Shards) == 0 {
+				t.Fatalf("%s: %d shards", f, len(ds.Shards))
+			}
+			// Unchanged, every shard reads.
+			readEvery(t, ds, NullsError)
+			if err := b.WriteAll(ctx, f, c.data, nil); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range ds.Shards {
+				blk, err := ReadShard(s, ds.Columns, ds.Weight, NullsError)
+				if err == nil {
+					t.Fatalf("%s replaced by %s: shard %d read %d rows", f, c.name, s.ID, blk.Len())
+				}
+				wantErr(t, err, ErrCorrupt, "mem://replaced/"+f, "replaced")
+			}
+		}
+	}
+}

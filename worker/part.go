@@ -196,7 +196,7 @@ func (x *executor) partitionShard(s wire.Shard) (partition.Shard, error) {
 		return partition.Shard{}, &inputError{err}
 	}
 	ps := partition.Shard{ID: s.ID, File: s.File, Format: format, First: s.First, Last: s.Last, RowOffset: s.RowOffset, Rows: s.Rows,
-		ByteStart: s.ByteStart, ByteEnd: s.ByteEnd, DictOffsets: s.DictOffsets}
+		ByteStart: s.ByteStart, ByteEnd: s.ByteEnd, DictOffsets: s.DictOffsets, Version: s.Version}
 	if s.Object != "" {
 		if ps.Local, err = x.staged.path(context.Background(), x.js, s.Object, filepath.Base(s.File)); err != nil {
 			return partition.Shard{}, err
