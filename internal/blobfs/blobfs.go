@@ -388,7 +388,8 @@ type Entry struct {
 
 // List lists the objects and prefixes directly below the prefix p (a
 // "/" is added when missing), sorted by name, as os.ReadDir does for a
-// directory.
+// directory. The prefix's own zero-byte marker object is skipped; a key
+// with an empty segment ("a//b") fails the listing.
 func List(ctx context.Context, p string) ([]Entry, error) {
 	loc, b, err := locate(ctx, p)
 	if err != nil {
@@ -408,9 +409,14 @@ func List(ctx context.Context, p string) ([]Entry, error) {
 		if err != nil {
 			return nil, wrap("list", p, err)
 		}
+		if o.Key == prefix {
+			continue // a zero-byte "directory marker" some consoles make
+		}
 		name := strings.TrimSuffix(strings.TrimPrefix(o.Key, prefix), "/")
 		if name == "" || strings.Contains(name, "/") {
-			continue // a key with an empty segment: no file name
+			// Skipping it would drop its objects from a dataset unseen.
+			return nil, fmt.Errorf("%w: %s holds the key %q, whose empty segment no URL can name; rename it, or name a prefix without it",
+				ErrBadURL, p, o.Key)
 		}
 		out = append(out, Entry{Name: name, IsDir: o.IsDir, Size: o.Size})
 	}

@@ -3,9 +3,12 @@ package blobfs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"path"
+	"slices"
+	"strings"
 	"testing"
 
 	"gocloud.dev/blob/memblob"
@@ -180,5 +183,44 @@ func TestTidy(t *testing.T) {
 	in := `blob (key "data/x") (code=Unknown): operation error S3: HeadObject, https response error StatusCode: 403, RequestID: ABC, HostID: xyz=, api error Forbidden`
 	if got, want := tidy(in), "operation error S3: HeadObject, https response error StatusCode: 403, api error Forbidden"; got != want {
 		t.Errorf("tidy: %q, want %q", got, want)
+	}
+}
+
+// List pages through listings longer than one page (1,000 keys on S3)
+// and returns every name once, sorted, with prefixes as directories.
+func TestListPages(t *testing.T) {
+	b := memblob.OpenBucket(nil)
+	defer b.Close()
+	Use("mem://pages", b)
+	defer Use("mem://pages", nil)
+	ctx := context.Background()
+	const n = 2500
+	var want []string
+	for i := range n {
+		name := fmt.Sprintf("f%05d.csv", i)
+		key := "d/" + name
+		if i%10 == 0 {
+			name = fmt.Sprintf("p%05d", i)
+			key = "d/" + name + "/x.csv"
+		}
+		want = append(want, name)
+		if err := b.WriteAll(ctx, key, []byte("x"), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slices.Sort(want)
+	ents, err := List(ctx, "mem://pages/d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range ents {
+		if e.IsDir != strings.HasPrefix(e.Name, "p") {
+			t.Errorf("%s: IsDir %v", e.Name, e.IsDir)
+		}
+		got = append(got, e.Name)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("listed %d names, want %d", len(got), len(want))
 	}
 }
