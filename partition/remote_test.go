@@ -243,6 +243,10 @@ func TestRemoteObjectReplacedAfterScan(t *testing.T) {
 					t.Fatalf("%s replaced by %s: shard %d read %d rows", f, c.name, s.ID, blk.Len())
 				}
 				wantErr(t, err, ErrCorrupt, "mem://replaced/"+f, "replaced")
+				if s.Rows > 0 {
+					_, err = ReadKept(s, []KeepColumn{{Name: "b"}}, []int64{s.RowOffset}, memory.DefaultAllocator)
+					wantErr(t, err, ErrCorrupt, "mem://replaced/"+f, "replaced")
+				}
 			}
 		}
 	}
