@@ -59,6 +59,6 @@ func (j *job) countCSV(ctx context.Context) error {
 // csvTask is a count or locate task over the byte range s.
 func (j *job) csvTask(kind wire.Kind, s partition.Shard) *wire.Task {
 	return &wire.Task{ID: s.ID, Kind: kind, D: j.d, Shards: []wire.Shard{
-		{ID: s.ID, File: s.File, Format: s.Format.String(), First: s.First, Last: s.Last},
+		{ID: s.ID, File: s.File, Format: s.Format.String(), First: s.First, Last: s.Last, Version: s.Version},
 	}}
 }

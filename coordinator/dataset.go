@@ -144,7 +144,13 @@ func (d *datasetOut) commit(m *wire.Model) error {
 	}
 	for i, n := range d.rows {
 		name := partName(i)
-		if _, err := blobfs.Stat(ctx, blobfs.Join(d.staging, name)); err != nil {
+		st, err := blobfs.Stat(ctx, blobfs.Join(d.staging, name))
+		if err == nil && st.IsDir {
+			// A prefix (or directory) of that name is no part; moving it
+			// would fail with the dataset half replaced.
+			err = &fs.PathError{Op: "stat", Path: blobfs.Join(d.staging, name), Err: errors.New("is a directory, not a part")}
+		}
+		if err != nil {
 			return fmt.Errorf("%w: --out %s: part %s of %d did not land: %w", ErrOutput, d.dir, name, len(d.rows), unwrapPathError(err))
 		}
 		man.Parts = append(man.Parts, manifestPart{Name: name, Rows: n})

@@ -299,7 +299,7 @@ func (j *job) shardTasks(kind wire.Kind) []*wire.Task {
 func (j *job) wireShard(s partition.Shard) wire.Shard {
 	return wire.Shard{ID: s.ID, File: s.File, Format: s.Format.String(), First: s.First, Last: s.Last,
 		RowOffset: s.RowOffset, Rows: s.Rows, Object: j.objects[s.File],
-		ByteStart: s.ByteStart, ByteEnd: s.ByteEnd, DictOffsets: s.DictOffsets}
+		ByteStart: s.ByteStart, ByteEnd: s.ByteEnd, DictOffsets: s.DictOffsets, Version: s.Version}
 }
 
 // Rounds used as task rounds for passes other than iterations, so their

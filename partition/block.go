@@ -68,6 +68,9 @@ func readShard(s Shard, columns []string, weight string, nulls NullPolicy, mem m
 	if err != nil {
 		return nil, openError(s.File, err)
 	}
+	if err := checkVersion(s, before); err != nil {
+		return nil, err
+	}
 	f, err := newFiller(s, columns, weight, nulls, size)
 	if err != nil {
 		return nil, err
@@ -97,6 +100,15 @@ func readShard(s Shard, columns []string, weight string, nulls NullPolicy, mem m
 		return nil, err
 	}
 	return f.finish(got)
+}
+
+// checkVersion refuses an object input whose entity tag (in now) is no
+// longer the one s was planned with.
+func checkVersion(s Shard, now fileState) error {
+	if s.Version != "" && s.Local == "" && now.tag != s.Version {
+		return fmt.Errorf("%w: %s: the object was replaced after the job was planned; run the job again", ErrCorrupt, s.File)
+	}
+	return nil
 }
 
 // readFormat reads shard s into f with the reader of its format.

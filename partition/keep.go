@@ -147,6 +147,15 @@ func readShardColumns(s Shard, names []string, mem memory.Allocator) (_ []arrow.
 	if s.Local != "" {
 		path = s.Local
 	}
+	if s.Version != "" && s.Local == "" {
+		now, _, err := statInput(path)
+		if err != nil {
+			return nil, openError(path, err)
+		}
+		if err := checkVersion(s, now); err != nil {
+			return nil, err
+		}
+	}
 	defer recoverCorrupt(path, &err)
 	chunks := make([][]arrow.Array, len(names))
 	defer func() {

@@ -177,3 +177,140 @@ func writeBatched(t testing.TB, path string, names []string, data []float32, n, 
 		r.Release()
 	}
 }
+
+// An object replaced between Scan and ReadShard, by another valid table
+// of the same size, a shorter or a longer object, is refused with
+// ErrCorrupt naming it: a plan of one version never reads rows of
+// another.
+func TestRemoteObjectReplacedAfterScan(t *testing.T) {
+	dir := t.TempDir()
+	const n = 3000
+	table := func(shift float32) []float32 {
+		data := make([]float32, 0, 2*n)
+		for i := range n {
+			data = append(data, float32(i)+shift, float32(i%7))
+		}
+		return data
+	}
+	files := []string{"t.parquet", "t.arrow", "t.arrows", "t.csv"}
+	for _, f := range files {
+		if err := WriteTable(filepath.Join(dir, f), []string{"a", "b"}, table(0), n, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteTable(filepath.Join(dir, "other-"+f), []string{"a", "b"}, table(0.5), n, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	b := memblob.OpenBucket(nil)
+	blobfs.Use("mem://replaced", b)
+	t.Cleanup(func() { blobfs.Use("mem://replaced", nil); b.Close() })
+	for _, f := range files {
+		orig, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := os.ReadFile(filepath.Join(dir, "other-"+f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(other) != len(orig) && f != "t.csv" {
+			t.Fatalf("%s: the other table has %d bytes, not %d", f, len(other), len(orig))
+		}
+		for _, c := range []struct {
+			name string
+			data []byte
+		}{
+			{"another table", other},
+			{"shorter", orig[:len(orig)/2]},
+			{"longer", append(slices.Clone(orig), orig...)},
+		} {
+			if err := b.WriteAll(ctx, f, orig, nil); err != nil {
+				t.Fatal(err)
+			}
+			ds := mustScan(t, []string{"mem://replaced/" + f}, Options{ShardRows: 700})
+			if len(ds.Shards) == 0 {
+				t.Fatalf("%s: %d shards", f, len(ds.Shards))
+			}
+			// Unchanged, every shard reads.
+			readEvery(t, ds, NullsError)
+			if err := b.WriteAll(ctx, f, c.data, nil); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range ds.Shards {
+				blk, err := ReadShard(s, ds.Columns, ds.Weight, NullsError)
+				if err == nil {
+					t.Fatalf("%s replaced by %s: shard %d read %d rows", f, c.name, s.ID, blk.Len())
+				}
+				wantErr(t, err, ErrCorrupt, "mem://replaced/"+f, "replaced")
+				if s.Rows > 0 {
+					_, err = ReadKept(s, []KeepColumn{{Name: "b"}}, []int64{s.RowOffset}, memory.DefaultAllocator)
+					wantErr(t, err, ErrCorrupt, "mem://replaced/"+f, "replaced")
+				}
+			}
+		}
+	}
+}
+
+// Listing edge cases of real buckets: zero-byte "directory markers" at
+// every level (as S3 consoles make them) change nothing, "_" and "."
+// names are skipped at every level, where prunes nested key=value
+// prefixes, a key that is an object and a prefix at once is the object
+// without a "/" and the prefix with one, and a key with an empty segment
+// fails the scan rather than drop its rows unseen.
+func TestRemoteListingEdges(t *testing.T) {
+	ctx := context.Background()
+	b := memblob.OpenBucket(nil)
+	blobfs.Use("mem://edges", b)
+	t.Cleanup(func() { blobfs.Use("mem://edges", nil); b.Close() })
+	put := func(keys ...string) {
+		t.Helper()
+		for _, k := range keys {
+			var data []byte
+			if !strings.HasSuffix(k, "/") {
+				data = []byte("a,b\n1,2\n3,4\n")
+			}
+			if err := b.WriteAll(ctx, k, data, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	put("lake/", "lake/y=1/", "lake/y=1/r=a/", "lake/y=1/r=a/p.csv", "lake/y=1/r=b/p.csv",
+		"lake/y=2/r=a/p.csv", "lake/y=2/r=a/_tmp/p.csv", "lake/y=2/.r=c/p.csv", "lake/_y=3/r=a/p.csv",
+		"lake/y=2/r=a/.p.csv", "lake/_SUCCESS", "empty/", "empty/sub/",
+		"both", "both/p.csv")
+	for _, c := range []struct {
+		in    string
+		where Where
+		files []string
+	}{
+		{"mem://edges/lake", nil, []string{"lake/y=1/r=a/p.csv", "lake/y=1/r=b/p.csv", "lake/y=2/r=a/p.csv"}},
+		{"mem://edges/lake/", Where{"r": {"a"}}, []string{"lake/y=1/r=a/p.csv", "lake/y=2/r=a/p.csv"}},
+		{"mem://edges/lake/*/r=a/", nil, []string{"lake/y=1/r=a/p.csv", "lake/y=2/r=a/p.csv"}},
+		{"mem://edges/lake/y=*/*/*.csv", Where{"y": {"2"}}, []string{"lake/y=2/r=a/p.csv"}},
+		{"mem://edges/both/", nil, []string{"both/p.csv"}},
+	} {
+		opts := Options{Where: c.where, Columns: []string{"a"}}
+		ds := mustScan(t, []string{c.in}, opts)
+		var got []string
+		for _, f := range ds.Files {
+			got = append(got, strings.TrimPrefix(f, "mem://edges/"))
+		}
+		if !slices.Equal(got, c.files) || ds.Rows != int64(2*len(c.files)) {
+			t.Errorf("%s where %v: files %v rows %d, want %v", c.in, c.where, got, ds.Rows, c.files)
+		}
+	}
+	_, err := Scan([]string{"mem://edges/empty/"}, Options{})
+	wantErr(t, err, ErrEmptyDataset, "mem://edges/empty/")
+	_, err = Scan([]string{"mem://edges/both"}, Options{})
+	wantErr(t, err, ErrUnknownFormat, "mem://edges/both")
+
+	put("lake/y=2//q.csv")
+	for _, in := range []string{"mem://edges/lake/", "mem://edges/lake/y=*/"} {
+		_, err = Scan([]string{in}, Options{})
+		wantErr(t, err, ErrCorrupt, "empty segment", "y=2/")
+	}
+	// Where leaves the prefix holding the odd key out, so it is never
+	// listed.
+	mustScan(t, []string{"mem://edges/lake/"}, Options{Where: Where{"y": {"1"}}, Columns: []string{"a"}})
+}

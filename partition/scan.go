@@ -145,6 +145,13 @@ func ScanInputs(inputs []Input, opts Options) (*Dataset, error) {
 			return nil, err
 		}
 		sawCSV = sawCSV || format == FormatCSV
+		// The tag is taken before the probe: an object replaced during
+		// it leaves a plan whose tag is already stale, never a stale
+		// plan under a fresh tag.
+		version, err := objectVersion(path)
+		if err != nil {
+			return nil, err
+		}
 		info, err := probeWith(path, format, target, opts.CSV, opts.CSVRanges)
 		if err != nil {
 			return nil, err
@@ -169,7 +176,7 @@ func ScanInputs(inputs []Input, opts Options) (*Dataset, error) {
 		}
 		if info.ranges {
 			for _, u := range info.units {
-				ds.Shards = append(ds.Shards, Shard{ID: len(ds.Shards), File: path, Format: format, First: u.first, Last: u.last, Rows: -1, CSV: opts.CSV})
+				ds.Shards = append(ds.Shards, Shard{ID: len(ds.Shards), File: path, Format: format, First: u.first, Last: u.last, Rows: -1, CSV: opts.CSV, Version: version})
 			}
 			continue
 		}
@@ -180,6 +187,7 @@ func ScanInputs(inputs []Input, opts Options) (*Dataset, error) {
 		}
 		shards := planShards(path, format, info.units, target, len(ds.Shards), ds.Rows)
 		for i := range shards {
+			shards[i].Version = version
 			ds.Rows += shards[i].Rows
 			if format == FormatCSV {
 				shards[i].CSV = opts.CSV

@@ -45,6 +45,12 @@ type Shard struct {
 	// read from its start.
 	ByteStart, ByteEnd int64
 	DictOffsets        []int64
+	// Version is an object input's entity tag when Scan planned it:
+	// ReadShard refuses the object once its tag differs, for a plan of
+	// one version read from another gives rows of neither. "" for local
+	// files (whose changes ReadShard notices only during a read) and for
+	// a plan that has no tag.
+	Version string
 }
 
 // unit is the smallest piece a format can start reading at: a Parquet row

@@ -36,6 +36,19 @@ func openRemote(path string) (*blobfs.Object, error) {
 	return o, nil
 }
 
+// objectVersion is the entity tag of the object at path, "" for a local
+// file.
+func objectVersion(path string) (string, error) {
+	if !isRemote(path) {
+		return "", nil
+	}
+	st, _, err := statInput(path)
+	if err != nil {
+		return "", openError(path, err)
+	}
+	return st.tag, nil
+}
+
 // statInput is the state of a file or object, and whether it is there.
 func statInput(path string) (fileState, int64, error) {
 	if !isRemote(path) {

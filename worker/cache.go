@@ -27,7 +27,7 @@ func NewBlockCache(limit int64) *BlockCache {
 }
 
 func cacheKey(s wire.Shard, local string, d wire.Data) string {
-	return fmt.Sprintf("%s|%s|%s|%d|%d|%s|%s|%s|%v|%v|%q|%v", s.File, local, s.Format, s.First, s.Last,
+	return fmt.Sprintf("%s|%s|%s|%s|%d|%d|%s|%s|%s|%v|%v|%q|%v", s.File, s.Version, local, s.Format, s.First, s.Last,
 		strings.Join(d.Columns, ","), d.Weight, d.Nulls, d.Offsets, d.NoHeader, d.Delimiter, d.Limit)
 }
 
@@ -63,7 +63,7 @@ func readShard(s wire.Shard, local string, d wire.Data) (*partition.Block, error
 	ps := partition.Shard{
 		ID: s.ID, File: s.File, Format: format, First: s.First, Last: s.Last,
 		RowOffset: s.RowOffset, Rows: s.Rows, Local: local,
-		ByteStart: s.ByteStart, ByteEnd: s.ByteEnd, DictOffsets: s.DictOffsets,
+		ByteStart: s.ByteStart, ByteEnd: s.ByteEnd, DictOffsets: s.DictOffsets, Version: s.Version,
 	}
 	if format == partition.FormatCSV {
 		ps.CSV.NoHeader = d.NoHeader

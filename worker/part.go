@@ -119,10 +119,16 @@ func writePart(t *wire.Task, res *wire.Result, names []string, keep []arrow.Arra
 	if err := partition.WriteLabelsPart(local, res.Rows, res.Labels, res.Distances, names, keep); err != nil {
 		return fmt.Errorf("worker: writing labels part: %w", err)
 	}
-	if err := blobfs.UploadFile(context.Background(), local, blobfs.Join(dir, t.PartName)); err != nil {
+	if err := blobfs.UploadFile(context.Background(), local, partObject(t)); err != nil {
 		return fmt.Errorf("worker: uploading labels part: %w", err)
 	}
 	return nil
+}
+
+// partObject is the URL of the part object a task checkPart accepted
+// writes.
+func partObject(t *wire.Task) string {
+	return blobfs.Join(blobfs.Clean(strings.TrimSuffix(t.PartDir, "/")), t.PartName)
 }
 
 // keptColumns reads the kept columns of the labelled rows, shard by
@@ -190,7 +196,7 @@ func (x *executor) partitionShard(s wire.Shard) (partition.Shard, error) {
 		return partition.Shard{}, &inputError{err}
 	}
 	ps := partition.Shard{ID: s.ID, File: s.File, Format: format, First: s.First, Last: s.Last, RowOffset: s.RowOffset, Rows: s.Rows,
-		ByteStart: s.ByteStart, ByteEnd: s.ByteEnd, DictOffsets: s.DictOffsets}
+		ByteStart: s.ByteStart, ByteEnd: s.ByteEnd, DictOffsets: s.DictOffsets, Version: s.Version}
 	if s.Object != "" {
 		if ps.Local, err = x.staged.path(context.Background(), x.js, s.Object, filepath.Base(s.File)); err != nil {
 			return partition.Shard{}, err

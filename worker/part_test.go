@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shoal-io/shoal/internal/blobfs"
 	"github.com/shoal-io/shoal/internal/wire"
 	"github.com/shoal-io/shoal/partition"
 )
@@ -44,12 +45,43 @@ func TestCheckPart(t *testing.T) {
 		{"short part number", "job1", staging, "part-1.parquet", "is not part-NNNNN.parquet"},
 		{"missing staging dir", "job9", filepath.Join(out, "_temporary", "job9"), "part-00000.parquet", "staging directory"},
 		{"staging is a file", "job3", file, "part-00000.parquet", "not a directory"},
+		{"object staging", "job1", "s3://lake/out/_temporary/job1", "part-00000.parquet", ""},
+		{"object staging, trailing slashes", "job1", "s3://lake/out/_temporary/job1/", "part-00000.parquet", ""},
+		{"object staging, uppercase scheme", "job1", "S3://lake/out/_temporary/job1", "part-00000.parquet", ""},
+		{"object dot-dot", "job1", "s3://lake/x/_temporary/../../evil/_temporary/job1", "part-00000.parquet", "not allowed"},
+		{"object encoded dot-dot", "job1", "s3://lake/x/_temporary/job1/%2e%2e/%2E%2E/_temporary/job1", "part-00000.parquet", "not allowed"},
+		{"object encoded slash", "job1", "s3://lake/x/_temporary/a%2F..%2F..%2F_temporary%2Fjob1", "part-00000.parquet", "not allowed"},
+		{"object double slash", "job1", "s3://lake/x//_temporary/job1", "part-00000.parquet", "not allowed"},
+		{"object two trailing slashes", "job1", "s3://lake/x/_temporary/job1//", "part-00000.parquet", "not allowed"},
+		{"object query", "job1", "s3://lake/x/_temporary/job1?endpoint=http://evil", "part-00000.parquet", "query"},
+		{"object fragment", "job1", "s3://lake/x/_temporary/job1#a", "part-00000.parquet", "query"},
+		{"object credentials", "job1", "s3://u:p@lake/x/_temporary/job1", "part-00000.parquet", "credentials"},
+		{"object other scheme", "job1", "http://lake/x/_temporary/job1", "part-00000.parquet", "scheme"},
+		{"object no bucket", "job1", "s3:///x/_temporary/job1", "part-00000.parquet", "no bucket"},
+		{"object dataset itself", "job1", "s3://lake/x/", "part-00000.parquet", "is not"},
+		{"object another job", "job1", "s3://lake/x/_temporary/job2", "part-00000.parquet", "is not"},
+		// Job ids that decode to a path: the part directory is compared
+		// with the job id as written and never decoded a second time.
+		{"object job id that decodes to dot-dot", "%2E%2E", "s3://lake/x/_temporary/%252E%252E", "part-00000.parquet", ""},
+		{"object job id encoded twice", "%2E%2E", "s3://lake/x/_temporary/%25252E%25252E", "part-00000.parquet", "is not"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := checkPart(&wire.Task{Job: tc.job, Kind: wire.KindLabel, PartDir: tc.dir, PartName: tc.part})
+			task := &wire.Task{Job: tc.job, Kind: wire.KindLabel, PartDir: tc.dir, PartName: tc.part}
+			err := checkPart(task)
 			if tc.want == "" {
 				if err != nil {
 					t.Fatalf("checkPart: %v", err)
+				}
+				if blobfs.IsURL(tc.dir) {
+					// The object written is the part in that job's staging prefix.
+					loc, err := blobfs.Parse(partObject(task))
+					want := "out/_temporary/" + tc.job + "/" + tc.part
+					if strings.HasPrefix(tc.dir, "s3://lake/x/") {
+						want = "x/_temporary/" + tc.job + "/" + tc.part
+					}
+					if err != nil || loc.Bucket != "lake" || loc.Key != want {
+						t.Fatalf("part object %+v, %v; want key %s in lake", loc, err, want)
+					}
 				}
 				return
 			}

@@ -70,8 +70,15 @@ type Location struct {
 	Key    string // no leading "/"; a trailing "/" names a prefix
 }
 
-// String is the location's canonical URL.
-func (l Location) String() string { return l.Scheme + "://" + l.Bucket + "/" + l.Key }
+// String is the location's canonical URL. The characters Parse would
+// decode or refuse ('%', '?', '#') are escaped, so Parse(l.String()) is
+// l: a key met in a listing such as "100%.csv" stays a URL, and a key
+// is never decoded twice on its way from Clean to Join to a write.
+func (l Location) String() string {
+	return l.Scheme + "://" + l.Bucket + "/" + keyEscaper.Replace(l.Key)
+}
+
+var keyEscaper = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
 
 // Parse checks an object URL and splits it. It refuses schemes shoal
 // does not open, queries and fragments, user information, an empty
@@ -381,7 +388,8 @@ type Entry struct {
 
 // List lists the objects and prefixes directly below the prefix p (a
 // "/" is added when missing), sorted by name, as os.ReadDir does for a
-// directory.
+// directory. The prefix's own zero-byte marker object is skipped; a key
+// with an empty segment ("a//b") fails the listing.
 func List(ctx context.Context, p string) ([]Entry, error) {
 	loc, b, err := locate(ctx, p)
 	if err != nil {
@@ -401,9 +409,14 @@ func List(ctx context.Context, p string) ([]Entry, error) {
 		if err != nil {
 			return nil, wrap("list", p, err)
 		}
+		if o.Key == prefix {
+			continue // a zero-byte "directory marker" some consoles make
+		}
 		name := strings.TrimSuffix(strings.TrimPrefix(o.Key, prefix), "/")
 		if name == "" || strings.Contains(name, "/") {
-			continue // a key with an empty segment: no file name
+			// Skipping it would drop its objects from a dataset unseen.
+			return nil, fmt.Errorf("%w: %s holds the key %q, whose empty segment no URL can name; rename it, or name a prefix without it",
+				ErrBadURL, p, o.Key)
 		}
 		out = append(out, Entry{Name: name, IsDir: o.IsDir, Size: o.Size})
 	}
@@ -637,7 +650,7 @@ func RemoveAll(ctx context.Context, p string) error {
 			return wrap("list", p, err)
 		}
 		if err := b.Delete(ctx, o.Key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
-			return wrap("remove", loc.Scheme+"://"+loc.Bucket+"/"+o.Key, err)
+			return wrap("remove", Location{Scheme: loc.Scheme, Bucket: loc.Bucket, Key: o.Key}.String(), err)
 		}
 	}
 }

@@ -3,8 +3,12 @@ package blobfs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
+	"path"
+	"slices"
+	"strings"
 	"testing"
 
 	"gocloud.dev/blob/memblob"
@@ -49,6 +53,31 @@ func TestParse(t *testing.T) {
 	for _, p := range []string{"/x", "x", "C:/x", "s3:/x", "3s://x"} {
 		if IsURL(p) {
 			t.Errorf("IsURL(%q)", p)
+		}
+	}
+}
+
+// TestKeyEscapes checks that a key holding '%', '?' or '#' (legal in S3
+// keys, and met in listings) keeps its meaning through String, Clean,
+// Join and Base: each decodes the URL once, so a canonical form that
+// left them bare would be decoded again, or be no URL at all.
+func TestKeyEscapes(t *testing.T) {
+	for _, key := range []string{"data/100%.csv", "a?b", "a#1.csv", "x/_temporary/%2E%2E", "x/%252F", "a b"} {
+		loc := Location{Scheme: "s3", Bucket: "lake", Key: key}
+		again, err := Parse(loc.String())
+		if err != nil || again != loc {
+			t.Errorf("key %q: Parse(%s) = %+v, %v", key, loc.String(), again, err)
+			continue
+		}
+		if c := Clean(loc.String()); c != loc.String() {
+			t.Errorf("key %q: Clean(%s) = %s", key, loc.String(), c)
+		}
+		joined, err := Parse(Join(Join("s3://lake/", key), "part"))
+		if err != nil || joined.Key != key+"/part" {
+			t.Errorf("key %q: Join = %+v, %v; want key %q", key, joined, err, key+"/part")
+		}
+		if b := Base(loc.String()); b != path.Base(key) {
+			t.Errorf("key %q: Base = %q, want %q", key, b, path.Base(key))
 		}
 	}
 }
@@ -180,5 +209,44 @@ func TestProbe(t *testing.T) {
 	}
 	if err := Probe(ctx, "mem://probe/a//b"); !errors.Is(err, ErrBadURL) {
 		t.Errorf("probe of a bad URL: %v", err)
+	}
+}
+
+// List pages through listings longer than one page (1,000 keys on S3)
+// and returns every name once, sorted, with prefixes as directories.
+func TestListPages(t *testing.T) {
+	b := memblob.OpenBucket(nil)
+	defer b.Close()
+	Use("mem://pages", b)
+	defer Use("mem://pages", nil)
+	ctx := context.Background()
+	const n = 2500
+	var want []string
+	for i := range n {
+		name := fmt.Sprintf("f%05d.csv", i)
+		key := "d/" + name
+		if i%10 == 0 {
+			name = fmt.Sprintf("p%05d", i)
+			key = "d/" + name + "/x.csv"
+		}
+		want = append(want, name)
+		if err := b.WriteAll(ctx, key, []byte("x"), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slices.Sort(want)
+	ents, err := List(ctx, "mem://pages/d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range ents {
+		if e.IsDir != strings.HasPrefix(e.Name, "p") {
+			t.Errorf("%s: IsDir %v", e.Name, e.IsDir)
+		}
+		got = append(got, e.Name)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("listed %d names, want %d", len(got), len(want))
 	}
 }

@@ -177,7 +177,28 @@ func TestCheckObjectURLs(t *testing.T) {
 		{"dot segments", Job{in("s3://lake/raw/../out/x.parquet"), out("s3://lake/out/l.parquet")}, service, ErrBadPath, ".."},
 		{"query", Job{in("s3://lake/raw/x.parquet?endpoint=http://evil"), nil}, service, ErrBadPath, "query"},
 		{"unknown scheme", Job{in("ftp://lake/raw/x.parquet"), nil}, Options{}, ErrBadPath, "scheme"},
+		{"bucket sharing a root's prefix", Job{in("s3://lake/raw/x.parquet"), out("s3://lakeside/out/l.parquet")}, service, ErrDenied, "--allow-write"},
+		{"prefix sharing a root's prefix", Job{in("s3://lake/raw/x.parquet"), out("s3://lake/outside/l.parquet")}, service, ErrDenied, "--allow-write"},
+		{"output is input but for a slash", Job{in("s3://lake/out/x/"), out("s3://lake/out/x")}, Options{}, ErrConflict, "is the input"},
+		{"output is input but for scheme case", Job{in("S3://lake/out/x.parquet"), out("s3://lake/out/x.parquet")}, Options{}, ErrConflict, "is the input"},
+		{"encoded dot-dot", Job{in("s3://lake/raw/x.parquet"), out("s3://lake/out%2F..%2Fraw/l.parquet")}, service, ErrBadPath, ".."},
+		{"encoded twice", Job{in("s3://lake/raw/x.parquet"), out("s3://lake/out%252F..%252Fraw/l.parquet")}, service, ErrDenied, "--allow-write"},
+		{"local path in an object root", Job{in("/lake/raw/x.parquet"), nil}, service, ErrDenied, "not below any"},
+		{"local path spelled like a URL", Job{in("s3:/lake/raw/x.parquet"), nil}, service, ErrDenied, "relative"},
 	}
+	// A local root, even "/", allows no object, and an object root no
+	// local path.
+	local, err := NewRoots([]string{"/"}, []string{"/"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests = append(tests, struct {
+		name    string
+		job     Job
+		opts    Options
+		wantErr error
+		want    string
+	}{"object under a local root", Job{in("s3://lake/raw/x.parquet"), out("/tmp/l.parquet")}, Options{Roots: local, Absolute: true}, ErrDenied, "not below any"})
 	for _, tc := range tests {
 		err := Check(tc.job, tc.opts)
 		if tc.wantErr == nil {

@@ -59,6 +59,9 @@ type Shard struct {
 	ByteStart   int64   `json:"byte_start,omitempty"`
 	ByteEnd     int64   `json:"byte_end,omitempty"`
 	DictOffsets []int64 `json:"dict_offsets,omitempty"`
+	// Version is the object's entity tag when the job was planned (see
+	// partition.Shard); a worker refuses an object that has another.
+	Version string `json:"version,omitempty"`
 }
 
 // MaxByteOffset bounds the byte offsets a shard states: 2⁵⁰ bytes, a
