@@ -46,6 +46,9 @@ type Options struct {
 	// shoal's streams, its object store and its lease: 3 (or 5) lets a
 	// job ride out the loss of a server. 0 means 1.
 	Replicas int
+	// Version is the build of shoal, recorded in every model it fits
+	// (shoal_version); "" records none.
+	Version string
 	// Paths say which files jobs may name. The zero value lets a job
 	// read and write any path, except that its outputs may never
 	// overwrite its inputs or each other: right for `shoal run` on the

@@ -291,7 +291,7 @@ func startStack(ctx context.Context, f *runFlags, log *slog.Logger) (_ *stack, e
 	if st.store, err = storage.Open(filepath.Join(dir, "shoal.db"), storage.Options{NoSync: st.tempDir != ""}); err != nil {
 		return nil, err
 	}
-	st.coord, err = coordinator.New(ctx, st.nc, coordinator.Options{Store: st.store, Logger: log, Replicas: f.replicas})
+	st.coord, err = coordinator.New(ctx, st.nc, coordinator.Options{Store: st.store, Logger: log, Replicas: f.replicas, Version: version()})
 	if err != nil {
 		return nil, err
 	}

@@ -47,11 +47,23 @@ func TestRunJSON(t *testing.T) {
 	if code, _, e := shoal(t, "gen", "blobs", "--n", "2000", "--d", "3", "--k", "3", "--seed", "3", "--out", data); code != 0 {
 		t.Fatalf("gen: %s", e)
 	}
-	for _, algo := range []string{"kmeans", "fasterpam"} {
+	for _, c := range []struct {
+		algo   string
+		flags  []string
+		params wire.ModelParams // what the model must record, defaults filled in
+	}{
+		{"kmeans", nil, wire.ModelParams{Nulls: "error", MaxIter: 300, Tol: 1e-4}},
+		// 100 epochs of 2000 rows in batches of 500: 400 steps.
+		{"minibatch", []string{"--batch-size", "500", "--nulls", "drop"}, wire.ModelParams{Nulls: "drop", MaxIter: 400, BatchSize: 500}},
+		{"fasterpam", []string{"--max-iter", "7"}, wire.ModelParams{Nulls: "error", MaxIter: 7}},
+		{"fastclara", []string{"--samples", "3", "--sample-size", "300"}, wire.ModelParams{Nulls: "error", Samples: 3, SampleSize: 300}},
+	} {
+		algo := c.algo
 		t.Run(algo, func(t *testing.T) {
 			// No --quiet: the progress bar must stay on stderr.
-			code, out, e := shoal(t, "run", "--json", "--workers", "2", "--input", data, "--exclude", "label",
-				"--k", "3", "--algo", algo, "--model", model, "--out", labels)
+			args := append([]string{"run", "--json", "--workers", "2", "--input", data, "--exclude", "label",
+				"--k", "3", "--algo", algo, "--model", model, "--out", labels}, c.flags...)
+			code, out, e := shoal(t, args...)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, e)
 			}
@@ -64,7 +76,7 @@ func TestRunJSON(t *testing.T) {
 			}
 			// The summary says what the model file says.
 			if !slices.Equal(s.ClusterSizes, m.ClusterSizes) || s.TotalDeviation != m.TotalDeviation ||
-				s.Iterations != m.Iterations || s.Stop != m.Stop || (algo == "kmeans" && s.Stop == "") {
+				s.Iterations != m.Iterations || s.Stop != m.Stop || (slices.Contains(wire.KMeansAlgorithms, algo) && s.Stop == "") {
 				t.Errorf("summary %+v disagrees with the model %+v", s, m)
 			}
 			var sum int64
@@ -76,7 +88,7 @@ func TestRunJSON(t *testing.T) {
 			}
 			// Loss is the objective the algorithm minimised.
 			want := m.TotalDeviation
-			if algo == "kmeans" {
+			if slices.Contains(wire.KMeansAlgorithms, algo) {
 				want = *m.Inertia
 			}
 			if math.Abs(s.Loss-want) > 1e-9*want || s.Loss <= 0 {
@@ -84,6 +96,14 @@ func TestRunJSON(t *testing.T) {
 			}
 			if len(s.Timings) == 0 || s.Seconds <= 0 {
 				t.Errorf("no timings: %+v", s)
+			}
+			// The model says what made it.
+			if m.ShoalVersion == "" || !slices.Equal(m.Inputs, []string{data}) || m.Params == nil || *m.Params != c.params {
+				t.Errorf("model provenance: version %q inputs %q params %+v, want params %+v", m.ShoalVersion, m.Inputs, m.Params, c.params)
+			}
+			bad, err := jsonkeys.DocKeys(readFile(t, model), "where")
+			if err != nil || len(bad) > 0 {
+				t.Errorf("model file keys that are not snake_case: %q (%v)", bad, err)
 			}
 		})
 	}
