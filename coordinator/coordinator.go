@@ -46,6 +46,9 @@ type Options struct {
 	// shoal's streams, its object store and its lease: 3 (or 5) lets a
 	// job ride out the loss of a server. 0 means 1.
 	Replicas int
+	// Version is the build of shoal, recorded in every model it fits
+	// (shoal_version); "" records none.
+	Version string
 	// Paths say which files jobs may name. The zero value lets a job
 	// read and write any path, except that its outputs may never
 	// overwrite its inputs or each other: right for `shoal run` on the
@@ -139,16 +142,20 @@ func (c *Coordinator) setupStreams(ctx context.Context) error {
 }
 
 // Progress reports where a job stands.
+//
+// Its JSON keys are snake_case like every JSON shoal writes. Snapshots
+// stored before the keys were tagged ("Job", "Phase", ...) still decode:
+// encoding/json matches keys case-insensitively, and every key is one word.
 type Progress struct {
-	Job   string
-	Phase string  // "scan", "init", "iterate", "cluster", "label", "done"
-	Step  int     // current step within the phase
-	Steps int     // total steps of the phase when known, else 0
-	Loss  float64 // the phase's current loss when it has one
-	Rows  int64   // rows in the dataset
+	Job   string  `json:"job"`
+	Phase string  `json:"phase"` // "scan", "init", "iterate", "cluster", "label", "done"
+	Step  int     `json:"step"`  // current step within the phase
+	Steps int     `json:"steps"` // total steps of the phase when known, else 0
+	Loss  float64 `json:"loss"`  // the phase's current loss when it has one
+	Rows  int64   `json:"rows"`  // rows in the dataset
 	// Waiting, when set, says why the job is not moving: "waiting for
 	// workers: ..." while its tasks are queued and no worker takes them.
-	Waiting string `json:",omitempty"`
+	Waiting string `json:"waiting,omitempty"`
 }
 
 // ProgressFunc receives progress reports; it may be nil.

@@ -425,6 +425,7 @@ func (j *job) label(ctx context.Context, fit *fitted) (*wire.Model, error) {
 		used += n
 	}
 	model.N, model.RowsDropped = used, j.ds.Rows-used
+	j.provenance(model)
 	switch model.Metric {
 	case "euclidean":
 		model.Inertia = &inertia

@@ -102,7 +102,7 @@ every job that names a file is refused.`,
 			svc, err := coordinator.NewService(ctx, nc, coordinator.Options{
 				Store: store, Logger: log, AckWait: ackWait, MaxDeliver: maxDeliver, Metrics: metrics, Replicas: replicas,
 				Paths: pathguard.Options{Roots: roots, Protected: []string{dataDir}},
-				Owner: owner, DataDir: absPath(dataDir),
+				Owner: owner, DataDir: absPath(dataDir), Version: version(),
 			})
 			if err != nil {
 				return err

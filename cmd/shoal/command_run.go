@@ -39,6 +39,7 @@ type runFlags struct {
 	initFrom string
 	quiet    bool
 	replicas int
+	json     bool // print one JSON document on stdout instead of the summary
 }
 
 func newRunCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -102,6 +103,7 @@ left behind if the job fails.`,
 	f.nats.register(fl)
 	fl.BoolVar(&f.demo, "demo", false, "cluster a generated dataset (50,000 rows, 8 features, 10 blobs) and compare with its truth")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
+	fl.BoolVar(&f.json, "json", false, "print the job summary as one JSON document on stdout (progress and notes stay on stderr)")
 	fl.IntVar(&f.replicas, "replicas", 1, "with --nats on a JetStream cluster: servers that keep each stream and object store (3 rides out the loss of one)")
 	fl.StringVar(&f.initFrom, "init-from", "", "k-means: start from the centers of this model file (a warm start)")
 	markPaths(fl, "in", "init-from")
@@ -172,16 +174,25 @@ func runJob(cmd *cobra.Command, f *runFlags, stdout, stderr io.Writer) error {
 	if demo != nil && demo.tempOut {
 		shown.Out = "" // a temporary file, not worth naming
 	}
-	printSummary(stdout, id, &shown, model)
 	if n := blobfs.BytesRead(); n > 0 {
 		log.Info("object storage read", "bytes", n)
 	}
+	var truth *truthScores
 	if demo != nil {
 		ari, nmi, err := compareLabels(spec.Out, demo.truth, "label")
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "against the generator's truth: ARI %.4f  NMI %.4f\n", ari, nmi)
+		truth = &truthScores{ARI: ari, NMI: nmi}
+	}
+	if f.json {
+		s := newJobSummary(id, &shown, model)
+		s.Truth = truth
+		return writeJSON(stdout, s)
+	}
+	printSummary(stdout, id, &shown, model)
+	if truth != nil {
+		fmt.Fprintf(stdout, "against the generator's truth: ARI %.4f  NMI %.4f\n", truth.ARI, truth.NMI)
 	}
 	return nil
 }
@@ -283,7 +294,7 @@ func startStack(ctx context.Context, f *runFlags, log *slog.Logger) (_ *stack, e
 	if st.store, err = storage.Open(filepath.Join(dir, "shoal.db"), storage.Options{NoSync: st.tempDir != ""}); err != nil {
 		return nil, err
 	}
-	st.coord, err = coordinator.New(ctx, st.nc, coordinator.Options{Store: st.store, Logger: log, Replicas: f.replicas})
+	st.coord, err = coordinator.New(ctx, st.nc, coordinator.Options{Store: st.store, Logger: log, Replicas: f.replicas, Version: version()})
 	if err != nil {
 		return nil, err
 	}

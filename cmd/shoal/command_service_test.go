@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shoal-io/shoal/coordinator"
 	"github.com/shoal-io/shoal/internal/embedded"
+	"github.com/shoal-io/shoal/storage"
 )
 
 // runCommand runs a long-lived command (coordinator, worker) until ctx ends.
@@ -88,6 +90,34 @@ func TestServiceCommands(t *testing.T) {
 	if code, _, e := shoal(t, "status", "--nats", url, "no-such-job"); code != 1 || !strings.Contains(e, "not found") {
 		t.Errorf("status of a missing job: %d %s", code, e)
 	}
+	// --json: stdout holds one JSON document, snake_case throughout.
+	code, out, errOut = shoal(t, "submit", "--json", "--nats", url, "--input", data, "--exclude", "label", "--k", "3",
+		"--algo", "kmeans", "--wait", "--out", labels)
+	if code != 0 {
+		t.Fatalf("submit --wait --json: exit %d: %s", code, errOut)
+	}
+	var sum jobSummary
+	oneJSON(t, out, &sum)
+	if sum.JobID == "" || sum.JobID == id || sum.Algorithm != "kmeans" || sum.Rows != 20000 || sum.Labels != labels ||
+		len(sum.ClusterSizes) != 3 || sum.Inertia == nil || sum.Loss != *sum.Inertia || !strings.Contains(errOut, sum.JobID) {
+		t.Errorf("submit --wait --json: %+v; stderr %s", sum, errOut)
+	}
+	code, out, errOut = shoal(t, "jobs", "--json", "--nats", url)
+	var jobs []coordinator.JobStatus
+	oneJSON(t, out, &jobs, "where")
+	if code != 0 || len(jobs) != 2 || jobs[0].State != storage.StateSucceeded || jobs[1].State != storage.StateSucceeded {
+		t.Errorf("jobs --json: %d %s %s", code, out, errOut)
+	}
+	code, out, errOut = shoal(t, "status", "--json", "--nats", url, sum.JobID)
+	var st coordinator.JobStatus
+	oneJSON(t, out, &st, "where")
+	if code != 0 || st.ID != sum.JobID || st.State != storage.StateSucceeded || st.Progress == nil || st.Progress.Phase != "done" {
+		t.Errorf("status --json: %d %s %s", code, out, errOut)
+	}
+	if !strings.Contains(out, `"phase": "done"`) {
+		t.Errorf("status progress keys are not snake_case:\n%s", out)
+	}
+
 	// A spec file with a typo is refused before it reaches the coordinator.
 	spec := filepath.Join(dir, "job.json")
 	os.WriteFile(spec, []byte(`{"inputs": ["`+data+`"], "kay": 3}`), 0o644)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -151,11 +150,20 @@ nothing, like 'shoal assign' (in a spec file: "assign": {"model": "m.json"}).`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(stdout, id)
+			switch {
+			case f.json && !wait:
+				return writeJSON(stdout, struct {
+					JobID string `json:"job_id"`
+				}{id})
+			case f.json:
+				fmt.Fprintf(stderr, "submitted job %s\n", id) // stdout holds the summary alone
+			default:
+				fmt.Fprintln(stdout, id)
+			}
 			if !wait {
 				return nil
 			}
-			return waitForJob(ctx, client, id, modelPath, f.quiet, stdout, stderr)
+			return waitForJob(ctx, client, id, modelPath, f.quiet, f.json, stdout, stderr)
 		},
 	}
 	fl := cmd.Flags()
@@ -166,6 +174,7 @@ nothing, like 'shoal assign' (in a spec file: "assign": {"model": "m.json"}).`,
 	markPaths(fl, "in", "spec", "assign")
 	fl.BoolVar(&wait, "wait", false, "wait for the job, show progress, write --model, exit with its status")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
+	fl.BoolVar(&f.json, "json", false, `print one JSON document on stdout: {"job_id": ...}, or with --wait the job summary; notes go to stderr`)
 	return cmd
 }
 
@@ -192,8 +201,13 @@ func absPath(p string) string {
 }
 
 // waitForJob polls the job until it ends, riding out a coordinator that is
-// restarting, and writes the model when it succeeds.
-func waitForJob(ctx context.Context, client *coordinator.Client, id, modelPath string, quiet bool, stdout, stderr io.Writer) error {
+// restarting, and writes the model when it succeeds. With jsonOut the
+// summary is the only thing on stdout; notes go to stderr.
+func waitForJob(ctx context.Context, client *coordinator.Client, id, modelPath string, quiet, jsonOut bool, stdout, stderr io.Writer) error {
+	notes := stdout
+	if jsonOut {
+		notes = stderr
+	}
 	bar := newProgress(stderr, quiet)
 	defer bar.finish()
 	ticker := time.NewTicker(pollInterval)
@@ -207,13 +221,13 @@ func waitForJob(ctx context.Context, client *coordinator.Client, id, modelPath s
 			// Said once, when it starts: a job with no worker to take its
 			// tasks would otherwise look like a slow one.
 			if waiting = st.Progress.Waiting; waiting != "" {
-				fmt.Fprintf(stdout, "job %s is %s\n", id, waiting)
+				fmt.Fprintf(notes, "job %s is %s\n", id, waiting)
 			}
 		}
 		switch {
 		case err == nil && st.State.Terminal():
 			bar.finish()
-			return finishWait(ctx, client, st, modelPath, stdout)
+			return finishWait(ctx, client, st, modelPath, jsonOut, stdout)
 		case err == nil && st.Progress != nil:
 			bar.update(*st.Progress)
 		case err != nil && coordinator.IsNotFound(err):
@@ -229,7 +243,7 @@ func waitForJob(ctx context.Context, client *coordinator.Client, id, modelPath s
 	}
 }
 
-func finishWait(ctx context.Context, client *coordinator.Client, st *coordinator.JobStatus, modelPath string, stdout io.Writer) error {
+func finishWait(ctx context.Context, client *coordinator.Client, st *coordinator.JobStatus, modelPath string, jsonOut bool, stdout io.Writer) error {
 	if st.State != storage.StateSucceeded {
 		return fmt.Errorf("job %s %s: %s", st.ID, st.State, st.Reason)
 	}
@@ -248,12 +262,18 @@ func finishWait(ctx context.Context, client *coordinator.Client, st *coordinator
 	if st.Spec != nil {
 		spec.Out = st.Spec.Out
 	}
+	if jsonOut {
+		return printJSONSummary(stdout, st.ID, &spec, model)
+	}
 	printSummary(stdout, st.ID, &spec, model)
 	return nil
 }
 
 func newJobsCommand(stdout io.Writer) *cobra.Command {
-	var nf natsFlags
+	var (
+		nf      natsFlags
+		jsonOut bool
+	)
 	cmd := &cobra.Command{
 		Use:   "jobs --nats URL",
 		Short: "List the jobs a coordinator service knows",
@@ -262,6 +282,12 @@ func newJobsCommand(stdout io.Writer) *cobra.Command {
 			jobs, err := client.List(ctx)
 			if err != nil {
 				return err
+			}
+			if jsonOut {
+				if jobs == nil {
+					jobs = []coordinator.JobStatus{} // [] rather than null
+				}
+				return writeJSON(stdout, jobs)
 			}
 			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tSTATE\tCREATED\tPHASE\tREASON")
@@ -276,11 +302,17 @@ func newJobsCommand(stdout io.Writer) *cobra.Command {
 		}),
 	}
 	nf.register(cmd.Flags())
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the jobs as one JSON array (id, state, reason, created, updated, progress)")
 	return cmd
 }
 
 func newStatusCommand(stdout io.Writer) *cobra.Command {
-	var nf natsFlags
+	var (
+		nf natsFlags
+		// status always prints JSON; the flag is accepted so that every
+		// command a script calls takes --json.
+		jsonOut bool
+	)
 	cmd := &cobra.Command{
 		Use:   "status --nats URL ID",
 		Short: "Show a job's state and progress as JSON",
@@ -290,12 +322,11 @@ func newStatusCommand(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(st)
+			return writeJSON(stdout, st)
 		}),
 	}
 	nf.register(cmd.Flags())
+	cmd.Flags().BoolVar(&jsonOut, "json", true, "print the state and progress as one JSON document (the default; accepted so scripts can pass --json to every command)")
 	return cmd
 }
 

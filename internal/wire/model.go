@@ -22,6 +22,18 @@ type Model struct {
 	Init             string      `json:"init,omitempty"`
 	Seed             uint64      `json:"seed"`
 	Seconds          float64     `json:"seconds"`
+
+	// ShoalVersion is the build of shoal that fitted the model (as
+	// `shoal --version` prints it); empty when the coordinator was not
+	// told.
+	ShoalVersion string `json:"shoal_version,omitempty"`
+	// Inputs are the job's inputs as given (files, directories, globs or
+	// URLs), and Where the partition filter that chose files under them.
+	Inputs []string            `json:"inputs,omitempty"`
+	Where  map[string][]string `json:"where,omitempty"`
+	// Params are the other parameters that shaped the model. Algorithm,
+	// K, Metric, Init and Seed stay where they were, at the top.
+	Params *ModelParams `json:"params,omitempty"`
 	// Timings splits Seconds by phase (scan, init, iterate, sample,
 	// cluster, score, label), so the next bottleneck is visible. Like
 	// Seconds it differs from run to run, so it stays out of the model
@@ -32,4 +44,33 @@ type Model struct {
 	// work spread. It depends on timing, like Timings, and stays out of
 	// the model file.
 	Tasks map[string]map[string]int `json:"-"`
+}
+
+// ModelParams are the job parameters that shaped a model beyond its
+// algorithm, k, metric, init and seed, with defaults filled in as the job
+// ran them, so that the model says how to fit it again. A field that does
+// not apply to the algorithm is left out.
+type ModelParams struct {
+	Nulls  string `json:"nulls"`            // "error" or "drop": what a bad row did
+	Weight string `json:"weight,omitempty"` // the per-row weight column (k-means)
+	// MaxIter is the bound on iterations: Lloyd iterations, mini-batch
+	// steps or k-medoids swap passes. For k-medoids 0 means the
+	// algorithm's own (100 passes for FasterPAM and Alternating; PAM and
+	// FastPAM1 run until no swap improves).
+	MaxIter int `json:"max_iter"`
+	// Tol is the centre-movement tolerance relative to the data variance
+	// (k-means; 0 is off, as for mini-batch by default).
+	Tol       float64 `json:"tol,omitempty"`
+	BatchSize int     `json:"batch_size,omitempty"` // mini-batch rows per step
+	// Silhouette bounds the rows the silhouette was computed on (0: none).
+	Silhouette int `json:"silhouette,omitempty"`
+	// Sampled k-medoids (CLARA, CLARANS), as JobSpec has them; an absent
+	// numlocal or maxneighbor is the algorithm's default.
+	Samples     int     `json:"samples,omitempty"`
+	SampleSize  int     `json:"sample_size,omitempty"`
+	NumLocal    int     `json:"numlocal,omitempty"`
+	MaxNeighbor float64 `json:"maxneighbor,omitempty"`
+	// WarmStart is set when k-means started from given centres (run
+	// --init-from); Init is then "given".
+	WarmStart bool `json:"warm_start,omitempty"`
 }
