@@ -55,6 +55,7 @@ cluster. For a 'shoal coordinator' service use 'shoal submit --assign MODEL'.`,
 	fl.StringVar(&f.dataDir, "data-dir", "", "directory for the embedded JetStream store and job catalog (default: a temporary directory)")
 	f.nats.register(fl)
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
+	fl.BoolVar(&f.json, "json", false, "print the summary as one JSON document on stdout (progress and notes stay on stderr)")
 	fl.IntVar(&f.replicas, "replicas", 1, "with --nats on a JetStream cluster: servers that keep each stream and object store")
 	markPaths(fl, "in", "input", "model")
 	markPaths(fl, "out", "out")
@@ -127,6 +128,9 @@ func assignJob(cmd *cobra.Command, f *runFlags, modelPath string, stdout, stderr
 	bar.finish()
 	if err != nil {
 		return jobError(err)
+	}
+	if f.json {
+		return printJSONSummary(stdout, id, &spec, model)
 	}
 	printAssignSummary(stdout, id, modelPath, &spec, model)
 	return nil

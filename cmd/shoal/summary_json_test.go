@@ -109,15 +109,6 @@ func TestRunJSON(t *testing.T) {
 	}
 }
 
-func readModel(t *testing.T, path string) *wire.Model {
-	t.Helper()
-	var m wire.Model
-	if err := json.Unmarshal(readFile(t, path), &m); err != nil {
-		t.Fatal(err)
-	}
-	return &m
-}
-
 func readFile(t *testing.T, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -125,4 +116,31 @@ func readFile(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// assign --json prints one JSON document: the summary of the labelled
+// rows, in the keys run --json uses.
+func TestAssignJSON(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "blobs.csv")
+	model := filepath.Join(dir, "model.json")
+	if code, _, e := shoal(t, "gen", "blobs", "--n", "1500", "--d", "3", "--k", "3", "--seed", "5", "--out", data); code != 0 {
+		t.Fatalf("gen: %s", e)
+	}
+	if code, _, e := shoal(t, "run", "-q", "--workers", "1", "--input", data, "--exclude", "label", "--k", "3", "--model", model); code != 0 {
+		t.Fatalf("run: %s", e)
+	}
+	code, out, e := shoal(t, "assign", "--json", "--workers", "1", "--model", model, "--input", data, "--out", filepath.Join(dir, "labels.csv"))
+	if code != 0 {
+		t.Fatalf("assign: exit %d: %s", code, e)
+	}
+	var s jobSummary
+	oneJSON(t, out, &s)
+	var sizes int64
+	for _, n := range s.ClusterSizes {
+		sizes += n
+	}
+	if s.Rows != 1500 || s.K != 3 || sizes != 1500 {
+		t.Errorf("assign --json: rows %d k %d cluster sizes adding to %d, want 1500, 3, 1500:\n%s", s.Rows, s.K, sizes, out)
+	}
 }
