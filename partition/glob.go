@@ -92,8 +92,15 @@ func expandGlob(pattern string, where Where, keys map[string]bool) ([]Input, int
 		}
 		files, pruned = append(files, found...), pruned+n
 	}
+	return globMatches(pattern, "file", root, files, pruned, where, keys)
+}
+
+// globMatches ends a glob's expansion: the files it matched (what, "file"
+// or "object", for the message when none), sorted and each once, with
+// their partitions, and the count of those that where left out.
+func globMatches(pattern, what, root string, files []string, pruned int, where Where, keys map[string]bool) ([]Input, int, error) {
 	if len(files) == 0 && pruned == 0 {
-		return nil, 0, fmt.Errorf("%w: --input %s matches no %s file (names starting with . or _ are skipped)", ErrNoMatch, pattern, supportedExts)
+		return nil, 0, fmt.Errorf("%w: --input %s matches no %s %s (names starting with . or _ are skipped)", ErrNoMatch, pattern, supportedExts, what)
 	}
 	slices.Sort(files)
 	files = slices.Compact(files)

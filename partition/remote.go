@@ -166,14 +166,5 @@ func expandRemoteGlob(ctx context.Context, loc blobfs.Location, where Where, key
 		}
 		files, pruned = append(files, found...), pruned+n
 	}
-	if len(files) == 0 && pruned == 0 {
-		return nil, 0, fmt.Errorf("%w: --input %s matches no %s object (names starting with . or _ are skipped)", ErrNoMatch, pattern, supportedExts)
-	}
-	slices.Sort(files)
-	files = slices.Compact(files)
-	kept, n, err := partitioned(root, files, where, keys)
-	if err != nil {
-		return nil, 0, err
-	}
-	return kept, pruned + n, nil
+	return globMatches(pattern, "object", root, files, pruned, where, keys)
 }
