@@ -37,9 +37,10 @@ func faultJobs(data string, long bool) []faultJob {
 			job("minibatch", "--k", "10", "--batch-size", "16"),
 			// 20 centres in 10 blobs keep moving for hundreds of rounds.
 			job("kmeans", "--k", "20", "--tol", "1e-12", "--max-iter", "80"),
-			// Samples large enough that the second round is still running
-			// when the test sees the first one end, however fast FasterPAM gets.
-			job("fastclara", "--k", "10", "--samples", "10", "--sample-size", "6000"),
+			// Rounds enough that later ones are still to run when the test
+			// sees the first one end: with FasterPAM on every core, the
+			// second of two rounds could end within one poll of the status.
+			job("fastclara", "--k", "10", "--samples", "20", "--sample-size", "6000"),
 		}
 	}
 	return []faultJob{
@@ -186,7 +187,7 @@ func TestCoordinatorKill(t *testing.T) {
 			}
 			checkpoint = "minibatch"
 		case "fastclara":
-			// The first round of samples (5 of 10) ends with a checkpoint.
+			// The first round of samples (10 of 20) ends with a checkpoint.
 			killAt, checkpoint = func(p coordinator.Progress) bool { return p.Phase == "cluster" && p.Step >= 5 }, "clara"
 		}
 		if testing.Short() && j.name != "kmeans" {
