@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -26,6 +27,26 @@ func TestAbsOut(t *testing.T) {
 	} {
 		if got := absOut(c.out, c.dataset); got != c.want {
 			t.Errorf("absOut(%q, %v) = %q, want %q", c.out, c.dataset, got, c.want)
+		}
+	}
+}
+
+// --replicas and --s3-endpoint refuse values that cannot work, as usage
+// errors, before anything runs.
+func TestReplicasAndEndpointFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--demo", "--replicas", "3"}, "--replicas needs --nats"},
+		{[]string{"run", "--demo", "--replicas", "0"}, "--replicas must be 1 to 5"},
+		{[]string{"run", "--demo", "--nats", "nats://127.0.0.1:1", "--replicas", "9"}, "--replicas must be 1 to 5"},
+		{[]string{"coordinator", "--data-dir", t.TempDir(), "--nats", "nats://127.0.0.1:1", "--replicas", "-1"}, "--replicas must be 1 to 5"},
+		{[]string{"run", "--demo", "--s3-endpoint", "ftp://127.0.0.1:9000"}, "--s3-endpoint"},
+	} {
+		code, _, stderr := shoal(t, c.args...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("shoal %v: exit %d, %q; want exit 2 mentioning %q", c.args, code, stderr, c.want)
 		}
 	}
 }

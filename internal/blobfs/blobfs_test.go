@@ -250,3 +250,17 @@ func TestListPages(t *testing.T) {
 		t.Errorf("listed %d names, want %d", len(got), len(want))
 	}
 }
+
+func TestSetS3Endpoint(t *testing.T) {
+	defer SetS3Endpoint("")
+	for _, bad := range []string{"ftp://127.0.0.1:9000", "127.0.0.1:9000", "http://", "http://[::1", "s3://lake"} {
+		if err := SetS3Endpoint(bad); !errors.Is(err, ErrBadURL) {
+			t.Errorf("SetS3Endpoint(%q) = %v, want ErrBadURL", bad, err)
+		}
+	}
+	for _, good := range []string{"http://127.0.0.1:9000", "https://s3.example.test", ""} {
+		if err := SetS3Endpoint(good); err != nil {
+			t.Errorf("SetS3Endpoint(%q): %v", good, err)
+		}
+	}
+}
