@@ -3,11 +3,14 @@ package partition
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"os"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/parquet/metadata"
+
+	"github.com/shoal-io/shoal/internal/blobfs"
 )
 
 // A worker opens a Parquet file once for every shard it reads, and each
@@ -32,6 +35,7 @@ type footerCache struct {
 	mu      sync.Mutex
 	entries map[string]*metadata.FileMetaData
 	order   []string // keys, oldest first
+	costs   []int    // what each key of order counts against the bound
 	bytes   int
 }
 
@@ -46,7 +50,7 @@ func cachedFooter(path string) *metadata.FileMetaData {
 			return nil
 		}
 		defer o.Close()
-		return footerOf(o, o.Size())
+		return objectFooter(o, path)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -60,8 +64,30 @@ func cachedFooter(path string) *metadata.FileMetaData {
 	return footerOf(f, st.Size())
 }
 
+// objectFooter is cachedFooter for an object that is open. Each footer
+// read is two requests, so an object with an entity tag finds its footer
+// under its URL, tag and size before reading any of it: a store gives a
+// replaced object a new tag.
+func objectFooter(o *blobfs.Object, path string) *metadata.FileMetaData {
+	tag := o.Info().ETag
+	if tag == "" {
+		return footerOf(o, o.Size())
+	}
+	alias := fmt.Sprintf("object\x00%s\x00%s\x00%d", path, tag, o.Size())
+	if md := footers.lookup(alias); md != nil {
+		return md
+	}
+	return footerOfAlias(o, o.Size(), alias)
+}
+
 // footerOf is cachedFooter for a file of size bytes read through r.
 func footerOf(r io.ReaderAt, size int64) *metadata.FileMetaData {
+	return footerOfAlias(r, size, "")
+}
+
+// footerOfAlias is footerOf that also caches the footer under alias, when
+// set, at the cost of its raw bytes.
+func footerOfAlias(r io.ReaderAt, size int64, alias string) *metadata.FileMetaData {
 	if size < 2*parquetTail {
 		return nil
 	}
@@ -78,7 +104,18 @@ func footerOf(r io.ReaderAt, size int64) *metadata.FileMetaData {
 	if got, _ := r.ReadAt(raw[8:], size-parquetTail-n); got != len(raw)-8 {
 		return nil // the file shrank since Stat: a partial footer is no key
 	}
-	return footers.get(string(raw), raw[8:], size)
+	md := footers.get(string(raw), raw[8:], size)
+	if md != nil && alias != "" {
+		footers.add(alias, md, len(raw))
+	}
+	return md
+}
+
+// lookup returns the footer cached under key, or nil.
+func (c *footerCache) lookup(key string) *metadata.FileMetaData {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.entries[key]
 }
 
 // get returns the footer cached under key, parsing and caching footer
@@ -95,19 +132,26 @@ func (c *footerCache) get(key string, footer []byte, size int64) *metadata.FileM
 		return nil
 	}
 	md.SetSourceFileSize(size)
+	return c.add(key, md, len(key))
+}
+
+// add caches md under key, counting cost bytes against the bound, and
+// returns what the cache then holds under key (an entry added
+// concurrently wins).
+func (c *footerCache) add(key string, md *metadata.FileMetaData, cost int) *metadata.FileMetaData {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old := c.entries[key]; old != nil {
-		return old // parsed concurrently by another reader
+		return old
 	}
 	c.entries[key] = md
 	c.order = append(c.order, key)
-	c.bytes += len(key)
+	c.costs = append(c.costs, cost)
+	c.bytes += cost
 	for c.bytes > footerCacheBytes {
-		oldest := c.order[0]
-		c.order = c.order[1:]
-		delete(c.entries, oldest)
-		c.bytes -= len(oldest)
+		delete(c.entries, c.order[0])
+		c.bytes -= c.costs[0]
+		c.order, c.costs = c.order[1:], c.costs[1:]
 	}
 	return md
 }

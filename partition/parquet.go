@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
@@ -34,9 +35,7 @@ func openParquet(path string, memoryMap bool, mem memory.Allocator) (*file.Reade
 	props := parquet.NewReaderProperties(pages)
 	props.BufferedStreamEnabled = true
 	opts := []file.ReadOption{file.WithReadProps(props)}
-	if md := cachedFooter(path); md != nil {
-		opts = append(opts, file.WithMetadata(md))
-	}
+	var md *metadata.FileMetaData
 	// Mapped, the file is read through a mappedReader (guard.go), never
 	// in place: arrow-go's own mapping would fault where a truncation
 	// took the pages away.
@@ -50,7 +49,7 @@ func openParquet(path string, memoryMap bool, mem memory.Allocator) (*file.Reade
 		// Each read is a request: a column chunk is read whole, in one,
 		// rather than through a small buffer in many.
 		props.BufferedStreamEnabled = false
-		src = o
+		src, md = o, objectFooter(o, path)
 	case memoryMap:
 		m, err := openMapped(path)
 		if err != nil {
@@ -63,6 +62,12 @@ func openParquet(path string, memoryMap bool, mem memory.Allocator) (*file.Reade
 			return nil, nil, openError(path, err)
 		}
 		src = f
+	}
+	if !isRemote(path) {
+		md = cachedFooter(path)
+	}
+	if md != nil {
+		opts = append(opts, file.WithMetadata(md))
 	}
 	pf, err := file.NewParquetReader(src, opts...)
 	if err != nil {

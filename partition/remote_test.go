@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
 	"gocloud.dev/blob/memblob"
 
 	"github.com/shoal-io/shoal/internal/blobfs"
@@ -313,4 +314,52 @@ func TestRemoteListingEdges(t *testing.T) {
 	// Where leaves the prefix holding the odd key out, so it is never
 	// listed.
 	mustScan(t, []string{"mem://edges/lake/"}, Options{Where: Where{"y": {"1"}}, Columns: []string{"a"}})
+}
+
+// A worker that reads a second shard of an object it has read before
+// finds the footer under the object's URL and entity tag: it reads only
+// the column chunks, not the footer again.
+func TestRemoteFooterCachedByTag(t *testing.T) {
+	dir := t.TempDir()
+	const n, d = 1 << 15, 4
+	data := make([]float32, n*d)
+	for i := range data {
+		data[i] = float32(i % 101)
+	}
+	writeBatched(t, filepath.Join(dir, "f.parquet"), []string{"a", "b", "c", "e"}, data, n, 1<<12)
+	root := uploadDir(t, "footer", dir)
+	ds := mustScan(t, []string{root + "/f.parquet"}, Options{ShardRows: 1 << 12})
+	if len(ds.Shards) < 4 {
+		t.Fatalf("%d shards", len(ds.Shards))
+	}
+	read := func(s Shard) int64 {
+		before := blobfs.BytesRead()
+		if _, err := ReadShard(s, ds.Columns, "", NullsError); err != nil {
+			t.Fatal(err)
+		}
+		return blobfs.BytesRead() - before
+	}
+	pf, err := file.OpenParquetFile(filepath.Join(dir, "f.parquet"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	read(ds.Shards[0]) // the footer is cached by now, if not by the scan
+	for _, s := range ds.Shards[1:3] {
+		if s.Last != s.First+1 {
+			t.Fatalf("shard %d holds row groups [%d,%d), want one", s.ID, s.First, s.Last)
+		}
+		var chunks int64
+		rg := pf.MetaData().RowGroup(int(s.First))
+		for c := range rg.NumColumns() {
+			cc, err := rg.ColumnChunk(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			chunks += cc.TotalCompressedSize()
+		}
+		if got := read(s); got != chunks {
+			t.Errorf("shard %d read %d bytes; its column chunks are %d (the footer is %d more)", s.ID, got, chunks, pf.MetaData().Size())
+		}
+	}
 }
