@@ -2,7 +2,6 @@ package partition
 
 import (
 	"context"
-	"io"
 	"os"
 
 	"github.com/shoal-io/shoal/internal/blobfs"
@@ -16,13 +15,6 @@ import (
 // stream's schema, dictionaries and its own byte range, a CSV file's
 // own byte range. No reader downloads a whole object unless the format
 // leaves no other way (compressed CSV, which is a single stream).
-
-// remoteFile is an input opened for random and streaming reads.
-type remoteFile interface {
-	io.ReaderAt
-	io.ReadSeeker
-	io.Closer
-}
 
 // isRemote reports whether path names an object rather than a file.
 func isRemote(path string) bool { return blobfs.IsURL(path) }

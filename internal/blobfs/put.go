@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/shoal-io/shoal/internal/atomicfile"
 )
 
 // Put is a local file to upload as an object.
@@ -32,7 +34,9 @@ func PutAll(ctx context.Context, puts []Put) (*Puts, error) {
 	for _, p := range puts {
 		d := putDone{object: p.Object}
 		if _, err := Stat(ctx, p.Object); err == nil {
-			d.backup = Join(Dir(p.Object), ".shoal-backup-"+Base(p.Object))
+			// The owner mark keeps two processes replacing the same
+			// object from taking each other's copy.
+			d.backup = Join(Dir(p.Object), ".shoal-backup-"+atomicfile.Owner()+"-"+Base(p.Object))
 			if err := Copy(ctx, p.Object, d.backup); err != nil {
 				ps.Undo()
 				return nil, fmt.Errorf("keeping the earlier %s: %w", p.Object, err)
