@@ -236,7 +236,7 @@ func (f *filler) outOfRange(j, i int, v float64) error {
 // and the statistics see the written value; float32, correctly rounded,
 // elsewhere.
 func (f *filler) csvBits(j int) int {
-	if f.offset(j) != 0 || (f.stats != nil && j < f.d) {
+	if f.offset(j) != 0 || f.scale(j) != 1 || (j < f.d && (f.stats != nil || f.values != nil)) {
 		return 64
 	}
 	return 32
