@@ -77,6 +77,7 @@ func MomentsOf(xs []float64) (Moments, error) {
 		c += d
 	}
 	m.M2 = max(ss-c*c/float64(m.N), 0)
+	m.Mean += c / float64(m.N) // refined by the same residual
 	return m, nil
 }
 
