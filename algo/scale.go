@@ -92,8 +92,8 @@ func (m *Moments) Merge(o Moments) {
 	}
 	n := m.N + o.N
 	delta := o.Mean - m.Mean
-	fa, fb := float64(m.N)/float64(n), float64(o.N)/float64(n)
-	m.Mean = m.Mean*fa + o.Mean*fb
+	fb := float64(o.N) / float64(n)
+	m.Mean += delta * fb // exact where the means agree (a constant column)
 	m.M2 += o.M2 + delta*delta*float64(m.N)*fb
 	m.Min, m.Max = math.Min(m.Min, o.Min), math.Max(m.Max, o.Max)
 	m.N = n
