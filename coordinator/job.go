@@ -184,10 +184,10 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 	if err := j.shift(); err != nil {
 		return nil, err
 	}
+	j.timings["scan"] = time.Since(start).Seconds()
 	if err := j.scaleData(ctx); err != nil {
 		return nil, err
 	}
-	j.timings["scan"] = time.Since(start).Seconds()
 	if j.keep, err = keepColumns(ds, spec.Keep); err != nil {
 		return nil, err
 	}

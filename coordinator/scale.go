@@ -25,7 +25,7 @@ import (
 // csvcount.go.
 const (
 	roundScaleMoments  = -30
-	roundScaleQuantile = -3000 // minus the narrowing round
+	roundScaleQuantile = -3000 // minus 2²⁰ × the narrowing round, minus the chunk
 )
 
 // checkpointScaler names the checkpoint of the fitted scaler, so a
@@ -220,7 +220,7 @@ func (j *job) histograms(ctx context.Context, round int, queries []wire.Quantile
 			t.Quantiles = slices.Clone(part)
 		}
 		// Chunks of a round get rounds of their own, below the round's.
-		r := int64(roundScaleQuantile - round*1000 - chunk)
+		r := int64(roundScaleQuantile) - int64(round)<<20 - int64(chunk)
 		res, err := j.collect(ctx, r, tasks)
 		if err != nil {
 			return nil, err
