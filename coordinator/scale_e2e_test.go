@@ -18,9 +18,9 @@ import (
 // fitted scalers and StandardScaler + KMeans(n_init=10, random_state=0) on
 // one data set.
 type sklearnScale struct {
-	N        int       `json:"n"`
-	Columns  []string  `json:"columns"`
-	Target   []int64   `json:"target"`
+	N        int                             `json:"n"`
+	Columns  []string                        `json:"columns"`
+	Target   []int64                         `json:"target"`
 	Standard struct{ Mean, Scale []float64 } `json:"standard"`
 	MinMax   struct {
 		DataMin   []float64 `json:"data_min"`
