@@ -122,3 +122,33 @@ func TestScaleErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestScaledWarmStart: --init-from takes a model's centres in the data's
+// units and scales them as the job scales its data, so a scaled fit
+// started from its own model's centres is already converged at them.
+func TestScaledWarmStart(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "blobs.csv")
+	if code, _, e := shoal(t, "gen", "blobs", "--n", "2000", "--d", "3", "--k", "4", "--seed", "5", "--out", data); code != 0 {
+		t.Fatalf("gen: %s", e)
+	}
+	first, second := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	base := []string{"run", "-q", "--input", data, "--exclude", "label", "--k", "4", "--algo", "kmeans", "--scale", "robust"}
+	if code, _, e := shoal(t, append(base, "--model", first)...); code != 0 {
+		t.Fatalf("run: %s", e)
+	}
+	if code, _, e := shoal(t, append(base, "--model", second, "--init-from", first)...); code != 0 {
+		t.Fatalf("warm run: %s", e)
+	}
+	a, b := readModel(t, first), readModel(t, second)
+	if !b.Params.WarmStart || b.Iterations > 1 {
+		t.Errorf("warm start ran %d iterations (warm_start %v); the centres given were already converged", b.Iterations, b.Params.WarmStart)
+	}
+	for c := range a.Centers {
+		for f := range a.Centers[c] {
+			if math.Abs(a.ScaledCenters[c][f]-b.ScaledCenters[c][f]) > 1e-5 {
+				t.Errorf("centre %d column %d: %v, warm start %v (scaled)", c, f, a.ScaledCenters[c][f], b.ScaledCenters[c][f])
+			}
+		}
+	}
+}
