@@ -84,7 +84,7 @@ func TestReadShardScaled(t *testing.T) {
 		// A scaled value beyond the limit is refused: column a of row 3 is
 		// (1e6 − 2)/0.5 ≈ 2e6 from its offset.
 		_, err = ReadShardScaled(s, ds.Columns, "", NullsDrop, off, sc, 1e6)
-		wantErr(t, err, ErrOutOfRange, `column "a", row 3`)
+		wantErr(t, err, ErrOutOfRange, `column "a", row 3`, "2e+06 scales of 0.5")
 		// Scales must be finite and above zero.
 		_, err = ReadShardScaled(s, ds.Columns, "", NullsDrop, off, []float64{1, 0, 1}, 0)
 		wantErr(t, err, ErrInvalidOptions, `column "b"`)
