@@ -216,3 +216,58 @@ func TestScaleRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestScaleLeavesOutDroppedRows: rows that --nulls drop leaves out of the
+// clustering are left out of the statistics too. Wine with a few cells
+// blanked is scaled as the remaining rows, computed here in float64.
+func TestScaleLeavesOutDroppedRows(t *testing.T) {
+	data, _ := readSklearnScale(t, "wine")
+	b, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	blank := map[int]int{3: 0, 50: 7, 51: 12, 120: 4, 177: 2} // data row → column
+	var kept [][]float64
+	for i, line := range lines[1:] {
+		cells := strings.Split(line, ",")
+		if f, ok := blank[i]; ok {
+			cells[f] = ""
+			lines[i+1] = strings.Join(cells, ",")
+			continue
+		}
+		row := make([]float64, len(cells))
+		for j, c := range cells {
+			if err := json.Unmarshal([]byte(c), &row[j]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		kept = append(kept, row)
+	}
+	path := filepath.Join(t.TempDir(), "holes.csv")
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := mustStartStack(t, 2)
+	m, err := s.run(t, wire.JobSpec{Inputs: []string{path}, K: 3, Algorithm: "kmeans", Seed: 1, ShardRows: 40, Nulls: "drop", Scale: "standard"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.RowsDropped != int64(len(blank)) {
+		t.Fatalf("%d rows dropped, want %d", m.RowsDropped, len(blank))
+	}
+	n := float64(len(kept))
+	for j := range kept[0] {
+		var sum, ss float64
+		for _, r := range kept {
+			sum += r[j]
+		}
+		mean := sum / n
+		for _, r := range kept {
+			ss += (r[j] - mean) * (r[j] - mean)
+		}
+		if !closeRel(m.Scaler.Center[j], mean, 1e-12) || !closeRel(m.Scaler.Scale[j], math.Sqrt(ss/n), 1e-9) {
+			t.Errorf("column %d: mean %v scale %v, the kept rows have %v %v", j, m.Scaler.Center[j], m.Scaler.Scale[j], mean, math.Sqrt(ss/n))
+		}
+	}
+}
