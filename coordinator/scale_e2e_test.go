@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -268,6 +271,63 @@ func TestScaleLeavesOutDroppedRows(t *testing.T) {
 		}
 		if !closeRel(m.Scaler.Center[j], mean, 1e-12) || !closeRel(m.Scaler.Scale[j], math.Sqrt(ss/n), 1e-9) {
 			t.Errorf("column %d: mean %v scale %v, the kept rows have %v %v", j, m.Scaler.Center[j], m.Scaler.Scale[j], mean, math.Sqrt(ss/n))
+		}
+	}
+}
+
+// TestRobustScaleManyColumns: with more columns than one task's quantile
+// queries (wire.MaxQuantileQueries), the rounds go out in chunks; the
+// medians and quartiles must still be numpy's, computed here by sorting.
+func TestRobustScaleManyColumns(t *testing.T) {
+	const n, d = 301, wire.MaxQuantileQueries + 40
+	rng := rand.New(rand.NewPCG(8, 1))
+	cols := make([][]float64, d)
+	var b strings.Builder
+	for j := range d {
+		if j > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("c" + strconv.Itoa(j))
+		cols[j] = make([]float64, n)
+	}
+	b.WriteString("\n")
+	for i := range n {
+		for j := range d {
+			v := math.Round(rng.NormFloat64()*float64(j+1)*100) / 8 // ties, several scales
+			cols[j][i] = v
+			if j > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
+		}
+		b.WriteString("\n")
+	}
+	path := filepath.Join(t.TempDir(), "wide.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := mustStartStack(t, 2)
+	m, err := s.run(t, wire.JobSpec{Inputs: []string{path}, K: 2, Algorithm: "kmeans", Seed: 1, ShardRows: 70, Scale: "robust"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// numpy.percentile, linear: position q(n−1) between sorted values.
+	pct := func(sorted []float64, q float64) float64 {
+		pos := q * float64(len(sorted)-1)
+		lo := int(pos)
+		if lo+1 >= len(sorted) {
+			return sorted[lo]
+		}
+		return sorted[lo] + (sorted[lo+1]-sorted[lo])*(pos-float64(lo))
+	}
+	for j, c := range cols {
+		sorted := slices.Sorted(slices.Values(c))
+		median, iqr := pct(sorted, 0.5), pct(sorted, 0.75)-pct(sorted, 0.25)
+		if iqr == 0 {
+			iqr = 1
+		}
+		if !closeRel(m.Scaler.Center[j], median, 1e-12) || !closeRel(m.Scaler.Scale[j], iqr, 1e-12) {
+			t.Errorf("column %d: centre %v scale %v, want %v %v", j, m.Scaler.Center[j], m.Scaler.Scale[j], median, iqr)
 		}
 	}
 }
