@@ -26,7 +26,7 @@ func assignScanError(spec *wire.JobSpec, err error) error {
 // order of the scanned features and shifted like the data the workers
 // read (see shift).
 func (j *job) assigned() (*fitted, error) {
-	centres, err := j.spec.Assign.MatchAssignColumns(j.ds.Columns, j.data.Offsets)
+	centres, err := j.spec.Assign.MatchScaledColumns(j.ds.Columns, j.data.Offsets, j.data.Scales)
 	if err != nil {
 		return nil, err
 	}

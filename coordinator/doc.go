@@ -4,7 +4,8 @@
 // update between rounds, and finally streams labels into the output file,
 // or, for a labels dataset (--out DIR/), has each worker write the part of
 // its shards into a staging directory and commits the parts together
-// (dataset.go).
+// (dataset.go). A job with --scale first has the workers summarise every
+// column (scale.go), and the whole fit runs on the scaled features.
 //
 // Core types: Coordinator (New, then Run for each job), Options and
 // Progress. The coordinator never reads the data itself except through

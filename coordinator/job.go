@@ -185,6 +185,9 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 		return nil, err
 	}
 	j.timings["scan"] = time.Since(start).Seconds()
+	if err := j.scaleData(ctx); err != nil {
+		return nil, err
+	}
 	if j.keep, err = keepColumns(ds, spec.Keep); err != nil {
 		return nil, err
 	}
@@ -438,11 +441,12 @@ func (j *job) label(ctx context.Context, fit *fitted) (*wire.Model, error) {
 		for c := range spec.K {
 			row := make([]float64, j.d)
 			for f := range j.d {
-				row[f] = float64(fit.centres[c*j.d+f]) + j.offset(f) // in the data's units
+				row[f] = j.fromScaled(f, float64(fit.centres[c*j.d+f])) // in the data's units
 			}
 			model.Centers[c] = row
 		}
 	}
+	j.describeScaling(model, fit)
 	return model, nil
 }
 

@@ -188,7 +188,7 @@ func (j *job) initCentres(ctx context.Context, s *rowSample) ([]float32, error) 
 		c := make([]float32, 0, k*d)
 		for _, row := range j.spec.InitCentres {
 			for f, v := range row {
-				c = append(c, float32(v-j.offset(f))) // in the shifted units of the data
+				c = append(c, float32(j.toScaled(f, v))) // in the shifted (and scaled) units of the data
 			}
 		}
 		return c, nil

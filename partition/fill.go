@@ -46,6 +46,12 @@ type filler struct {
 	// stats, when not nil, gathers each feature column's statistics from
 	// the values as stored (see ShardStats).
 	stats []ColumnStats
+	// scales, when not nil, holds what each feature column is divided by
+	// after its offset is subtracted (see ReadShardScaled).
+	scales []float64
+	// values, when not nil, gathers each feature column's values as
+	// stored, in float64, by local row (see ShardValues).
+	values [][]float64
 }
 
 // offset returns what column j's values are shifted by: 0 for the weight
@@ -200,12 +206,15 @@ func (f *filler) fillBatch(at int, cols []arrow.Array) error {
 		if f.stats != nil && j < f.d {
 			f.addStats(j, arr)
 		}
+		if f.values != nil && j < f.d {
+			f.addValues(j, at, arr)
+		}
 	}
 	f.copies = copies
 	f.plain = f.plain[:0]
 	for j, arr := range cols {
 		var v []float32
-		if a, ok := arr.(*array.Float32); ok && a.NullN() == 0 && f.offset(j) == 0 {
+		if a, ok := arr.(*array.Float32); ok && a.NullN() == 0 && f.offset(j) == 0 && f.scale(j) == 1 {
 			v = a.Float32Values()
 			// The fast copies test for NaN and ±Inf only: values beyond
 			// the limit are found here first.
@@ -448,7 +457,7 @@ func checkInts[T integer](f *filler, j, at int, vals []T, arr arrow.Array) (copy
 		return nil, err
 	}
 	shift, lim := f.offset(j), f.bound(j)
-	if shift == 0 && lim == math.MaxFloat32 {
+	if shift == 0 && f.scale(j) == 1 && lim == math.MaxFloat32 {
 		return func(dst []float32, stride, lo, hi int) error {
 			k := 0
 			for _, v := range vals[lo:hi] {
@@ -458,18 +467,18 @@ func checkInts[T integer](f *filler, j, at int, vals []T, arr arrow.Array) (copy
 			return nil
 		}, nil
 	}
-	return shiftedCopy(f, j, at, vals, valid, off, shift, lim), nil
+	return shiftedCopy(f, j, at, vals, valid, off, shift, f.scale(j), lim), nil
 }
 
-// shiftedCopy is the copy of a column with an offset or a limit: each
-// value has the offset subtracted in float64, and one beyond the limit
-// (NaN and ±Inf included) in a valid row is refused or, under NullsDrop,
-// drops its row.
-func shiftedCopy[T integer | float32 | float64](f *filler, j, at int, vals []T, valid []byte, off int, shift float64, lim float32) copyFunc {
+// shiftedCopy is the copy of a column with an offset, a scale or a
+// limit: each value has the offset subtracted and is divided by the scale
+// in float64, and one beyond the limit (NaN and ±Inf included) in a valid
+// row is refused or, under NullsDrop, drops its row.
+func shiftedCopy[T integer | float32 | float64](f *filler, j, at int, vals []T, valid []byte, off int, shift, scale float64, lim float32) copyFunc {
 	return func(dst []float32, stride, lo, hi int) error {
 		k := 0
 		for i, v := range vals[lo:hi] {
-			x := float32(float64(v) - shift)
+			x := float32((float64(v) - shift) / scale)
 			if !(x >= -lim && x <= lim) && (valid == nil || bitutil.BitIsSet(valid, off+lo+i)) {
 				if err := f.badValue(j, at+lo+i, float64(v)); err != nil {
 					return err
@@ -515,8 +524,8 @@ func checkFloats[T float32 | float64](f *filler, j, at int, vals []T, arr arrow.
 	if err != nil {
 		return nil, err
 	}
-	if shift, lim := f.offset(j), f.bound(j); shift != 0 || lim != math.MaxFloat32 {
-		return shiftedCopy(f, j, at, vals, valid, off, shift, lim), nil
+	if shift, scale, lim := f.offset(j), f.scale(j), f.bound(j); shift != 0 || scale != 1 || lim != math.MaxFloat32 {
+		return shiftedCopy(f, j, at, vals, valid, off, shift, scale, lim), nil
 	}
 	return func(dst []float32, stride, lo, hi int) error {
 		k := 0
@@ -575,7 +584,10 @@ func (f *filler) set(j, i int, v float64, null bool) error {
 		f.stats[j].Wide = true
 		f.stats[j].add(v)
 	}
-	x := float32(v - f.offset(j))
+	if f.values != nil && j < f.d {
+		f.putValue(j, i, v, null)
+	}
+	x := float32((v - f.offset(j)) / f.scale(j))
 	if lim := f.bound(j); null {
 		if err := f.reject(j, i, null, v); err != nil {
 			return err

@@ -226,7 +226,11 @@ func statsOf[T integer | float32 | float64](st *ColumnStats, vals []T, arr arrow
 // outOfRange returns the error for feature column j, local row i, whose
 // value v lies too far from the column's offset.
 func (f *filler) outOfRange(j, i int, v float64) error {
-	off := f.offset(j)
+	off, sc := f.offset(j), f.scale(j)
+	if sc != 1 {
+		return fmt.Errorf("%w: %s: column %q, row %d: %.6g is too far from the column's other values for float32 distances (%.3g scales of %.3g from its centre %.6g, at most %.3g with %d columns)",
+			ErrOutOfRange, f.file, f.names[j], f.rowOffset+int64(i), v, math.Abs(v-off)/sc, sc, off, f.limit, f.d)
+	}
 	return fmt.Errorf("%w: %s: column %q, row %d: %.6g is too far from the column's other values for float32 distances (%.3g from its offset %.6g, at most %.3g with %d columns); rescale the column",
 		ErrOutOfRange, f.file, f.names[j], f.rowOffset+int64(i), v, math.Abs(v-off), off, f.limit, f.d)
 }
@@ -236,7 +240,7 @@ func (f *filler) outOfRange(j, i int, v float64) error {
 // and the statistics see the written value; float32, correctly rounded,
 // elsewhere.
 func (f *filler) csvBits(j int) int {
-	if f.offset(j) != 0 || (f.stats != nil && j < f.d) {
+	if f.offset(j) != 0 || f.scale(j) != 1 || (j < f.d && (f.stats != nil || f.values != nil)) {
 		return 64
 	}
 	return 32

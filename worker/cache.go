@@ -27,8 +27,8 @@ func NewBlockCache(limit int64) *BlockCache {
 }
 
 func cacheKey(s wire.Shard, local string, d wire.Data) string {
-	return fmt.Sprintf("%s|%s|%s|%s|%d|%d|%s|%s|%s|%v|%v|%q|%v", s.File, s.Version, local, s.Format, s.First, s.Last,
-		strings.Join(d.Columns, ","), d.Weight, d.Nulls, d.Offsets, d.NoHeader, d.Delimiter, d.Limit)
+	return fmt.Sprintf("%s|%s|%s|%s|%d|%d|%s|%s|%s|%v|%v|%q|%v|%v", s.File, s.Version, local, s.Format, s.First, s.Last,
+		strings.Join(d.Columns, ","), d.Weight, d.Nulls, d.Offsets, d.NoHeader, d.Delimiter, d.Limit, d.Scales)
 }
 
 // Get returns the block of shard s, reading it on a miss. Errors are not
@@ -70,6 +70,9 @@ func readShard(s wire.Shard, local string, d wire.Data) (*partition.Block, error
 		if d.Delimiter != "" {
 			ps.CSV.Delimiter, _ = utf8.DecodeRuneInString(d.Delimiter)
 		}
+	}
+	if d.Scales != nil {
+		return partition.ReadShardScaled(ps, d.Columns, d.Weight, nulls, d.Offsets, d.Scales, d.Limit)
 	}
 	if d.Offsets != nil {
 		return partition.ReadShardShifted(ps, d.Columns, d.Weight, nulls, d.Offsets, d.Limit)

@@ -81,6 +81,8 @@ func (x *executor) execute(ctx context.Context, t *wire.Task) (*wire.Result, err
 		err = x.countCSV(t, res)
 	case wire.KindLocate:
 		err = x.locateCSV(t, res)
+	case wire.KindStats:
+		err = x.stats(t, res)
 	default:
 		err = fmt.Errorf("worker: unknown task kind %q", t.Kind)
 	}

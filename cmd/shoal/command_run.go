@@ -391,7 +391,7 @@ func printSummary(w io.Writer, id string, spec *wire.JobSpec, m *wire.Model) {
 	fmt.Fprintf(w, "  cluster sizes %s\n", strings.Join(parts, " "))
 	if len(m.Timings) > 0 {
 		var ts []string
-		for _, phase := range []string{"scan", "stage", "init", "iterate", "sample", "cluster", "score", "label"} {
+		for _, phase := range []string{"scan", "stage", "scale", "init", "iterate", "sample", "cluster", "score", "label"} {
 			if v, ok := m.Timings[phase]; ok {
 				ts = append(ts, fmt.Sprintf("%s %.2fs", phase, v))
 			}
@@ -413,7 +413,7 @@ func printSummary(w io.Writer, id string, spec *wire.JobSpec, m *wire.Model) {
 // phase in job order: "iterate 160 on 4 workers (38–42 each), …".
 func spreadLine(tasks map[string]map[string]int) string {
 	var parts []string
-	for _, phase := range []string{"scan", "init", "iterate", "sample", "cluster", "score", "label"} {
+	for _, phase := range []string{"scan", "scale", "init", "iterate", "sample", "cluster", "score", "label"} {
 		byWorker := tasks[phase]
 		if len(byWorker) == 0 {
 			continue
@@ -471,6 +471,7 @@ func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
 	fl.IntVar(&s.SampleSize, "sample-size", 0, "CLARA/CLARANS: rows per sample (default 40+2k for clara, 80+4k for clarans, max(80+4k, 2000) for fastclara and fastclarans)")
 	fl.IntVar(&s.NumLocal, "numlocal", 0, "CLARANS: restarts per sample (default 2)")
 	fl.Float64Var(&s.MaxNeighbor, "maxneighbor", 0, "CLARANS: neighbours examined without improvement, a fraction of k(n-k) if below 1 (default max(250, 1.25% of k(n-k)) swaps; FastCLARANS: max(250, 2.5% of n-k) candidates)")
+	fl.StringVar(&s.Scale, "scale", "none", "scale each feature before clustering: standard (mean 0, variance 1), minmax (to [0,1]), robust (median 0, interquartile range 1) or none; the statistics go into the model, which 'shoal assign' applies")
 	fl.StringVar(&s.JobTimeout, "job-timeout", "", "fail the job if it has not ended this long after it started, e.g. 30m (default no limit)")
 	fl.StringVar(&s.Model, "model", "", "write the model JSON here")
 	fl.StringVarP(&s.Out, "out", "o", "", "write per-row labels here (.parquet, .arrow, .arrows or .csv), or to a directory (ending in /) as a Parquet dataset that the workers write")

@@ -31,6 +31,7 @@ func newProgress(w io.Writer, quiet bool) *progress {
 var phaseNames = map[string]string{
 	"scan":    "scanning metadata",
 	"stage":   "staging input files",
+	"scale":   "computing feature statistics",
 	"init":    "initialising",
 	"iterate": "iterating",
 	"cluster": "clustering",

@@ -19,6 +19,9 @@ type Assignment struct {
 	Metric    string      `json:"metric,omitempty"`
 	Columns   []string    `json:"columns,omitempty"`
 	Centers   [][]float64 `json:"centers,omitempty"`
+	// Scaler is the model's feature scaling, applied to the data before
+	// the centres are; nil for none.
+	Scaler *Scaler `json:"scaler,omitempty"`
 }
 
 // ReadAssignment parses the bytes of the model file path into an
@@ -30,7 +33,7 @@ func ReadAssignment(path string, b []byte) (*Assignment, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("%w: model %s is not a model file: %v", ErrJobSpec, path, err)
 	}
-	a := &Assignment{Model: path, Algorithm: m.Algorithm, Metric: m.Metric, Columns: m.Columns, Centers: m.Centers}
+	a := &Assignment{Model: path, Algorithm: m.Algorithm, Metric: m.Metric, Columns: m.Columns, Centers: m.Centers, Scaler: m.Scaler}
 	if err := a.check(); err != nil {
 		return nil, err
 	}
@@ -67,6 +70,11 @@ func (a *Assignment) check() error {
 			return bad("names column %q twice", c)
 		}
 		seen[c] = true
+	}
+	if a.Scaler != nil {
+		if err := a.Scaler.check(len(a.Columns)); err != nil {
+			return bad("%v", err)
+		}
 	}
 	for i, c := range a.Centers {
 		if len(c) != len(a.Columns) {
@@ -136,6 +144,13 @@ func (s *JobSpec) normalizeAssign() error {
 // model lacks, or a model column the data lacks, is refused naming the
 // model file and the column.
 func (a *Assignment) MatchAssignColumns(features []string, offsets []float64) ([]float32, error) {
+	return a.MatchScaledColumns(features, offsets, nil)
+}
+
+// MatchScaledColumns is MatchAssignColumns for data read with scales too
+// (Data.Scales; nil for none): each centre value becomes
+// (x − offset) / scale, in float64, as the data is read.
+func (a *Assignment) MatchScaledColumns(features []string, offsets, scales []float64) ([]float32, error) {
 	at := make(map[string]int, len(a.Columns))
 	for i, c := range a.Columns {
 		at[c] = i
@@ -156,8 +171,12 @@ func (a *Assignment) MatchAssignColumns(features []string, offsets []float64) ([
 		if offsets != nil {
 			off = offsets[f]
 		}
+		sc := 1.0
+		if scales != nil {
+			sc = scales[f]
+		}
 		for c, row := range a.Centers {
-			out[c*d+f] = float32(row[i] - off)
+			out[c*d+f] = float32((row[i] - off) / sc)
 		}
 	}
 	return out, nil

@@ -94,6 +94,12 @@ type JobSpec struct {
 	// JobTimeout fails the job when it has not ended this long after it
 	// started (a Go duration such as "30m"); "" means no limit.
 	JobTimeout string `json:"job_timeout,omitempty"`
+
+	// Scale standardises the features before clustering: "standard",
+	// "minmax", "robust", or "" (also "none") for the data as it is. The
+	// statistics come from a pass over the data and go into the model,
+	// which `assign` applies (see scale.go).
+	Scale string `json:"scale,omitempty"`
 }
 
 // OutDataset reports whether the labels are a dataset of Parquet part
@@ -152,6 +158,9 @@ func (s *JobSpec) Normalize() error {
 		return fmt.Errorf("%w: unknown algorithm %q (known: %v)", ErrJobSpec, s.Algorithm, known)
 	}
 	if err := s.checkApplicable(); err != nil {
+		return err
+	}
+	if err := s.checkScale(); err != nil {
 		return err
 	}
 	if err := s.normalizeDelimiter(); err != nil {

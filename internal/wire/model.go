@@ -44,6 +44,13 @@ type Model struct {
 	// work spread. It depends on timing, like Timings, and stays out of
 	// the model file.
 	Tasks map[string]map[string]int `json:"-"`
+
+	// Scaler, when the job scaled its features (--scale), says how: the
+	// fit, its losses (total_deviation, inertia) included, is then that
+	// of the scaled data; Centers are the centres given back in the
+	// data's units, ScaledCenters the same centres as clustered.
+	Scaler        *Scaler     `json:"scaler,omitempty"`
+	ScaledCenters [][]float64 `json:"scaled_centers,omitempty"`
 }
 
 // ModelParams are the job parameters that shaped a model beyond its
@@ -73,4 +80,7 @@ type ModelParams struct {
 	// WarmStart is set when k-means started from given centres (run
 	// --init-from); Init is then "given".
 	WarmStart bool `json:"warm_start,omitempty"`
+	// Scale is the feature scaling (standard, minmax, robust); absent
+	// for none.
+	Scale string `json:"scale,omitempty"`
 }

@@ -3,6 +3,8 @@ package wire
 import (
 	"fmt"
 	"math"
+
+	"github.com/shoal-io/shoal/algo"
 )
 
 // Result is what a worker sends back for a task, or for one part of a task
@@ -32,6 +34,11 @@ type Result struct {
 	// tasks, and so for any number of workers. Inertia and N stay the
 	// task's totals.
 	Pieces int `json:"pieces,omitempty"`
+
+	// KindStats: one summary per feature column, or one histogram per
+	// query of the task (see Task.Quantiles).
+	Moments []algo.Moments       `json:"moments,omitempty"`
+	Hists   []*algo.QuantileHist `json:"hists,omitempty"`
 
 	// KindMedoids.
 	Loss       float64 `json:"loss,omitempty"`

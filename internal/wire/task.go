@@ -34,6 +34,10 @@ const (
 	// records of a CSV byte range whose indices, from the range's first
 	// record, are PointRows (see partition.LocateCSV).
 	KindLocate Kind = "locate"
+	// KindStats returns the statistics of each feature column over the
+	// rows the job keeps, from the values as stored (see scale.go):
+	// Result.Moments, or with Quantiles, Result.Hists.
+	KindStats Kind = "stats"
 )
 
 // MaxMatrixBytes is the largest dissimilarity matrix a whole-data
@@ -100,8 +104,14 @@ type Data struct {
 	// partition.ReadShardShifted). Centres and points in tasks and
 	// results are in these shifted units.
 	Offsets []float64 `json:"offsets,omitempty"`
+	// Scales, when set (with Offsets), holds one divisor per column,
+	// finite and above 0: a value is read as (x − offset) / scale, in
+	// float64, before the conversion to float32 (see
+	// partition.ReadShardScaled). Centres and points in tasks and results
+	// are in these scaled units.
+	Scales []float64 `json:"scales,omitempty"`
 	// Limit, when above 0, is how far a value may lie from its column's
-	// offset; one further is an input error.
+	// offset (after the scale); one further is an input error.
 	Limit float64 `json:"limit,omitempty"`
 	// NoHeader and Delimiter give the layout of CSV files (see JobSpec);
 	// other formats ignore them.
@@ -176,6 +186,11 @@ type Task struct {
 	// into parts. Zero means 1 MiB, the NATS default max payload.
 	MaxResultBytes int `json:"max_result_bytes,omitempty"`
 
+	// Quantiles, on a KindStats task, asks for a histogram of each
+	// listed column over an interval (one Result.Hists each, in order)
+	// instead of the columns' moments.
+	Quantiles []QuantileQuery `json:"quantiles,omitempty"`
+
 	Centres   []float32 `json:"-"` // Sets (or 1) × K × D, row-major
 	Points    []float32 `json:"-"` // KindMedoids: n × D, row-major
 	PointRows []int64   `json:"-"` // KindMedoids: global row of each point; KindLabel with a precomputed matrix: the medoid columns; KindLocate: record indices
@@ -226,7 +241,7 @@ func DecodeTask(b []byte) (*Task, error) {
 
 func (t *Task) validate() error {
 	switch t.Kind {
-	case KindSums, KindSample, KindKeep, KindLabel, KindScore, KindMedoids, KindCount, KindLocate:
+	case KindSums, KindSample, KindKeep, KindLabel, KindScore, KindMedoids, KindCount, KindLocate, KindStats:
 	default:
 		return fmt.Errorf("%w: unknown task kind %q", ErrDecode, t.Kind)
 	}
@@ -253,6 +268,9 @@ func (t *Task) validate() error {
 	}
 	if t.Data.Offsets != nil && len(t.Data.Offsets) != len(t.Data.Columns) {
 		return fmt.Errorf("%w: %d offsets for %d columns", ErrDecode, len(t.Data.Offsets), len(t.Data.Columns))
+	}
+	if err := t.checkScaling(); err != nil {
+		return err
 	}
 	if t.Fraction < 0 || t.Fraction > 1 || t.Fraction != t.Fraction {
 		return fmt.Errorf("%w: fraction %v outside [0,1]", ErrDecode, t.Fraction)
