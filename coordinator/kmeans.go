@@ -92,8 +92,8 @@ func (j *job) kmeans(ctx context.Context) (*fitted, error) {
 
 // miniBatchCheckpointEvery is how often mini-batch k-means saves its
 // state. A resumed job repeats the steps since, with the same seeds, so
-// the model is the same; only the time is lost.
-const miniBatchCheckpointEvery = time.Second
+// the model is the same; only the time is lost. A variable for tests.
+var miniBatchCheckpointEvery = time.Second
 
 // rowSample is a deterministic sample of rows gathered from the shards.
 type rowSample struct {
