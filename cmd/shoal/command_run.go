@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -371,6 +372,10 @@ func printSummary(w io.Writer, id string, spec *wire.JobSpec, m *wire.Model) {
 	fmt.Fprintln(w)
 	if m.Silhouette != nil {
 		fmt.Fprintf(w, "  silhouette %.4f   medoid silhouette %.4f\n", *m.Silhouette, *m.MedoidSilhouette)
+	}
+	if p := m.Params; p != nil && p.BestRun != nil && *p.BestRun < len(p.RunLosses) {
+		fmt.Fprintf(w, "  runs   %d seedings: kept run %d, inertia %.6g (the others' up to %.6g)\n",
+			len(p.RunLosses), *p.BestRun, p.RunLosses[*p.BestRun], slices.Max(p.RunLosses))
 	}
 	type cluster struct {
 		id   int

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -26,5 +28,29 @@ func TestNInitFlag(t *testing.T) {
 		if code != 2 || !strings.Contains(stderr, c.want) || len(lines) != 1 {
 			t.Errorf("shoal %v: exit %d, %q; want exit 2 and one line mentioning %q", c.args, code, stderr, c.want)
 		}
+	}
+}
+
+// A run of several seedings says which it kept, in the summary and the
+// model file.
+func TestRunNInit(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "blobs.csv")
+	model := filepath.Join(dir, "model.json")
+	if code, _, e := shoal(t, "gen", "blobs", "--n", "3000", "--d", "2", "--k", "6", "--seed", "3", "--out", data); code != 0 {
+		t.Fatalf("gen: %s", e)
+	}
+	code, out, e := shoal(t, "run", "-q", "--workers", "2", "--input", data, "--exclude", "label", "--k", "6",
+		"--algo", "kmeans", "--init", "random", "--n-init", "4", "--model", model)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, e)
+	}
+	m := readModel(t, model)
+	p := m.Params
+	if p == nil || p.NInit != 4 || p.BestRun == nil || len(p.RunLosses) != 4 {
+		t.Fatalf("model params %+v", p)
+	}
+	if want := fmt.Sprintf("runs   4 seedings: kept run %d,", *p.BestRun); !strings.Contains(out, want) {
+		t.Errorf("summary lacks %q:\n%s", want, out)
 	}
 }
