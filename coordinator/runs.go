@@ -473,10 +473,13 @@ func addRunSums(totals []*algo.CentreSums, r *wire.Result) error {
 }
 
 // runSamples returns each run's init sample: the rows whose hash under
-// the job seed falls below the sampling rate for its k, as initSample
-// draws them for that k alone. One pass draws the rows for the largest
-// rate; a run of a lower rate keeps those of its rows below its own,
-// which are the rows, in the same order, that a pass at its rate draws.
+// the job seed falls below the sampling rate for its k, so the sample is
+// the same however the data is sharded. The rate targets
+// max(initSampleRows, 30k) rows and grows fourfold while the sample
+// holds fewer than k rows (tiny data). One pass draws the rows for the
+// largest rate; a run of a lower rate keeps those below its own, which
+// are the rows, in the same order, that a pass at its rate draws, so a
+// run's sample is that of a job of its k alone.
 func (j *job) runSamples(ctx context.Context, ks []int) ([]*rowSample, error) {
 	start := func(k int) float64 {
 		return min(1, float64(max(initSampleRows, 30*k))/float64(j.ds.Rows))
@@ -491,8 +494,7 @@ func (j *job) runSamples(ctx context.Context, ks []int) ([]*rowSample, error) {
 		if err != nil {
 			return nil, err
 		}
-		// Each k's rate as initSample finds it: raised fourfold while
-		// the sample holds fewer than k rows.
+		// Each k's rate: raised fourfold while its rows are fewer than k.
 		rates := make([]float64, len(ks))
 		need := frac
 		for i, k := range ks {
