@@ -192,7 +192,7 @@ func TestKMeansRunsEqualSingleRuns(t *testing.T) {
 	}{
 		{"lloyd restarts", "kmeans", "random", []kmRun{{8, 1}, {8, 0x1234}, {8, 77}, {8, 5}}},
 		{"minibatch restarts", "minibatch", "random", []kmRun{{8, 1}, {8, 99}, {8, 3}}},
-		{"lloyd, k per run", "kmeans", "kmeans++", []kmRun{{3, 1}, {8, 1}, {5, 2}, {12, 1}}},
+		{"lloyd, k per run", "kmeans", "kmeans++", []kmRun{{3, 1}, {8, 1}, {150, 2}, {12, 1}}},
 		{"minibatch, k per run", "minibatch", "kmeans++", []kmRun{{2, 1}, {8, 1}, {6, 7}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -381,5 +381,37 @@ func TestKMeansRunsResume(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Runs of different k sample at different rates (30 rows per centre
+// beyond initSampleRows): one pass serves them all, and each run's
+// sample is the one a job of its k alone draws, row for row.
+func TestRunSamplesPerK(t *testing.T) {
+	path, _ := blobsCSV(t, 12_000, 2, 10, 8)
+	c := runsStack(t, 2)
+	ctx := context.Background()
+	spec := wire.JobSpec{Inputs: []string{path}, K: 3, Algorithm: "kmeans", Seed: 3, ShardRows: 1500}
+	ks := []int{3, 150, 250, 3}
+	j := newRunsJob(t, ctx, c, NewJobID(), spec, nil)
+	got, err := j.runSamples(ctx, ks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, k := range ks {
+		alone := newRunsJob(t, ctx, c, NewJobID(), spec, nil)
+		want, err := alone.runSamples(ctx, []int{k})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wantN := min(12_000, max(initSampleRows, 30*k)); math.Abs(float64(want[0].n-wantN)) > 0.1*float64(wantN) {
+			t.Errorf("k=%d: a sample of %d rows, want about %d", k, want[0].n, wantN)
+		}
+		if got[i].n != want[0].n || !slices.Equal(got[i].points, want[0].points) {
+			t.Errorf("k=%d: %d rows beside other k, %d alone (points equal: %v)", k, got[i].n, want[0].n, slices.Equal(got[i].points, want[0].points))
+		}
+	}
+	if got[0].n >= got[1].n || got[1].n >= got[2].n {
+		t.Errorf("samples of %d, %d and %d rows: the rates do not differ", got[0].n, got[1].n, got[2].n)
 	}
 }
