@@ -67,12 +67,14 @@ type fittedState struct {
 	Loss       float64   `json:"loss"`
 	Silhouette *float64  `json:"silhouette,omitempty"`
 	MedoidSil  *float64  `json:"medoid_silhouette,omitempty"`
+	BestRun    int       `json:"best_run,omitempty"`
+	RunLosses  []float64 `json:"run_losses,omitempty"`
 }
 
 func (f *fitted) state() fittedState {
-	return fittedState{f.centres, f.medoidRows, f.iterations, f.swaps, f.stop, f.loss, f.silhouette, f.medoidSil}
+	return fittedState{f.centres, f.medoidRows, f.iterations, f.swaps, f.stop, f.loss, f.silhouette, f.medoidSil, f.bestRun, f.runLosses}
 }
 
 func (s fittedState) fitted() *fitted {
-	return &fitted{s.Centres, s.MedoidRows, s.Iterations, s.Swaps, s.Stop, s.Loss, s.Silhouette, s.MedoidSil}
+	return &fitted{s.Centres, s.MedoidRows, s.Iterations, s.Swaps, s.Stop, s.Loss, s.Silhouette, s.MedoidSil, s.BestRun, s.RunLosses}
 }

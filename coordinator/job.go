@@ -283,6 +283,8 @@ type fitted struct {
 	loss       float64 // the algorithm's own loss, if any
 	silhouette *float64
 	medoidSil  *float64
+	bestRun    int       // k-means with several runs: the run kept
+	runLosses  []float64 // k-means with several runs: each run's inertia
 }
 
 // shardTasks returns one task per shard of the given kind.
@@ -429,6 +431,7 @@ func (j *job) label(ctx context.Context, fit *fitted) (*wire.Model, error) {
 	}
 	model.N, model.RowsDropped = used, j.ds.Rows-used
 	j.provenance(model)
+	recordRuns(model.Params, fit)
 	switch model.Metric {
 	case "euclidean":
 		model.Inertia = &inertia

@@ -3,7 +3,6 @@ package coordinator
 import (
 	"context"
 	"fmt"
-	"math"
 	"runtime"
 	"time"
 
@@ -72,52 +71,29 @@ const (
 	streamReassign   = 0x2ea5
 )
 
-// kmeans runs Lloyd or mini-batch k-means.
+// kmeans runs Lloyd or mini-batch k-means, n_init times from different
+// seedings in the same passes (see kmeansRuns), and keeps the run of
+// lowest inertia on all rows.
 func (j *job) kmeans(ctx context.Context) (*fitted, error) {
-	j.progress(Progress{Job: j.id, Phase: "init", Rows: j.ds.Rows})
-	initStart := time.Now()
-	defer func() { j.timings["iterate"] = time.Since(initStart).Seconds() - j.timings["init"] }()
-	sample, err := j.initSample(ctx)
+	fits, err := j.kmeansRuns(ctx, j.restartRuns())
 	if err != nil {
 		return nil, err
 	}
-	if j.spec.Algorithm == "kmeans" {
-		var saved lloydCheckpoint
-		if it, ok := j.restore(checkpointLloyd, &saved); ok {
-			return j.lloyd(ctx, saved.Centres, sample.variance(), int(it)+1)
-		}
-	} else {
-		var saved miniBatchCheckpoint
-		if step, ok := j.restore(checkpointMiniBatch, &saved); ok {
-			return j.minibatch(ctx, saved.Centres, sample, &saved, int(step)+1)
+	best := bestRun(fits)
+	f := fits[best]
+	if len(fits) > 1 {
+		f.bestRun = best
+		for _, g := range fits {
+			f.runLosses = append(f.runLosses, g.loss)
 		}
 	}
-	centres, err := j.initCentres(ctx, sample)
-	if err != nil {
-		return nil, err
-	}
-	j.timed("init", initStart)
-	if j.spec.Algorithm == "kmeans" {
-		return j.lloyd(ctx, centres, sample.variance(), 1)
-	}
-	return j.minibatch(ctx, centres, sample, nil, 1)
-}
-
-// lloydCheckpoint is the state of Lloyd after an iteration.
-type lloydCheckpoint struct {
-	Centres []float32 `json:"centres"`
-}
-
-// miniBatchCheckpoint is the state of mini-batch k-means after a step.
-type miniBatchCheckpoint struct {
-	Centres []float32 `json:"centres"`
-	State   []byte    `json:"state"`
+	return f, nil
 }
 
 // miniBatchCheckpointEvery is how often mini-batch k-means saves its
 // state. A resumed job repeats the steps since, with the same seeds, so
-// the model is the same; only the time is lost.
-const miniBatchCheckpointEvery = time.Second
+// the model is the same; only the time is lost. A variable for tests.
+var miniBatchCheckpointEvery = time.Second
 
 // rowSample is a deterministic sample of rows gathered from the shards.
 type rowSample struct {
@@ -144,44 +120,15 @@ func (s *rowSample) variance() float64 {
 	return total / float64(s.d)
 }
 
-// initSample asks every shard for the rows whose hash falls under the
-// sampling rate, so the sample is the same however the data is sharded.
-func (j *job) initSample(ctx context.Context) (*rowSample, error) {
-	target := max(initSampleRows, 30*j.spec.K)
-	frac := min(1, float64(target)/float64(j.ds.Rows))
-	for attempt := int64(0); ; attempt++ {
-		tasks := j.shardTasks(wire.KindSample)
-		for _, t := range tasks {
-			t.Stream, t.Fraction = streamInitSample, frac
-		}
-		res, err := j.collect(ctx, roundInit-10*attempt, tasks)
-		if err != nil {
-			return nil, err
-		}
-		s := &rowSample{d: j.d}
-		for _, r := range res {
-			s.points = append(s.points, r.Points...)
-			s.weights = append(s.weights, r.RowWeight...)
-			s.n += len(r.Rows)
-		}
-		if j.ds.Weight == "" {
-			s.weights = nil
-		}
-		if s.n >= j.spec.K || frac >= 1 {
-			if s.n < j.spec.K {
-				return nil, fmt.Errorf("%w: only %d usable rows for k=%d", ErrInput, s.n, j.spec.K)
-			}
-			return s, nil
-		}
-		frac = min(1, 4*frac) // unlucky draw for tiny data: sample more
-	}
-}
-
-// initCentres picks the starting centres.
-func (j *job) initCentres(ctx context.Context, s *rowSample) ([]float32, error) {
-	rng := algo.NewRand(j.spec.Seed, streamInit)
-	k, d := j.spec.K, j.d
+// initCentres picks the starting centres of run (the index-th of the
+// job's runs) from its sample.
+func (j *job) initCentres(ctx context.Context, s *rowSample, run kmRun, index int) ([]float32, error) {
+	rng := algo.NewRand(run.Seed, streamInit)
+	k, d := run.K, j.d
 	if len(j.spec.InitCentres) > 0 {
+		if len(j.spec.InitCentres) != k {
+			return nil, fmt.Errorf("%w: %d initial centres for k=%d", ErrInput, len(j.spec.InitCentres), k)
+		}
 		if len(j.spec.InitCentres[0]) != d {
 			return nil, fmt.Errorf("%w: initial centres have %d values, the data has %d feature columns", ErrInput, len(j.spec.InitCentres[0]), d)
 		}
@@ -195,7 +142,7 @@ func (j *job) initCentres(ctx context.Context, s *rowSample) ([]float32, error) 
 	}
 	switch j.spec.Init {
 	case "kmeans++":
-		return seedKMeansPlusPlus(s, k, j.spec.Seed)
+		return seedKMeansPlusPlus(s, k, run.Seed)
 	case "random":
 		c := make([]float32, 0, k*d)
 		for _, i := range rng.Perm(s.n)[:k] {
@@ -203,7 +150,7 @@ func (j *job) initCentres(ctx context.Context, s *rowSample) ([]float32, error) 
 		}
 		return c, nil
 	case "kmeans||":
-		return j.kmeansParallel(ctx, s, rng)
+		return j.kmeansParallel(ctx, s, rng, run, roundKMPar-int64(index)<<20)
 	}
 	return nil, fmt.Errorf("%w: unknown k-means initialisation %q (kmeans++, kmeans||, random)", wire.ErrJobSpec, j.spec.Init)
 }
@@ -247,20 +194,6 @@ func seedKMeansPlusPlus(s *rowSample, k int, seed uint64) ([]float32, error) {
 	return centres[best], nil
 }
 
-// sumsRound runs one KindSums pass over all shards against centres,
-// spread over the workers, and merges the partial sums in shard order.
-func (j *job) sumsRound(ctx context.Context, round int64, centres []float32, k int, fraction float64) (*algo.CentreSums, error) {
-	minRows := minTaskBatchRows
-	if fraction < 1 {
-		minRows = max(minRows, j.batchSize()/2)
-	}
-	tasks := j.spreadShardTasks(wire.KindSums, fraction, minRows, j.c.workers())
-	for _, t := range tasks {
-		t.Centres, t.K, t.Fraction = centres, k, fraction
-	}
-	return j.mergeSums(ctx, round, tasks, k)
-}
-
 // mergeSums runs a round of sums tasks over consecutive shards and
 // merges their pieces' sums in shard order (see addSums).
 func (j *job) mergeSums(ctx context.Context, round int64, tasks []*wire.Task, k int) (*algo.CentreSums, error) {
@@ -292,15 +225,17 @@ func (j *job) extendingSumsRound(ctx context.Context, round int64, cand []float3
 // kmeansParallel is k-means|| (Bahmani et al. 2012): one random row, then
 // kmParRounds rounds in which every shard keeps rows with probability
 // ℓ·d²(x)/φ, then the candidates, weighted by how many rows they attract,
-// are reclustered to k centres.
-func (j *job) kmeansParallel(ctx context.Context, s *rowSample, rng interface{ IntN(int) int }) ([]float32, error) {
-	k, d := j.spec.K, j.d
+// are reclustered to k centres. Its rounds count down from base (the
+// first run's from roundKMPar, later runs' far below); the keep draws
+// hash the run's seed and the round.
+func (j *job) kmeansParallel(ctx context.Context, s *rowSample, rng interface{ IntN(int) int }, run kmRun, base int64) ([]float32, error) {
+	k, d := run.K, j.d
 	first := rng.IntN(s.n)
 	cand := append([]float32(nil), s.points[first*d:(first+1)*d]...)
 	ell := 2 * float64(k)
 	for r := 1; r <= kmParRounds; r++ {
 		nc := len(cand) / d
-		cost, err := j.extendingSumsRound(ctx, roundKMPar-int64(2*r), cand, nc)
+		cost, err := j.extendingSumsRound(ctx, base-int64(2*r), cand, nc)
 		if err != nil {
 			return nil, err
 		}
@@ -309,9 +244,9 @@ func (j *job) kmeansParallel(ctx context.Context, s *rowSample, rng interface{ I
 		}
 		tasks := j.shardTasks(wire.KindKeep)
 		for _, t := range tasks {
-			t.Centres, t.K, t.Phi, t.Ell = cand, nc, cost.Inertia, ell
+			t.Centres, t.K, t.Phi, t.Ell, t.Seed = cand, nc, cost.Inertia, ell, run.Seed
 		}
-		res, err := j.collect(ctx, roundKMPar-int64(2*r+1), tasks)
+		res, err := j.collect(ctx, base-int64(2*r+1), tasks)
 		if err != nil {
 			return nil, err
 		}
@@ -324,103 +259,11 @@ func (j *job) kmeansParallel(ctx context.Context, s *rowSample, rng interface{ I
 	if nc <= k {
 		return nil, fmt.Errorf("%w: k-means|| found only %d distinct candidates for k=%d; use --init kmeans++", ErrInput, nc, k)
 	}
-	counts, err := j.extendingSumsRound(ctx, roundKMPar, cand, nc)
+	counts, err := j.extendingSumsRound(ctx, base, cand, nc)
 	if err != nil {
 		return nil, err
 	}
-	return algo.ReclusterCandidates(cand, counts.Weights, d, k, algo.NewRand(j.spec.Seed, streamInit, 2))
-}
-
-// lloyd iterates full passes until the centres stop moving.
-func (j *job) lloyd(ctx context.Context, centres []float32, variance float64, first int) (*fitted, error) {
-	maxIter := j.spec.MaxIter
-	if maxIter == 0 {
-		maxIter = defaultLloydIter
-	}
-	tol := j.spec.Tol
-	if tol == 0 {
-		tol = defaultLloydTol
-	}
-	tol *= variance
-	f := &fitted{centres: centres, stop: "max-iter", iterations: first - 1}
-	j.firstRound = int64(first)
-	for it := first; it <= maxIter; it++ {
-		sums, err := j.sumsRound(ctx, int64(it), centres, j.spec.K, 1)
-		if err != nil {
-			return nil, err
-		}
-		shift, _, err := algo.LloydUpdate(centres, sums, algo.NewRand(j.spec.Seed, streamStep, uint64(it)))
-		if err != nil {
-			return nil, err
-		}
-		f.iterations, f.loss = it, sums.Inertia
-		j.checkpoint(checkpointLloyd, int64(it), lloydCheckpoint{Centres: centres})
-		j.progress(Progress{Job: j.id, Phase: "iterate", Step: it, Steps: maxIter, Loss: sums.Inertia, Rows: j.ds.Rows})
-		if shift <= tol {
-			f.stop = "converged"
-			break
-		}
-	}
-	return f, nil
-}
-
-// minibatch runs Sculley's mini-batch k-means: each step every shard
-// draws its part of the batch, the merged sums move the centres with
-// per-centre learning rates.
-func (j *job) minibatch(ctx context.Context, centres []float32, s *rowSample, saved *miniBatchCheckpoint, first int) (*fitted, error) {
-	batch := j.batchSize()
-	frac := min(1, float64(batch)/float64(j.ds.Rows))
-	maxSteps := j.spec.MaxIter
-	if maxSteps == 0 {
-		maxSteps = int(math.Ceil(defaultEpochs * float64(j.ds.Rows) / float64(batch)))
-	}
-	state := algo.NewMiniBatchState(j.spec.K, j.d, algo.MiniBatchConfig{
-		BatchSize: batch, Tol: j.spec.Tol, DataVariance: s.variance(), Rows: j.ds.Rows,
-	})
-	if saved != nil {
-		if err := state.UnmarshalBinary(saved.State); err != nil {
-			return nil, fmt.Errorf("coordinator: restoring mini-batch state: %w", err)
-		}
-	}
-	f := &fitted{centres: centres, stop: "max-iter", iterations: first - 1}
-	j.firstRound = int64(first)
-	d := j.d
-	lastCheckpoint := time.Now()
-	cands := make([]float32, 0, j.spec.K*d) // reassignment candidates, refilled each step
-	for step := first; step <= maxSteps; step++ {
-		sums, err := j.sumsRound(ctx, int64(step), centres, j.spec.K, frac)
-		if err != nil {
-			return nil, err
-		}
-		// Starved centres may move to sample rows chosen by the step's
-		// seed: deterministic and free of another round trip.
-		rng := algo.NewRand(j.spec.Seed, streamReassign, uint64(step))
-		cands = cands[:0]
-		for range j.spec.K {
-			i := rng.IntN(s.n)
-			cands = append(cands, s.points[i*d:(i+1)*d]...)
-		}
-		stop, reason, err := state.Step(centres, sums, cands, algo.NewRand(j.spec.Seed, streamStep, uint64(step)))
-		if err != nil {
-			return nil, err
-		}
-		f.iterations = step
-		f.loss = sums.Inertia
-		j.progress(Progress{Job: j.id, Phase: "iterate", Step: step, Steps: maxSteps, Loss: sums.Inertia, Rows: j.ds.Rows})
-		if time.Since(lastCheckpoint) >= miniBatchCheckpointEvery && !stop {
-			b, err := state.MarshalBinary()
-			if err != nil {
-				return nil, err
-			}
-			j.checkpoint(checkpointMiniBatch, int64(step), miniBatchCheckpoint{Centres: centres, State: b})
-			lastCheckpoint = time.Now()
-		}
-		if stop {
-			f.stop = reason
-			break
-		}
-	}
-	return f, nil
+	return algo.ReclusterCandidates(cand, counts.Weights, d, k, algo.NewRand(run.Seed, streamInit, 2))
 }
 
 func (j *job) batchSize() int {

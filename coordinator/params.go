@@ -19,6 +19,9 @@ func (j *job) provenance(m *wire.Model) {
 		Nulls: spec.Nulls, Weight: spec.Weight, MaxIter: spec.MaxIter, Silhouette: spec.Silhouette,
 		WarmStart: len(spec.InitCentres) > 0,
 	}
+	if !spec.IsMedoid() {
+		p.NInit = max(spec.NInit, 1)
+	}
 	switch spec.Algorithm {
 	case "kmeans":
 		p.Tol = spec.Tol
@@ -38,4 +41,14 @@ func (j *job) provenance(m *wire.Model) {
 		p.Samples, p.SampleSize, p.NumLocal, p.MaxNeighbor = spec.Samples, spec.SampleSize, spec.NumLocal, spec.MaxNeighbor
 	}
 	m.Params = p
+}
+
+// recordRuns records in p which of several k-means runs the model is,
+// and every run's inertia on all rows.
+func recordRuns(p *wire.ModelParams, fit *fitted) {
+	if p == nil || len(fit.runLosses) < 2 {
+		return
+	}
+	best := fit.bestRun
+	p.BestRun, p.RunLosses = &best, slices.Clone(fit.runLosses)
 }

@@ -88,6 +88,13 @@ func (c *Coordinator) sawWorker(worker string) {
 // A task holds no more pieces than a result message can carry (k·d
 // float64 each). A task's ID is its first shard's ID.
 func (j *job) spreadShardTasks(kind wire.Kind, fraction float64, minRows, workers int) []*wire.Task {
+	return j.spreadTasks(kind, fraction, minRows, workers, j.spec.K, 1)
+}
+
+// spreadTasks is spreadShardTasks for tasks that sum against k centres
+// in all, of runs k-means runs (see wire.Task.RunK): what bounds the
+// pieces a result message carries.
+func (j *job) spreadTasks(kind wire.Kind, fraction float64, minRows, workers, k, runs int) []*wire.Task {
 	shards := j.ds.Shards
 	if len(shards) == 0 {
 		return nil
@@ -114,7 +121,7 @@ func (j *job) spreadShardTasks(kind wire.Kind, fraction float64, minRows, worker
 	// of 8192, not three.
 	count := max(int(total/float64(minRows)), min(workers, np), 1)
 	count = min(count, np)
-	perPiece := 8 * (j.spec.K*j.d + 3*j.spec.K + 2)
+	perPiece := 8 * (k*j.d + 3*k + 2*runs)
 	maxPieces := min(wire.MaxPieces, max(1, (j.c.resultBytes()-resultSlack)/perPiece))
 	count = max(count, (np+maxPieces-1)/maxPieces)
 

@@ -3,6 +3,7 @@ package worker
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/shoal-io/shoal/internal/wire"
@@ -15,6 +16,7 @@ import (
 // shard wait for one read. It is safe for concurrent use.
 type BlockCache struct {
 	blocks *loadingLRU[*partition.Block]
+	reads  atomic.Int64 // shards read (misses), for tests
 }
 
 // NewBlockCache returns a cache that holds up to limit bytes of blocks;
@@ -41,6 +43,7 @@ func (c *BlockCache) Get(s wire.Shard, d wire.Data) (*partition.Block, error) {
 // staged input); the shard's own path still gives its partition columns.
 func (c *BlockCache) GetLocal(s wire.Shard, local string, d wire.Data) (*partition.Block, error) {
 	return c.blocks.get(cacheKey(s, local, d), func() (*partition.Block, int64, error) {
+		c.reads.Add(1)
 		b, err := readShard(s, local, d)
 		if err != nil {
 			return nil, 0, &inputError{err}

@@ -29,6 +29,9 @@ type executor struct {
 	assignK     int
 	assignD     int
 	parts       []*algo.CentreSums // per-shard sums of a sums task, reused
+	runAssign   [][]*algo.Assigner // per goroutine, per run: see runAssigners
+	runAssignK  []int
+	runAssignD  int
 
 	// Scratch for label tasks: a counts-only task's labels, or the
 	// per-row arrays of a label result, reused from task to task (a
@@ -125,6 +128,9 @@ func (x *executor) sums(t *wire.Task, res *wire.Result) error {
 	}
 	if t.Extends && t.Fraction >= 1 {
 		return x.sumsExtending(t, blocks, res)
+	}
+	if t.RunK != nil {
+		return x.sumsRuns(t, blocks, res)
 	}
 	// Each shard's rows are summed on their own, by up to parallelism
 	// goroutines, then merged in shard order into the task's pieces

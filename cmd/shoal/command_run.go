@@ -11,7 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -371,6 +373,10 @@ func printSummary(w io.Writer, id string, spec *wire.JobSpec, m *wire.Model) {
 	if m.Silhouette != nil {
 		fmt.Fprintf(w, "  silhouette %.4f   medoid silhouette %.4f\n", *m.Silhouette, *m.MedoidSilhouette)
 	}
+	if p := m.Params; p != nil && p.BestRun != nil && *p.BestRun < len(p.RunLosses) {
+		fmt.Fprintf(w, "  runs   %d seedings: kept run %d, inertia %.6g (the others' up to %.6g)\n",
+			len(p.RunLosses), *p.BestRun, p.RunLosses[*p.BestRun], slices.Max(p.RunLosses))
+	}
 	type cluster struct {
 		id   int
 		size int64
@@ -450,6 +456,32 @@ func (w whereFlag) String() string {
 
 func (w whereFlag) Type() string { return "key=value" }
 
+// nInitFlag is --n-init: "auto" (the spec's 0) or a number of runs. An
+// explicit 0 is refused, not read as auto.
+type nInitFlag struct{ n *int }
+
+func (f nInitFlag) Set(v string) error {
+	if v == "auto" {
+		*f.n = 0
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > wire.MaxNInit {
+		return fmt.Errorf("want auto or a number of runs from 1 to %d", wire.MaxNInit)
+	}
+	*f.n = n
+	return nil
+}
+
+func (f nInitFlag) String() string {
+	if f.n == nil || *f.n == 0 {
+		return "auto"
+	}
+	return strconv.Itoa(*f.n)
+}
+
+func (f nInitFlag) Type() string { return "runs" }
+
 // registerJobFlags defines the flags that describe a job, shared by run
 // and submit.
 func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
@@ -466,6 +498,7 @@ func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
 	fl.IntVar(&s.BatchSize, "batch-size", 0, fmt.Sprintf("mini-batch rows per step (default %d, fixed so the model does not depend on the number of workers)", coordinator.DefaultBatchSize))
 	fl.Float64Var(&s.Tol, "tol", 0, "stop when centres move less than this, relative to the data variance (default 1e-4 for kmeans; off for minibatch)")
 	fl.Uint64Var(&s.Seed, "seed", 1, "random seed; the same seed gives the same model")
+	fl.Var(nInitFlag{&s.NInit}, "n-init", fmt.Sprintf("k-means: fit this many runs from different seedings in the same passes over the data and keep the one of lowest inertia, 1 to %d; auto (the default) is scikit-learn's: 1 with kmeans++ or kmeans||, and with --init random 10 for kmeans, 3 for minibatch", wire.MaxNInit))
 	fl.IntVar(&s.Silhouette, "silhouette", 0, "report silhouette and medoid silhouette (k-medoids), computed exactly up to this many rows and on a sample of it beyond")
 	fl.IntVar(&s.Samples, "samples", 0, "CLARA/CLARANS: samples to cluster (default 5)")
 	fl.IntVar(&s.SampleSize, "sample-size", 0, "CLARA/CLARANS: rows per sample (default 40+2k for clara, 80+4k for clarans, max(80+4k, 2000) for fastclara and fastclarans)")

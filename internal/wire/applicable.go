@@ -68,6 +68,8 @@ func (s *JobSpec) checkApplicable() error {
 		return fmt.Errorf("%w: init_columns names the columns of init_centres, which are missing", ErrJobSpec)
 	case s.Weight != "" && s.IsMedoid():
 		return refuse("--weight", "it applies to k-means: "+strings.Join(KMeansAlgorithms, ", "))
+	case s.NInit != 0 && s.IsMedoid():
+		return refuse("--n-init", "it applies to k-means: "+strings.Join(KMeansAlgorithms, ", ")+"; the sampled k-medoids algorithms restart with --samples")
 	}
 	if s.Init != "" && s.Init != "given" {
 		inits := kmeansInits

@@ -115,6 +115,7 @@ func (s *JobSpec) normalizeAssign() error {
 		{"--max-iter", s.MaxIter != 0},
 		{"--batch-size", s.BatchSize != 0},
 		{"--tol", s.Tol != 0},
+		{"--n-init", s.NInit != 0},
 		{"--silhouette", s.Silhouette != 0},
 		{"--samples", s.Samples != 0},
 		{"--sample-size", s.SampleSize != 0},

@@ -54,6 +54,14 @@ type JobSpec struct {
 	Tol       float64 `json:"tol,omitempty"`        // centre-movement tolerance; 0 means 1e-4 for Lloyd, off for mini-batch
 	Seed      uint64  `json:"seed"`                 // everything random derives from it
 
+	// NInit is how many k-means runs from different seedings the job
+	// fits; the one with the lowest inertia on all rows is the model
+	// (scikit-learn's n_init). 0 means scikit-learn's "auto": 1 with
+	// k-means++ (or k-means||, or given centres), and with random
+	// seeding 10 for kmeans (KMeans) and 3 for minibatch
+	// (MiniBatchKMeans). Normalize fills it in. See DefaultNInit.
+	NInit int `json:"n_init,omitempty"`
+
 	// InitCentres, when set, are the k starting centres of k-means (a warm
 	// start, e.g. from an earlier model's centers); Init is then ignored.
 	InitCentres [][]float64 `json:"init_centres,omitempty"`
@@ -242,6 +250,9 @@ func (s *JobSpec) Normalize() error {
 		return fmt.Errorf("%w: numeric options must not be negative", ErrJobSpec)
 	}
 	if err := s.checkBounds(); err != nil {
+		return err
+	}
+	if err := s.normalizeNInit(); err != nil {
 		return err
 	}
 	if slices.Contains(SampledMedoidAlgorithms, s.Algorithm) && s.Assign == nil {

@@ -96,3 +96,41 @@ func (s *JobSpec) checkSampleBounds() error {
 	}
 	return nil
 }
+
+// MaxNInit bounds n_init: every run's centres travel in each task of a
+// round and every run's sums come back, so a hundred runs already make a
+// round's messages a hundred times larger. scikit-learn sets no bound;
+// its documentation suggests 10 at most.
+const MaxNInit = 100
+
+// DefaultNInit is the number of runs for n_init "auto" as scikit-learn
+// (≥ 1.4) documents it: KMeans runs 10 times from random seeding and
+// once from k-means++; MiniBatchKMeans 3 times from random seeding and
+// once from k-means++. k-means|| is a k-means++ variant (one run), and
+// given centres are one start.
+func DefaultNInit(algorithm, init string) int {
+	if init != "random" {
+		return 1
+	}
+	if algorithm == "kmeans" {
+		return 10
+	}
+	return 3
+}
+
+// normalizeNInit checks n_init and fills in its default, for k-means
+// fits only (checkApplicable has refused it elsewhere).
+func (s *JobSpec) normalizeNInit() error {
+	if s.IsMedoid() || s.Assign != nil {
+		return nil
+	}
+	switch {
+	case s.NInit < 0 || s.NInit > MaxNInit:
+		return fmt.Errorf("%w: n_init=%d must be from 1 to %d (leave it out for scikit-learn's \"auto\")", ErrJobSpec, s.NInit, MaxNInit)
+	case s.NInit > 1 && len(s.InitCentres) > 0:
+		return fmt.Errorf("%w: n_init=%d restarts from different seedings, and --init-from gives one start; leave --n-init out", ErrJobSpec, s.NInit)
+	case s.NInit == 0:
+		s.NInit = DefaultNInit(s.Algorithm, s.Init)
+	}
+	return nil
+}

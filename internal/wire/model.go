@@ -77,6 +77,14 @@ type ModelParams struct {
 	SampleSize  int     `json:"sample_size,omitempty"`
 	NumLocal    int     `json:"numlocal,omitempty"`
 	MaxNeighbor float64 `json:"maxneighbor,omitempty"`
+	// NInit is how many k-means runs from different seedings were
+	// fitted (k-means only); the model is the run BestRun (0-based),
+	// the one of lowest inertia on all rows, the first of equal ones.
+	// RunLosses holds every run's inertia on all rows, at its final
+	// centres, in run order; both are left out for a single run.
+	NInit     int       `json:"n_init,omitempty"`
+	BestRun   *int      `json:"best_run,omitempty"`
+	RunLosses []float64 `json:"run_losses,omitempty"`
 	// WarmStart is set when k-means started from given centres (run
 	// --init-from); Init is then "given".
 	WarmStart bool `json:"warm_start,omitempty"`

@@ -34,6 +34,13 @@ type Result struct {
 	// tasks, and so for any number of workers. Inertia and N stay the
 	// task's totals.
 	Pieces int `json:"pieces,omitempty"`
+	// Runs, on a KindSums result of a task of several runs (see
+	// Task.RunK), is their number: each piece's sums hold the runs'
+	// sums one after another (run r's K_r×D sums, K_r weights, counts
+	// and inertias), K is the runs' total, and PieceInertia and
+	// PieceRows hold Pieces×Runs values, piece by piece, run by run.
+	// Pieces is then at least 1.
+	Runs int `json:"runs,omitempty"`
 
 	// KindStats: one summary per feature column, or one histogram per
 	// query of the task (see Task.Quantiles).
@@ -229,7 +236,10 @@ func (r *Result) validate() error {
 			int64(len(r.Counts)) != p*int64(r.K) || int64(len(r.Inertias)) != p*int64(r.K) {
 			return fmt.Errorf("%w: sums of %d/%d/%d values for %d pieces of k=%d d=%d", ErrDecode, len(r.Sums), len(r.Weights), len(r.Counts), p, r.K, r.D)
 		}
-		if r.Pieces > 0 && (len(r.PieceInertia) != r.Pieces || len(r.PieceRows) != r.Pieces) {
+		if r.Runs < 0 || r.Runs > MaxRuns || (r.Runs > 0 && r.Pieces == 0) {
+			return fmt.Errorf("%w: sums of %d runs in %d pieces", ErrDecode, r.Runs, r.Pieces)
+		}
+		if r.Pieces > 0 && (len(r.PieceInertia) != r.Pieces*max(r.Runs, 1) || len(r.PieceRows) != r.Pieces*max(r.Runs, 1)) {
 			return fmt.Errorf("%w: %d piece inertias and %d piece row counts for %d pieces", ErrDecode, len(r.PieceInertia), len(r.PieceRows), r.Pieces)
 		}
 	}

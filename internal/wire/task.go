@@ -165,6 +165,16 @@ type Task struct {
 	// pieces were grouped into tasks. Nil means one piece per shard.
 	PieceShards []int `json:"piece_shards,omitempty"`
 
+	// RunK, on a KindSums task, says that Centres holds the centres of
+	// several k-means runs fitted in lockstep (restarts, or one run per
+	// k): run r's RunK[r] centres follow those of the runs before it,
+	// and K is their total. The worker reads each shard once (and draws
+	// a mini-batch's rows once) and sums it against every run apart, so
+	// each run's sums are those a task of that run alone would return;
+	// the result carries them run by run within each piece (see
+	// Result.Runs). Nil means one run of K centres.
+	RunK []int `json:"run_k,omitempty"`
+
 	// CountsOnly asks a KindLabel task for each centre's row count
 	// (Result.Counts) and the losses instead of per-row labels: the job
 	// writes no labels file, and at a billion rows the labels would be
@@ -194,6 +204,30 @@ type Task struct {
 	Centres   []float32 `json:"-"` // Sets (or 1) × K × D, row-major
 	Points    []float32 `json:"-"` // KindMedoids: n × D, row-major
 	PointRows []int64   `json:"-"` // KindMedoids: global row of each point; KindLabel with a precomputed matrix: the medoid columns; KindLocate: record indices
+}
+
+// MaxRuns bounds Task.RunK: the runs of one task (wire.MaxNInit
+// restarts for each k of a sweep).
+const MaxRuns = 1 << 12
+
+// checkRuns checks RunK: positive run sizes adding up to K, on a sums
+// task that is not a k-means|| pass.
+func (t *Task) checkRuns() error {
+	if t.RunK == nil {
+		return nil
+	}
+	total := 0
+	for _, k := range t.RunK {
+		if k < 1 || k > t.K {
+			total = -1
+			break
+		}
+		total += k
+	}
+	if t.Kind != KindSums || t.Extends || len(t.RunK) > MaxRuns || total != t.K {
+		return fmt.Errorf("%w: runs of %d centres on a %s task of k=%d", ErrDecode, len(t.RunK), t.Kind, t.K)
+	}
+	return nil
 }
 
 // KeepColumn is a column a labels part copies from the input (see
@@ -290,6 +324,9 @@ func (t *Task) validate() error {
 		if t.Kind != KindSums || total != len(t.Shards) {
 			return fmt.Errorf("%w: pieces of %v shards on a %s task of %d shards", ErrDecode, t.PieceShards, t.Kind, len(t.Shards))
 		}
+	}
+	if err := t.checkRuns(); err != nil {
+		return err
 	}
 	for _, s := range t.Shards {
 		if s.First < 0 || s.Last < s.First || s.RowOffset < 0 || s.Rows < 0 {
