@@ -11,6 +11,7 @@ import (
 
 	"github.com/shoal-io/shoal/algo"
 	"github.com/shoal-io/shoal/internal/wire"
+	"github.com/shoal-io/shoal/partition"
 )
 
 // Defaults of the k-means drivers, and where they come from.
@@ -247,14 +248,14 @@ func seedKMeansPlusPlus(s *rowSample, k int, seed uint64) ([]float32, error) {
 	return centres[best], nil
 }
 
-// sumsRound runs one KindSums pass over all shards against centres,
-// spread over the workers, and merges the partial sums in shard order.
-func (j *job) sumsRound(ctx context.Context, round int64, centres []float32, k int, fraction float64) (*algo.CentreSums, error) {
+// sumsRound runs one KindSums pass over shards against centres, spread
+// over the workers, and merges the partial sums in shard order.
+func (j *job) sumsRound(ctx context.Context, round int64, shards []partition.Shard, centres []float32, k int, fraction float64) (*algo.CentreSums, error) {
 	minRows := minTaskBatchRows
 	if fraction < 1 {
 		minRows = max(minRows, j.batchSize()/2)
 	}
-	tasks := j.spreadShardTasks(wire.KindSums, fraction, minRows, j.c.workers())
+	tasks := j.spreadShardTasks(wire.KindSums, shards, fraction, minRows, j.c.workers())
 	for _, t := range tasks {
 		t.Centres, t.K, t.Fraction = centres, k, fraction
 	}
@@ -345,7 +346,7 @@ func (j *job) lloyd(ctx context.Context, centres []float32, variance float64, fi
 	f := &fitted{centres: centres, stop: "max-iter", iterations: first - 1}
 	j.firstRound = int64(first)
 	for it := first; it <= maxIter; it++ {
-		sums, err := j.sumsRound(ctx, int64(it), centres, j.spec.K, 1)
+		sums, err := j.sumsRound(ctx, int64(it), j.ds.Shards, centres, j.spec.K, 1)
 		if err != nil {
 			return nil, err
 		}
@@ -369,7 +370,6 @@ func (j *job) lloyd(ctx context.Context, centres []float32, variance float64, fi
 // per-centre learning rates.
 func (j *job) minibatch(ctx context.Context, centres []float32, s *rowSample, saved *miniBatchCheckpoint, first int) (*fitted, error) {
 	batch := j.batchSize()
-	frac := min(1, float64(batch)/float64(j.ds.Rows))
 	maxSteps := j.spec.MaxIter
 	if maxSteps == 0 {
 		maxSteps = int(math.Ceil(defaultEpochs * float64(j.ds.Rows) / float64(batch)))
@@ -388,7 +388,8 @@ func (j *job) minibatch(ctx context.Context, centres []float32, s *rowSample, sa
 	lastCheckpoint := time.Now()
 	cands := make([]float32, 0, j.spec.K*d) // reassignment candidates, refilled each step
 	for step := first; step <= maxSteps; step++ {
-		sums, err := j.sumsRound(ctx, int64(step), centres, j.spec.K, frac)
+		shards, frac := j.stepShards(step)
+		sums, err := j.sumsRound(ctx, int64(step), shards, centres, j.spec.K, frac)
 		if err != nil {
 			return nil, err
 		}

@@ -536,6 +536,9 @@ func (x *executor) score(t *wire.Task, res *wire.Result) error {
 	nns := make([]*nearest, sets)
 	for s := range sets {
 		nns[s] = x.newNearest(m, t.K, t.D)
+		if s > 0 && nns[s].a != nil {
+			nns[s].a = algo.NewAssigner(t.K, t.D) // the executor's own serves one set
+		}
 		if err := nns[s].setCentres(t.Centres[s*t.K*t.D : (s+1)*t.K*t.D]); err != nil {
 			return err
 		}
