@@ -7,6 +7,9 @@
 #   bench/run.sh kmedoids [JOB...]   BUILD/LAB + FasterPAM vs R's pam, digits and blobs n = 2000..20000, k = 10..100
 #   bench/run.sh clara      FastCLARA vs R's clara on 1M×16, k=10
 #   bench/run.sh output     the 1M×32, k=100 minibatch job without --out, with a labels file, with a labels dataset
+#   bench/run.sh memory [N] [BUDGET]   N×32 (default 100M) by minibatch, kmeans and fastclara: peak RSS of the
+#                           coordinator and two worker processes under --memory BUDGET (default 2GiB), and the
+#                           model and labels against a run that caches everything
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${BENCH_DIR:-/tmp/shoal-bench}
@@ -142,6 +145,59 @@ output)
 		    print(f"{kind}: median {m:.3f}s against {none:.3f}s without --out over {len(t[kind])} rounds: "
 		          f"output is {(m - none) / m:.0%} of the job; CPU {cm:.2f}s against {cnone:.2f}s: {(cm - cnone) / cm:.0%}")
 	EOF
+	;;
+memory)
+	# Peak RSS (/usr/bin/time -v) of every process of a job on data larger
+	# than the budgets: a NATS server, the coordinator (shoal run
+	# --workers 0) and two worker processes, each under --memory. The
+	# reference is the same job in one process with room to cache every
+	# shard where the machine allows (GOGC=25 keeps its heap within it);
+	# its model and
+	# labels must be byte-identical, but for the job's time in the model.
+	n=${2:-100000000} budget=${3:-2GiB}
+	pq=$(gen "$n" 32 100 parquet)
+	dst="$out/memory-$n"
+	rm -rf "$dst" && mkdir -p "$dst"
+	nats="$out/nats-server"
+	[ -x "$nats" ] || go build -o "$nats" github.com/nats-io/nats-server/v2
+	port=14322
+	"$nats" -a 127.0.0.1 -p "$port" -js -sd "$dst/js" >"$dst/nats.log" 2>&1 &
+	natspid=$!
+	trap 'kill $natspid 2>/dev/null && wait $natspid || true' EXIT
+	sleep 1
+	kill -0 "$natspid" # a server already on the port would make this one exit
+	rss() { awk -F': ' '/Maximum resident/{printf "%.2f GB", $2 * 1024 / 1e9}' "$1"; }
+	# Room for every shard, up to 16 GiB (two thirds of 100M rows' shards
+	# on a machine of 24 GiB).
+	refgib=$(((n * 32 * 4 * 2 / 1073741824) + 4))
+	refmem=$((refgib < 16 ? refgib : 16))GiB
+	for algo in minibatch kmeans fastclara; do
+		wpids=()
+		for w in 1 2; do
+			"$shoal" worker --nats "nats://127.0.0.1:$port" --memory "$budget" --name "w$w" 2>"$dst/$algo-worker$w.log" &
+			wpids+=($!)
+		done
+		/usr/bin/time -v -o "$dst/$algo-coordinator.time" "$shoal" run -q --nats "nats://127.0.0.1:$port" --workers 0 \
+			--memory "$budget" --input "$pq" --exclude label --k 100 --algo "$algo" --seed 1 \
+			--model "$dst/$algo-bounded.json" --out "$dst/$algo-bounded.parquet" >"$dst/$algo-bounded.txt"
+		# A worker's peak RSS is its VmHWM, read before it is stopped.
+		wrss=()
+		for pid in "${wpids[@]}"; do
+			wrss+=("$(awk '/VmHWM/{printf "%.2f GB", $2 * 1024 / 1e9}' "/proc/$pid/status")")
+			kill -TERM "$pid"
+		done
+		wait "${wpids[@]}" || true
+		GOGC=25 /usr/bin/time -v -o "$dst/$algo-reference.time" "$shoal" run -q --workers 2 --memory "$refmem" \
+			--input "$pq" --exclude label --k 100 --algo "$algo" --seed 1 \
+			--model "$dst/$algo-reference.json" --out "$dst/$algo-reference.parquet" >"$dst/$algo-reference.txt"
+		same=different
+		if cmp -s "$dst/$algo-bounded.parquet" "$dst/$algo-reference.parquet" &&
+			"$py" -c 'import json, sys; a, b = (json.load(open(f)) for f in sys.argv[1:]); [m.pop("seconds", None) for m in (a, b)]; sys.exit(a != b)' \
+				"$dst/$algo-bounded.json" "$dst/$algo-reference.json"; then
+			same="identical model and labels"
+		fi
+		echo "$algo n=$n --memory $budget: coordinator $(rss "$dst/$algo-coordinator.time"), workers ${wrss[0]} and ${wrss[1]}; reference (one process, --memory $refmem) $(rss "$dst/$algo-reference.time"); $same"
+	done | tee "$dst/summary.txt"
 	;;
 *)
 	echo "usage: bench/run.sh kmeans|kernel|kmedoids|clara|output" >&2

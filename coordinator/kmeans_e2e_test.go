@@ -152,6 +152,39 @@ func TestModelIndependentOfWorkerCount(t *testing.T) {
 	}
 }
 
+// Mini-batch steps on data of many batches draw each batch from a group
+// of shards (see stepShards); the groups come from the seed, so the model
+// is the same for any number of workers (TestStepShards* check the groups
+// and that a step's tasks read only its own).
+func TestMiniBatchGroupsIndependentOfWorkerCount(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "blobs.parquet")
+	if _, err := partition.GenerateBlobs(data, partition.BlobsConfig{N: 60_000, D: 4, K: 5, Seed: 7, BatchRows: 2000}); err != nil {
+		t.Fatal(err)
+	}
+	var models []*wire.Model
+	out := filepath.Join(t.TempDir(), "labels.parquet")
+	for _, workers := range []int{1, 3} {
+		s := mustStartStack(t, workers)
+		// 256 rows a batch: groups of 64·256 rows, three groups of ten
+		// 2000-row shards.
+		m, err := s.run(t, wire.JobSpec{
+			Inputs: []string{data}, Exclude: []string{"label"}, K: 5, Algorithm: "minibatch",
+			Seed: 4, ShardRows: 2000, BatchSize: 256, MaxIter: 40, Out: out,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Seconds, m.Timings, m.Tasks = 0, nil, nil
+		models = append(models, m)
+	}
+	if !reflect.DeepEqual(models[0], models[1]) {
+		t.Errorf("1 and 3 workers gave different models:\n%+v\n%+v", models[0], models[1])
+	}
+	if ari := checkLabels(t, out, data, 60_000); ari < 0.9 {
+		t.Errorf("ARI %.3f < 0.9: batches drawn from groups of shards did not find the blobs", ari)
+	}
+}
+
 func TestJobInputErrors(t *testing.T) {
 	data := writeBlobs(t, "small.csv", 50, 2, 3)
 	s := mustStartStack(t, 1)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/shoal-io/shoal/algo"
 	"github.com/shoal-io/shoal/internal/wire"
+	"github.com/shoal-io/shoal/partition"
 )
 
 // Several k-means runs in lockstep: restarts from different seedings
@@ -164,7 +165,7 @@ func (j *job) kmeansRuns(ctx context.Context, runs []kmRun) ([]*fitted, error) {
 		fits[i] = s.fit
 	}
 	if len(st) > 1 {
-		sums, err := j.runSumsRound(ctx, roundFinal, st, 1)
+		sums, err := j.runSumsRound(ctx, roundFinal, st, j.ds.Shards, 1)
 		if err != nil {
 			return nil, err
 		}
@@ -272,7 +273,7 @@ func (j *job) lloydRuns(ctx context.Context, st []*runState, first int) error {
 		if len(act) == 0 {
 			break
 		}
-		sums, err := j.runSumsRound(ctx, int64(it), act, 1)
+		sums, err := j.runSumsRound(ctx, int64(it), act, j.ds.Shards, 1)
 		if err != nil {
 			return err
 		}
@@ -301,11 +302,10 @@ func (j *job) miniBatchConfig(s *rowSample) algo.MiniBatchConfig {
 }
 
 // minibatchRuns runs Sculley's mini-batch k-means for every run: each
-// step the shards draw one batch, and every run still going moves its
-// centres by its sums of it.
+// step the shards of the step's group (see stepShards) draw one batch,
+// and every run still going moves its centres by its sums of it.
 func (j *job) minibatchRuns(ctx context.Context, st []*runState, first int) error {
 	batch := j.batchSize()
-	frac := min(1, float64(batch)/float64(j.ds.Rows))
 	maxSteps := j.spec.MaxIter
 	if maxSteps == 0 {
 		maxSteps = int(math.Ceil(defaultEpochs * float64(j.ds.Rows) / float64(batch)))
@@ -318,7 +318,8 @@ func (j *job) minibatchRuns(ctx context.Context, st []*runState, first int) erro
 		if len(act) == 0 {
 			break
 		}
-		sums, err := j.runSumsRound(ctx, int64(step), act, frac)
+		shards, frac := j.stepShards(step)
+		sums, err := j.runSumsRound(ctx, int64(step), act, shards, frac)
 		if err != nil {
 			return err
 		}
@@ -357,7 +358,7 @@ func (j *job) minibatchRuns(ctx context.Context, st []*runState, first int) erro
 // share tasks (wire.Task.RunK), in groups whose sums fit one result
 // message; every task of a group is cut as spreadShardTasks cuts a
 // round, so a group's tasks read each shard once.
-func (j *job) runSumsRound(ctx context.Context, round int64, st []*runState, fraction float64) ([]*algo.CentreSums, error) {
+func (j *job) runSumsRound(ctx context.Context, round int64, st []*runState, shards []partition.Shard, fraction float64) ([]*algo.CentreSums, error) {
 	minRows := minTaskBatchRows
 	if fraction < 1 {
 		minRows = max(minRows, j.batchSize()/2)
@@ -365,7 +366,7 @@ func (j *job) runSumsRound(ctx context.Context, round int64, st []*runState, fra
 	workers := j.c.workers()
 	if len(st) == 1 {
 		s := st[0]
-		tasks := j.spreadTasks(wire.KindSums, fraction, minRows, workers, s.run.K, 1)
+		tasks := j.spreadTasks(wire.KindSums, shards, fraction, minRows, workers, s.run.K, 1)
 		for _, t := range tasks {
 			t.Centres, t.K, t.Fraction = s.centres, s.run.K, fraction
 		}
@@ -390,7 +391,7 @@ func (j *job) runSumsRound(ctx context.Context, round int64, st []*runState, fra
 			runK = append(runK, st[i].run.K)
 			centres = append(centres, st[i].centres...)
 		}
-		for _, t := range j.spreadTasks(wire.KindSums, fraction, minRows, workers, totalK, len(members)) {
+		for _, t := range j.spreadTasks(wire.KindSums, shards, fraction, minRows, workers, totalK, len(members)) {
 			t.ID = t.ID*len(groups) + g
 			t.Centres, t.K, t.RunK, t.Fraction = centres, totalK, runK, fraction
 			tasks = append(tasks, t)

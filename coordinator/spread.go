@@ -7,6 +7,7 @@ import (
 
 	"github.com/shoal-io/shoal/algo"
 	"github.com/shoal-io/shoal/internal/wire"
+	"github.com/shoal-io/shoal/partition"
 )
 
 // Spreading a round over the workers. A round of sums (a mini-batch step,
@@ -78,8 +79,8 @@ func (c *Coordinator) sawWorker(worker string) {
 	w.names[worker] = time.Now()
 }
 
-// spreadShardTasks returns the tasks of a sums round over all shards,
-// when fraction of each shard's rows is used. The shards are first cut
+// spreadShardTasks returns the tasks of a sums round over shards (in
+// shard order), when fraction of each shard's rows is used. The shards are first cut
 // into pieces, from the data and the fraction alone: consecutive shards
 // up to minSpreadRows expected rows (a piece per shard when shards are
 // that large). The tasks take consecutive pieces: as many tasks as hold
@@ -87,15 +88,14 @@ func (c *Coordinator) sawWorker(worker string) {
 // one per piece, and cut where the expected rows are shared evenly.
 // A task holds no more pieces than a result message can carry (k·d
 // float64 each). A task's ID is its first shard's ID.
-func (j *job) spreadShardTasks(kind wire.Kind, fraction float64, minRows, workers int) []*wire.Task {
-	return j.spreadTasks(kind, fraction, minRows, workers, j.spec.K, 1)
+func (j *job) spreadShardTasks(kind wire.Kind, shards []partition.Shard, fraction float64, minRows, workers int) []*wire.Task {
+	return j.spreadTasks(kind, shards, fraction, minRows, workers, j.spec.K, 1)
 }
 
 // spreadTasks is spreadShardTasks for tasks that sum against k centres
 // in all, of runs k-means runs (see wire.Task.RunK): what bounds the
 // pieces a result message carries.
-func (j *job) spreadTasks(kind wire.Kind, fraction float64, minRows, workers, k, runs int) []*wire.Task {
-	shards := j.ds.Shards
+func (j *job) spreadTasks(kind wire.Kind, shards []partition.Shard, fraction float64, minRows, workers, k, runs int) []*wire.Task {
 	if len(shards) == 0 {
 		return nil
 	}

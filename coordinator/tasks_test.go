@@ -50,7 +50,7 @@ func TestSpreadShardTasks(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			j := &job{c: tc.c, spec: &wire.JobSpec{K: 3, Seed: 5}, ds: ds, d: 2}
-			tasks := j.spreadShardTasks(wire.KindSums, tc.fraction, tc.minRows, tc.workers)
+			tasks := j.spreadShardTasks(wire.KindSums, ds.Shards, tc.fraction, tc.minRows, tc.workers)
 			var got, pieces [][]int
 			for i, task := range tasks {
 				var ids []int
@@ -161,7 +161,7 @@ func TestSpreadBatchRounding(t *testing.T) {
 	if total <= DefaultBatchSize {
 		t.Fatalf("the expected rows add up to %v, not above the batch: the case does not test the rounding", total)
 	}
-	tasks := j.spreadShardTasks(wire.KindSums, fraction, DefaultBatchSize/2, 2)
+	tasks := j.spreadShardTasks(wire.KindSums, ds.Shards, fraction, DefaultBatchSize/2, 2)
 	if len(tasks) != 2 {
 		t.Fatalf("%d tasks, want 2", len(tasks))
 	}

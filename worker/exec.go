@@ -95,37 +95,69 @@ func (x *executor) execute(ctx context.Context, t *wire.Task) (*wire.Result, err
 	return res, nil
 }
 
-// blocks reads the task's shards in order and checks their width.
-func (x *executor) blocks(t *wire.Task) ([]*partition.Block, error) {
-	out := make([]*partition.Block, len(t.Shards))
-	for i, s := range t.Shards {
-		local := ""
-		if s.Object != "" {
-			path, err := x.staged.path(context.Background(), x.js, s.Object, filepath.Base(s.File))
-			if err != nil {
-				return nil, err
-			}
-			local = path
-		}
-		b, err := x.cache.GetLocal(s, local, t.Data)
+// taskBlocks reads a task's shards one at a time, when they are needed:
+// a task that spans many shards holds only those being worked on, beyond
+// what the cache keeps, so a worker's memory does not grow with the
+// task's size.
+type taskBlocks struct {
+	x *executor
+	t *wire.Task
+}
+
+// blocks returns the reader of the task's shards.
+func (x *executor) blocks(t *wire.Task) taskBlocks { return taskBlocks{x, t} }
+
+func (tb taskBlocks) len() int { return len(tb.t.Shards) }
+
+// get reads shard i of the task (through the cache) and checks its width.
+func (tb taskBlocks) get(i int) (*partition.Block, error) {
+	x, t, s := tb.x, tb.t, tb.t.Shards[i]
+	local := ""
+	if s.Object != "" {
+		path, err := x.staged.path(context.Background(), x.js, s.Object, filepath.Base(s.File))
 		if err != nil {
 			return nil, err
 		}
-		if t.D > 0 && b.D != t.D {
-			return nil, fmt.Errorf("%w: %s has %d feature columns, the job has %d", partition.ErrSchemaMismatch, s.File, b.D, t.D)
-		}
-		out[i] = b
+		local = path
 	}
-	return out, nil
+	b, err := x.cache.GetLocal(s, local, t.Data)
+	if err != nil {
+		return nil, err
+	}
+	if t.D > 0 && b.D != t.D {
+		return nil, fmt.Errorf("%w: %s has %d feature columns, the job has %d", partition.ErrSchemaMismatch, s.File, b.D, t.D)
+	}
+	return b, nil
+}
+
+// each calls fn with every shard's block in task order.
+func (tb taskBlocks) each(fn func(i int, b *partition.Block) error) error {
+	for i := range tb.len() {
+		b, err := tb.get(i)
+		if err != nil {
+			return err
+		}
+		if err := fn(i, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// plannedRows is the number of rows the task's shards hold by the plan:
+// at least what reading them gives (rows with nulls may be dropped).
+func (tb taskBlocks) plannedRows() int {
+	n := int64(0)
+	for _, s := range tb.t.Shards {
+		n += max(s.Rows, 0)
+	}
+	return int(n)
 }
 
 // sums assigns rows (all, or a mini-batch) to the centres and returns the
 // per-centre sums of the task's shards, in task order.
 func (x *executor) sums(t *wire.Task, res *wire.Result) error {
-	blocks, err := x.blocks(t)
-	if err != nil {
-		return err
-	}
+	blocks := x.blocks(t)
 	if t.Extends && t.Fraction >= 1 {
 		return x.sumsExtending(t, blocks, res)
 	}
@@ -138,7 +170,7 @@ func (x *executor) sums(t *wire.Task, res *wire.Result) error {
 	// every piece of the round in shard order, so the model depends
 	// neither on the goroutines nor on how the pieces were grouped into
 	// tasks for the workers at hand.
-	n := len(blocks)
+	n := blocks.len()
 	for len(x.parts) < n {
 		x.parts = append(x.parts, algo.NewCentreSums(t.K, t.D))
 	}
@@ -226,7 +258,7 @@ func putPieces(res *wire.Result, pieces []*algo.CentreSums) {
 // sumShards sums the rows of shards first, first+step, ... into their
 // parts, with Assigner a. A panic becomes an error, as in Worker.run: a
 // goroutine of its own is outside that recover.
-func (x *executor) sumShards(t *wire.Task, blocks []*partition.Block, parts []*algo.CentreSums, a *algo.Assigner, first, step int) (err error) {
+func (x *executor) sumShards(t *wire.Task, blocks taskBlocks, parts []*algo.CentreSums, a *algo.Assigner, first, step int) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("worker: task %s panicked: %v\n%s", t.Key(), p, debug.Stack())
@@ -236,8 +268,12 @@ func (x *executor) sumShards(t *wire.Task, blocks []*partition.Block, parts []*a
 		return err
 	}
 	var rows []int32
-	for i := first; i < len(blocks); i += step {
-		b, part := blocks[i], parts[i]
+	for i := first; i < blocks.len(); i += step {
+		b, err := blocks.get(i)
+		if err != nil {
+			return err
+		}
+		part := parts[i]
 		if part.K != t.K || part.D != t.D {
 			part = algo.NewCentreSums(t.K, t.D)
 			parts[i] = part
@@ -260,10 +296,10 @@ func (x *executor) sumShards(t *wire.Task, blocks []*partition.Block, parts []*a
 // cache: shard by shard, each row's nearest centre and exact distance
 // come from nearestTo and are added in row order, which is what
 // Accumulate adds, so the sums are those of a plain pass.
-func (x *executor) sumsExtending(t *wire.Task, blocks []*partition.Block, res *wire.Result) error {
+func (x *executor) sumsExtending(t *wire.Task, blocks taskBlocks, res *wire.Result) error {
 	total := algo.NewCentreSums(t.K, t.D)
 	part := algo.NewCentreSums(t.K, t.D)
-	for i, b := range blocks {
+	err := blocks.each(func(i int, b *partition.Block) error {
 		labels, dist, err := x.nearestTo(t, t.Shards[i], b)
 		if err != nil {
 			return err
@@ -276,9 +312,10 @@ func (x *executor) sumsExtending(t *wire.Task, blocks []*partition.Block, res *w
 			}
 			part.AddRow(b.Data[r*b.D:(r+1)*b.D], int(labels[r]), w, dist[r])
 		}
-		if err := total.Merge(part); err != nil {
-			return err
-		}
+		return total.Merge(part)
+	})
+	if err != nil {
+		return err
 	}
 	res.Sums, res.Weights, res.Counts, res.Inertias = total.Sums, total.Weights, total.Counts, total.Inertias
 	res.Inertia, res.N = total.Inertia, total.Rows
@@ -364,19 +401,19 @@ func batchRows(dst []int32, n int, p float64, rng interface{ ExpFloat64() float6
 // sample returns the rows whose hash of (seed, stream, global row) is
 // below the task's fraction: the same rows whatever the sharding.
 func (x *executor) sample(t *wire.Task, res *wire.Result) error {
-	blocks, err := x.blocks(t)
-	if err != nil {
-		return err
-	}
 	res.D = t.D
 	prefix := algo.Hash(t.Seed, t.Stream)
-	for _, b := range blocks {
+	err := x.blocks(t).each(func(_ int, b *partition.Block) error {
 		for i, row := range b.Index {
 			if !algo.Below(algo.HashMore(prefix, uint64(row)), t.Fraction) {
 				continue
 			}
 			keepRow(res, b, i, row)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if res.Points == nil {
 		res.Points = []float32{}
@@ -398,11 +435,7 @@ func keepRow(res *wire.Result, b *partition.Block, i int, row int64) {
 // candidates come through the nearest cache: right after the round's cost
 // pass over the same candidates they are there already.
 func (x *executor) keep(t *wire.Task, res *wire.Result) error {
-	blocks, err := x.blocks(t)
-	if err != nil {
-		return err
-	}
-	for i, b := range blocks {
+	err := x.blocks(t).each(func(i int, b *partition.Block) error {
 		_, dist, err := x.nearestTo(t, t.Shards[i], b)
 		if err != nil {
 			return err
@@ -416,6 +449,10 @@ func (x *executor) keep(t *wire.Task, res *wire.Result) error {
 				keepRow(res, b, r, row)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if res.Points == nil {
 		res.Points = []float32{}
@@ -427,10 +464,7 @@ func (x *executor) keep(t *wire.Task, res *wire.Result) error {
 // Inertia and Loss of the result carry the (weighted) sums of squared and
 // plain distances.
 func (x *executor) label(t *wire.Task, res *wire.Result) error {
-	blocks, err := x.blocks(t)
-	if err != nil {
-		return err
-	}
+	blocks := x.blocks(t)
 	if t.Metric == "precomputed" {
 		return labelPrecomputed(t, blocks, res)
 	}
@@ -448,18 +482,18 @@ func (x *executor) label(t *wire.Task, res *wire.Result) error {
 		// The result's arrays are the executor's scratch: a fresh
 		// megabyte or two per shard, zeroed, only to be copied into a
 		// message or a file, was a tenth of the output's cost.
-		total := 0
-		for _, b := range blocks {
-			total += b.Len()
-		}
+		total := blocks.plannedRows()
 		x.rows, x.labels, x.dists = grow(x.rows, total), grow(x.labels, total), grow(x.dists, total)
 		res.Rows, res.Labels, res.Distances = x.rows[:0], x.labels[:0], x.dists[:0]
 	}
-	for _, b := range blocks {
+	err = blocks.each(func(si int, b *partition.Block) error {
 		n := b.Len()
 		labels, dists := x.labels, x.dists
 		if !t.CountsOnly {
 			start := len(res.Labels)
+			if start+n > cap(res.Labels) {
+				return fmt.Errorf("%w: %s: shard %d holds more rows than its plan", partition.ErrCorrupt, t.Shards[si].File, t.Shards[si].ID)
+			}
 			res.Rows = append(res.Rows, b.Index...)
 			res.Labels, res.Distances = res.Labels[:start+n], res.Distances[:start+n]
 			labels, dists = res.Labels[start:], res.Distances[start:]
@@ -481,6 +515,10 @@ func (x *executor) label(t *wire.Task, res *wire.Result) error {
 			}
 		}
 		res.N += int64(n)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if t.CountsOnly {
 		return nil
@@ -494,33 +532,38 @@ func (x *executor) label(t *wire.Task, res *wire.Result) error {
 // score computes the total deviation of the task's rows for each
 // candidate set of centres.
 func (x *executor) score(t *wire.Task, res *wire.Result) error {
-	blocks, err := x.blocks(t)
-	if err != nil {
-		return err
-	}
 	m, err := algo.ParseMetric(t.Metric)
 	if err != nil {
 		return err
 	}
 	sets := max(t.Sets, 1)
 	res.Costs = make([]float64, sets)
-	nn := x.newNearest(m, t.K, t.D)
-	var labels []int32
-	var dist []float64
+	// One nearest-centre search per set, so that each shard is read
+	// once for all of them; each set's cost still adds its shards and
+	// rows in order.
+	nns := make([]*nearest, sets)
 	for s := range sets {
-		if err := nn.setCentres(t.Centres[s*t.K*t.D : (s+1)*t.K*t.D]); err != nil {
+		nns[s] = x.newNearest(m, t.K, t.D)
+		if s > 0 && nns[s].a != nil {
+			nns[s].a = algo.NewAssigner(t.K, t.D) // the executor's own serves one set
+		}
+		if err := nns[s].setCentres(t.Centres[s*t.K*t.D : (s+1)*t.K*t.D]); err != nil {
 			return err
 		}
-		for _, b := range blocks {
-			n := b.Len()
-			labels, dist = grow(labels, n), grow(dist, n)
+	}
+	var labels []int32
+	var dist []float64
+	return x.blocks(t).each(func(_ int, b *partition.Block) error {
+		n := b.Len()
+		labels, dist = grow(labels, n), grow(dist, n)
+		for s, nn := range nns {
 			nn.assign(b.Data, n, labels, dist)
 			for _, v := range dist[:n] {
 				res.Costs[s] += v
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // errTooLarge marks a task that would not fit in memory.
@@ -535,13 +578,13 @@ func grow[T any](s []T, n int) []T {
 
 // labelPrecomputed labels the rows of a dissimilarity matrix: the distance
 // of row i to medoid j is the matrix entry in row i, column of medoid j.
-func labelPrecomputed(t *wire.Task, blocks []*partition.Block, res *wire.Result) error {
+func labelPrecomputed(t *wire.Task, blocks taskBlocks, res *wire.Result) error {
 	for _, c := range t.PointRows {
 		if c < 0 || c >= int64(t.D) {
 			return fmt.Errorf("worker: medoid column %d outside the %d-column matrix", c, t.D)
 		}
 	}
-	for _, b := range blocks {
+	err := blocks.each(func(_ int, b *partition.Block) error {
 		for i, row := range b.Index {
 			best, bestD := 0, math.Inf(1)
 			for j, c := range t.PointRows {
@@ -555,6 +598,10 @@ func labelPrecomputed(t *wire.Task, blocks []*partition.Block, res *wire.Result)
 			res.Loss += bestD
 			res.Inertia += bestD * bestD
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if res.Rows == nil {
 		res.Rows, res.Labels, res.Distances = []int64{}, []int32{}, []float64{}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/shoal-io/shoal/algo"
 	"github.com/shoal-io/shoal/internal/wire"
+	"github.com/shoal-io/shoal/partition"
 )
 
 // medoids runs a k-medoids algorithm on the task's points, or on every row
@@ -15,13 +16,13 @@ import (
 func (x *executor) medoids(ctx context.Context, t *wire.Task, res *wire.Result) error {
 	data, rows := t.Points, t.PointRows
 	if len(data) == 0 {
-		blocks, err := x.blocks(t)
-		if err != nil {
-			return err
-		}
-		for _, b := range blocks {
+		err := x.blocks(t).each(func(_ int, b *partition.Block) error {
 			data = append(data, b.Data...)
 			rows = append(rows, b.Index...)
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	n := len(rows)

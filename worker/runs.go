@@ -9,7 +9,6 @@ import (
 
 	"github.com/shoal-io/shoal/algo"
 	"github.com/shoal-io/shoal/internal/wire"
-	"github.com/shoal-io/shoal/partition"
 )
 
 // Sums of several k-means runs in lockstep (wire.Task.RunK): restarts
@@ -37,7 +36,7 @@ func (x *executor) runAssigners(n int, runK []int, d int) [][]*algo.Assigner {
 }
 
 // sumsRuns is sums for a task of several runs.
-func (x *executor) sumsRuns(t *wire.Task, blocks []*partition.Block, res *wire.Result) error {
+func (x *executor) sumsRuns(t *wire.Task, blocks taskBlocks, res *wire.Result) error {
 	runs := len(t.RunK)
 	offset := make([]int, runs+1) // first centre of each run
 	for r, k := range t.RunK {
@@ -46,7 +45,7 @@ func (x *executor) sumsRuns(t *wire.Task, blocks []*partition.Block, res *wire.R
 	if len(t.Centres) != offset[runs]*t.D {
 		return fmt.Errorf("%w: %d centre values for runs of %v centres, d=%d", wire.ErrDecode, len(t.Centres), t.RunK, t.D)
 	}
-	n := len(blocks)
+	n := blocks.len()
 	parts := make([][]*algo.CentreSums, n) // by shard, then run
 	for i := range parts {
 		parts[i] = make([]*algo.CentreSums, runs)
@@ -89,7 +88,7 @@ func (x *executor) sumsRuns(t *wire.Task, blocks []*partition.Block, res *wire.R
 // sumRunShards sums shards first, first+step, ... for every run, with the
 // goroutine's Assigners (one per run). A panic becomes an error, as in
 // sumShards.
-func (x *executor) sumRunShards(t *wire.Task, blocks []*partition.Block, parts [][]*algo.CentreSums, offset []int, as []*algo.Assigner, first, step int) (err error) {
+func (x *executor) sumRunShards(t *wire.Task, blocks taskBlocks, parts [][]*algo.CentreSums, offset []int, as []*algo.Assigner, first, step int) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("worker: task %s panicked: %v\n%s", t.Key(), p, debug.Stack())
@@ -101,8 +100,11 @@ func (x *executor) sumRunShards(t *wire.Task, blocks []*partition.Block, parts [
 		}
 	}
 	var rows []int32
-	for i := first; i < len(blocks); i += step {
-		b := blocks[i]
+	for i := first; i < blocks.len(); i += step {
+		b, err := blocks.get(i)
+		if err != nil {
+			return err
+		}
 		if t.Fraction < 1 {
 			// The same rows as a task of one run draws: one batch for all.
 			rows = batchRows(rows[:0], b.Len(), t.Fraction, algo.NewRand(t.Seed, uint64(t.Round), uint64(t.Shards[i].ID)))

@@ -196,16 +196,16 @@ func TestSumsParallelism(t *testing.T) {
 		}
 		// The reference: one Assigner, one CentreSums per shard.
 		ref := &executor{cache: cache, parallelism: 1}
-		blocks, err := ref.blocks(task)
-		if err != nil {
-			t.Fatal(err)
-		}
 		a := algo.NewAssigner(4, 5)
 		if err := a.SetCentres(task.Centres); err != nil {
 			t.Fatal(err)
 		}
 		var shardSums []*algo.CentreSums
-		for i, b := range blocks {
+		for i := range task.Shards {
+			b, err := ref.blocks(task).get(i)
+			if err != nil {
+				t.Fatal(err)
+			}
 			part := algo.NewCentreSums(4, 5)
 			if fraction >= 1 {
 				err = a.Accumulate(b.Data, b.Len(), b.Weights, part)

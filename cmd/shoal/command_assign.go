@@ -57,6 +57,7 @@ cluster. For a 'shoal coordinator' service use 'shoal submit --assign MODEL'.`,
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
 	fl.BoolVar(&f.json, "json", false, "print the summary as one JSON document on stdout (progress and notes stay on stderr)")
 	fl.IntVar(&f.replicas, "replicas", 1, "with --nats on a JetStream cluster: servers that keep each stream and object store")
+	fl.Var(&f.memory, "memory", memoryFlagUsage)
 	markPaths(fl, "in", "input", "model")
 	markPaths(fl, "out", "out")
 	markPaths(fl, "state", "data-dir")

@@ -41,6 +41,7 @@ type runFlags struct {
 	initFrom string
 	quiet    bool
 	replicas int
+	memory   memoryFlag
 	json     bool // print one JSON document on stdout instead of the summary
 }
 
@@ -106,6 +107,7 @@ left behind if the job fails.`,
 	fl.BoolVar(&f.demo, "demo", false, "cluster a generated dataset (50,000 rows, 8 features, 10 blobs) and compare with its truth")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
 	fl.BoolVar(&f.json, "json", false, "print the job summary as one JSON document on stdout (progress and notes stay on stderr)")
+	fl.Var(&f.memory, "memory", memoryFlagUsage)
 	fl.IntVar(&f.replicas, "replicas", 1, "with --nats on a JetStream cluster: servers that keep each stream and object store (3 rides out the loss of one)")
 	fl.StringVar(&f.initFrom, "init-from", "", "k-means: start from the centers of this model file (a warm start)")
 	markPaths(fl, "in", "init-from")
@@ -302,7 +304,9 @@ func startStack(ctx context.Context, f *runFlags, log *slog.Logger) (_ *stack, e
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	st.cancel = cancel
-	cache, nearest := worker.NewBlockCache(0), worker.NewNearestCache(0)
+	plan := planMemory(f.memory.bytes)
+	plan.apply(f.memory.bytes > 0, os.Getenv)
+	cache, nearest := worker.NewBlockCache(plan.Blocks), worker.NewNearestCache(plan.Nearest)
 	st.staged = worker.NewStagedFiles("", 0)
 	for i := range f.workers {
 		nc, err := connect(fmt.Sprintf("shoal-worker-%d", i))

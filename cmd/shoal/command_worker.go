@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/shoal-io/shoal/internal/blobfs"
@@ -23,6 +24,7 @@ func newWorkerCommand(stderr io.Writer) *cobra.Command {
 		nf          natsFlags
 		n           int
 		cacheBytes  int64
+		memory      memoryFlag
 		parallelism int
 		metricsAddr string
 		name        string
@@ -60,7 +62,12 @@ abandon it (it goes to another worker) and exit at once.`,
 				defer stop()
 				metrics = worker.NewMetrics(reg)
 			}
-			cache, nearest := worker.NewBlockCache(cacheBytes), worker.NewNearestCache(0)
+			plan := planMemory(memory.bytes)
+			plan.apply(cmd.Flags().Changed("memory"), os.Getenv)
+			if cacheBytes > 0 {
+				plan.Blocks = cacheBytes
+			}
+			cache, nearest := worker.NewBlockCache(plan.Blocks), worker.NewNearestCache(plan.Nearest)
 			staged := worker.NewStagedFiles("", 0)
 			defer staged.Close()
 			var wg sync.WaitGroup
@@ -88,7 +95,7 @@ abandon it (it goes to another worker) and exit at once.`,
 					}
 				}()
 			}
-			log.Info("workers started", "nats", redactURL(nf.url), "concurrency", n)
+			log.Info("workers started", "nats", redactURL(nf.url), "concurrency", n, "memory", humanize.IBytes(uint64(plan.Limit)))
 			done := make(chan struct{})
 			go func() {
 				wg.Wait()
@@ -106,7 +113,8 @@ abandon it (it goes to another worker) and exit at once.`,
 	f := cmd.Flags()
 	nf.register(f)
 	f.IntVarP(&n, "concurrency", "c", runtime.NumCPU(), "workers in this process, one task each at a time")
-	f.Int64Var(&cacheBytes, "cache-bytes", 1<<30, "memory for decoded shards kept between rounds")
+	f.Var(&memory, "memory", memoryFlagUsage)
+	f.Int64Var(&cacheBytes, "cache-bytes", 0, "bytes of decoded shards kept between rounds (default half of --memory)")
 	f.IntVar(&parallelism, "parallelism", runtime.NumCPU(), "goroutines one task may use (dissimilarity matrix builds)")
 	f.StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address (e.g. 127.0.0.1:9102)")
 	f.StringVar(&name, "name", "", "worker name in results and logs (default host-pid-n)")

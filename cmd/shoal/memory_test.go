@@ -1,0 +1,65 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestMemoryFlag(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+		err  string
+	}{
+		{in: "2GiB", want: 2 << 30},
+		{in: "512MiB", want: 512 << 20},
+		{in: "1.5GiB", want: 3 << 29},
+		{in: " 4gib ", want: 4 << 30},
+		{in: "1GB", want: 1_000_000_000},
+		{in: "128MiB", want: 128 << 20},
+		{in: "127MiB", err: "below the least budget"},
+		{in: "0", err: "below the least budget"},
+		{in: "-1GiB", err: "want a size"},
+		{in: "NaN", err: "want a size"},
+		{in: "lots", err: "want a size"},
+		{in: "", err: "want a size"},
+		{in: "9EiB", err: "more memory than any machine has"},
+		{in: "1e40", err: "want a size"},
+	} {
+		var m memoryFlag
+		err := m.Set(tc.in)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("Set(%q) = %v, want an error with %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || m.bytes != tc.want {
+			t.Errorf("Set(%q) = %d, %v; want %d", tc.in, m.bytes, err, tc.want)
+		}
+	}
+}
+
+func TestPlanMemory(t *testing.T) {
+	p := planMemory(2 << 30)
+	if p.Limit != 2<<30 || p.Blocks != 1<<30 || p.Nearest != 256<<20 {
+		t.Errorf("planMemory(2GiB) = %+v", p)
+	}
+	// The default is a share of what the machine has, and never below
+	// the least budget.
+	d := planMemory(0)
+	if d.Limit < minMemory || d.Limit > machineMemory() {
+		t.Errorf("default budget %d outside [%d, %d]", d.Limit, minMemory, machineMemory())
+	}
+	if d.Blocks+d.Nearest >= d.Limit {
+		t.Errorf("caches %d+%d leave nothing of %d for the work at hand", d.Blocks, d.Nearest, d.Limit)
+	}
+}
+
+func TestMemoryFlagRefusedOnCommandLine(t *testing.T) {
+	var out, errb strings.Builder
+	code := execute([]string{"worker", "--nats", "nats://127.0.0.1:1", "--memory", "12"}, &out, &errb)
+	if code != 2 || !strings.Contains(errb.String(), "--memory") || strings.Count(strings.TrimSpace(errb.String()), "\n") > 1 {
+		t.Errorf("exit %d, stderr %q: want exit 2 and one line naming --memory", code, errb.String())
+	}
+}
