@@ -85,9 +85,11 @@ func AlternatingContext(ctx context.Context, d Dissimilarity, medoids []int, max
 			}
 		}
 		if !changed {
+			stop.report(Step{Phase: PhaseSwap, Done: iter, Loss: s.loss, Swaps: swaps})
 			break
 		}
 		s.assignAll()
+		stop.report(Step{Phase: PhaseSwap, Done: iter, Loss: s.loss, Swaps: swaps})
 	}
 	return s.result(iter, swaps), nil
 }

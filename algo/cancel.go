@@ -11,9 +11,13 @@ import (
 // receive, and between two polls a run does at most a few million
 // dissimilarity reads (tens of milliseconds), so a cancelled run returns
 // well within a second.
+//
+// It also carries the run's progress function (see WithProgress), so
+// that every long run that can be cancelled can report its progress too.
 type stopper struct {
-	ctx  context.Context
-	done <-chan struct{}
+	ctx      context.Context
+	done     <-chan struct{}
+	progress func(Step)
 }
 
 // newStopper polls ctx; a nil ctx never stops.
@@ -21,7 +25,7 @@ func newStopper(ctx context.Context) stopper {
 	if ctx == nil {
 		return stopper{}
 	}
-	return stopper{ctx: ctx, done: ctx.Done()}
+	return stopper{ctx: ctx, done: ctx.Done(), progress: progressOf(ctx)}
 }
 
 // err is nil while the run may go on, and ErrCancelled wrapping the

@@ -365,6 +365,10 @@ func BuildLowerTriangleContext(ctx context.Context, v *Vectors, parallelism int)
 	var next atomic.Int64
 	stop := newStopper(ctx)
 	var stopped atomic.Bool
+	// rowsDone counts the rows of finished blocks, for the progress
+	// report; the lock keeps the reports in order and never concurrent.
+	var reportMu sync.Mutex
+	rowsDone := 0
 	work := func() {
 		for {
 			b := nblocks - 1 - int(next.Add(1)-1)
@@ -382,6 +386,12 @@ func BuildLowerTriangleContext(ctx context.Context, v *Vectors, parallelism int)
 					base := i * (i - 1) / 2
 					vecFill(v, norms, i, c0, nil, lt.data[base+c0:base+c1])
 				}
+			}
+			if stop.reporting() {
+				reportMu.Lock()
+				rowsDone += hi - lo
+				stop.report(Step{Phase: PhaseMatrix, Done: rowsDone, Total: v.N})
+				reportMu.Unlock()
 			}
 		}
 	}

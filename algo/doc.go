@@ -37,5 +37,7 @@
 // matrix build have Context variants (FasterPAMContext, ...) that poll the
 // context every block of candidates or few neighbours, never per element,
 // and return ErrCancelled once it ends; the plain functions never stop
-// early.
+// early. The same context can carry a progress function (WithProgress),
+// called synchronously once per block of matrix rows, initial medoid or
+// SWAP pass: it must hand the Step on and return.
 package algo

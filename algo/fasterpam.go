@@ -100,7 +100,9 @@ func FasterPAMParallel(ctx context.Context, d Dissimilarity, medoids []int, maxI
 					break
 				}
 				if first.stop {
-					return s.result(iter, swaps), nil // a full cycle since the last swap found nothing
+					// A full cycle since the last swap found nothing.
+					stop.report(Step{Phase: PhaseSwap, Done: iter, Loss: s.loss, Swaps: swaps})
+					return s.result(iter, swaps), nil
 				}
 				x := first.next
 				s.doSwap(first.slot, x, first.rows[x-first.x0])
@@ -117,6 +119,7 @@ func FasterPAMParallel(ctx context.Context, d Dissimilarity, medoids []int, maxI
 				}
 			}
 		}
+		stop.report(Step{Phase: PhaseSwap, Done: iter, Loss: s.loss, Swaps: swaps})
 		if swaps == before {
 			break
 		}

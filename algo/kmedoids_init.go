@@ -106,7 +106,9 @@ func InitialMedoidsParallel(ctx context.Context, d Dissimilarity, k int, init In
 	case InitLAB:
 		return kmedLAB(&acc, k, rng, stop)
 	case InitRandom:
-		return kmedRandom(n, k, rng), nil
+		meds := kmedRandom(n, k, rng)
+		stop.report(Step{Phase: PhaseBuild, Done: k, Total: k})
+		return meds, nil
 	case InitKMeansPlusPlus:
 		return kmedPlusPlus(&acc, k, rng, stop)
 	}
@@ -145,6 +147,7 @@ func kmedBuild(acc *kmedAccess, k int, stop stopper, parallelism int) ([]int, er
 	meds = append(meds, first)
 	isMed[first] = true
 	copy(nd, acc.row(first, buf))
+	reportBuild(stop, len(meds), k, nd)
 	for len(meds) < k {
 		bestGain, bestX := -1.0, -1
 		for x0 := 0; x0 < n; x0 += kmedBlock {
@@ -171,6 +174,7 @@ func kmedBuild(acc *kmedAccess, k int, stop stopper, parallelism int) ([]int, er
 		for o, v := range acc.row(bestX, buf) {
 			nd[o] = min(nd[o], v)
 		}
+		reportBuild(stop, len(meds), k, nd)
 	}
 	return meds, nil
 }
@@ -289,6 +293,7 @@ func kmedBuildTriangle(lt *LowerTriangle, k int, stop stopper, parallelism int) 
 	}
 	meds = append(meds, first)
 	isMed[first] = true
+	reportBuild(stop, len(meds), k, nd)
 	for len(meds) < k {
 		if err := sweep(false); err != nil {
 			return nil, err
@@ -305,6 +310,7 @@ func kmedBuildTriangle(lt *LowerTriangle, k int, stop stopper, parallelism int) 
 		for o := range n {
 			nd[o] = min(nd[o], lt.At(bestX, o))
 		}
+		reportBuild(stop, len(meds), k, nd)
 	}
 	return meds, nil
 }
@@ -388,8 +394,24 @@ func kmedLAB(acc *kmedAccess, k int, rng *rand.Rand, stop stopper) ([]int, error
 		for o, v := range acc.row(x, buf) {
 			nd[o] = min(nd[o], v)
 		}
+		reportBuild(stop, len(meds), k, nd)
 	}
 	return meds, nil
+}
+
+// reportBuild reports that done of k medoids are chosen, with the total
+// deviation Σ nd of those, summed only when someone listens. O(n), once
+// per medoid: nothing next to the O(n) reads (LAB) or O(n²) (BUILD) that
+// chose it.
+func reportBuild(stop stopper, done, k int, nd []float32) {
+	if !stop.reporting() {
+		return
+	}
+	var loss float64
+	for _, v := range nd {
+		loss += float64(v)
+	}
+	stop.report(Step{Phase: PhaseBuild, Done: done, Total: k, Loss: loss})
 }
 
 // kmedRandom draws k distinct objects uniformly (partial Fisher-Yates).
@@ -419,6 +441,7 @@ func kmedPlusPlus(acc *kmedAccess, k int, rng *rand.Rand, stop stopper) ([]int, 
 	for {
 		meds = append(meds, x)
 		isMed[x] = true
+		stop.report(Step{Phase: PhaseBuild, Done: len(meds), Total: k})
 		if len(meds) == k {
 			return meds, nil
 		}

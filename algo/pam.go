@@ -80,10 +80,12 @@ func PAMSwapContext(ctx context.Context, d Dissimilarity, medoids []int, maxIter
 			}
 		}
 		if !(bestDelta < -s.tol()) {
+			stop.report(Step{Phase: PhaseSwap, Done: iter, Loss: s.loss, Swaps: swaps})
 			break
 		}
 		s.doSwap(bestSlot, bestX, s.acc.row(bestX, s.buf))
 		swaps++
+		stop.report(Step{Phase: PhaseSwap, Done: iter, Loss: s.loss, Swaps: swaps})
 	}
 	return s.result(iter, swaps), nil
 }

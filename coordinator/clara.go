@@ -57,7 +57,11 @@ func (j *job) clara(ctx context.Context) (*fitted, error) {
 		for s := span[0]; s < span[1]; s++ {
 			samples = append(samples, s)
 		}
-		j.progress(Progress{Job: j.id, Phase: "cluster", Step: steps, Steps: spec.Samples, Rows: j.ds.Rows})
+		var bestCost float64
+		if best != nil {
+			bestCost = best.cost
+		}
+		j.progress(Progress{Job: j.id, Phase: "cluster", Step: steps, Steps: spec.Samples, Loss: bestCost, Rows: j.ds.Rows})
 		t := time.Now()
 		points, rows, err := j.gatherSamples(ctx, r, samples)
 		if err != nil {
@@ -65,11 +69,16 @@ func (j *job) clara(ctx context.Context) (*fitted, error) {
 		}
 		j.timed("sample", t)
 		t = time.Now()
-		cands, err := j.clusterSamples(ctx, r, samples, points, rows, best)
+		clustered := steps
+		cands, err := j.clusterSamples(ctx, r, samples, points, rows, best, func() {
+			clustered++
+			j.progress(Progress{Job: j.id, Phase: "cluster", Step: clustered, Steps: spec.Samples, Loss: bestCost, Rows: j.ds.Rows})
+		})
 		if err != nil {
 			return nil, err
 		}
 		j.timed("cluster", t)
+		j.progress(Progress{Job: j.id, Phase: "score", Step: steps, Steps: spec.Samples, Loss: bestCost, Rows: j.ds.Rows})
 		t = time.Now()
 		if err := j.scoreCandidates(ctx, r, cands); err != nil {
 			return nil, err
@@ -82,7 +91,7 @@ func (j *job) clara(ctx context.Context) (*fitted, error) {
 		}
 		steps += len(samples)
 		j.checkpoint(checkpointClara, int64(r+1), claraCheckpointOf(best))
-		j.progress(Progress{Job: j.id, Phase: "cluster", Step: steps, Steps: spec.Samples, Loss: best.cost, Rows: j.ds.Rows})
+		j.progress(Progress{Job: j.id, Phase: "score", Step: steps, Steps: spec.Samples, Loss: best.cost, Rows: j.ds.Rows})
 	}
 	return &fitted{centres: best.points, medoidRows: best.rows, iterations: spec.Samples, loss: best.cost,
 		stop: fmt.Sprintf("best of %d samples: sample %d", spec.Samples, best.sample)}, nil
@@ -116,8 +125,9 @@ func (j *job) gatherSamples(ctx context.Context, round int, samples []int) ([][]
 }
 
 // clusterSamples runs the k-medoids algorithm on each sample in its own
-// task. The best medoids so far join every sample that lacks them.
-func (j *job) clusterSamples(ctx context.Context, round int, samples []int, points [][]float32, rows [][]int64, best *candidate) ([]*candidate, error) {
+// task. The best medoids so far join every sample that lacks them. done
+// is called as each sample's result arrives.
+func (j *job) clusterSamples(ctx context.Context, round int, samples []int, points [][]float32, rows [][]int64, best *candidate, done func()) ([]*candidate, error) {
 	spec, d := j.spec, j.d
 	inner := map[string]string{"clara": "pam", "fastclara": "fasterpam", "clarans": "clarans", "fastclarans": "fastclarans"}[spec.Algorithm]
 	tasks := make([]*wire.Task, len(samples))
@@ -140,7 +150,7 @@ func (j *job) clusterSamples(ctx context.Context, round int, samples []int, poin
 			Points: p, PointRows: r,
 		}
 	}
-	res, err := j.collect(ctx, roundClara(round, 1), tasks)
+	res, err := j.collectEach(ctx, roundClara(round, 1), tasks, func(int) { done() })
 	if err != nil {
 		return nil, err
 	}

@@ -147,8 +147,14 @@ func (c *Coordinator) setupStreams(ctx context.Context) error {
 // stored before the keys were tagged ("Job", "Phase", ...) still decode:
 // encoding/json matches keys case-insensitively, and every key is one word.
 type Progress struct {
-	Job   string  `json:"job"`
-	Phase string  `json:"phase"` // "scan", "init", "iterate", "cluster", "label", "done"
+	Job string `json:"job"`
+	// Phase is "scan", "stage", "init", "iterate" (k-means), "cluster",
+	// "label" or "done"; a full-data k-medoids job's worker adds "matrix"
+	// (Step of Steps rows of the dissimilarity matrix), "build" (Step of
+	// Steps = k initial medoids chosen) and "swap" (SWAP pass Step is
+	// over, Steps 0); CLARA and CLARANS jobs report "cluster" and
+	// "score" with Step of Steps samples done.
+	Phase string  `json:"phase"`
 	Step  int     `json:"step"`  // current step within the phase
 	Steps int     `json:"steps"` // total steps of the phase when known, else 0
 	Loss  float64 `json:"loss"`  // the phase's current loss when it has one

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -29,6 +30,12 @@ type resultFeed struct {
 	mu        sync.Mutex          // guards exhausted
 	exhausted map[uint64]struct{} // task stream sequences that ran out of deliveries
 	noted     chan struct{}       // signalled (never blocking) when exhausted grows
+
+	// Workers' progress messages (see subscribeProgress), and the count
+	// of those dropped: garbled, or not about a task being waited for.
+	progress    chan *wire.TaskProgress
+	progressSub *nats.Subscription
+	badProgress atomic.Int64
 }
 
 // exhaustedAmong returns the index of a task whose stream sequence ran out
@@ -118,12 +125,20 @@ func (c *Coordinator) openFeed(ctx context.Context, job string) (*resultFeed, er
 		f.cc.Stop()
 		return nil, fmt.Errorf("coordinator: reading %s: %w", wire.EventStream, err)
 	}
+	if err := c.subscribeProgress(job, f); err != nil {
+		f.cc.Stop()
+		f.advisory.Stop()
+		return nil, err
+	}
 	return f, nil
 }
 
 func (f *resultFeed) close() {
 	f.cc.Stop()
 	f.advisory.Stop()
+	if f.progressSub != nil {
+		_ = f.progressSub.Unsubscribe()
+	}
 }
 
 // dispatch publishes one round of tasks and calls handle for every result
@@ -194,6 +209,9 @@ func (j *job) dispatch(ctx context.Context, round int64, tasks []*wire.Task, han
 				if err := exhausted(); err != nil {
 					return err
 				}
+				continue
+			case p := <-j.feed.progress:
+				j.taskProgress(p, round, index, func(i int) bool { return needed[i] == 0 || parts[i] < needed[i] })
 				continue
 			case r = <-j.feed.ch:
 			}
@@ -336,7 +354,14 @@ func (j *job) holdBack(r *wire.Result) {
 // collect dispatches a round and returns each task's parts joined, in task
 // order.
 func (j *job) collect(ctx context.Context, round int64, tasks []*wire.Task) ([]*wire.Result, error) {
+	return j.collectEach(ctx, round, tasks, nil)
+}
+
+// collectEach is collect that calls done(i), when not nil, as soon as
+// all parts of task i have arrived.
+func (j *job) collectEach(ctx context.Context, round int64, tasks []*wire.Task, done func(i int)) ([]*wire.Result, error) {
 	parts := make([][]*wire.Result, len(tasks))
+	got := make([]int, len(tasks))
 	err := j.dispatch(ctx, round, tasks, func(i int, r *wire.Result) error {
 		if parts[i] == nil {
 			parts[i] = make([]*wire.Result, r.Parts)
@@ -345,6 +370,9 @@ func (j *job) collect(ctx context.Context, round int64, tasks []*wire.Task) ([]*
 			return fmt.Errorf("%w: task %d part %d of %d", wire.ErrDecode, r.Task, r.Part, len(parts[i]))
 		}
 		parts[i][r.Part] = r
+		if got[i]++; got[i] == len(parts[i]) && done != nil {
+			done(i)
+		}
 		return nil
 	})
 	if err != nil {

@@ -33,6 +33,10 @@ type job struct {
 
 	stale, duplicates int
 
+	// onProgress, when set, receives the workers' progress messages about
+	// the tasks of the round being dispatched (see taskProgress).
+	onProgress func(i int, p *wire.TaskProgress)
+
 	// Results that arrived ahead of their round, and rounds finished; see
 	// holdBack.
 	pending    map[int64][]*wire.Result
@@ -246,7 +250,8 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 	if err := j.out.commit(model); err != nil {
 		return nil, err
 	}
-	c.log.Info("job done", "job", id, "seconds", model.Seconds, "stale_results", j.stale, "duplicate_results", j.duplicates)
+	c.log.Info("job done", "job", id, "seconds", model.Seconds, "stale_results", j.stale, "duplicate_results", j.duplicates,
+		"ignored_progress", j.feed.badProgress.Load())
 	progress(Progress{Job: id, Phase: "done", Loss: model.TotalDeviation, Rows: ds.Rows})
 	return model, nil
 }
@@ -327,11 +332,14 @@ func (j *job) medoidsFull(ctx context.Context) (*fitted, error) {
 	t := &wire.Task{
 		ID: 0, Kind: wire.KindMedoids, K: j.spec.K, D: j.d, Seed: j.spec.Seed, Metric: metric,
 		Algorithm: j.spec.Algorithm, Init: j.spec.Init, MaxIter: j.spec.MaxIter, Silhouette: j.spec.Silhouette,
+		Progress: true,
 	}
 	for _, s := range j.ds.Shards {
 		t.Shards = append(t.Shards, j.wireShard(s))
 	}
+	j.onProgress = j.medoidProgress
 	res, err := j.collect(ctx, roundMedoid, []*wire.Task{t})
+	j.onProgress = nil
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ type Metrics struct {
 	roundTime *prometheus.HistogramVec
 	rows      prometheus.Counter
 	exhausted prometheus.Counter
+	progressM *prometheus.CounterVec
 }
 
 // NewMetrics creates the coordinator metrics and registers them with reg.
@@ -50,8 +51,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Namespace: "shoal", Subsystem: "coordinator", Name: "tasks_exhausted_total",
 			Help: "Tasks that ran out of deliveries (their job failed).",
 		}),
+		progressM: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "shoal", Subsystem: "coordinator", Name: "progress_messages_total",
+			Help: "Workers' progress messages: used, or ignored (garbled, or about no task being waited for).",
+		}, []string{"outcome"}),
 	}
-	reg.MustRegister(m.jobs, m.running, m.tasks, m.results, m.roundTime, m.rows, m.exhausted)
+	reg.MustRegister(m.jobs, m.running, m.tasks, m.results, m.roundTime, m.rows, m.exhausted, m.progressM)
 	return m
 }
 
@@ -98,5 +103,11 @@ func (m *Metrics) labelled(n int) {
 func (m *Metrics) taskExhausted() {
 	if m != nil {
 		m.exhausted.Inc()
+	}
+}
+
+func (m *Metrics) progress(outcome string) {
+	if m != nil {
+		m.progressM.WithLabelValues(outcome).Inc()
 	}
 }

@@ -228,10 +228,12 @@ func (s *Service) start(id string, spec *wire.JobSpec) {
 			cancel(nil)
 		}()
 		var last time.Time
-		var lastWaiting string
+		var lastWaiting, lastPhase string
 		progress := func(p Progress) {
-			if now := time.Now(); now.Sub(last) > 250*time.Millisecond || p.Phase == "done" || p.Waiting != lastWaiting {
-				last, lastWaiting = now, p.Waiting
+			// A new phase is always stored: a short one (the BUILD of a
+			// small k) would otherwise never show in status.
+			if now := time.Now(); now.Sub(last) > 250*time.Millisecond || p.Phase == "done" || p.Waiting != lastWaiting || p.Phase != lastPhase {
+				last, lastWaiting, lastPhase = now, p.Waiting, p.Phase
 				b, _ := json.Marshal(p)
 				_ = s.store.SetProgress(id, b)
 			}

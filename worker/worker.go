@@ -313,6 +313,9 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Dur
 		return
 	}
 	defer w.end()
+	if task.Progress && task.Kind == wire.KindMedoids {
+		tctx = algo.WithProgress(tctx, w.progressReporter(task))
+	}
 	log.Debug("task started", "delivered", delivered)
 	// The heartbeat lasts until the task is acked or handed back: a
 	// result being sent through a reconnection is still work in progress.

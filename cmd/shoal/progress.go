@@ -36,6 +36,24 @@ var phaseNames = map[string]string{
 	"iterate": "iterating",
 	"cluster": "clustering",
 	"label":   "labelling",
+	"matrix":  "dissimilarity matrix",
+	"build":   "initial medoids",
+	"swap":    "swap",
+	"score":   "scoring samples",
+}
+
+// describe is the bar's one-line text for pr: the phase, the SWAP pass
+// (whose number is the bar's count too, as their total is unknown) and
+// the loss when the phase has one.
+func describe(pr coordinator.Progress) string {
+	name := phaseNames[pr.Phase]
+	if pr.Phase == "swap" {
+		name = fmt.Sprintf("swap pass %d", pr.Step)
+	}
+	if pr.Loss > 0 {
+		name = fmt.Sprintf("%s (loss %.6g)", name, pr.Loss)
+	}
+	return name
 }
 
 func (p *progress) update(pr coordinator.Progress) {
@@ -65,8 +83,8 @@ func (p *progress) update(pr coordinator.Progress) {
 	if p.bar == nil {
 		return
 	}
-	if pr.Loss > 0 {
-		p.bar.Describe(fmt.Sprintf("%s (loss %.5g)", phaseNames[pr.Phase], pr.Loss))
+	if pr.Loss > 0 || pr.Phase == "swap" {
+		p.bar.Describe(describe(pr))
 	}
 	_ = p.bar.Set(pr.Step)
 }

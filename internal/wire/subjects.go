@@ -32,6 +32,13 @@ const (
 	// that a job ended (cancelled, failed or done): job id.
 	CancelSubjectT = "shoal.v1.cancel.%s"
 
+	// ProgressSubjects is what a coordinator subscribes to (core NATS, no
+	// stream) to hear how far workers are with long tasks (TaskProgress).
+	ProgressSubjects = "shoal.v1.progress.>"
+	// ProgressSubjectT is the subject of one job's progress messages: job
+	// id.
+	ProgressSubjectT = "shoal.v1.progress.%s"
+
 	// EventStream keeps the server's advisories that a task ran out of
 	// deliveries (MaxDeliveriesAdvisory), so that a coordinator that was
 	// disconnected or restarting when one was sent still reads it.
@@ -60,6 +67,10 @@ func ResultSubject(job string) string { return fmt.Sprintf(ResultSubjectT, job) 
 
 // CancelSubject returns the subject on which the end of job is announced.
 func CancelSubject(job string) string { return fmt.Sprintf(CancelSubjectT, job) }
+
+// ProgressSubject returns the subject on which workers report how far
+// they are with job's long tasks.
+func ProgressSubject(job string) string { return fmt.Sprintf(ProgressSubjectT, job) }
 
 // StagedObject is the object name of a staged job's input file i (in the
 // order of the dataset's files).

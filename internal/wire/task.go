@@ -148,6 +148,9 @@ type Task struct {
 	// Silhouette > 0 asks a medoids task to report silhouettes, computed on
 	// at most this many rows.
 	Silhouette int `json:"silhouette,omitempty"`
+	// Progress asks a medoids task to report how far it is (matrix,
+	// BUILD, each SWAP pass) as TaskProgress on ProgressSubject(Job).
+	Progress bool `json:"progress,omitempty"`
 
 	// Extends marks a full KindSums pass of k-means||: the centres
 	// extend those of the job's previous pass over the same shards, so a
