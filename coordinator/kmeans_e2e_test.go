@@ -136,7 +136,11 @@ func TestModelIndependentOfWorkerCount(t *testing.T) {
 					for _, n := range m.Tasks["iterate"] {
 						done += n
 					}
-					if done < workers*m.Iterations {
+					// The coordinator counts the workers that sent a
+					// result; one that took none of the init's four
+					// sampling tasks is first seen in the first step,
+					// which may then be cut for one worker fewer.
+					if done < workers*m.Iterations-1 {
 						t.Errorf("%d workers: %d tasks in %d iterations, want at least %d a round", workers, done, m.Iterations, workers)
 					}
 				}
