@@ -425,6 +425,7 @@ func (j *job) label(ctx context.Context, fit *fitted) (*wire.Model, error) {
 		j.progress(Progress{Job: j.id, Phase: "label", Step: order.next, Steps: len(tasks), Rows: j.ds.Rows})
 		return nil
 	})
+	order.close()
 	if err == nil && !order.complete() {
 		err = fmt.Errorf("coordinator: label pass ended with %d of %d shards written", order.next, len(tasks))
 	}
@@ -460,47 +461,6 @@ func (j *job) label(ctx context.Context, fit *fitted) (*wire.Model, error) {
 	j.describeScaling(model, fit)
 	return model, nil
 }
-
-// orderedWriter passes task results on in task order, holding back those
-// that arrive early.
-type orderedWriter struct {
-	next    int
-	pending map[int][]*wire.Result
-	emit    func(*wire.Result) error
-	n       int
-}
-
-func newOrderedWriter(n int, emit func(*wire.Result) error) *orderedWriter {
-	return &orderedWriter{pending: map[int][]*wire.Result{}, emit: emit, n: n}
-}
-
-func (o *orderedWriter) add(i int, r *wire.Result) error {
-	ps := o.pending[i]
-	if ps == nil {
-		ps = make([]*wire.Result, r.Parts)
-		o.pending[i] = ps
-	}
-	if r.Part >= len(ps) {
-		return fmt.Errorf("%w: part %d of %d", wire.ErrDecode, r.Part, len(ps))
-	}
-	ps[r.Part] = r
-	for o.next < o.n {
-		ps := o.pending[o.next]
-		if ps == nil || slices.Contains(ps, nil) {
-			return nil
-		}
-		for _, p := range ps {
-			if err := o.emit(p); err != nil {
-				return err
-			}
-		}
-		delete(o.pending, o.next)
-		o.next++
-	}
-	return nil
-}
-
-func (o *orderedWriter) complete() bool { return o.next == o.n }
 
 // encodeModel is the model file's bytes; the store keeps the same bytes,
 // so `shoal result` prints what `shoal run --model` writes.
