@@ -148,7 +148,7 @@ func (c *Coordinator) setupStreams(ctx context.Context) error {
 // encoding/json matches keys case-insensitively, and every key is one word.
 type Progress struct {
 	Job   string  `json:"job"`
-	Phase string  `json:"phase"` // "scan", "init", "iterate", "cluster", "label", "done"
+	Phase string  `json:"phase"` // "scan", "init", "iterate", "cluster", "fit" and "indices" (k sweep), "label", "done"
 	Step  int     `json:"step"`  // current step within the phase
 	Steps int     `json:"steps"` // total steps of the phase when known, else 0
 	Loss  float64 `json:"loss"`  // the phase's current loss when it has one
@@ -156,6 +156,10 @@ type Progress struct {
 	// Waiting, when set, says why the job is not moving: "waiting for
 	// workers: ..." while its tasks are queued and no worker takes them.
 	Waiting string `json:"waiting,omitempty"`
+	// K is the k being fitted and Ks the k a sweep tries ("2..20"), in
+	// a k sweep (JobSpec.KRange); 0 and "" otherwise.
+	K  int    `json:"k,omitempty"`
+	Ks string `json:"ks,omitempty"`
 }
 
 // ProgressFunc receives progress reports; it may be nil.

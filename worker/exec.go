@@ -58,7 +58,7 @@ func (x *executor) assigners(n, k, d int) []*algo.Assigner {
 // A medoids task gives up when ctx ends; the others are bounded by a
 // shard's rows and run to their end.
 func (x *executor) execute(ctx context.Context, t *wire.Task) (*wire.Result, error) {
-	res := &wire.Result{Job: t.Job, Task: t.ID, Round: t.Round, Kind: t.Kind, Parts: 1, K: t.K, D: t.D}
+	res := &wire.Result{Job: t.Job, Task: t.ID, Round: t.Round, Fit: t.Fit, Kind: t.Kind, Parts: 1, K: t.K, D: t.D}
 	var err error
 	switch t.Kind {
 	case wire.KindSums:
@@ -81,6 +81,8 @@ func (x *executor) execute(ctx context.Context, t *wire.Task) (*wire.Result, err
 		err = x.countCSV(t, res)
 	case wire.KindLocate:
 		err = x.locateCSV(t, res)
+	case wire.KindValidity:
+		err = x.validity(t, res)
 	default:
 		err = fmt.Errorf("worker: unknown task kind %q", t.Kind)
 	}

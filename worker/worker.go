@@ -350,7 +350,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Dur
 			_ = msg.NakWithDelay(nakDelay)
 			return
 		}
-		res = &wire.Result{Job: task.Job, Task: task.ID, Round: task.Round, Kind: task.Kind, Parts: 1,
+		res = &wire.Result{Job: task.Job, Task: task.ID, Round: task.Round, Fit: task.Fit, Kind: task.Kind, Parts: 1,
 			Worker: w.opts.Name, Err: wire.NewError(code, err)}
 	}
 	if err := w.publish(ctx, task, res); err != nil {

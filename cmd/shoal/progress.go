@@ -17,6 +17,7 @@ type progress struct {
 	w     io.Writer
 	on    bool
 	phase string
+	k     int // the k being fitted in a k sweep, else 0
 	bar   *progressbar.ProgressBar
 }
 
@@ -35,16 +36,18 @@ var phaseNames = map[string]string{
 	"iterate": "iterating",
 	"cluster": "clustering",
 	"label":   "labelling",
+	"fit":     "fitting",
+	"indices": "scoring every k",
 }
 
 func (p *progress) update(pr coordinator.Progress) {
 	if !p.on {
 		return
 	}
-	if pr.Phase != p.phase {
+	if pr.Phase != p.phase || pr.K != p.k {
 		p.finish()
-		p.phase = pr.Phase
-		name, ok := phaseNames[pr.Phase]
+		p.phase, p.k = pr.Phase, pr.K
+		name, ok := p.name(pr)
 		if !ok {
 			return
 		}
@@ -65,9 +68,24 @@ func (p *progress) update(pr coordinator.Progress) {
 		return
 	}
 	if pr.Loss > 0 {
-		p.bar.Describe(fmt.Sprintf("%s (loss %.5g)", phaseNames[pr.Phase], pr.Loss))
+		name, _ := p.name(pr)
+		p.bar.Describe(fmt.Sprintf("%s (loss %.5g)", name, pr.Loss))
 	}
 	_ = p.bar.Set(pr.Step)
+}
+
+// name is the bar's description: the phase, and in a k sweep the k
+// being fitted (or the k being tried).
+func (p *progress) name(pr coordinator.Progress) (string, bool) {
+	name, ok := phaseNames[pr.Phase]
+	switch {
+	case !ok:
+	case pr.K > 0:
+		name = fmt.Sprintf("k=%d: %s", pr.K, name)
+	case pr.Ks != "":
+		name = fmt.Sprintf("%s (k=%s)", name, pr.Ks)
+	}
+	return name, ok
 }
 
 func (p *progress) finish() {

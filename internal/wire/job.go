@@ -46,13 +46,26 @@ type JobSpec struct {
 	Where map[string][]string `json:"where,omitempty"`
 
 	Algorithm string  `json:"algorithm"`            // see KMeansAlgorithms and MedoidAlgorithms; default "minibatch"
-	K         int     `json:"k"`                    // number of clusters, required
+	K         int     `json:"k"`                    // number of clusters, required unless KRange is given
 	Init      string  `json:"init,omitempty"`       // initialisation; default per algorithm
 	Metric    string  `json:"metric,omitempty"`     // dissimilarity for k-medoids; default "euclidean"
 	MaxIter   int     `json:"max_iter,omitempty"`   // iteration bound; 0 (or absent) means the algorithm's default
 	BatchSize int     `json:"batch_size,omitempty"` // mini-batch rows per step; 0 means coordinator.DefaultBatchSize (16384)
 	Tol       float64 `json:"tol,omitempty"`        // centre-movement tolerance; 0 means 1e-4 for Lloyd, off for mini-batch
 	Seed      uint64  `json:"seed"`                 // everything random derives from it
+
+	// KRange, when set, makes the job a k sweep: one fit per k, scored by
+	// the validity indices in shared passes; the k that SelectRule picks is
+	// labelled and written as the model. Sorted, distinct, each at least
+	// 2, at most MaxKRange values. K is then the largest k (Normalize sets
+	// it).
+	KRange []int `json:"k_range,omitempty"`
+	// SelectRule names the rule that picks k (validity.Rule); default
+	// max_silhouette.
+	SelectRule string `json:"select_rule,omitempty"`
+	// Selection is where a sweep writes its selection report; default
+	// SelectionPath(Model), none without a model.
+	Selection string `json:"selection,omitempty"`
 
 	// InitCentres, when set, are the k starting centres of k-means (a warm
 	// start, e.g. from an earlier model's centers); Init is then ignored.
@@ -174,6 +187,9 @@ func (s *JobSpec) Normalize() error {
 			return fmt.Errorf("%w: --keep needs a labels dataset, and --out %s is a directory of other files; end it in / to write the labels there", ErrJobSpec, s.Out)
 		}
 		return fmt.Errorf("%w: --keep needs a labels dataset: give --out a directory (ending in /, e.g. --out labels/), not the file %s", ErrJobSpec, s.Out)
+	}
+	if err := s.normalizeSweep(); err != nil {
+		return err
 	}
 	if s.K < 1 {
 		return fmt.Errorf("%w: k must be at least 1, got %d", ErrJobSpec, s.K)
