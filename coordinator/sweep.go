@@ -40,6 +40,10 @@ func (j *job) sweep(ctx context.Context) (*fitted, *validity.Selection, error) {
 		return nil, nil, err
 	}
 	j.endFits()
+	// A k-means fit sets the times of its init and iterations for
+	// itself, not added up over fits: "fit" is the sweep's.
+	delete(j.timings, "init")
+	delete(j.timings, "iterate")
 	j.timed("fit", fitStart)
 	indexStart := time.Now()
 	scores, size, err := j.sweepScores(ctx, ks, fits)
