@@ -228,6 +228,8 @@ func taskPhase(t *wire.Task) string {
 		return "label"
 	case wire.KindCount, wire.KindLocate:
 		return "scan"
+	case wire.KindValidity:
+		return "indices"
 	}
 	return string(t.Kind)
 }

@@ -417,7 +417,7 @@ func printSummary(w io.Writer, id string, spec *wire.JobSpec, m *wire.Model) {
 // phase in job order: "iterate 160 on 4 workers (38–42 each), …".
 func spreadLine(tasks map[string]map[string]int) string {
 	var parts []string
-	for _, phase := range []string{"scan", "init", "iterate", "sample", "cluster", "score", "label"} {
+	for _, phase := range []string{"scan", "init", "iterate", "sample", "cluster", "score", "indices", "label"} {
 		byWorker := tasks[phase]
 		if len(byWorker) == 0 {
 			continue
@@ -472,7 +472,7 @@ func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
 	fl.IntVar(&s.BatchSize, "batch-size", 0, fmt.Sprintf("mini-batch rows per step (default %d, fixed so the model does not depend on the number of workers)", coordinator.DefaultBatchSize))
 	fl.Float64Var(&s.Tol, "tol", 0, "stop when centres move less than this, relative to the data variance (default 1e-4 for kmeans; off for minibatch)")
 	fl.Uint64Var(&s.Seed, "seed", 1, "random seed; the same seed gives the same model")
-	fl.IntVar(&s.Silhouette, "silhouette", 0, "report silhouette and medoid silhouette (k-medoids), computed exactly up to this many rows and on a sample of it beyond")
+	fl.IntVar(&s.Silhouette, "silhouette", 0, "report silhouette and medoid silhouette (k-medoids), computed exactly up to this many rows and on a sample of it beyond; with a range of k, the rows of the silhouette sample (default 2000)")
 	fl.IntVar(&s.Samples, "samples", 0, "CLARA/CLARANS: samples to cluster (default 5)")
 	fl.IntVar(&s.SampleSize, "sample-size", 0, "CLARA/CLARANS: rows per sample (default 40+2k for clara, 80+4k for clarans, max(80+4k, 2000) for fastclara and fastclarans)")
 	fl.IntVar(&s.NumLocal, "numlocal", 0, "CLARANS: restarts per sample (default 2)")

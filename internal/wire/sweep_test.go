@@ -22,6 +22,12 @@ func TestNormalizeSweep(t *testing.T) {
 	if err := s.Normalize(); err != nil || s.K != 5 {
 		t.Errorf("normalising again: k=%d, %v", s.K, err)
 	}
+	// --silhouette sizes a sweep's sample, k-means or not.
+	ks := base()
+	ks.Silhouette = 500
+	if err := ks.Normalize(); err != nil {
+		t.Errorf("a k-means sweep with --silhouette: %v", err)
+	}
 	// The sample of a sampled k-medoids sweep is sized for the largest k.
 	c := JobSpec{Inputs: []string{"x.csv"}, Algorithm: "clara", KRange: []int{2, 30}}
 	if err := c.Normalize(); err != nil || c.SampleSize != DefaultSampleSize("clara", 30) || c.Selection != "" {
