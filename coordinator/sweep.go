@@ -163,13 +163,13 @@ func (j *job) medoidsSweep(ctx context.Context, ks []int) ([]*fitted, error) {
 }
 
 // claraSweep runs CLARA (or FastCLARA, CLARANS, FastCLARANS) for every k:
-// each round's samples are gathered once and clustered for every k, and
-// every k's candidates are scored on all rows. The sample size is the
-// job's, by default that of the largest k. Each k's fit is what a job of
-// that k with this sample size finds.
+// each round's samples are gathered once, clustered for every k (each k
+// in its own fit, with the random numbers of a single fit), and the
+// candidates of every k are scored on all rows in one pass. The sample
+// size is the job's, by default that of the largest k. Each k's fit is
+// what a job of that k with this sample size finds.
 func (j *job) claraSweep(ctx context.Context, ks []int) ([]*fitted, error) {
 	spec := j.spec
-	defer func() { j.spec = spec }()
 	rounds := [][2]int{{0, spec.Samples}}
 	if spec.Samples > 1 {
 		half := (spec.Samples + 1) / 2
@@ -181,34 +181,29 @@ func (j *job) claraSweep(ctx context.Context, ks []int) ([]*fitted, error) {
 		for s := span[0]; s < span[1]; s++ {
 			samples = append(samples, s)
 		}
-		j.endFits() // the samples are every fit's
 		t := time.Now()
 		points, rows, err := j.gatherSamples(ctx, r, samples)
 		if err != nil {
 			return nil, err
 		}
 		j.timed("sample", t)
+		cands := make([][]*candidate, len(ks))
 		for i, k := range ks {
-			s := *spec
-			s.K = k
-			j.spec = &s
-			end := j.beginFit(i, k)
-			j.progress(Progress{Job: j.id, Phase: "cluster", Step: i, Steps: len(ks), Rows: j.ds.Rows, Ks: kList(ks)})
 			t = time.Now()
-			cands, err := j.clusterSamples(ctx, r, samples, points, rows, best[i])
+			cands[i], err = j.clusterSweepSamples(ctx, i, k, r, samples, points, rows, best[i])
 			if err != nil {
-				end()
 				return nil, fmt.Errorf("k=%d: %w", k, err)
 			}
 			j.timed("cluster", t)
-			t = time.Now()
-			err = j.scoreCandidates(ctx, r, cands)
-			end()
-			if err != nil {
-				return nil, err
-			}
-			j.timed("score", t)
-			for _, c := range cands {
+		}
+		t = time.Now()
+		j.progress(Progress{Job: j.id, Phase: "score", Rows: j.ds.Rows, Ks: kList(ks)})
+		if err := j.scoreSweep(ctx, r, ks, cands); err != nil {
+			return nil, err
+		}
+		j.timed("score", t)
+		for i := range ks {
+			for _, c := range cands[i] {
 				if best[i] == nil || c.cost < best[i].cost {
 					best[i] = c
 				}
@@ -221,6 +216,56 @@ func (j *job) claraSweep(ctx context.Context, ks []int) ([]*fitted, error) {
 			stop: fmt.Sprintf("best of %d samples: sample %d", spec.Samples, b.sample)}
 	}
 	return fits, nil
+}
+
+// clusterSweepSamples clusters a round's samples for k, fit i of the
+// sweep, as clusterSamples does for a job of that k.
+func (j *job) clusterSweepSamples(ctx context.Context, i, k, round int, samples []int, points [][]float32, rows [][]int64, best *candidate) ([]*candidate, error) {
+	spec := j.spec
+	defer func() { j.spec = spec }()
+	s := *spec
+	s.K = k
+	j.spec = &s
+	end := j.beginFit(i, k)
+	defer func() {
+		end()
+		j.endFits()
+	}()
+	j.progress(Progress{Job: j.id, Phase: "cluster", Step: i, Steps: len(spec.KRange), Rows: j.ds.Rows, Ks: kList(spec.KRange)})
+	return j.clusterSamples(ctx, round, samples, points, rows, best)
+}
+
+// scoreSweep computes the total deviation over all rows of every
+// candidate of every k in one pass, one task per shard, each shard's
+// costs added in shard order as scoreCandidates adds them.
+func (j *job) scoreSweep(ctx context.Context, round int, ks []int, cands [][]*candidate) error {
+	var centres []float32
+	var setK []int
+	var all []*candidate
+	for i, k := range ks {
+		for _, c := range cands[i] {
+			centres = append(centres, c.points...)
+			setK = append(setK, k)
+			all = append(all, c)
+		}
+	}
+	tasks := j.shardTasks(wire.KindScore)
+	for _, t := range tasks {
+		t.K, t.Centres, t.Sets, t.Ks = ks[len(ks)-1], centres, len(setK), setK
+	}
+	res, err := j.collect(ctx, roundClara(round, 2), tasks)
+	if err != nil {
+		return err
+	}
+	for _, r := range res {
+		if len(r.Costs) != len(all) {
+			return fmt.Errorf("%w: %d costs for %d candidates", wire.ErrDecode, len(r.Costs), len(all))
+		}
+		for i, c := range r.Costs {
+			all[i].cost += c
+		}
+	}
+	return nil
 }
 
 // sweepScores computes every k's row of the selection report in two

@@ -496,6 +496,9 @@ func (x *executor) score(t *wire.Task, res *wire.Result) error {
 	if err != nil {
 		return err
 	}
+	if len(t.Ks) > 0 {
+		return x.scoreEach(t, blocks, m, res)
+	}
 	sets := max(t.Sets, 1)
 	res.Costs = make([]float64, sets)
 	nn := x.newNearest(m, t.K, t.D)

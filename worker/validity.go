@@ -7,6 +7,7 @@ import (
 	"github.com/shoal-io/shoal/algo"
 	"github.com/shoal-io/shoal/algo/validity"
 	"github.com/shoal-io/shoal/internal/wire"
+	"github.com/shoal-io/shoal/partition"
 )
 
 // validity runs a pass of a k sweep's indices (wire.KindValidity): for
@@ -94,6 +95,32 @@ func (x *executor) validity(t *wire.Task, res *wire.Result) error {
 	}
 	if res.Points == nil {
 		res.Points = []float32{}
+	}
+	return nil
+}
+
+// scoreEach is a score task whose candidate sets have k of their own
+// (Task.Ks): a k sweep scores the CLARA candidates of every k in one
+// pass. Each set's cost is summed as score sums it.
+func (x *executor) scoreEach(t *wire.Task, blocks []*partition.Block, m algo.Metric, res *wire.Result) error {
+	res.Costs = make([]float64, len(t.Ks))
+	var labels []int32
+	var dist []float64
+	off := 0
+	for s, k := range t.Ks {
+		nn := x.newNearest(m, k, t.D)
+		if err := nn.setCentres(t.Centres[off*t.D : (off+k)*t.D]); err != nil {
+			return err
+		}
+		off += k
+		for _, b := range blocks {
+			n := b.Len()
+			labels, dist = grow(labels, n), grow(dist, n)
+			nn.assign(b.Data, n, labels, dist)
+			for _, v := range dist[:n] {
+				res.Costs[s] += v
+			}
+		}
 	}
 	return nil
 }

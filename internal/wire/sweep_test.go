@@ -103,6 +103,13 @@ func TestValidityTaskRoundTrip(t *testing.T) {
 		"means missing":           func(t *Task) { t.Means = nil },
 		"means on a first pass":   func(t *Task) { t.Spread = false },
 		"ks on a sums task":       func(t *Task) { t.Kind, t.Spread, t.Means = KindSums, false, nil },
+		"centres missing":         func(t *Task) { t.Centres = t.Centres[:8] },
+		"score sets that do not match": func(t *Task) {
+			t.Kind, t.Spread, t.Means, t.Sets, t.Ks = KindScore, false, nil, 2, []int{2, 2}
+		},
+		"score set above k": func(t *Task) {
+			t.Kind, t.Spread, t.Means, t.Sets, t.K, t.Ks = KindScore, false, nil, 2, 2, []int{2, 3}
+		},
 	} {
 		c := *task
 		bad(&c)
@@ -113,6 +120,14 @@ func TestValidityTaskRoundTrip(t *testing.T) {
 		if _, err := DecodeTask(b); !errors.Is(err, ErrDecode) {
 			t.Errorf("%s: decoded, %v", name, err)
 		}
+	}
+	// A score task of a sweep: sets of several k, one after another.
+	score := &Task{Job: "j", Kind: KindScore, K: 3, D: 2, Sets: 2, Ks: []int{2, 3}, Metric: "euclidean", Centres: make([]float32, 10)}
+	if b, err = EncodeTask(score); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = DecodeTask(b); err != nil || !slices.Equal(got.Ks, score.Ks) {
+		t.Errorf("score task came back as %+v, %v", got, err)
 	}
 	// Fits of a sweep keep their keys apart; a single fit's stay as they were.
 	a, f := Task{Job: "j", Round: 3, ID: 1}, Task{Job: "j", Round: 3, ID: 1, Fit: 2}

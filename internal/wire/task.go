@@ -190,7 +190,9 @@ type Task struct {
 	// Ks and Spread belong to a KindValidity task: the k of each centre
 	// set in Centres, and whether it is the second pass (around Means).
 	// On a KindMedoids task of all rows, Ks asks for a fit of each k on
-	// the one dissimilarity matrix (K is then the largest).
+	// the one dissimilarity matrix (K is then the largest); on a
+	// KindScore task, it is the k of each of the Sets candidate sets,
+	// whose centres follow one another in Centres.
 	Ks     []int `json:"ks,omitempty"`
 	Spread bool  `json:"spread,omitempty"`
 
@@ -268,7 +270,7 @@ func (t *Task) validate() error {
 	if t.K < 0 || t.D < 0 || t.Sets < 0 || t.K > 1<<20 || t.D > 1<<20 {
 		return fmt.Errorf("%w: bad shape k=%d d=%d sets=%d", ErrDecode, t.K, t.D, t.Sets)
 	}
-	if len(t.Centres) > 0 {
+	if len(t.Centres) > 0 && len(t.Ks) == 0 { // sets of several k: see checkValidity
 		sets := max(t.Sets, 1)
 		if int64(len(t.Centres)) != int64(sets)*int64(t.K)*int64(t.D) {
 			return fmt.Errorf("%w: %d centre values for %d sets of k=%d d=%d", ErrDecode, len(t.Centres), sets, t.K, t.D)
@@ -322,6 +324,24 @@ func (t *Task) validate() error {
 // checkValidity checks the fields of a KindValidity task, and that no
 // other task carries them.
 func (t *Task) checkValidity() error {
+	if t.Kind == KindScore && len(t.Ks) > 0 && !t.Spread && len(t.Means) == 0 {
+		// Candidate sets of a sweep's k: set s has Ks[s] centres, at
+		// most K.
+		if len(t.Ks) != t.Sets {
+			return fmt.Errorf("%w: score task of %d sets with %d k", ErrDecode, t.Sets, len(t.Ks))
+		}
+		total := 0
+		for _, k := range t.Ks {
+			if k < 1 || k > t.K {
+				return fmt.Errorf("%w: score task with a set of k=%d beside k=%d", ErrDecode, k, t.K)
+			}
+			total += k
+		}
+		if int64(len(t.Centres)) != int64(total)*int64(t.D) {
+			return fmt.Errorf("%w: score task of %d centre values for sets of %d centres, d=%d", ErrDecode, len(t.Centres), total, t.D)
+		}
+		return nil
+	}
 	if t.Kind == KindMedoids && len(t.Ks) > 0 && !t.Spread && len(t.Means) == 0 {
 		// The k of a sweep's fits on one dissimilarity matrix; K is the
 		// largest, so the checks on K bound them all.
@@ -353,6 +373,9 @@ func (t *Task) checkValidity() error {
 	}
 	if total != t.K {
 		return fmt.Errorf("%w: validity task of sets %v for k=%d", ErrDecode, t.Ks, t.K)
+	}
+	if int64(len(t.Centres)) != int64(t.K)*int64(t.D) {
+		return fmt.Errorf("%w: validity task of %d centre values for k=%d d=%d", ErrDecode, len(t.Centres), t.K, t.D)
 	}
 	if want := 0; t.Spread {
 		want = t.K * t.D

@@ -105,7 +105,7 @@ func (t *Task) checkLimits() error {
 	case sets*cv > MaxCentreValues:
 		return fmt.Errorf("%w: %s task of job %q: %d sets of k=%d × d=%d centres, at most %d values",
 			ErrTaskTooLarge, t.Kind, t.Job, t.Sets, t.K, t.D, MaxCentreValues)
-	case t.usesCentres() && cv > 0 && float64(len(t.Centres)) != sets*cv:
+	case t.usesCentres() && len(t.Ks) == 0 && cv > 0 && float64(len(t.Centres)) != sets*cv: // sets of several k: see checkValidity
 		return fmt.Errorf("%w: %s task of job %q states %d sets of k=%d × d=%d centres and carries %d values",
 			ErrDecode, t.Kind, t.Job, int(sets), t.K, t.D, len(t.Centres))
 	}
