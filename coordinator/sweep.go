@@ -274,8 +274,9 @@ func (j *job) scoreSweep(ctx context.Context, round int, ks []int, cands [][]*ca
 // the silhouette sample; the second sums the distances to the cluster
 // means the first gave (validity.Spread), which Davies–Bouldin needs.
 // The sums merge in shard order. The silhouette (exact on the sample,
-// under the job's metric) and the medoid silhouette (k-medoids, on the
-// sample) are computed here from the sample's rows. It returns the
+// under the job's metric, every k from one pass over the sample's pairs)
+// and the medoid silhouette (k-medoids, on the sample) are computed here
+// from the sample's rows. It returns the
 // scores in increasing k and the sample's size.
 func (j *job) sweepScores(ctx context.Context, ks []int, fits []*fitted) ([]validity.Score, int, error) {
 	d := j.d
@@ -368,25 +369,30 @@ func (j *job) sweepScores(ctx context.Context, ks []int, fits []*fitted) ([]vali
 		return nil, 0, err
 	}
 	n := len(x) / d
-	scores := make([]validity.Score, len(ks))
+	labels := make([][]int32, len(ks))
 	off := 0
+	for i, k := range ks {
+		if labels[i], err = nearestLabels(x, n, d, centres[off*d:(off+k)*d], k, metric); err != nil {
+			return nil, 0, err
+		}
+		off += k
+	}
+	// Every k's silhouette from one pass over the sample's pairs.
+	sils, err := validity.Silhouettes(x, d, labels, ks, metric, runtime.GOMAXPROCS(0))
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: the silhouette on a sample of %d rows: %w; raise --silhouette", ErrInput, n, err)
+	}
+	scores := make([]validity.Score, len(ks))
+	off = 0
 	for i, k := range ks {
 		c := centres[off*d : (off+k)*d]
 		off += k
-		sc := validity.Score{K: k, Loss: losses[i]}
+		sc := validity.Score{K: k, Loss: losses[i], Silhouette: sils[i]}
 		if sc.CalinskiHarabasz, err = validity.CalinskiHarabasz(sums[i], spreads[i]); err != nil {
 			return nil, 0, fmt.Errorf("%w: k=%d: %w", ErrInput, k, err)
 		}
 		if sc.DaviesBouldin, err = validity.DaviesBouldin(sums[i], spreads[i]); err != nil {
 			return nil, 0, fmt.Errorf("%w: k=%d: %w", ErrInput, k, err)
-		}
-		labels, err := nearestLabels(x, n, d, c, k, metric)
-		if err != nil {
-			return nil, 0, err
-		}
-		sc.Silhouette, err = validity.Silhouette(validity.Data{X: x, D: d, Labels: labels, K: k}, metric, runtime.GOMAXPROCS(0))
-		if err != nil {
-			return nil, 0, fmt.Errorf("%w: the silhouette of k=%d on a sample of %d rows: %w; raise --silhouette", ErrInput, k, n, err)
 		}
 		if j.spec.IsMedoid() {
 			ms, err := validity.MedoidSilhouette(x, d, c, metric)
