@@ -23,7 +23,7 @@ const (
 // it just cannot resume from here.
 func (j *job) checkpoint(name string, seq int64, v any) {
 	st := j.c.opts.Store
-	if st == nil {
+	if st == nil || j.sweeping {
 		return
 	}
 	b, err := json.Marshal(v)
@@ -39,7 +39,7 @@ func (j *job) checkpoint(name string, seq int64, v any) {
 // ok=false when there is none.
 func (j *job) restore(name string, v any) (seq int64, ok bool) {
 	st := j.c.opts.Store
-	if st == nil {
+	if st == nil || j.sweeping {
 		return 0, false
 	}
 	seq, b, err := st.Checkpoint(j.id, name)

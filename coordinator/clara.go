@@ -150,7 +150,11 @@ func (j *job) clusterSamples(ctx context.Context, round int, samples []int, poin
 			Points: p, PointRows: r,
 		}
 	}
-	res, err := j.collectEach(ctx, roundClara(round, 1), tasks, func(int) { done() })
+	res, err := j.collectEach(ctx, roundClara(round, 1), tasks, func(int) {
+		if done != nil {
+			done()
+		}
+	})
 	if err != nil {
 		return nil, err
 	}

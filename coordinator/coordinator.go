@@ -149,7 +149,7 @@ func (c *Coordinator) setupStreams(ctx context.Context) error {
 type Progress struct {
 	Job string `json:"job"`
 	// Phase is "scan", "stage", "init", "iterate" (k-means), "cluster",
-	// "label" or "done"; a full-data k-medoids job's worker adds "matrix"
+	// "fit" and "indices" (a k sweep), "label" or "done"; a full-data k-medoids job's worker adds "matrix"
 	// (Step of Steps rows of the dissimilarity matrix), "build" (Step of
 	// Steps = k initial medoids chosen) and "swap" (SWAP pass Step is
 	// over, Steps 0); CLARA and CLARANS jobs report "cluster" and
@@ -162,6 +162,10 @@ type Progress struct {
 	// Waiting, when set, says why the job is not moving: "waiting for
 	// workers: ..." while its tasks are queued and no worker takes them.
 	Waiting string `json:"waiting,omitempty"`
+	// K is the k being fitted and Ks the k a sweep tries ("2..20"), in
+	// a k sweep (JobSpec.KRange); 0 and "" otherwise.
+	K  int    `json:"k,omitempty"`
+	Ks string `json:"ks,omitempty"`
 }
 
 // ProgressFunc receives progress reports; it may be nil.

@@ -148,7 +148,7 @@ func (j *job) dispatch(ctx context.Context, round int64, tasks []*wire.Task, han
 	index := make(map[int]int, len(tasks))
 	payloads := make([][]byte, len(tasks))
 	for i, t := range tasks {
-		t.Job, t.Round = j.id, round
+		t.Job, t.Round, t.Fit = j.id, round, j.fit
 		t.Data = j.data
 		t.MaxResultBytes = j.c.opts.MaxResultBytes
 		index[t.ID] = i
@@ -217,7 +217,7 @@ func (j *job) dispatch(ctx context.Context, round int64, tasks []*wire.Task, han
 			}
 		}
 		i, ok := index[r.Task]
-		if r.Round != round || !ok {
+		if r.Round != round || r.Fit != j.fit || !ok {
 			j.holdBack(r)
 			continue
 		}
@@ -341,9 +341,10 @@ func (c *Coordinator) publishRefused(subject string) error {
 // holdBack keeps a result of a round that has not been dispatched yet: a
 // resumed job reads the result stream from the start and may meet results
 // of rounds it is about to repeat. Results of rounds already done, or of
-// iterations before the resume point, are stale and dropped.
+// iterations before the resume point, or of another fit of a k sweep
+// (the fits run one after another), are stale and dropped.
 func (j *job) holdBack(r *wire.Result) {
-	if j.done[r.Round] || (r.Round > 0 && r.Round < j.firstRound) {
+	if r.Fit != j.fit || j.done[r.Round] || (r.Round > 0 && r.Round < j.firstRound) {
 		j.stale++
 		j.c.opts.Metrics.result("stale")
 		return

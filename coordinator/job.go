@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/shoal-io/shoal/algo"
+	"github.com/shoal-io/shoal/algo/validity"
 	"github.com/shoal-io/shoal/internal/wire"
 	"github.com/shoal-io/shoal/partition"
 	"github.com/shoal-io/shoal/storage"
@@ -42,6 +43,12 @@ type job struct {
 	pending    map[int64][]*wire.Result
 	done       map[int64]bool
 	firstRound int64 // iterations below this were done before a resume
+
+	// fit numbers the fit of a k sweep in progress (wire.Task.Fit), and
+	// sweeping marks a k sweep, which neither checkpoints nor resumes: a
+	// resumed sweep starts over.
+	fit      int
+	sweeping bool
 
 	timings map[string]float64        // seconds per phase
 	tasks   map[string]map[string]int // tasks done by phase and worker; see countTask
@@ -154,8 +161,9 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 		c: c, id: id, spec: spec, ds: ds, d: len(ds.Columns), progress: progress, tracker: tracker,
 		data:    wire.Data{Columns: ds.Columns, Weight: ds.Weight, Nulls: spec.Nulls, NoHeader: spec.NoHeader, Delimiter: spec.Delimiter},
 		pending: map[int64][]*wire.Result{}, done: map[int64]bool{}, firstRound: 1,
-		timings: map[string]float64{"scan": time.Since(start).Seconds()},
-		tasks:   map[string]map[string]int{},
+		timings:  map[string]float64{"scan": time.Since(start).Seconds()},
+		tasks:    map[string]map[string]int{},
+		sweeping: spec.IsSweep(),
 	}
 	// One result feed serves every round of the job, the CSV count
 	// included.
@@ -220,6 +228,7 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 	}
 
 	var fit *fitted
+	var sel *validity.Selection // a k sweep's
 	var saved fittedState
 	if _, ok := j.restore(checkpointFitted, &saved); ok {
 		fit = saved.fitted()
@@ -227,6 +236,8 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 		switch {
 		case spec.Assign != nil:
 			fit, err = j.assigned()
+		case spec.IsSweep():
+			fit, sel, err = j.sweep(ctx)
 		case slices.Contains(wire.SampledMedoidAlgorithms, spec.Algorithm):
 			fit, err = j.clara(ctx)
 		case spec.IsMedoid():
@@ -247,6 +258,9 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 	j.timed("label", labelStart)
 	model.Seconds = time.Since(start).Seconds()
 	model.Timings, model.Tasks = j.timings, j.tasks
+	if sel != nil {
+		model.Selection = &wire.ModelSelection{Selection: *sel, Report: spec.Selection}
+	}
 	if err := j.out.commit(model); err != nil {
 		return nil, err
 	}
@@ -259,6 +273,10 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 // checkInput rejects jobs the data cannot support before any task runs.
 func (j *job) checkInput() error {
 	n, k := j.ds.Rows, int64(j.spec.K)
+	if j.spec.IsSweep() && k >= n {
+		return fmt.Errorf("%w: the largest k of the range, %d, must be smaller than the number of rows (%d): the indices need k ≤ n−1",
+			ErrInput, k, n)
+	}
 	if j.spec.Precomputed && n != int64(j.d) {
 		return fmt.Errorf("%w: a precomputed dissimilarity matrix must be square, %s has %d rows and %d columns",
 			ErrInput, j.ds.Files[0], n, j.d)

@@ -2,6 +2,7 @@ package coordinator
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -29,6 +30,9 @@ func jobFiles(spec *wire.JobSpec) pathguard.Job {
 	}
 	if spec.Model != "" {
 		job.Outputs = append(job.Outputs, pathguard.File{Flag: "--model", Path: spec.Model})
+	}
+	if spec.IsSweep() && spec.Selection != "" {
+		job.Outputs = append(job.Outputs, pathguard.File{Flag: "--selection", Path: spec.Selection})
 	}
 	return job
 }
@@ -69,6 +73,9 @@ type outputs struct {
 	labels  partition.LabelsWriter // nil without spec.Out, or with a dataset
 	dataset *datasetOut            // set when spec.Out is a directory
 	model   *atomicfile.File       // nil without spec.Model
+	// selection is a k sweep's selection report (spec.Selection), nil
+	// for other jobs; commit writes the model's Selection into it.
+	selection *atomicfile.File
 	// scratch holds the local copies of outputs that are objects, which
 	// commit uploads; puts are those uploads.
 	scratch string
@@ -129,6 +136,15 @@ func openOutputs(id string, spec *wire.JobSpec) (_ *outputs, err error) {
 			return nil, fmt.Errorf("%w: --model: %w", ErrOutput, err)
 		}
 	}
+	if spec.IsSweep() && spec.Selection != "" {
+		path, err := o.local(spec.Selection, "selection")
+		if err != nil {
+			return nil, fmt.Errorf("%w: --selection: %w", ErrOutput, err)
+		}
+		if o.selection, err = atomicfile.Create(path); err != nil {
+			return nil, fmt.Errorf("%w: --selection: %w", ErrOutput, err)
+		}
+	}
 	return o, nil
 }
 
@@ -142,6 +158,7 @@ func (o *outputs) commit(m *wire.Model) error {
 			f.Abort()
 		}
 		o.model.Abort()
+		o.selection.Abort()
 	}
 	if o.labels != nil {
 		f, err := o.labels.Finish()
@@ -166,6 +183,13 @@ func (o *outputs) commit(m *wire.Model) error {
 			return fmt.Errorf("coordinator: writing model %s: %w", o.model.Final(), err)
 		}
 		files = append(files, o.model)
+	}
+	if o.selection != nil {
+		if err := o.writeSelection(m); err != nil {
+			abort()
+			return err
+		}
+		files = append(files, o.selection)
 	}
 	if o.dataset != nil {
 		if err := o.dataset.commit(m); err != nil {
@@ -239,7 +263,7 @@ func probeOutputs(spec *wire.JobSpec) error {
 		probe.Out = ""
 		spec = &probe
 	}
-	for _, p := range []struct{ flag, path string }{{"--out", spec.Out}, {"--model", spec.Model}} {
+	for _, p := range []struct{ flag, path string }{{"--out", spec.Out}, {"--model", spec.Model}, {"--selection", spec.Selection}} {
 		if blobfs.IsURL(p.path) {
 			if err := probeObject(p.path); err != nil {
 				return fmt.Errorf("%w: %s: %w", ErrOutput, p.flag, err)
@@ -265,5 +289,30 @@ func (o *outputs) abort() {
 	}
 	o.dataset.abort()
 	o.model.Abort()
+	o.selection.Abort()
 	o.removeScratch()
+}
+
+// writeSelection writes and syncs the selection report of m, checked
+// first: a report whose chosen k its own rule does not pick is a bug,
+// not a file to leave behind.
+func (o *outputs) writeSelection(m *wire.Model) error {
+	if m.Selection == nil {
+		return fmt.Errorf("coordinator: a k sweep ended without a selection report")
+	}
+	sel := m.Selection.Selection
+	if err := sel.Validate(); err != nil {
+		return fmt.Errorf("coordinator: selection report: %w", err)
+	}
+	b, err := json.MarshalIndent(&sel, "", "  ")
+	if err == nil {
+		_, err = o.selection.Write(append(b, '\n'))
+	}
+	if err == nil {
+		err = o.selection.Sync()
+	}
+	if err != nil {
+		return fmt.Errorf("coordinator: writing selection report %s: %w", o.selection.Final(), err)
+	}
+	return nil
 }

@@ -61,7 +61,7 @@ func (x *executor) assigners(n, k, d int) []*algo.Assigner {
 // A medoids task gives up when ctx ends; the others are bounded by a
 // shard's rows and run to their end.
 func (x *executor) execute(ctx context.Context, t *wire.Task) (*wire.Result, error) {
-	res := &wire.Result{Job: t.Job, Task: t.ID, Round: t.Round, Kind: t.Kind, Parts: 1, K: t.K, D: t.D}
+	res := &wire.Result{Job: t.Job, Task: t.ID, Round: t.Round, Fit: t.Fit, Kind: t.Kind, Parts: 1, K: t.K, D: t.D}
 	var err error
 	switch t.Kind {
 	case wire.KindSums:
@@ -86,6 +86,8 @@ func (x *executor) execute(ctx context.Context, t *wire.Task) (*wire.Result, err
 		err = x.locateCSV(t, res)
 	case wire.KindStats:
 		err = x.stats(t, res)
+	case wire.KindValidity:
+		err = x.validity(t, res)
 	default:
 		err = fmt.Errorf("worker: unknown task kind %q", t.Kind)
 	}
@@ -142,6 +144,18 @@ func (tb taskBlocks) each(fn func(i int, b *partition.Block) error) error {
 		}
 	}
 	return nil
+}
+
+// all reads every shard of the task and holds them together: for tasks
+// of one shard (the passes of a k sweep's indices), whose loops revisit
+// the task's rows once per candidate set.
+func (tb taskBlocks) all() ([]*partition.Block, error) {
+	out := make([]*partition.Block, tb.len())
+	err := tb.each(func(i int, b *partition.Block) error {
+		out[i] = b
+		return nil
+	})
+	return out, err
 }
 
 // plannedRows is the number of rows the task's shards hold by the plan:
@@ -535,6 +549,13 @@ func (x *executor) score(t *wire.Task, res *wire.Result) error {
 	m, err := algo.ParseMetric(t.Metric)
 	if err != nil {
 		return err
+	}
+	if len(t.Ks) > 0 {
+		blocks, err := x.blocks(t).all()
+		if err != nil {
+			return err
+		}
+		return x.scoreEach(t, blocks, m, res)
 	}
 	sets := max(t.Sets, 1)
 	res.Costs = make([]float64, sets)

@@ -59,8 +59,21 @@ func (x *executor) medoids(ctx context.Context, t *wire.Task, res *wire.Result) 
 			return err
 		}
 	}
+	if len(t.Ks) > 0 {
+		return x.medoidsEach(ctx, t, res, diss, data, rows)
+	}
+	r, err := x.fitMedoids(ctx, t, diss)
+	if err != nil {
+		return err
+	}
+	return x.medoidResult(ctx, t, res, diss, r, data, rows)
+}
+
+// fitMedoids runs the task's k-medoids algorithm with t.K medoids on diss.
+func (x *executor) fitMedoids(ctx context.Context, t *wire.Task, diss algo.Dissimilarity) (*algo.KMedoidsResult, error) {
+	n := diss.Len()
 	if t.K < 1 || t.K >= n {
-		return fmt.Errorf("%w: k=%d, n=%d (k must be at least 1 and below the number of rows)", algo.ErrInvalidK, t.K, n)
+		return nil, fmt.Errorf("%w: k=%d, n=%d (k must be at least 1 and below the number of rows)", algo.ErrInvalidK, t.K, n)
 	}
 	rng := algo.NewRand(t.Seed, uint64(t.Round), uint64(t.ID), t.Stream)
 	var r *algo.KMedoidsResult
@@ -73,19 +86,16 @@ func (x *executor) medoids(ctx context.Context, t *wire.Task, res *wire.Result) 
 		} else {
 			r, err = algo.FastCLARANSContext(ctx, diss, t.K, cfg, rng)
 		}
-		if err != nil {
-			return err
-		}
-		return x.medoidResult(ctx, t, res, diss, r, data, rows)
+		return r, err
 	}
 	init, err := algo.ParseInit(t.Init)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// BUILD and FasterPAM give the same medoids for every parallelism.
 	start, err := algo.InitialMedoidsParallel(ctx, diss, t.K, init, rng, x.parallelism)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	switch t.Algorithm {
 	case "pam":
@@ -97,12 +107,9 @@ func (x *executor) medoids(ctx context.Context, t *wire.Task, res *wire.Result) 
 	case "alternating":
 		r, err = algo.AlternatingContext(ctx, diss, start, t.MaxIter)
 	default:
-		return fmt.Errorf("worker: unknown k-medoids algorithm %q", t.Algorithm)
+		return nil, fmt.Errorf("worker: unknown k-medoids algorithm %q", t.Algorithm)
 	}
-	if err != nil {
-		return err
-	}
-	return x.medoidResult(ctx, t, res, diss, r, data, rows)
+	return r, err
 }
 
 // exactMaxIter is the pass bound of PAM and FastPAM1 when the job gives

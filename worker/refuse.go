@@ -28,7 +28,7 @@ func (w *Worker) refuse(ctx context.Context, msg jetstream.Msg, err error) {
 	w.log.Error("refusing a task", "subject", msg.Subject(), "code", code, "err", err)
 	w.opts.Metrics.taskFailed("decode")
 	if t := wire.RefusedTask(msg.Data()); t != nil && msg.Subject() == wire.TaskSubject(t.Job) {
-		res := &wire.Result{Job: t.Job, Task: t.ID, Round: t.Round, Kind: t.Kind, Parts: 1,
+		res := &wire.Result{Job: t.Job, Task: t.ID, Round: t.Round, Fit: t.Fit, Kind: t.Kind, Parts: 1,
 			Worker: w.opts.Name, Err: wire.NewError(code, err)}
 		if perr := w.publish(ctx, t, res); perr != nil {
 			w.log.Warn("reporting a refused task", "job", t.Job, "task", t.ID, "err", perr)

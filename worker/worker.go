@@ -353,7 +353,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Dur
 			_ = msg.NakWithDelay(nakDelay)
 			return
 		}
-		res = &wire.Result{Job: task.Job, Task: task.ID, Round: task.Round, Kind: task.Kind, Parts: 1,
+		res = &wire.Result{Job: task.Job, Task: task.ID, Round: task.Round, Fit: task.Fit, Kind: task.Kind, Parts: 1,
 			Worker: w.opts.Name, Err: wire.NewError(code, err)}
 	}
 	if err := w.publish(ctx, task, res); err != nil {
@@ -465,7 +465,10 @@ func split(res *wire.Result, maxBytes int) []*wire.Result {
 	// A label result of k ≤ 256 with consecutive rows is 9 bytes a row,
 	// not 20: a 65536-row shard fits one 1 MiB message.
 	perRow := max(res.RowBytes(), 1)
-	room := max(maxBytes-headerSlack, 1<<12)
+	// Arrays that are not per row (a validity pass's sums beside its
+	// sample rows) travel in every part: they take room from the rows.
+	fixed := 8 * (len(res.Sums) + len(res.Weights) + len(res.Counts) + len(res.Inertias) + len(res.Costs) + len(res.PieceInertia) + len(res.PieceRows))
+	room := max(maxBytes-headerSlack-fixed, 1<<12)
 	if n*perRow <= room {
 		return []*wire.Result{res}
 	}

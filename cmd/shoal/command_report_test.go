@@ -365,3 +365,54 @@ func TestReportHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestRunSweepReport runs a k sweep from the command line and draws its
+// selection report with shoal report: the report a sweep writes is one
+// that report reads, and --json carries the chosen k and the table.
+func TestRunSweepReport(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join("..", "..", "algo", "validity", "testdata", "iris.csv")
+	model := filepath.Join(dir, "m.json")
+	labels := filepath.Join(dir, "labels.csv")
+	code, out, errOut := shoal(t, "run", "-q", "--workers", "2", "--input", data, "--columns", "f0,f1,f2,f3",
+		"--k", "2..5", "--algo", "fasterpam", "--seed", "3", "--model", model, "--out", labels, "--json")
+	if code != 0 {
+		t.Fatalf("sweep: exit %d: %s", code, errOut)
+	}
+	var sum struct {
+		K         int `json:"k"`
+		Selection struct {
+			validity.Selection
+			Report string `json:"report"`
+		} `json:"selection"`
+	}
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatalf("--json: %v\n%s", err, out)
+	}
+	sel := filepath.Join(dir, "m.selection.json")
+	if sum.Selection.Report != sel || len(sum.Selection.Scores) != 4 || sum.K != sum.Selection.ChosenK {
+		t.Errorf("--json summary: k=%d, selection %+v", sum.K, sum.Selection)
+	}
+	if err := sum.Selection.Validate(); err != nil {
+		t.Error(err)
+	}
+	for _, s := range sum.Selection.Scores {
+		if s.MedoidSilhouette == nil {
+			t.Errorf("k=%d of a k-medoids sweep has no medoid silhouette", s.K)
+		}
+	}
+	rep := filepath.Join(dir, "report")
+	code, _, errOut = shoal(t, "report", "--model", model, "--labels", labels, "--input", data, "--selection", sel, "--out", rep)
+	if code != 0 {
+		t.Fatalf("report: exit %d: %s", code, errOut)
+	}
+	if st, err := os.Stat(filepath.Join(rep, "k.png")); err != nil || st.Size() == 0 {
+		t.Errorf("report drew no plot against k: %v", err)
+	}
+	// Without --json the summary shows the table with the chosen k.
+	code, out, errOut = shoal(t, "run", "-q", "--workers", "2", "--input", data, "--columns", "f0,f1,f2,f3",
+		"--k", "2,3", "--algo", "kmeans", "--seed", "3")
+	if code != 0 || !strings.Contains(out, "k chosen by max_silhouette: 2") {
+		t.Errorf("summary: exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -138,11 +138,11 @@ func runJob(cmd *cobra.Command, f *runFlags, stdout, stderr io.Writer) error {
 			return err
 		}
 		spec.InitCentres, spec.InitColumns = centres, columns
-		if spec.K == 0 {
+		if spec.K == 0 && len(spec.KRange) == 0 {
 			spec.K = len(centres)
 		}
 	}
-	if spec.K == 0 {
+	if spec.K == 0 && len(spec.KRange) == 0 {
 		return usagef("--k is required")
 	}
 	if f.workers < 0 {
@@ -236,7 +236,7 @@ func newDemo(spec *wire.JobSpec) (*demoData, error) {
 		return nil, err
 	}
 	spec.Inputs, spec.Exclude = []string{d.truth}, []string{"label"}
-	if spec.K == 0 {
+	if spec.K == 0 && len(spec.KRange) == 0 {
 		spec.K = 10
 	}
 	if spec.Out == "" {
@@ -374,8 +374,11 @@ func printSummary(w io.Writer, id string, spec *wire.JobSpec, m *wire.Model) {
 		fmt.Fprintf(w, " (%s)", m.Stop)
 	}
 	fmt.Fprintln(w)
-	if m.Silhouette != nil {
+	switch {
+	case m.Silhouette != nil && m.MedoidSilhouette != nil:
 		fmt.Fprintf(w, "  silhouette %.4f   medoid silhouette %.4f\n", *m.Silhouette, *m.MedoidSilhouette)
+	case m.Silhouette != nil: // a k-means sweep's
+		fmt.Fprintf(w, "  silhouette %.4f\n", *m.Silhouette)
 	}
 	if p := m.Params; p != nil && p.BestRun != nil && *p.BestRun < len(p.RunLosses) {
 		fmt.Fprintf(w, "  runs   %d seedings: kept run %d, inertia %.6g (the others' up to %.6g)\n",
@@ -401,7 +404,7 @@ func printSummary(w io.Writer, id string, spec *wire.JobSpec, m *wire.Model) {
 	fmt.Fprintf(w, "  cluster sizes %s\n", strings.Join(parts, " "))
 	if len(m.Timings) > 0 {
 		var ts []string
-		for _, phase := range []string{"scan", "stage", "scale", "init", "iterate", "sample", "cluster", "score", "label"} {
+		for _, phase := range []string{"scan", "stage", "scale", "init", "iterate", "sample", "cluster", "score", "fit", "indices", "label"} {
 			if v, ok := m.Timings[phase]; ok {
 				ts = append(ts, fmt.Sprintf("%s %.2fs", phase, v))
 			}
@@ -411,6 +414,7 @@ func printSummary(w io.Writer, id string, spec *wire.JobSpec, m *wire.Model) {
 	if line := spreadLine(m.Tasks); line != "" {
 		fmt.Fprintf(w, "  tasks  %s\n", line)
 	}
+	printSelection(w, m.Selection)
 	if spec.Model != "" {
 		fmt.Fprintf(w, "  model  %s\n", spec.Model)
 	}
@@ -423,7 +427,7 @@ func printSummary(w io.Writer, id string, spec *wire.JobSpec, m *wire.Model) {
 // phase in job order: "iterate 160 on 4 workers (38–42 each), …".
 func spreadLine(tasks map[string]map[string]int) string {
 	var parts []string
-	for _, phase := range []string{"scan", "scale", "init", "iterate", "sample", "cluster", "score", "label"} {
+	for _, phase := range []string{"scan", "scale", "init", "iterate", "sample", "cluster", "score", "indices", "label"} {
 		byWorker := tasks[phase]
 		if len(byWorker) == 0 {
 			continue
@@ -495,7 +499,9 @@ func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
 	fl.StringVar(&s.Weight, "weight", "", "per-row weight column (k-means only)")
 	fl.BoolVar(&s.Precomputed, "precomputed", false, "the input is a square dissimilarity matrix (k-medoids only)")
 	fl.StringVarP(&s.Algorithm, "algo", "a", "minibatch", "minibatch, kmeans, fasterpam, fastpam1, pam, alternating, clara, fastclara, clarans or fastclarans")
-	fl.IntVarP(&s.K, "k", "k", 0, "number of clusters (required)")
+	fl.VarP(kFlag{s}, "k", "k", "number of clusters (required): one k, or a range (2..20) or list (2,4,8) to fit every k, score each and keep the one --select picks")
+	fl.StringVar(&s.SelectRule, "select", "", "with a range of k: the rule that picks k: max_silhouette (default; ties go to the smaller k), max_medoid_silhouette (k-medoids), max_calinski_harabasz, min_davies_bouldin")
+	fl.StringVar(&s.Selection, "selection", "", "with a range of k: write the selection report (every k's loss and indices, JSON) here (default: beside --model, m.json gives m.selection.json; none without --model)")
 	fl.StringVar(&s.Init, "init", "", "initialisation: kmeans++, kmeans||, random (k-means; default kmeans++); build, lab, random, kmeans++ (k-medoids; default lab for fasterpam, else build)")
 	fl.StringVar(&s.Metric, "metric", "", "dissimilarity for k-medoids: euclidean (default), sqeuclidean, manhattan, cosine")
 	fl.IntVar(&s.MaxIter, "max-iter", 0, "iteration bound, at least 1: mini-batch steps (default 100 epochs), Lloyd iterations (300), k-medoids swap passes (100); to label data with a model without fitting, use 'shoal assign'")
@@ -503,7 +509,7 @@ func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
 	fl.Float64Var(&s.Tol, "tol", 0, "stop when centres move less than this, relative to the data variance (default 1e-4 for kmeans; off for minibatch)")
 	fl.Uint64Var(&s.Seed, "seed", 1, "random seed; the same seed gives the same model")
 	fl.Var(nInitFlag{&s.NInit}, "n-init", fmt.Sprintf("k-means: fit this many runs from different seedings in the same passes over the data and keep the one of lowest inertia, 1 to %d; auto (the default) is scikit-learn's: 1 with kmeans++ or kmeans||, and with --init random 10 for kmeans, 3 for minibatch", wire.MaxNInit))
-	fl.IntVar(&s.Silhouette, "silhouette", 0, "report silhouette and medoid silhouette (k-medoids), computed exactly up to this many rows and on a sample of it beyond")
+	fl.IntVar(&s.Silhouette, "silhouette", 0, "report silhouette and medoid silhouette (k-medoids), computed exactly up to this many rows and on a sample of it beyond; with a range of k, the rows of the silhouette sample (default 2000)")
 	fl.IntVar(&s.Samples, "samples", 0, "CLARA/CLARANS: samples to cluster (default 5)")
 	fl.IntVar(&s.SampleSize, "sample-size", 0, "CLARA/CLARANS: rows per sample (default 40+2k for clara, 80+4k for clarans, max(80+4k, 2000) for fastclara and fastclarans)")
 	fl.IntVar(&s.NumLocal, "numlocal", 0, "CLARANS: restarts per sample (default 2)")
@@ -514,7 +520,7 @@ func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
 	fl.StringVarP(&s.Out, "out", "o", "", "write per-row labels here (.parquet, .arrow, .arrows or .csv), or to a directory (ending in /) as a Parquet dataset that the workers write")
 	fl.StringSliceVar(&s.Keep, "keep", nil, "input columns (any type, partition columns too) to copy into the labels beside row, cluster and distance; needs a directory --out")
 	markPaths(fl, "in", "input")
-	markPaths(fl, "out", "out", "model")
+	markPaths(fl, "out", "out", "model", "selection")
 }
 
 // checkMaxIter refuses --max-iter 0: the spec reads 0 as "the default",

@@ -88,6 +88,14 @@ nothing, like 'shoal assign' (in a spec file: "assign": {"model": "m.json"}).`,
 				return usagef("--model writes a fitted model, and an assignment (--assign) fits none; the labels go to --out")
 			}
 			modelPath := spec.Model
+			if len(spec.KRange) > 0 && spec.Selection == "" {
+				// The coordinator writes a sweep's selection report, as it
+				// writes --out; by default beside the model written here.
+				spec.Selection = wire.SelectionPath(modelPath)
+			}
+			if spec.Selection != "" {
+				spec.Selection = absPath(spec.Selection)
+			}
 			spec.Model = "" // written here, from the result
 			for i, in := range spec.Inputs {
 				spec.Inputs[i] = absPath(in)
@@ -123,6 +131,9 @@ nothing, like 'shoal assign' (in a spec file: "assign": {"model": "m.json"}).`,
 			}
 			if modelPath != "" {
 				files.Outputs = append(files.Outputs, pathguard.File{Flag: "--model", Path: modelPath})
+			}
+			if spec.Selection != "" {
+				files.Outputs = append(files.Outputs, pathguard.File{Flag: "--selection", Path: spec.Selection})
 			}
 			if err := checkJobPaths(files, nil); err != nil {
 				return err

@@ -17,6 +17,7 @@ type progress struct {
 	w     io.Writer
 	on    bool
 	phase string
+	k     int // the k being fitted in a k sweep, else 0
 	bar   *progressbar.ProgressBar
 }
 
@@ -40,15 +41,24 @@ var phaseNames = map[string]string{
 	"build":   "initial medoids",
 	"swap":    "swap",
 	"score":   "scoring samples",
+	"fit":     "fitting",
+	"indices": "scoring every k",
 }
 
 // describe is the bar's one-line text for pr: the phase, the SWAP pass
-// (whose number is the bar's count too, as their total is unknown) and
-// the loss when the phase has one.
+// (whose number is the bar's count too, as their total is unknown), in a
+// k sweep the k being fitted (or the k being tried), and the loss when
+// the phase has one.
 func describe(pr coordinator.Progress) string {
 	name := phaseNames[pr.Phase]
 	if pr.Phase == "swap" {
 		name = fmt.Sprintf("swap pass %d", pr.Step)
+	}
+	switch {
+	case pr.K > 0:
+		name = fmt.Sprintf("k=%d: %s", pr.K, name)
+	case pr.Ks != "":
+		name = fmt.Sprintf("%s (k=%s)", name, pr.Ks)
 	}
 	if pr.Loss > 0 {
 		name = fmt.Sprintf("%s (loss %.6g)", name, pr.Loss)
@@ -60,10 +70,10 @@ func (p *progress) update(pr coordinator.Progress) {
 	if !p.on {
 		return
 	}
-	if pr.Phase != p.phase {
+	if pr.Phase != p.phase || pr.K != p.k {
 		p.finish()
-		p.phase = pr.Phase
-		name, ok := phaseNames[pr.Phase]
+		p.phase, p.k = pr.Phase, pr.K
+		name, ok := p.name(pr)
 		if !ok {
 			return
 		}
@@ -87,6 +97,13 @@ func (p *progress) update(pr coordinator.Progress) {
 		p.bar.Describe(describe(pr))
 	}
 	_ = p.bar.Set(pr.Step)
+}
+
+// name is the bar's description when a phase starts (see describe);
+// false for a phase the bar does not show.
+func (p *progress) name(pr coordinator.Progress) (string, bool) {
+	_, ok := phaseNames[pr.Phase]
+	return describe(pr), ok
 }
 
 func (p *progress) finish() {

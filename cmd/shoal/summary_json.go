@@ -40,6 +40,9 @@ type jobSummary struct {
 	Timings map[string]float64 `json:"timings,omitempty"`
 	Model   string             `json:"model,omitempty"`  // the model file written, if any
 	Labels  string             `json:"labels,omitempty"` // the labels file or dataset written, if any
+	// Selection is how a k sweep chose K: the rule, every k's loss and
+	// indices, and where the selection report went.
+	Selection *wire.ModelSelection `json:"selection,omitempty"`
 	// Truth compares the labels with the generator's truth (run --demo).
 	Truth *truthScores `json:"truth,omitempty"`
 }
@@ -60,7 +63,7 @@ func newJobSummary(id string, spec *wire.JobSpec, m *wire.Model) *jobSummary {
 		Silhouette: m.Silhouette, MedoidSilhouette: m.MedoidSilhouette,
 		Iterations: m.Iterations, Swaps: m.Swaps, Stop: m.Stop,
 		ClusterSizes: m.ClusterSizes, Seconds: m.Seconds, Timings: m.Timings,
-		Model: spec.Model, Labels: spec.Out,
+		Model: spec.Model, Labels: spec.Out, Selection: m.Selection,
 	}
 	if s.Features == nil {
 		s.Features = []string{} // a precomputed matrix has no features: [] rather than null

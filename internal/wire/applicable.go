@@ -42,8 +42,8 @@ func (s *JobSpec) checkApplicable() error {
 		return fmt.Errorf("%w: --metric does not apply to --precomputed: the matrix holds the dissimilarities", ErrJobSpec)
 	case s.Precomputed && s.Nulls == "drop":
 		return fmt.Errorf("%w: --nulls drop does not apply to --precomputed: a dropped row would leave its column in the matrix", ErrJobSpec)
-	case s.Silhouette != 0 && !slices.Contains(MedoidAlgorithms, algo):
-		return refuse("--silhouette", "it applies to "+strings.Join(MedoidAlgorithms, ", "))
+	case s.Silhouette != 0 && !slices.Contains(MedoidAlgorithms, algo) && !s.IsSweep():
+		return refuse("--silhouette", "it applies to "+strings.Join(MedoidAlgorithms, ", ")+" and to a range of k")
 	case s.BatchSize != 0 && algo != "minibatch":
 		return refuse("--batch-size", "it applies to minibatch")
 	case s.Tol != 0 && !slices.Contains(KMeansAlgorithms, algo):

@@ -46,7 +46,7 @@ type JobSpec struct {
 	Where map[string][]string `json:"where,omitempty"`
 
 	Algorithm string  `json:"algorithm"`            // see KMeansAlgorithms and MedoidAlgorithms; default "minibatch"
-	K         int     `json:"k"`                    // number of clusters, required
+	K         int     `json:"k"`                    // number of clusters, required unless KRange is given
 	Init      string  `json:"init,omitempty"`       // initialisation; default per algorithm
 	Metric    string  `json:"metric,omitempty"`     // dissimilarity for k-medoids; default "euclidean"
 	MaxIter   int     `json:"max_iter,omitempty"`   // iteration bound; 0 (or absent) means the algorithm's default
@@ -61,6 +61,19 @@ type JobSpec struct {
 	// seeding 10 for kmeans (KMeans) and 3 for minibatch
 	// (MiniBatchKMeans). Normalize fills it in. See DefaultNInit.
 	NInit int `json:"n_init,omitempty"`
+
+	// KRange, when set, makes the job a k sweep: one fit per k, scored by
+	// the validity indices in shared passes; the k that SelectRule picks is
+	// labelled and written as the model. Sorted, distinct, each at least
+	// 2, at most MaxKRange values. K is then the largest k (Normalize sets
+	// it).
+	KRange []int `json:"k_range,omitempty"`
+	// SelectRule names the rule that picks k (validity.Rule); default
+	// max_silhouette.
+	SelectRule string `json:"select_rule,omitempty"`
+	// Selection is where a sweep writes its selection report; default
+	// SelectionPath(Model), none without a model.
+	Selection string `json:"selection,omitempty"`
 
 	// InitCentres, when set, are the k starting centres of k-means (a warm
 	// start, e.g. from an earlier model's centers); Init is then ignored.
@@ -191,6 +204,9 @@ func (s *JobSpec) Normalize() error {
 			return fmt.Errorf("%w: --keep needs a labels dataset, and --out %s is a directory of other files; end it in / to write the labels there", ErrJobSpec, s.Out)
 		}
 		return fmt.Errorf("%w: --keep needs a labels dataset: give --out a directory (ending in /, e.g. --out labels/), not the file %s", ErrJobSpec, s.Out)
+	}
+	if err := s.normalizeSweep(); err != nil {
+		return err
 	}
 	if s.K < 1 {
 		return fmt.Errorf("%w: k must be at least 1, got %d", ErrJobSpec, s.K)

@@ -34,6 +34,9 @@ type Model struct {
 	// Params are the other parameters that shaped the model. Algorithm,
 	// K, Metric, Init and Seed stay where they were, at the top.
 	Params *ModelParams `json:"params,omitempty"`
+	// Selection, on the model of a k sweep (JobSpec.KRange), says how K
+	// was chosen: the rule, every k's scores and the selection report.
+	Selection *ModelSelection `json:"selection,omitempty"`
 	// Timings splits Seconds by phase (scan, init, iterate, sample,
 	// cluster, score, label), so the next bottleneck is visible. Like
 	// Seconds it differs from run to run, so it stays out of the model

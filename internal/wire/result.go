@@ -13,6 +13,7 @@ type Result struct {
 	Job    string `json:"job"`
 	Task   int    `json:"task"`
 	Round  int64  `json:"round"`
+	Fit    int    `json:"fit,omitempty"` // the task's Fit
 	Kind   Kind   `json:"kind"`
 	Part   int    `json:"part"`
 	Parts  int    `json:"parts"`
@@ -152,7 +153,12 @@ func (r *Result) expandRowRun() error {
 const MaxPieces = 1 << 16
 
 // Key identifies a result part for deduplication.
-func (r *Result) Key() string { return fmt.Sprintf("%s/%d/%d/%d", r.Job, r.Round, r.Task, r.Part) }
+func (r *Result) Key() string {
+	if r.Fit != 0 {
+		return fmt.Sprintf("%s/f%d/%d/%d/%d", r.Job, r.Fit, r.Round, r.Task, r.Part)
+	}
+	return fmt.Sprintf("%s/%d/%d/%d", r.Job, r.Round, r.Task, r.Part)
+}
 
 // EncodeResult returns the wire form of r.
 func EncodeResult(r *Result) ([]byte, error) {
@@ -241,6 +247,14 @@ func (r *Result) validate() error {
 		}
 		if r.Pieces > 0 && (len(r.PieceInertia) != r.Pieces*max(r.Runs, 1) || len(r.PieceRows) != r.Pieces*max(r.Runs, 1)) {
 			return fmt.Errorf("%w: %d piece inertias and %d piece row counts for %d pieces", ErrDecode, len(r.PieceInertia), len(r.PieceRows), r.Pieces)
+		}
+	}
+	if r.Kind == KindValidity {
+		k, kd := int64(r.K), int64(r.K)*int64(r.D)
+		if int64(len(r.Counts)) != k || (r.Sums != nil && int64(len(r.Sums)) != kd) ||
+			(r.Weights != nil && int64(len(r.Weights)) != k) || (r.Inertias != nil && int64(len(r.Inertias)) != k) {
+			return fmt.Errorf("%w: validity sums of %d/%d/%d/%d values for k=%d d=%d", ErrDecode,
+				len(r.Counts), len(r.Sums), len(r.Weights), len(r.Inertias), r.K, r.D)
 		}
 	}
 	if r.Kind == KindLabel && r.Counts != nil && len(r.Counts) != r.K {

@@ -38,6 +38,16 @@ const (
 	// rows the job keeps, from the values as stored (see scale.go):
 	// Result.Moments, or with Quantiles, Result.Hists.
 	KindStats Kind = "stats"
+	// KindValidity is a pass of a k sweep's indices: every row goes to
+	// its nearest centre of each set in Centres (the sets' sizes are Ks,
+	// K their sum) under Metric. The first pass returns, per set and
+	// cluster, the row counts and vector sums (Result.Counts, Result.Sums:
+	// validity.Sums), and the rows of PointRows that the shards hold,
+	// with their points (the silhouette sample). The second (Spread)
+	// returns the counts and the sums of Euclidean distances and squared
+	// distances to Means (Result.Counts, Result.Weights,
+	// Result.Inertias: validity.Spread).
+	KindValidity Kind = "validity"
 )
 
 // MaxMatrixBytes is the largest dissimilarity matrix a whole-data
@@ -122,9 +132,14 @@ type Data struct {
 // Task is one unit of work. It is idempotent: running it twice gives the
 // same result, so redelivery is harmless.
 type Task struct {
-	Job    string  `json:"job"`
-	ID     int     `json:"id"`
-	Round  int64   `json:"round"`
+	Job   string `json:"job"`
+	ID    int    `json:"id"`
+	Round int64  `json:"round"`
+	// Fit numbers the fits of a k sweep that run one after another, each
+	// through the rounds of a single fit (0 for the first, and for every
+	// other job). It keeps their keys apart without changing the rounds,
+	// from which the tasks draw their random numbers.
+	Fit    int     `json:"fit,omitempty"`
 	Kind   Kind    `json:"kind"`
 	Shards []Shard `json:"shards,omitempty"`
 	Data   Data    `json:"data"`
@@ -195,6 +210,15 @@ type Task struct {
 	// cluster and distance (JobSpec.Keep).
 	Keep []KeepColumn `json:"keep,omitempty"`
 
+	// Ks and Spread belong to a KindValidity task: the k of each centre
+	// set in Centres, and whether it is the second pass (around Means).
+	// On a KindMedoids task of all rows, Ks asks for a fit of each k on
+	// the one dissimilarity matrix (K is then the largest); on a
+	// KindScore task, it is the k of each of the Sets candidate sets,
+	// whose centres follow one another in Centres.
+	Ks     []int `json:"ks,omitempty"`
+	Spread bool  `json:"spread,omitempty"`
+
 	// MaxResultBytes bounds each result message; larger results are split
 	// into parts. Zero means 1 MiB, the NATS default max payload.
 	MaxResultBytes int `json:"max_result_bytes,omitempty"`
@@ -206,7 +230,8 @@ type Task struct {
 
 	Centres   []float32 `json:"-"` // Sets (or 1) × K × D, row-major
 	Points    []float32 `json:"-"` // KindMedoids: n × D, row-major
-	PointRows []int64   `json:"-"` // KindMedoids: global row of each point; KindLabel with a precomputed matrix: the medoid columns; KindLocate: record indices
+	PointRows []int64   `json:"-"` // KindMedoids: global row of each point; KindLabel with a precomputed matrix: the medoid columns; KindLocate: record indices; KindValidity: the silhouette sample's rows
+	Means     []float64 `json:"-"` // KindValidity with Spread: K × D cluster means, the sets' in turn
 }
 
 // MaxRuns bounds Task.RunK: the runs of one task (wire.MaxNInit
@@ -243,7 +268,12 @@ type KeepColumn struct {
 }
 
 // Key identifies a task within the job for deduplication.
-func (t *Task) Key() string { return fmt.Sprintf("%s/%d/%d", t.Job, t.Round, t.ID) }
+func (t *Task) Key() string {
+	if t.Fit != 0 {
+		return fmt.Sprintf("%s/f%d/%d/%d", t.Job, t.Fit, t.Round, t.ID)
+	}
+	return fmt.Sprintf("%s/%d/%d", t.Job, t.Round, t.ID)
+}
 
 // EncodeTask returns the wire form of t.
 func EncodeTask(t *Task) ([]byte, error) {
@@ -251,6 +281,7 @@ func EncodeTask(t *Task) ([]byte, error) {
 	w.f32("centres", t.Centres)
 	w.f32("points", t.Points)
 	w.i64("point_rows", t.PointRows)
+	w.f64("means", t.Means)
 	return w.finish(t)
 }
 
@@ -270,6 +301,9 @@ func DecodeTask(b []byte) (*Task, error) {
 	if t.PointRows, err = r.i64("point_rows"); err != nil {
 		return nil, err
 	}
+	if t.Means, err = r.f64("means"); err != nil {
+		return nil, err
+	}
 	if err := t.validate(); err != nil {
 		return nil, err
 	}
@@ -278,7 +312,7 @@ func DecodeTask(b []byte) (*Task, error) {
 
 func (t *Task) validate() error {
 	switch t.Kind {
-	case KindSums, KindSample, KindKeep, KindLabel, KindScore, KindMedoids, KindCount, KindLocate, KindStats:
+	case KindSums, KindSample, KindKeep, KindLabel, KindScore, KindMedoids, KindCount, KindLocate, KindStats, KindValidity:
 	default:
 		return fmt.Errorf("%w: unknown task kind %q", ErrDecode, t.Kind)
 	}
@@ -288,7 +322,7 @@ func (t *Task) validate() error {
 	if t.K < 0 || t.D < 0 || t.Sets < 0 || t.K > 1<<20 || t.D > 1<<20 {
 		return fmt.Errorf("%w: bad shape k=%d d=%d sets=%d", ErrDecode, t.K, t.D, t.Sets)
 	}
-	if len(t.Centres) > 0 {
+	if len(t.Centres) > 0 && len(t.Ks) == 0 { // sets of several k: see checkValidity
 		sets := max(t.Sets, 1)
 		if int64(len(t.Centres)) != int64(sets)*int64(t.K)*int64(t.D) {
 			return fmt.Errorf("%w: %d centre values for %d sets of k=%d d=%d", ErrDecode, len(t.Centres), sets, t.K, t.D)
@@ -315,6 +349,9 @@ func (t *Task) validate() error {
 	if (t.PartDir == "") != (t.PartName == "") || (t.PartDir != "" && t.Kind != KindLabel) || (len(t.Keep) > 0 && t.PartDir == "") {
 		return fmt.Errorf("%w: part_dir %q, part_name %q and keep belong together, on a label task", ErrDecode, t.PartDir, t.PartName)
 	}
+	if err := t.checkValidity(); err != nil {
+		return err
+	}
 	if len(t.PieceShards) > 0 {
 		total := 0
 		for _, n := range t.PieceShards {
@@ -340,4 +377,71 @@ func (t *Task) validate() error {
 		}
 	}
 	return t.checkLimits()
+}
+
+// checkValidity checks the fields of a KindValidity task, and that no
+// other task carries them.
+func (t *Task) checkValidity() error {
+	if t.Kind == KindScore && len(t.Ks) > 0 && !t.Spread && len(t.Means) == 0 {
+		// Candidate sets of a sweep's k: set s has Ks[s] centres, at
+		// most K.
+		if len(t.Ks) != t.Sets {
+			return fmt.Errorf("%w: score task of %d sets with %d k", ErrDecode, t.Sets, len(t.Ks))
+		}
+		total := 0
+		for _, k := range t.Ks {
+			if k < 1 || k > t.K {
+				return fmt.Errorf("%w: score task with a set of k=%d beside k=%d", ErrDecode, k, t.K)
+			}
+			total += k
+		}
+		if int64(len(t.Centres)) != int64(total)*int64(t.D) {
+			return fmt.Errorf("%w: score task of %d centre values for sets of %d centres, d=%d", ErrDecode, len(t.Centres), total, t.D)
+		}
+		return nil
+	}
+	if t.Kind == KindMedoids && len(t.Ks) > 0 && !t.Spread && len(t.Means) == 0 {
+		// The k of a sweep's fits on one dissimilarity matrix; K is the
+		// largest, so the checks on K bound them all.
+		if len(t.Ks) > MaxKRange || len(t.Points) > 0 {
+			return fmt.Errorf("%w: medoids task of %d k on %d points", ErrDecode, len(t.Ks), len(t.Points))
+		}
+		for _, k := range t.Ks {
+			if k < 1 || k > t.K {
+				return fmt.Errorf("%w: medoids task with k=%d beside k=%d", ErrDecode, k, t.K)
+			}
+		}
+		return nil
+	}
+	if t.Kind != KindValidity {
+		if len(t.Ks) > 0 || t.Spread || len(t.Means) > 0 {
+			return fmt.Errorf("%w: ks, spread and means on a %s task", ErrDecode, t.Kind)
+		}
+		return nil
+	}
+	if len(t.Ks) == 0 || len(t.Ks) > MaxKRange || t.Sets > 1 {
+		return fmt.Errorf("%w: validity task of %d centre sets (1 to %d) with sets=%d", ErrDecode, len(t.Ks), MaxKRange, t.Sets)
+	}
+	total := 0
+	for _, k := range t.Ks {
+		if k < 1 || k > t.K {
+			return fmt.Errorf("%w: validity task with a set of k=%d", ErrDecode, k)
+		}
+		total += k
+	}
+	if total != t.K {
+		return fmt.Errorf("%w: validity task of sets %v for k=%d", ErrDecode, t.Ks, t.K)
+	}
+	if int64(len(t.Centres)) != int64(t.K)*int64(t.D) {
+		return fmt.Errorf("%w: validity task of %d centre values for k=%d d=%d", ErrDecode, len(t.Centres), t.K, t.D)
+	}
+	if want := 0; t.Spread {
+		want = t.K * t.D
+		if len(t.Means) != want {
+			return fmt.Errorf("%w: validity spread with %d means for k=%d d=%d", ErrDecode, len(t.Means), t.K, t.D)
+		}
+	} else if len(t.Means) != 0 {
+		return fmt.Errorf("%w: means on a first validity pass", ErrDecode)
+	}
+	return nil
 }

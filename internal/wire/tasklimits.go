@@ -45,6 +45,8 @@ func (t *Task) WorkingBytes() float64 {
 		return cv * 16 * float64(len(t.Shards)+1)
 	case KindKeep, KindLabel:
 		return cv * 12
+	case KindValidity:
+		return cv * 28 // centres twice, means, and the sums
 	case KindScore:
 		return float64(max(t.Sets, 1))*(cv*4+8) + cv*12
 	case KindMedoids:
@@ -81,7 +83,7 @@ func matrixBytes(n float64) float64 {
 // usesCentres reports whether the task's kind reads Centres.
 func (t *Task) usesCentres() bool {
 	switch t.Kind {
-	case KindSums, KindKeep, KindScore:
+	case KindSums, KindKeep, KindScore, KindValidity:
 		return true
 	case KindLabel:
 		return t.Metric != "precomputed"
@@ -103,7 +105,7 @@ func (t *Task) checkLimits() error {
 	case sets*cv > MaxCentreValues:
 		return fmt.Errorf("%w: %s task of job %q: %d sets of k=%d × d=%d centres, at most %d values",
 			ErrTaskTooLarge, t.Kind, t.Job, t.Sets, t.K, t.D, MaxCentreValues)
-	case t.usesCentres() && cv > 0 && float64(len(t.Centres)) != sets*cv:
+	case t.usesCentres() && len(t.Ks) == 0 && cv > 0 && float64(len(t.Centres)) != sets*cv: // sets of several k: see checkValidity
 		return fmt.Errorf("%w: %s task of job %q states %d sets of k=%d × d=%d centres and carries %d values",
 			ErrDecode, t.Kind, t.Job, int(sets), t.K, t.D, len(t.Centres))
 	}
