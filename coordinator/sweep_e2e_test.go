@@ -227,6 +227,19 @@ func TestSweepKMeansIris(t *testing.T) {
 	}, x, d)
 }
 
+// Each k of a sweep keeps the best of its n_init restarts, which run in
+// the sweep's shared passes: what a job of that k and n_init alone keeps.
+func TestSweepKMeansRestartsIris(t *testing.T) {
+	const d = 4
+	path := filepath.Join("..", "algo", "validity", "testdata", "iris.csv")
+	x, _ := readFeatures(t, path, featureNames(d))
+	s := mustStartStack(t, 2)
+	checkSweep(t, s, wire.JobSpec{
+		Inputs: []string{path}, Columns: featureNames(d), KRange: []int{2, 3, 5},
+		Algorithm: "kmeans", Init: "random", NInit: 4, Seed: 8, ShardRows: 40,
+	}, x, d)
+}
+
 func TestSweepMiniBatchWine(t *testing.T) {
 	const d = 13
 	path := filepath.Join("..", "algo", "validity", "testdata", "wine.csv")
