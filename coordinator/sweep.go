@@ -296,8 +296,8 @@ func (j *job) scoreSweep(ctx context.Context, round int, ks []int, cands [][]*ca
 // means the first gave (validity.Spread), which Davies–Bouldin needs.
 // The sums merge in shard order. The silhouette (exact on the sample,
 // under the job's metric, every k from one pass over the sample's pairs)
-// and the medoid silhouette (k-medoids, on the sample) are computed here
-// from the sample's rows. It returns the
+// is computed here from the sample's rows; the medoid silhouette
+// (k-medoids) comes from every row in the first pass. It returns the
 // scores in increasing k and the sample's size.
 func (j *job) sweepScores(ctx context.Context, ks []int, fits []*fitted) ([]validity.Score, int, error) {
 	d := j.d
@@ -320,7 +320,12 @@ func (j *job) sweepScores(ctx context.Context, ks []int, fits []*fitted) ([]vali
 	}
 	j.progress(Progress{Job: j.id, Phase: "indices", Step: 0, Steps: 2, Rows: j.ds.Rows, Ks: kList(ks)})
 	tasks := j.validityTasks(ks, total, centres)
+	per := 2 // costs a set: distances, squares, medoid silhouettes
+	if j.spec.IsMedoid() {
+		per = 3
+	}
 	for i, t := range tasks {
+		t.MedoidSil = per == 3
 		s := j.ds.Shards[i]
 		lo, _ := slices.BinarySearch(sample, int(s.RowOffset))
 		hi, _ := slices.BinarySearch(sample, int(s.RowOffset+s.Rows))
@@ -336,10 +341,10 @@ func (j *job) sweepScores(ctx context.Context, ks []int, fits []*fitted) ([]vali
 	for i, k := range ks {
 		sums[i] = validity.NewSums(k, d)
 	}
-	losses := make([]float64, len(ks))
+	losses, medoidSils := make([]float64, len(ks)), make([]float64, len(ks))
 	var x []float32
 	for _, r := range res {
-		if err := checkValidityResult(r, ks, total, d); err != nil {
+		if err := checkValidityResult(r, ks, total, d, per); err != nil {
 			return nil, 0, err
 		}
 		off := 0
@@ -348,7 +353,10 @@ func (j *job) sweepScores(ctx context.Context, ks []int, fits []*fitted) ([]vali
 			if err := sums[i].Merge(part); err != nil {
 				return nil, 0, err
 			}
-			losses[i] += j.sweepLoss(r.Costs[2*i], r.Costs[2*i+1])
+			losses[i] += j.sweepLoss(r.Costs[per*i], r.Costs[per*i+1])
+			if per == 3 {
+				medoidSils[i] += r.Costs[per*i+2]
+			}
 			off += k
 		}
 		x = append(x, r.Points...)
@@ -372,7 +380,7 @@ func (j *job) sweepScores(ctx context.Context, ks []int, fits []*fitted) ([]vali
 		}
 	}
 	for _, r := range res {
-		if err := checkValidityResult(r, ks, total, d); err != nil {
+		if err := checkValidityResult(r, ks, total, d, 2); err != nil {
 			return nil, 0, err
 		}
 		off := 0
@@ -404,10 +412,7 @@ func (j *job) sweepScores(ctx context.Context, ks []int, fits []*fitted) ([]vali
 		return nil, 0, fmt.Errorf("%w: the silhouette on a sample of %d rows: %w; raise --silhouette", ErrInput, n, err)
 	}
 	scores := make([]validity.Score, len(ks))
-	off = 0
 	for i, k := range ks {
-		c := centres[off*d : (off+k)*d]
-		off += k
 		sc := validity.Score{K: k, Loss: losses[i], Silhouette: sils[i]}
 		if sc.CalinskiHarabasz, err = validity.CalinskiHarabasz(sums[i], spreads[i]); err != nil {
 			return nil, 0, fmt.Errorf("%w: k=%d: %w", ErrInput, k, err)
@@ -415,11 +420,13 @@ func (j *job) sweepScores(ctx context.Context, ks []int, fits []*fitted) ([]vali
 		if sc.DaviesBouldin, err = validity.DaviesBouldin(sums[i], spreads[i]); err != nil {
 			return nil, 0, fmt.Errorf("%w: k=%d: %w", ErrInput, k, err)
 		}
-		if j.spec.IsMedoid() {
-			ms, err := validity.MedoidSilhouette(x, d, c, metric)
-			if err != nil {
-				return nil, 0, fmt.Errorf("%w: the medoid silhouette of k=%d: %w", ErrInput, k, err)
+		if per == 3 {
+			// Over every row, from the first pass.
+			var rows int64
+			for _, c := range sums[i].Count {
+				rows += c
 			}
+			ms := medoidSils[i] / float64(rows)
 			sc.MedoidSilhouette = &ms
 		}
 		scores[i] = sc
@@ -437,9 +444,10 @@ func (j *job) validityTasks(ks []int, total int, centres []float32) []*wire.Task
 	return tasks
 }
 
-// checkValidityResult checks the shape of a validity result.
-func checkValidityResult(r *wire.Result, ks []int, total, d int) error {
-	if r.K != total || r.D != d || len(r.Costs) != 2*len(ks) || (r.Sums == nil && r.Weights == nil) {
+// checkValidityResult checks the shape of a validity result with per
+// costs a set.
+func checkValidityResult(r *wire.Result, ks []int, total, d, per int) error {
+	if r.K != total || r.D != d || len(r.Costs) != per*len(ks) || (r.Sums == nil && r.Weights == nil) {
 		return fmt.Errorf("%w: a validity result for k=%d d=%d with %d costs", wire.ErrDecode, r.K, r.D, len(r.Costs))
 	}
 	return nil

@@ -35,8 +35,13 @@ func (x *executor) validity(t *wire.Task, res *wire.Result) error {
 	} else {
 		res.Sums = make([]float64, t.K*d)
 	}
-	// Costs: per set, the sums of the distances and of their squares.
-	res.Costs = make([]float64, 2*len(t.Ks))
+	// Costs: per set, the sums of the distances and of their squares,
+	// and with MedoidSil of the rows' medoid silhouettes.
+	per := 2
+	if t.MedoidSil {
+		per = 3
+	}
+	res.Costs = make([]float64, per*len(t.Ks))
 	var labels []int32
 	var dist []float64
 	off := 0
@@ -59,8 +64,15 @@ func (x *executor) validity(t *wire.Task, res *wire.Result) error {
 			labels, dist = grow(labels, n), grow(dist, n)
 			nn.assign(b.Data, n, labels, dist)
 			for _, v := range dist[:n] {
-				res.Costs[2*s] += v
-				res.Costs[2*s+1] += v * v
+				res.Costs[per*s] += v
+				res.Costs[per*s+1] += v * v
+			}
+			if t.MedoidSil {
+				ms, err := validity.MedoidSilhouetteSum(b.Data[:n*d], d, t.Centres[off*d:(off+k)*d], m)
+				if err != nil {
+					return fmt.Errorf("worker: medoid silhouette of %s: %w", t.Shards[0].File, err)
+				}
+				res.Costs[per*s+2] += ms
 			}
 			if t.Spread {
 				err = spread.Add(b.Data[:n*d], labels[:n])

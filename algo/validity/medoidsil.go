@@ -23,6 +23,17 @@ import (
 // Errors: ErrShape for mismatched lengths, ErrClusters for fewer than 2
 // centres or no rows, ErrNotFinite, algo.ErrUnknownMetric.
 func MedoidSilhouette(x []float32, d int, centres []float32, metric algo.Metric) (float64, error) {
+	sum, err := MedoidSilhouetteSum(x, d, centres, metric)
+	if err != nil {
+		return 0, err
+	}
+	return sum / float64(len(x)/d), nil
+}
+
+// MedoidSilhouetteSum is the sum over the rows of x of what
+// MedoidSilhouette averages: the part of one shard, which a distributed
+// pass adds up in shard order and divides by the number of rows.
+func MedoidSilhouetteSum(x []float32, d int, centres []float32, metric algo.Metric) (float64, error) {
 	if d < 1 || len(x)%d != 0 || len(centres)%d != 0 {
 		return 0, fmt.Errorf("%w: %d values and %d centre values for dimension %d", ErrShape, len(x), len(centres), d)
 	}
@@ -58,5 +69,5 @@ func MedoidSilhouette(x []float32, d int, centres []float32, metric algo.Metric)
 			sum += 1 - d1/d2
 		}
 	}
-	return sum / float64(n), nil
+	return sum, nil
 }

@@ -218,6 +218,10 @@ type Task struct {
 	// whose centres follow one another in Centres.
 	Ks     []int `json:"ks,omitempty"`
 	Spread bool  `json:"spread,omitempty"`
+	// MedoidSil, on the first pass of a KindValidity task, asks for each
+	// set's sum of the rows' medoid silhouettes as well (a k-medoids
+	// sweep's): Result.Costs then holds three values a set.
+	MedoidSil bool `json:"medoid_sil,omitempty"`
 
 	// MaxResultBytes bounds each result message; larger results are split
 	// into parts. Zero means 1 MiB, the NATS default max payload.
@@ -412,6 +416,9 @@ func (t *Task) checkValidity() error {
 			}
 		}
 		return nil
+	}
+	if t.MedoidSil && (t.Kind != KindValidity || t.Spread) {
+		return fmt.Errorf("%w: medoid silhouettes asked of a %s task", ErrDecode, t.Kind)
 	}
 	if t.Kind != KindValidity {
 		if len(t.Ks) > 0 || t.Spread || len(t.Means) > 0 {
