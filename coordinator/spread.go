@@ -237,6 +237,8 @@ func taskPhase(t *wire.Task) string {
 		return "scan"
 	case wire.KindStats:
 		return "scale"
+	case wire.KindRefine:
+		return "refine"
 	}
 	return string(t.Kind)
 }

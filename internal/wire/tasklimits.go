@@ -45,6 +45,10 @@ func (t *Task) WorkingBytes() float64 {
 		return cv * 16 * float64(len(t.Shards)+1)
 	case KindKeep, KindLabel:
 		return cv * 12
+	case KindRefine:
+		// The medoids' assigner, the targets' sums, the candidates'
+		// costs and each cluster's nearest rows.
+		return cv*36 + float64(len(t.PointRows))*8 + float64(t.K)*float64(t.TopRows)*(cv/max(float64(t.K), 1)*4+32)
 	case KindScore:
 		return float64(max(t.Sets, 1))*(cv*4+8) + cv*12
 	case KindMedoids:
@@ -81,7 +85,7 @@ func matrixBytes(n float64) float64 {
 // usesCentres reports whether the task's kind reads Centres.
 func (t *Task) usesCentres() bool {
 	switch t.Kind {
-	case KindSums, KindKeep, KindScore:
+	case KindSums, KindKeep, KindScore, KindRefine:
 		return true
 	case KindLabel:
 		return t.Metric != "precomputed"
