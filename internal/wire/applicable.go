@@ -52,6 +52,8 @@ func (s *JobSpec) checkApplicable() error {
 		return refuse("--samples", "it applies to "+strings.Join(SampledMedoidAlgorithms, ", "))
 	case s.SampleSize != 0 && !sampled:
 		return refuse("--sample-size", "it applies to "+strings.Join(SampledMedoidAlgorithms, ", "))
+	case s.Refine != 0 && !sampled:
+		return refuse("--refine", "it applies to "+strings.Join(SampledMedoidAlgorithms, ", "))
 	case s.NumLocal != 0 && !clarans:
 		return refuse("--numlocal", "it applies to "+strings.Join(claransAlgorithms, ", "))
 	case s.MaxNeighbor != 0 && !clarans:

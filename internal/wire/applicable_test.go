@@ -28,6 +28,7 @@ func TestNormalizeRefusesInapplicable(t *testing.T) {
 		{`"algorithm":"kmeans","numlocal":3`, "--numlocal"},
 		{`"algorithm":"fastclara","numlocal":3`, "--numlocal"},
 		{`"algorithm":"clara","maxneighbor":0.5`, "--maxneighbor"},
+		{`"algorithm":"fasterpam","refine":32`, "--refine"},
 		{`"algorithm":"kmeans","batch_size":1000`, "--batch-size"},
 		{`"algorithm":"fasterpam","batch_size":1000`, "--batch-size"},
 		{`"algorithm":"pam","tol":0.01`, "--tol"},

@@ -262,9 +262,6 @@ func (s *JobSpec) Normalize() error {
 	if err := s.normalizeNInit(); err != nil {
 		return err
 	}
-	if s.Refine > 0 && !slices.Contains(SampledMedoidAlgorithms, s.Algorithm) {
-		return fmt.Errorf("%w: --refine applies to %s, not %s", ErrJobSpec, strings.Join(SampledMedoidAlgorithms, ", "), s.Algorithm)
-	}
 	if slices.Contains(SampledMedoidAlgorithms, s.Algorithm) && s.Assign == nil {
 		if s.Samples == 0 {
 			s.Samples = 5
