@@ -54,6 +54,10 @@ const maxRefineRounds = 50
 // for a swap), so floating-point noise never moves one.
 const refineTol = 1e-12
 
+// refineGroupBytes, when above 0, replaces half the result bound as
+// the candidate bytes of one task (see refineGroups); tests lower it.
+var refineGroupBytes = 0
+
 // checkpointRefine names the refinement's state after a round.
 const checkpointRefine = "refine"
 
@@ -129,7 +133,11 @@ func (j *job) refineRound(ctx context.Context, st *refineState) error {
 		}
 	}
 	centres := append(slices.Clone(st.Points), st.Targets...)
-	groups := refineGroups(counts, d, j.c.resultBytes()/2)
+	budget := j.c.resultBytes() / 2
+	if refineGroupBytes > 0 {
+		budget = refineGroupBytes
+	}
+	groups := refineGroups(counts, d, budget)
 	var tasks []*wire.Task
 	var taskGroup []int
 	for _, t := range j.shardTasks(wire.KindRefine) {
@@ -251,14 +259,15 @@ type nearCand struct {
 }
 
 // refineGroups cuts the clusters into groups [first, end) whose
-// candidates (count[c] rows of d float32 each) fit in maxBytes, so that
-// a task that carries one group's candidates fits a message. One group
-// when all fit; a cluster alone in a group when it does not.
+// candidates (count[c] rows of d float32 each in the task, a float64
+// cost each in the result) fit in maxBytes, so that a task that carries
+// one group's candidates, and its result, fit a message. One group when
+// all fit; a cluster alone in a group when it does not.
 func refineGroups(counts []int, d, maxBytes int) [][2]int {
 	var groups [][2]int
 	first, bytes := 0, 0
 	for c, n := range counts {
-		b := n * d * 4
+		b := n * max(d*4, 8)
 		if c > first && bytes+b > maxBytes {
 			groups = append(groups, [2]int{first, c})
 			first, bytes = c, 0

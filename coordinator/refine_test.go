@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"testing"
@@ -149,6 +150,14 @@ func TestRefineWorkersAndResume(t *testing.T) {
 	if !slices.Equal(one.medoidRows, three.medoidRows) || one.loss != three.loss || one.stop != three.stop {
 		t.Fatalf("1 worker: %v %v (%s); 3 workers: %v %v (%s)", one.medoidRows, one.loss, one.stop, three.medoidRows, three.loss, three.stop)
 	}
+	// Candidates cut into a group per cluster, a task each per shard,
+	// give the same medoids.
+	refineGroupBytes = 1
+	grouped, _ := claraFit(t, c, spec)
+	refineGroupBytes = 0
+	if !slices.Equal(one.medoidRows, grouped.medoidRows) || one.loss != grouped.loss || one.stop != grouped.stop {
+		t.Fatalf("one group: %v %v (%s); a group per cluster: %v %v (%s)", one.medoidRows, one.loss, one.stop, grouped.medoidRows, grouped.loss, grouped.stop)
+	}
 	if one.swaps < 1 {
 		t.Fatalf("no medoid moved (%s): nothing to resume", one.stop)
 	}
@@ -188,6 +197,9 @@ func TestRefineWorkersAndResume(t *testing.T) {
 // 0.5% of FasterPAM (from BUILD) on all rows in one process. Every total
 // deviation is computed here by brute force from the medoid rows.
 func TestRefineQuality(t *testing.T) {
+	if testing.Short() {
+		t.Skip("FasterPAM on all rows takes seconds")
+	}
 	c := runsStack(t, 2)
 	for _, tc := range []struct {
 		name, path string
@@ -246,5 +258,22 @@ func TestRefineQuality(t *testing.T) {
 				t.Errorf("refined %v more than 0.5%% above FasterPAM's %v", total, pamTotal)
 			}
 		})
+	}
+}
+
+func TestRefineGroups(t *testing.T) {
+	for _, c := range []struct {
+		counts   []int
+		d, bytes int
+		want     [][2]int
+	}{
+		{[]int{1, 2, 3}, 2, 1 << 20, [][2]int{{0, 3}}},
+		{[]int{1, 2, 3}, 2, 24, [][2]int{{0, 2}, {2, 3}}},
+		{[]int{4, 1, 1}, 2, 8, [][2]int{{0, 1}, {1, 2}, {2, 3}}}, // a cluster alone beyond the budget
+		{[]int{2, 2}, 1, 16, [][2]int{{0, 1}, {1, 2}}},           // costs of 8 bytes weigh more than d=1 floats
+	} {
+		if got := refineGroups(c.counts, c.d, c.bytes); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("refineGroups(%v, d=%d, %d bytes) = %v, want %v", c.counts, c.d, c.bytes, got, c.want)
+		}
 	}
 }

@@ -462,7 +462,11 @@ func split(res *wire.Result, maxBytes int) []*wire.Result {
 	// A label result of k ≤ 256 with consecutive rows is 9 bytes a row,
 	// not 20: a 65536-row shard fits one 1 MiB message.
 	perRow := max(res.RowBytes(), 1)
-	room := max(maxBytes-headerSlack, 1<<12)
+	// Arrays that are not per row travel in every part (a refine
+	// result's costs and sums beside its rows): their room is not the
+	// rows'.
+	fixed := 8 * (len(res.Costs) + len(res.Sums) + len(res.Weights) + len(res.Counts) + len(res.Inertias))
+	room := max(maxBytes-headerSlack-fixed, 1<<12)
 	if n*perRow <= room {
 		return []*wire.Result{res}
 	}
