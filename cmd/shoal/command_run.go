@@ -403,7 +403,7 @@ func printSummary(w io.Writer, id string, spec *wire.JobSpec, m *wire.Model) {
 	fmt.Fprintf(w, "  cluster sizes %s\n", strings.Join(parts, " "))
 	if len(m.Timings) > 0 {
 		var ts []string
-		for _, phase := range []string{"scan", "stage", "scale", "init", "iterate", "sample", "cluster", "score", "label"} {
+		for _, phase := range []string{"scan", "stage", "scale", "init", "iterate", "sample", "cluster", "score", "refine", "label"} {
 			if v, ok := m.Timings[phase]; ok {
 				ts = append(ts, fmt.Sprintf("%s %.2fs", phase, v))
 			}
@@ -425,7 +425,7 @@ func printSummary(w io.Writer, id string, spec *wire.JobSpec, m *wire.Model) {
 // phase in job order: "iterate 160 on 4 workers (38–42 each), …".
 func spreadLine(tasks map[string]map[string]int) string {
 	var parts []string
-	for _, phase := range []string{"scan", "scale", "init", "iterate", "sample", "cluster", "score", "label"} {
+	for _, phase := range []string{"scan", "scale", "init", "iterate", "sample", "cluster", "score", "refine", "label"} {
 		byWorker := tasks[phase]
 		if len(byWorker) == 0 {
 			continue
