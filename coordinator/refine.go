@@ -208,7 +208,10 @@ func (j *job) refineRound(ctx context.Context, st *refineState) error {
 		}
 	}
 	// Move each medoid to its cheapest candidate, the first of equal
-	// ones, when it gains more than the tolerance.
+	// ones, when it gains more than the tolerance. A candidate of cluster
+	// c that is another cluster's medoid is labelled c only when it has
+	// c's medoid's vector, so it costs the same bits and never wins: no
+	// row becomes two medoids.
 	moved := 0
 	next := 0
 	for c := range k {
