@@ -93,8 +93,12 @@ func (j *job) clara(ctx context.Context) (*fitted, error) {
 		j.checkpoint(checkpointClara, int64(r+1), claraCheckpointOf(best))
 		j.progress(Progress{Job: j.id, Phase: "score", Step: steps, Steps: spec.Samples, Loss: best.cost, Rows: j.ds.Rows})
 	}
-	return &fitted{centres: best.points, medoidRows: best.rows, iterations: spec.Samples, loss: best.cost,
-		stop: fmt.Sprintf("best of %d samples: sample %d", spec.Samples, best.sample)}, nil
+	fit := &fitted{centres: best.points, medoidRows: best.rows, iterations: spec.Samples, loss: best.cost,
+		stop: fmt.Sprintf("best of %d samples: sample %d", spec.Samples, best.sample)}
+	if spec.Refine > 0 {
+		return j.refine(ctx, fit)
+	}
+	return fit, nil
 }
 
 // gatherSamples asks every shard for its rows of each sample, in one

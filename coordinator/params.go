@@ -39,6 +39,7 @@ func (j *job) provenance(m *wire.Model) {
 	}
 	if slices.Contains(wire.SampledMedoidAlgorithms, spec.Algorithm) {
 		p.Samples, p.SampleSize, p.NumLocal, p.MaxNeighbor = spec.Samples, spec.SampleSize, spec.NumLocal, spec.MaxNeighbor
+		p.Refine = spec.Refine
 	}
 	m.Params = p
 }

@@ -239,6 +239,8 @@ func taskPhase(t *wire.Task) string {
 		return "scale"
 	case wire.KindValidity:
 		return "indices"
+	case wire.KindRefine:
+		return "refine"
 	}
 	return string(t.Kind)
 }

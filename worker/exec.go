@@ -88,6 +88,8 @@ func (x *executor) execute(ctx context.Context, t *wire.Task) (*wire.Result, err
 		err = x.stats(t, res)
 	case wire.KindValidity:
 		err = x.validity(t, res)
+	case wire.KindRefine:
+		err = x.refine(t, res)
 	default:
 		err = fmt.Errorf("worker: unknown task kind %q", t.Kind)
 	}

@@ -466,7 +466,8 @@ func split(res *wire.Result, maxBytes int) []*wire.Result {
 	// not 20: a 65536-row shard fits one 1 MiB message.
 	perRow := max(res.RowBytes(), 1)
 	// Arrays that are not per row (a validity pass's sums beside its
-	// sample rows) travel in every part: they take room from the rows.
+	// sample rows, a refine result's costs and sums beside its rows)
+	// travel in every part: they take room from the rows.
 	fixed := 8 * (len(res.Sums) + len(res.Weights) + len(res.Counts) + len(res.Inertias) + len(res.Costs) + len(res.PieceInertia) + len(res.PieceRows))
 	room := max(maxBytes-headerSlack-fixed, 1<<12)
 	if n*perRow <= room {

@@ -79,7 +79,9 @@ pam, fastpam1, fasterpam and alternating hold an n×n dissimilarity matrix
 samples drawn by the workers, then score every candidate medoid set on all
 rows, so the winner is chosen on the whole dataset. CLARANS searches a graph
 over the whole dataset in its original form; shoal runs it on samples so it
-scales, and scores its results on all rows like CLARA.
+scales, and scores its results on all rows like CLARA. --refine N then moves
+each medoid to a better row of its whole cluster, a pass over the data per
+round, until none improves: near PAM's quality on data far beyond a sample.
 
 Outputs: --model writes the model JSON; --out writes labels (row, cluster,
 distance) in input row order as Parquet, Arrow or CSV by extension. Neither is
@@ -404,7 +406,7 @@ func printSummary(w io.Writer, id string, spec *wire.JobSpec, m *wire.Model) {
 	fmt.Fprintf(w, "  cluster sizes %s\n", strings.Join(parts, " "))
 	if len(m.Timings) > 0 {
 		var ts []string
-		for _, phase := range []string{"scan", "stage", "scale", "init", "iterate", "sample", "cluster", "score", "fit", "indices", "label"} {
+		for _, phase := range []string{"scan", "stage", "scale", "init", "iterate", "sample", "cluster", "score", "refine", "fit", "indices", "label"} {
 			if v, ok := m.Timings[phase]; ok {
 				ts = append(ts, fmt.Sprintf("%s %.2fs", phase, v))
 			}
@@ -427,7 +429,7 @@ func printSummary(w io.Writer, id string, spec *wire.JobSpec, m *wire.Model) {
 // phase in job order: "iterate 160 on 4 workers (38–42 each), …".
 func spreadLine(tasks map[string]map[string]int) string {
 	var parts []string
-	for _, phase := range []string{"scan", "scale", "init", "iterate", "sample", "cluster", "score", "indices", "label"} {
+	for _, phase := range []string{"scan", "scale", "init", "iterate", "sample", "cluster", "score", "refine", "indices", "label"} {
 		byWorker := tasks[phase]
 		if len(byWorker) == 0 {
 			continue
@@ -513,6 +515,7 @@ func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
 	fl.IntVar(&s.Samples, "samples", 0, "CLARA/CLARANS: samples to cluster (default 5)")
 	fl.IntVar(&s.SampleSize, "sample-size", 0, "CLARA/CLARANS: rows per sample (default 40+2k for clara, 80+4k for clarans, max(80+4k, 2000) for fastclara and fastclarans)")
 	fl.IntVar(&s.NumLocal, "numlocal", 0, "CLARANS: restarts per sample (default 2)")
+	fl.IntVar(&s.Refine, "refine", 0, "CLARA/CLARANS: after the best sample, refine the medoids on all rows, scoring this many candidate rows per cluster in each pass over the data until no medoid improves (32 is a good start; default 0: off, the medoids are the best sample's, as R's clara gives them)")
 	fl.Float64Var(&s.MaxNeighbor, "maxneighbor", 0, "CLARANS: neighbours examined without improvement, a fraction of k(n-k) if below 1 (default max(250, 1.25% of k(n-k)) swaps; FastCLARANS: max(250, 2.5% of n-k) candidates)")
 	fl.StringVar(&s.Scale, "scale", "none", "scale each feature before clustering: standard (mean 0, variance 1), minmax (to [0,1]), robust (median 0, interquartile range 1) or none; the statistics go into the model, which 'shoal assign' applies")
 	fl.StringVar(&s.JobTimeout, "job-timeout", "", "fail the job if it has not ended this long after it started, e.g. 30m (default no limit)")

@@ -58,6 +58,7 @@ func TestRunJSON(t *testing.T) {
 		{"minibatch", []string{"--batch-size", "500", "--nulls", "drop"}, wire.ModelParams{Nulls: "drop", MaxIter: 400, BatchSize: 500, NInit: 1}},
 		{"fasterpam", []string{"--max-iter", "7"}, wire.ModelParams{Nulls: "error", MaxIter: 7}},
 		{"fastclara", []string{"--samples", "3", "--sample-size", "300"}, wire.ModelParams{Nulls: "error", Samples: 3, SampleSize: 300}},
+		{"fastclara", []string{"--samples", "3", "--sample-size", "300", "--refine", "16"}, wire.ModelParams{Nulls: "error", Samples: 3, SampleSize: 300, Refine: 16}},
 	} {
 		algo := c.algo
 		t.Run(algo, func(t *testing.T) {

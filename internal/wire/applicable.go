@@ -52,6 +52,10 @@ func (s *JobSpec) checkApplicable() error {
 		return refuse("--samples", "it applies to "+strings.Join(SampledMedoidAlgorithms, ", "))
 	case s.SampleSize != 0 && !sampled:
 		return refuse("--sample-size", "it applies to "+strings.Join(SampledMedoidAlgorithms, ", "))
+	case s.Refine != 0 && !sampled:
+		return refuse("--refine", "it applies to "+strings.Join(SampledMedoidAlgorithms, ", "))
+	case s.Refine != 0 && s.IsSweep():
+		return fmt.Errorf("%w: --refine applies to one k, not to a range: choose k with the sweep, then refine a job of that k", ErrJobSpec)
 	case s.NumLocal != 0 && !clarans:
 		return refuse("--numlocal", "it applies to "+strings.Join(claransAlgorithms, ", "))
 	case s.MaxNeighbor != 0 && !clarans:

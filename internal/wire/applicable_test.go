@@ -28,6 +28,8 @@ func TestNormalizeRefusesInapplicable(t *testing.T) {
 		{`"algorithm":"kmeans","numlocal":3`, "--numlocal"},
 		{`"algorithm":"fastclara","numlocal":3`, "--numlocal"},
 		{`"algorithm":"clara","maxneighbor":0.5`, "--maxneighbor"},
+		{`"algorithm":"fasterpam","refine":32`, "--refine"},
+		{`"algorithm":"fastclara","refine":8,"k_range":[2,3,4]`, "--refine applies to one k"},
 		{`"algorithm":"kmeans","batch_size":1000`, "--batch-size"},
 		{`"algorithm":"fasterpam","batch_size":1000`, "--batch-size"},
 		{`"algorithm":"pam","tol":0.01`, "--tol"},

@@ -92,6 +92,13 @@ type JobSpec struct {
 	SampleSize  int     `json:"sample_size,omitempty"` // rows per sample; 0 means 40+2k (clara) or 80+4k (the others)
 	NumLocal    int     `json:"numlocal,omitempty"`    // CLARANS restarts per sample; 0 means 2
 	MaxNeighbor float64 `json:"maxneighbor,omitempty"` // CLARANS neighbours without improvement: a fraction of k(n-k) if < 1, else a count; 0 means the algorithm's default
+	// Refine, above 0, refines the best sample's medoids on all rows
+	// (see coordinator/refine.go): each round scores up to Refine
+	// candidate rows of every cluster against the cluster's rows, and
+	// moves each medoid to its best candidate, until no medoid moves. 0
+	// keeps the best sample's medoids, as R's clara and the kmedoids
+	// package's FastCLARA return them.
+	Refine int `json:"refine,omitempty"`
 
 	// Stage copies the input files into the DataBucket object store for
 	// the job's duration, and workers read them from there: for workers
@@ -262,7 +269,7 @@ func (s *JobSpec) Normalize() error {
 		return fmt.Errorf("%w: --weight applies to k-means only", ErrJobSpec)
 	}
 	if s.MaxIter < 0 || s.BatchSize < 0 || s.ShardRows < 0 || s.Tol < 0 || s.Silhouette < 0 ||
-		s.Samples < 0 || s.SampleSize < 0 || s.NumLocal < 0 || s.MaxNeighbor < 0 {
+		s.Samples < 0 || s.SampleSize < 0 || s.NumLocal < 0 || s.MaxNeighbor < 0 || s.Refine < 0 {
 		return fmt.Errorf("%w: numeric options must not be negative", ErrJobSpec)
 	}
 	if err := s.checkBounds(); err != nil {

@@ -29,6 +29,9 @@ const (
 	// MaxNumLocal bounds numlocal: CLARANS restarts per sample (Ng & Han
 	// suggest 2).
 	MaxNumLocal = 100
+	// MaxRefine bounds refine: candidates per cluster and round, each
+	// compared with every row of its cluster.
+	MaxRefine = 4096
 )
 
 // checkBounds refuses non-finite floats, numeric options beyond their
@@ -52,6 +55,7 @@ func (s *JobSpec) checkBounds() error {
 		{"silhouette", s.Silhouette, MaxSilhouetteRows},
 		{"samples", s.Samples, MaxSamples},
 		{"numlocal", s.NumLocal, MaxNumLocal},
+		{"refine", s.Refine, MaxRefine},
 	} {
 		if b.v > b.limit {
 			return fmt.Errorf("%w: %s=%d is above its limit of %d; give a smaller value", ErrJobSpec, b.name, b.v, b.limit)

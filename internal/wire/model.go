@@ -80,6 +80,10 @@ type ModelParams struct {
 	SampleSize  int     `json:"sample_size,omitempty"`
 	NumLocal    int     `json:"numlocal,omitempty"`
 	MaxNeighbor float64 `json:"maxneighbor,omitempty"`
+	// Refine is the candidates per cluster and round of the refinement
+	// on all rows (JobSpec.Refine); absent when the medoids were not
+	// refined.
+	Refine int `json:"refine,omitempty"`
 	// NInit is how many k-means runs from different seedings were
 	// fitted (k-means only); the model is the run BestRun (0-based),
 	// the one of lowest inertia on all rows, the first of equal ones.

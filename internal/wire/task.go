@@ -48,6 +48,20 @@ const (
 	// distances to Means (Result.Counts, Result.Weights,
 	// Result.Inertias: validity.Spread).
 	KindValidity Kind = "validity"
+	// KindRefine is a round of k-medoids refinement (see
+	// coordinator/refine.go). Centres holds two sets (Sets = 2) of K × D:
+	// the medoids, then a target point per cluster. Every row goes to its
+	// nearest medoid under Metric and adds its dissimilarity to each
+	// candidate of its cluster (Points, PointRows: Candidates[c] rows for
+	// cluster c, cluster by cluster) to that candidate's cost
+	// (Result.Costs). The result also carries each cluster's rows
+	// (Counts), the total deviation (Loss), each cluster's sums of rows
+	// weighted by 1/distance to its target under the Euclidean metric and
+	// by 1 otherwise (Sums, Weights: a Weiszfeld step towards the
+	// cluster's geometric median, or its mean), and the TopRows rows of
+	// each cluster nearest its target, by (distance, row), with their
+	// labels and distances to the target: the next candidates.
+	KindRefine Kind = "refine"
 )
 
 // MaxMatrixBytes is the largest dissimilarity matrix a whole-data
@@ -232,9 +246,15 @@ type Task struct {
 	// instead of the columns' moments.
 	Quantiles []QuantileQuery `json:"quantiles,omitempty"`
 
+	// Candidates and TopRows, on a KindRefine task: the number of
+	// candidate rows in Points for each of the K clusters, and how many
+	// rows nearest its target to return for each cluster.
+	Candidates []int `json:"candidates,omitempty"`
+	TopRows    int   `json:"top_rows,omitempty"`
+
 	Centres   []float32 `json:"-"` // Sets (or 1) × K × D, row-major
 	Points    []float32 `json:"-"` // KindMedoids: n × D, row-major
-	PointRows []int64   `json:"-"` // KindMedoids: global row of each point; KindLabel with a precomputed matrix: the medoid columns; KindLocate: record indices; KindValidity: the silhouette sample's rows
+	PointRows []int64   `json:"-"` // KindMedoids, KindRefine: global row of each point; KindLabel with a precomputed matrix: the medoid columns; KindLocate: record indices; KindValidity: the silhouette sample's rows
 	Means     []float64 `json:"-"` // KindValidity with Spread: K × D cluster means, the sets' in turn
 }
 
@@ -316,7 +336,7 @@ func DecodeTask(b []byte) (*Task, error) {
 
 func (t *Task) validate() error {
 	switch t.Kind {
-	case KindSums, KindSample, KindKeep, KindLabel, KindScore, KindMedoids, KindCount, KindLocate, KindStats, KindValidity:
+	case KindSums, KindSample, KindKeep, KindLabel, KindScore, KindMedoids, KindCount, KindLocate, KindStats, KindValidity, KindRefine:
 	default:
 		return fmt.Errorf("%w: unknown task kind %q", ErrDecode, t.Kind)
 	}
@@ -370,6 +390,9 @@ func (t *Task) validate() error {
 		}
 	}
 	if err := t.checkRuns(); err != nil {
+		return err
+	}
+	if err := t.checkRefine(); err != nil {
 		return err
 	}
 	for _, s := range t.Shards {
@@ -449,6 +472,32 @@ func (t *Task) checkValidity() error {
 		}
 	} else if len(t.Means) != 0 {
 		return fmt.Errorf("%w: means on a first validity pass", ErrDecode)
+	}
+	return nil
+}
+
+// checkRefine checks a KindRefine task: medoids and targets, one
+// candidate count per cluster, the counts adding up to the candidate rows
+// it carries. Other kinds carry no candidate counts.
+func (t *Task) checkRefine() error {
+	if t.Kind != KindRefine {
+		if t.Candidates != nil || t.TopRows != 0 {
+			return fmt.Errorf("%w: candidates or top rows on a %s task", ErrDecode, t.Kind)
+		}
+		return nil
+	}
+	if len(t.Candidates) != t.K || t.Sets != 2 || t.D == 0 || t.TopRows < 0 || t.TopRows > MaxRefine {
+		return fmt.Errorf("%w: refine task of k=%d d=%d sets=%d with %d candidate counts, %d top rows", ErrDecode, t.K, t.D, t.Sets, len(t.Candidates), t.TopRows)
+	}
+	total := 0
+	for c, n := range t.Candidates {
+		if n < 0 || n > len(t.PointRows) {
+			return fmt.Errorf("%w: refine task: cluster %d has %d candidates", ErrDecode, c, n)
+		}
+		total += n
+	}
+	if total != len(t.PointRows) || int64(len(t.Points)) != int64(total)*int64(t.D) {
+		return fmt.Errorf("%w: refine task states %d candidates and carries %d", ErrDecode, total, len(t.PointRows))
 	}
 	return nil
 }

@@ -47,6 +47,10 @@ func (t *Task) WorkingBytes() float64 {
 		return cv * 12
 	case KindValidity:
 		return cv * 28 // centres twice, means, and the sums
+	case KindRefine:
+		// The medoids' assigner, the targets' sums, the candidates'
+		// costs and each cluster's nearest rows.
+		return cv*36 + float64(len(t.PointRows))*8 + float64(t.K)*float64(t.TopRows)*(cv/max(float64(t.K), 1)*4+32)
 	case KindScore:
 		return float64(max(t.Sets, 1))*(cv*4+8) + cv*12
 	case KindMedoids:
@@ -83,7 +87,7 @@ func matrixBytes(n float64) float64 {
 // usesCentres reports whether the task's kind reads Centres.
 func (t *Task) usesCentres() bool {
 	switch t.Kind {
-	case KindSums, KindKeep, KindScore, KindValidity:
+	case KindSums, KindKeep, KindScore, KindValidity, KindRefine:
 		return true
 	case KindLabel:
 		return t.Metric != "precomputed"
