@@ -126,11 +126,13 @@ func checkNominalArgs(columns []string, nominal []bool, levels [][]string) error
 
 // ShardLevels reads shard s and returns, for each column with nominal[j]
 // set, its distinct values over the rows ReadShard keeps, sorted (nil for
-// the other columns). A column with more than maxLevels distinct values
-// is ErrTooManyLevels. Nulls follow the policy as in ReadShard.
-func ShardLevels(s Shard, columns []string, nulls NullPolicy, nominal []bool, maxLevels int) ([][]string, error) {
+// the other columns), and the block of kept rows (numeric columns as
+// ReadShard reads them, nominal ones 0). A column with more than
+// maxLevels distinct values is ErrTooManyLevels. Nulls follow the policy
+// as in ReadShard.
+func ShardLevels(s Shard, columns []string, nulls NullPolicy, nominal []bool, maxLevels int) ([][]string, *Block, error) {
 	if err := checkNominalArgs(columns, nominal, nil); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cols := make([]*nominalColumn, len(columns))
 	for j, nom := range nominal {
@@ -138,8 +140,9 @@ func ShardLevels(s Shard, columns []string, nulls NullPolicy, nominal []bool, ma
 			cols[j] = &nominalColumn{seen: map[string]struct{}{}, max: maxLevels}
 		}
 	}
-	if _, err := readShard(s, columns, "", nulls, memory.DefaultAllocator, func(f *filler) { f.nominal = cols }); err != nil {
-		return nil, err
+	b, err := readShard(s, columns, "", nulls, memory.DefaultAllocator, func(f *filler) { f.nominal = cols })
+	if err != nil {
+		return nil, nil, err
 	}
 	// Under NullsDrop a value of a row dropped for a null in another
 	// column still counts: a level that no kept row has costs nothing
@@ -155,7 +158,7 @@ func ShardLevels(s Shard, columns []string, nulls NullPolicy, nominal []bool, ma
 		}
 		slices.Sort(out[j])
 	}
-	return out, nil
+	return out, b, nil
 }
 
 // MergeLevels merges sorted level lists into one sorted list without

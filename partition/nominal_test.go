@@ -27,7 +27,7 @@ func TestNominalWarpbreaks(t *testing.T) {
 	}
 	levels := make([][]string, len(ds.Columns))
 	for _, s := range ds.Shards {
-		lv, err := ShardLevels(s, ds.Columns, NullsError, ds.Nominal, 10)
+		lv, _, err := ShardLevels(s, ds.Columns, NullsError, ds.Nominal, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func TestNominalHostile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = ShardLevels(ds.Shards[0], ds.Columns, NullsError, ds.Nominal, 20)
+	_, _, err = ShardLevels(ds.Shards[0], ds.Columns, NullsError, ds.Nominal, 20)
 	if !errors.Is(err, ErrTooManyLevels) || !strings.Contains(err.Error(), `"id"`) {
 		t.Fatalf("err = %v, want ErrTooManyLevels naming id", err)
 	}
@@ -94,10 +94,10 @@ func TestNominalHostile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ShardLevels(ds.Shards[0], ds.Columns, NullsError, ds.Nominal, 20); !errors.Is(err, ErrNull) {
+	if _, _, err := ShardLevels(ds.Shards[0], ds.Columns, NullsError, ds.Nominal, 20); !errors.Is(err, ErrNull) {
 		t.Fatalf("null: err = %v, want ErrNull", err)
 	}
-	lv, err := ShardLevels(ds.Shards[0], ds.Columns, NullsDrop, ds.Nominal, 20)
+	lv, _, err := ShardLevels(ds.Shards[0], ds.Columns, NullsDrop, ds.Nominal, 20)
 	if err != nil || !slices.Equal(lv[1], []string{"a", "b"}) {
 		t.Fatalf("levels %q, err %v", lv, err)
 	}

@@ -9,7 +9,9 @@ import (
 // KindLevels returns (Result.Levels) the distinct values of each nominal
 // feature column (Data.Nominal) over the rows the job keeps, sorted, so
 // that the coordinator can merge them into one dictionary per column
-// whose codes do not depend on the workers.
+// whose codes do not depend on the workers; and (Result.Moments) the
+// summary of every column as read, whose minimum and maximum give a
+// numeric column's range.
 const KindLevels Kind = "levels"
 
 // MaxLevels bounds the distinct values of one nominal column: a Gower
