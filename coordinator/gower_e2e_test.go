@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/shoal-io/shoal/internal/wire"
-	"github.com/shoal-io/shoal/partition"
 )
 
 // gowerData is the directory of R's reference data and values (see its
@@ -246,7 +245,7 @@ func TestGowerHostileInput(t *testing.T) {
 	}
 	many := filepath.Join(dir, "many.csv")
 	writeFile(t, many, b.String())
-	if _, err := s.run(t, wire.JobSpec{Inputs: []string{many}, K: 2, Algorithm: "fastclara", Metric: "gower"}); !errors.Is(err, partition.ErrTooManyLevels) || !strings.Contains(err.Error(), `"id"`) {
+	if _, err := s.run(t, wire.JobSpec{Inputs: []string{many}, K: 2, Algorithm: "fastclara", Metric: "gower"}); !errors.Is(err, wire.ErrBadInput) || !strings.Contains(err.Error(), `"id"`) || !strings.Contains(err.Error(), "distinct values") {
 		t.Errorf("too many levels: err = %v", err)
 	}
 
@@ -272,7 +271,7 @@ func TestGowerHostileInput(t *testing.T) {
 	lines[5] = "29,,L,7" // a null wool
 	nulls := filepath.Join(dir, "nulls.csv")
 	writeFile(t, nulls, strings.Join(lines, "\n")+"\n")
-	if _, err := s.run(t, wire.JobSpec{Inputs: []string{nulls}, K: 2, Algorithm: "pam", Metric: "gower"}); !errors.Is(err, partition.ErrNull) || !strings.Contains(err.Error(), `"wool"`) {
+	if _, err := s.run(t, wire.JobSpec{Inputs: []string{nulls}, K: 2, Algorithm: "pam", Metric: "gower"}); !errors.Is(err, wire.ErrBadInput) || !strings.Contains(err.Error(), `column "wool", row 4: null`) {
 		t.Errorf("null: err = %v", err)
 	}
 	m, err = s.run(t, wire.JobSpec{Inputs: []string{nulls}, K: 2, Algorithm: "pam", Metric: "gower", Nulls: "drop"})

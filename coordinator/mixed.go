@@ -90,8 +90,7 @@ func (j *job) mixedData(ctx context.Context) error {
 		}
 	}
 	if n := wire.LevelBytes(levels); n > wire.MaxLevelBytes {
-		return fmt.Errorf("%w: the nominal columns' distinct values take %d bytes, more than the %d a job carries; leave out a column of long or many values with --exclude",
-			partition.ErrTooManyLevels, n, wire.MaxLevelBytes)
+		return fmt.Errorf("%w: %d bytes of them: %s", partition.ErrTooManyLevels, n, wire.LevelBytesError(j.ds.Columns, levels))
 	}
 	j.data.Levels = levels
 	if metric == "gower" {

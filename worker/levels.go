@@ -82,8 +82,7 @@ func checkLevels(columns []string, levels [][]string, where string) error {
 		}
 	}
 	if n := wire.LevelBytes(levels); n > wire.MaxLevelBytes {
-		return fmt.Errorf("%w: %s: the nominal columns' distinct values take %d bytes, more than the %d a job carries; leave out a column of long or many values with --exclude",
-			partition.ErrTooManyLevels, where, n, wire.MaxLevelBytes)
+		return fmt.Errorf("%w: %s: %s", partition.ErrTooManyLevels, where, wire.LevelBytesError(columns, levels))
 	}
 	return nil
 }

@@ -35,6 +35,19 @@ func LevelBytes(levels [][]string) int {
 	return n
 }
 
+// LevelBytesError describes levels over MaxLevelBytes, naming the column
+// that takes the most.
+func LevelBytesError(columns []string, levels [][]string) string {
+	big, most := 0, -1
+	for j := range levels {
+		if n := LevelBytes(levels[j : j+1]); n > most {
+			big, most = j, n
+		}
+	}
+	return fmt.Sprintf("column %q has %d distinct values (%d bytes), and the nominal columns' distinct values may take %d bytes in all; leave an identifier or free-text column out with --exclude",
+		columns[big], len(levels[big]), most, MaxLevelBytes)
+}
+
 // checkMixed checks the Gower and Jaccard parts of a task's data:
 // Nominal, Levels and Ranges of one entry per column; levels only for
 // nominal columns, sorted and distinct; ranges finite and not negative.
