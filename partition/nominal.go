@@ -116,6 +116,13 @@ func nominalType(typ string) bool {
 	return strings.HasPrefix(typ, "dictionary<values=utf8") || strings.HasPrefix(typ, "dictionary<values=large_utf8")
 }
 
+// readableColumn is what a reader asks of a requested column: numeric,
+// or of a type a nominal column may have (the filler then refuses it
+// unless the read treats it as nominal).
+func readableColumn(file string, cols []column, name string) error {
+	return featureColumn(file, cols, name, Options{Nominal: true})
+}
+
 // checkNominalArgs checks the nominal flags (and levels) of columns.
 func checkNominalArgs(columns []string, nominal []bool, levels [][]string) error {
 	if len(nominal) != len(columns) || (levels != nil && len(levels) != len(columns)) {

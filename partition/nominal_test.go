@@ -8,6 +8,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // TestNominalWarpbreaks scans R's warpbreaks with nominal columns, finds
@@ -104,5 +108,79 @@ func TestNominalHostile(t *testing.T) {
 	b, err := ReadShardNominal(ds.Shards[0], ds.Columns, NullsDrop, ds.Nominal, lv)
 	if err != nil || !slices.Equal(b.Index, []int64{0, 2}) || !slices.Equal(b.Data, []float32{1, 0, 3, 1}) {
 		t.Fatalf("block %v %v, err %v", b.Index, b.Data, err)
+	}
+}
+
+// TestNominalArrowTypes: a text, a boolean and a dictionary-of-text
+// column in Parquet, Arrow IPC and Arrow stream files give the levels
+// and codes that the same values give in a CSV file (booleans as
+// "false"/"true").
+func TestNominalArrowTypes(t *testing.T) {
+	mem := memory.NewGoAllocator()
+	dictType := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "x", Type: arrow.PrimitiveTypes.Float64},
+		{Name: "s", Type: arrow.BinaryTypes.String},
+		{Name: "b", Type: arrow.FixedWidthTypes.Boolean},
+		{Name: "d", Type: dictType},
+	}, nil)
+	rb := array.NewRecordBuilder(mem, schema)
+	defer rb.Release()
+	xs := []float64{1.5, 2, 3, 4}
+	ss := []string{"pear", "apple", "pear", "fig"}
+	bs := []bool{true, false, false, true}
+	ds := []string{"b", "a", "b", "c"}
+	rb.Field(0).(*array.Float64Builder).AppendValues(xs, nil)
+	rb.Field(1).(*array.StringBuilder).AppendValues(ss, nil)
+	rb.Field(2).(*array.BooleanBuilder).AppendValues(bs, nil)
+	for _, v := range ds {
+		if err := rb.Field(3).(*array.BinaryDictionaryBuilder).AppendString(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := rb.NewRecordBatch()
+	defer rec.Release()
+	wantLevels := [][]string{nil, {"apple", "fig", "pear"}, {"false", "true"}, {"a", "b", "c"}}
+	wantData := []float32{1.5, 2, 1, 1, 2, 0, 0, 0, 3, 2, 0, 1, 4, 1, 1, 2}
+	dir := t.TempDir()
+	var csvText strings.Builder
+	csvText.WriteString("x,s,b,d\n")
+	for i := range xs {
+		fmt.Fprintf(&csvText, "%v,%s,%v,%s\n", xs[i], ss[i], bs[i], ds[i])
+	}
+	csvPath := filepath.Join(dir, "t.csv")
+	if err := os.WriteFile(csvPath, []byte(csvText.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{csvPath}
+	for _, name := range []string{"t.parquet", "t.arrow", "t.arrows"} {
+		p := filepath.Join(dir, name)
+		writeRecords(t, p, schema, rec)
+		paths = append(paths, p)
+	}
+	for _, p := range paths {
+		t.Run(filepath.Ext(p), func(t *testing.T) {
+			ds, err := Scan([]string{p}, Options{Nominal: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(ds.Nominal, []bool{false, true, true, true}) {
+				t.Fatalf("nominal %v (columns %v)", ds.Nominal, ds.Columns)
+			}
+			lv, _, err := ShardLevels(ds.Shards[0], ds.Columns, NullsError, ds.Nominal, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(lv) != fmt.Sprint(wantLevels) {
+				t.Fatalf("levels %q, want %q", lv, wantLevels)
+			}
+			b, err := ReadShardNominal(ds.Shards[0], ds.Columns, NullsError, ds.Nominal, lv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(b.Data, wantData) {
+				t.Fatalf("codes %v, want %v", b.Data, wantData)
+			}
+		})
 	}
 }

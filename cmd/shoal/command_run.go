@@ -497,7 +497,7 @@ func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
 	fl.StringVarP(&s.Algorithm, "algo", "a", "minibatch", "minibatch, kmeans, fasterpam, fastpam1, pam, alternating, clara, fastclara, clarans or fastclarans")
 	fl.IntVarP(&s.K, "k", "k", 0, "number of clusters (required)")
 	fl.StringVar(&s.Init, "init", "", "initialisation: kmeans++, kmeans||, random (k-means; default kmeans++); build, lab, random, kmeans++ (k-medoids; default lab for fasterpam, else build)")
-	fl.StringVar(&s.Metric, "metric", "", "dissimilarity for k-medoids: euclidean (default), sqeuclidean, manhattan, cosine")
+	fl.StringVar(&s.Metric, "metric", "", "dissimilarity for k-medoids: euclidean (default), sqeuclidean, manhattan, cosine; gower for mixed data (numeric columns divided by their range, text and boolean columns equal or not, as R's daisy; text columns become features too); jaccard for 0/1 or boolean columns")
 	fl.IntVar(&s.MaxIter, "max-iter", 0, "iteration bound, at least 1: mini-batch steps (default 100 epochs), Lloyd iterations (300), k-medoids swap passes (100); to label data with a model without fitting, use 'shoal assign'")
 	fl.IntVar(&s.BatchSize, "batch-size", 0, fmt.Sprintf("mini-batch rows per step (default %d, fixed so the model does not depend on the number of workers)", coordinator.DefaultBatchSize))
 	fl.Float64Var(&s.Tol, "tol", 0, "stop when centres move less than this, relative to the data variance (default 1e-4 for kmeans; off for minibatch)")
