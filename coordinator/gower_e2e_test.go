@@ -141,6 +141,20 @@ func TestGowerMatchesR(t *testing.T) {
 			})
 		}
 	}
+	// Alternating (Voronoi iteration) is no PAM and may stop elsewhere;
+	// its total deviation is the reference loss of its medoids.
+	for _, name := range []string{"flower", "warpbreaks"} {
+		path := filepath.Join(gowerData, name+".csv")
+		m, err := s.run(t, wire.JobSpec{Inputs: []string{path}, K: 3, Algorithm: "alternating", Init: "build", Metric: "gower", Seed: 1, ShardRows: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := readRefTable(t, path)
+		if want := data.loss(m.MedoidRows); math.Abs(m.TotalDeviation-want) > 1e-9*want {
+			t.Errorf("%s alternating: total deviation %.17g, reference loss of its medoids %.17g", name, m.TotalDeviation, want)
+		}
+		checkCenterValues(t, data, m)
+	}
 }
 
 // checkCenterValues checks that each medoid's center_values are its row
