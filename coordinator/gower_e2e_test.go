@@ -300,3 +300,35 @@ func writeFile(t *testing.T, path, s string) {
 		t.Fatal(err)
 	}
 }
+
+// TestJaccardBooleanColumns: the 0/1 matrix of the Jaccard reference
+// written as true/false gives R's pam(dist(x, method = "binary"), 2)
+// medoids and total deviation; a text column that is not boolean is
+// refused by name.
+func TestJaccardBooleanColumns(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(gowerData, "binary.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	for i := 1; i < len(lines); i++ {
+		lines[i] = strings.NewReplacer("0", "false", "1", "true").Replace(lines[i])
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bool.csv")
+	writeFile(t, path, strings.Join(lines, "\n")+"\n")
+	s := mustStartStack(t, 1)
+	m, err := s.run(t, wire.JobSpec{Inputs: []string{path}, K: 2, Algorithm: "pam", Metric: "jaccard"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 6.0666666666666664; !slices.Equal(slices.Sorted(slices.Values(m.MedoidRows)), []int64{5, 13}) || math.Abs(m.TotalDeviation-want) > 1e-9*want {
+		t.Errorf("medoids %v, total deviation %.17g; R: [5 13], %.17g", m.MedoidRows, m.TotalDeviation, want)
+	}
+	lines[3] = strings.Replace(lines[3], "true", "maybe", 1)
+	bad := filepath.Join(dir, "bad.csv")
+	writeFile(t, bad, strings.Join(lines, "\n")+"\n")
+	if _, err := s.run(t, wire.JobSpec{Inputs: []string{bad}, K: 2, Algorithm: "pam", Metric: "jaccard"}); err == nil || !strings.Contains(err.Error(), `"maybe"`) {
+		t.Errorf("text column under jaccard: err = %v", err)
+	}
+}
