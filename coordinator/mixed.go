@@ -80,7 +80,7 @@ func (j *job) mixedData(ctx context.Context) error {
 		case metric == "jaccard":
 			for _, v := range levels[f] {
 				if !slices.Contains(jaccardLevels, v) {
-					return fmt.Errorf("%w: column %q holds %q; metric jaccard takes boolean columns (true/false) and numeric ones (non-zero is on)",
+					return fmt.Errorf("%w: column %q holds %q; metric jaccard takes boolean columns (true/false) and numeric ones (non-zero is on): leave it out with --exclude",
 						partition.ErrNotNumeric, j.ds.Columns[f], v)
 				}
 			}

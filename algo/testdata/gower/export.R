@@ -1,6 +1,7 @@
 # Reference values for shoal's Gower and Jaccard dissimilarities, from R's
 # cluster package (daisy, pam) and stats::dist. Run from this directory:
 #   Rscript export.R
+# (run with R 4.2.2, cluster 2.1.4).
 # It writes flower.csv, warpbreaks.csv, binary.csv (the data) and
 # reference.csv, pairs.csv (what R computes on them). Row and medoid
 # indices in the outputs are 0-based.
