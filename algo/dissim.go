@@ -192,6 +192,9 @@ type Vectors struct {
 	Data   []float32
 	N, D   int
 	Metric Metric
+	// Ranges, for Gower only, holds each column's range (1 for a nominal
+	// column; see GowerDistance); nil means all 1.
+	Ranges []float64
 }
 
 // NewVectors checks that data holds n rows of d finite values and that m is
@@ -228,7 +231,15 @@ func (v *Vectors) At(i, j int) float32 {
 		}
 		return 0
 	}
-	return float32(Distance(v.Metric, v.row(i), v.row(j)))
+	return float32(v.distance(v.row(i), v.row(j)))
+}
+
+// distance is Distance under v's metric, with v's ranges for Gower.
+func (v *Vectors) distance(a, b []float32) float64 {
+	if v.Metric == Gower {
+		return metricGower(a, b, v.Ranges)
+	}
+	return Distance(v.Metric, a, b)
 }
 
 func (v *Vectors) row(i int) []float32 { return v.Data[i*v.D : (i+1)*v.D : (i+1)*v.D] }
@@ -278,6 +289,10 @@ func vecFill(v *Vectors, norms []float64, i int, lo int, js []int32, out []float
 			d = metricL1(a, b)
 		case Cosine:
 			d = metricCosine(metricDot(a, b), norms[i], norms[j])
+		case Gower:
+			d = metricGower(a, b, v.Ranges)
+		case Jaccard:
+			d = metricJaccard(a, b)
 		default:
 			panic(fmt.Sprintf("algo: unknown metric %d", int(v.Metric)))
 		}
@@ -345,6 +360,9 @@ func BuildLowerTriangleContext(ctx context.Context, v *Vectors, parallelism int)
 	}
 	if !v.Metric.valid() {
 		return nil, fmt.Errorf("%w: Metric(%d)", ErrUnknownMetric, int(v.Metric))
+	}
+	if v.Ranges != nil && len(v.Ranges) != v.D {
+		return nil, fmt.Errorf("%w: %d ranges for d=%d", ErrShape, len(v.Ranges), v.D)
 	}
 	lt, err := NewLowerTriangle(v.N)
 	if err != nil {
@@ -526,7 +544,7 @@ func (a *kmedAccess) at(i, j int) float32 {
 		if v.Metric == Cosine {
 			return float32(metricCosine(metricDot(v.row(i), v.row(j)), a.norms[i], a.norms[j]))
 		}
-		return float32(Distance(v.Metric, v.row(i), v.row(j)))
+		return float32(v.distance(v.row(i), v.row(j)))
 	default:
 		return a.gen.At(i, j)
 	}

@@ -9,7 +9,10 @@
 // and its SISAP 2019 predecessor (doi:10.1007/978-3-030-32047-8_16).
 // k-medoids code works on any Dissimilarity; the concrete types
 // (LowerTriangle, DenseMatrix, Vectors) are type-switched in hot loops so
-// no interface call is paid per element.
+// no interface call is paid per element. Mixed data is a Metric too:
+// Gower (with Vectors.Ranges, per-column ranges, over numeric values and
+// nominal codes, as R's daisy) and Jaccard (binary columns, as R's
+// dist(method = "binary")).
 //
 // k-means follows Lloyd (1982), Sculley, "Web-Scale K-Means Clustering"
 // (WWW 2010) for mini-batches, Arthur & Vassilvitskii (2007) for k-means++

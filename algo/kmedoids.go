@@ -108,6 +108,9 @@ func kmedLen(d Dissimilarity) (int, error) {
 		if !t.Metric.valid() {
 			return 0, fmt.Errorf("%w: Metric(%d)", ErrUnknownMetric, int(t.Metric))
 		}
+		if t.Ranges != nil && len(t.Ranges) != t.D {
+			return 0, fmt.Errorf("%w: %d ranges for d=%d", ErrShape, len(t.Ranges), t.D)
+		}
 	}
 	n := d.Len()
 	if n < 1 {

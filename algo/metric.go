@@ -26,6 +26,25 @@ const (
 	// cosine were 0) and to another zero vector 0. Rounding can push
 	// 1 - cos slightly below 0 for parallel vectors; it is clamped to 0.
 	Cosine
+	// Gower is Gower's general dissimilarity (Gower 1971, "A general
+	// coefficient of similarity and some of its properties", Biometrics
+	// 27(4), doi:10.2307/2528823) as R's daisy(metric = "gower") computes
+	// it: the mean over the columns of min(|a_i − b_i| / r_i, 1), where r_i
+	// is the range (max − min) of a numeric or ordinal column, and 1 for a
+	// nominal column (strings, booleans, dictionary codes) held as integer
+	// codes, so that a nominal column adds 0 or 1 (same code or not). A
+	// numeric column of one value (range 0) has r_i = 1 and adds 0, as in
+	// daisy. Distance(Gower, ...) takes every r_i = 1 (columns already
+	// range-scaled); GowerDistance and Vectors.Ranges give the ranges, and
+	// dividing in float64 keeps the result within rounding of daisy's. As
+	// in daisy, a column where either value is NaN (missing) is left out
+	// of that pair's mean; a pair with no column in common is at 1.
+	Gower
+	// Jaccard is the Jaccard distance of binary vectors, as R's
+	// dist(method = "binary"): among the columns where at least one of a
+	// and b is non-zero, the share where exactly one is. Two all-zero
+	// vectors are at distance 0.
+	Jaccard
 )
 
 var metricNames = [...]string{
@@ -33,10 +52,13 @@ var metricNames = [...]string{
 	SqEuclidean: "sqeuclidean",
 	Manhattan:   "manhattan",
 	Cosine:      "cosine",
+	Gower:       "gower",
+	Jaccard:     "jaccard",
 }
 
 // ParseMetric turns a name as written on a command line or in a model file
-// ("euclidean", "sqeuclidean", "manhattan", "cosine"; case-insensitive)
+// ("euclidean", "sqeuclidean", "manhattan", "cosine", "gower", "jaccard";
+// case-insensitive)
 // into a Metric.
 func ParseMetric(s string) (Metric, error) {
 	name := strings.ToLower(strings.TrimSpace(s))
@@ -77,6 +99,10 @@ func Distance(m Metric, a, b []float32) float64 {
 		return metricL1(a, b)
 	case Cosine:
 		return metricCosine(metricDot(a, b), math.Sqrt(metricDot(a, a)), math.Sqrt(metricDot(b, b)))
+	case Gower:
+		return metricGower(a, b, nil)
+	case Jaccard:
+		return metricJaccard(a, b)
 	}
 	panic(fmt.Sprintf("algo: Distance with unknown metric %d", int(m)))
 }
@@ -166,4 +192,63 @@ func metricCosine(dot, na, nb float64) float64 {
 		return 0
 	}
 	return d
+}
+
+// GowerDistance is the Gower dissimilarity of a and b (see Gower) with
+// ranges[i] the range of column i (1 for a nominal column); nil ranges
+// are all 1. It panics if the lengths differ.
+func GowerDistance(a, b []float32, ranges []float64) float64 {
+	if len(a) != len(b) || (ranges != nil && len(ranges) != len(a)) {
+		panic(fmt.Sprintf("algo: GowerDistance of vectors of length %d and %d with %d ranges", len(a), len(b), len(ranges)))
+	}
+	return metricGower(a, b, ranges)
+}
+
+// metricGower is the mean over the columns of min(|a_i − b_i| / r_i, 1),
+// leaving out columns where either value is NaN (see Gower). Scaled
+// numeric differences lie in [0, 1] for values inside the ranges, so the
+// cap only ever turns a difference of nominal codes (a whole number ≥ 1)
+// into a mismatch of 1.
+func metricGower(a, b []float32, ranges []float64) float64 {
+	b = b[:len(a)]
+	var s float64
+	n := 0
+	for i, x := range a {
+		d := math.Abs(float64(x) - float64(b[i]))
+		if d != d { // NaN: a missing value on either side
+			continue
+		}
+		n++
+		if ranges != nil && ranges[i] > 0 {
+			d /= ranges[i]
+		}
+		if d > 1 {
+			d = 1
+		}
+		s += d
+	}
+	if n == 0 {
+		return 1
+	}
+	return s / float64(n)
+}
+
+// metricJaccard is the share of columns where exactly one of a and b is
+// non-zero among those where at least one is (see Jaccard).
+func metricJaccard(a, b []float32) float64 {
+	b = b[:len(a)]
+	either, one := 0, 0
+	for i, x := range a {
+		p, q := x != 0, b[i] != 0
+		if p || q {
+			either++
+			if p != q {
+				one++
+			}
+		}
+	}
+	if either == 0 {
+		return 0
+	}
+	return float64(one) / float64(either)
 }

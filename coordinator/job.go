@@ -150,6 +150,7 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 		// Workers count CSV records (countCSV), unless they read staged
 		// copies, which exist only after the plan.
 		CSVRanges: !spec.Stage,
+		Nominal:   wire.MixedMetric(spec.Metric),
 	})
 	if err != nil {
 		return nil, assignScanError(spec, err)
@@ -194,6 +195,9 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 		}
 	}
 	if err := j.shift(); err != nil {
+		return nil, err
+	}
+	if err := j.mixedData(ctx); err != nil {
 		return nil, err
 	}
 	j.timings["scan"] = time.Since(start).Seconds()
@@ -477,6 +481,7 @@ func (j *job) label(ctx context.Context, fit *fitted) (*wire.Model, error) {
 		}
 	}
 	j.describeScaling(model, fit)
+	j.describeMixed(model)
 	return model, nil
 }
 

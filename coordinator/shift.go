@@ -23,8 +23,8 @@ func (j *job) shift() error {
 	limit := partition.DeviationLimit(j.d)
 	if m, err := algo.ParseMetric(j.spec.Metric); err == nil && j.spec.IsMedoid() {
 		switch m {
-		case algo.Cosine:
-			return nil
+		case algo.Cosine, algo.Gower, algo.Jaccard:
+			return nil // computed in float64 from the values as stored
 		case algo.Manhattan:
 			limit = partition.L1DeviationLimit(j.d)
 		}

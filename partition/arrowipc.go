@@ -63,7 +63,7 @@ func fieldIndices(path string, schema *arrow.Schema, names []string) ([]int, err
 	cols := arrowColumns(schema)
 	idx := make([]int, len(names))
 	for j, name := range names {
-		if err := numericColumn(path, cols, name); err != nil {
+		if err := readableColumn(path, cols, name); err != nil {
 			return nil, err
 		}
 		idx[j] = schema.FieldIndices(name)[0]

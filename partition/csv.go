@@ -583,6 +583,19 @@ func readCSVShardWith(s Shard, f *filler, consts []constColumn) (int, error) {
 		}
 		f.grow(i + 1)
 		for j, field := range fields {
+			if f.isNominal(j) {
+				code, null := float32(0), isCSVNull(field)
+				if !null {
+					var err error
+					if code, err = f.nominalCode(j, i, field); err != nil {
+						return err
+					}
+				}
+				if err := f.set(j, i, float64(code), null); err != nil {
+					return err
+				}
+				continue
+			}
 			v, null, err := parseCSVFloat(field, f.csvBits(j))
 			if err != nil {
 				if f.nulls != NullsDrop {

@@ -89,6 +89,8 @@ func decodeDictionary(path, column string, arr arrow.Array, mem memory.Allocator
 		out, err = gather(path, column, d, v.Uint32Values(), array.NewUint32Builder(mem))
 	case *array.Uint64:
 		out, err = gather(path, column, d, v.Uint64Values(), array.NewUint64Builder(mem))
+	case *array.String, *array.LargeString:
+		return arr, false, nil // a nominal column: read as codes (see nominal.go)
 	default:
 		return nil, false, fmt.Errorf("%w: %s: column %q has type %s (want float32, float64 or an integer type)",
 			ErrNotNumeric, path, column, d.DataType())

@@ -40,7 +40,10 @@
 // place when complete.
 //
 // Core types: Options, Dataset, Shard, Block, NullPolicy, Format,
-// LabelsWriter, KeepColumn, BlobsConfig, Input, Where.
+// LabelsWriter, KeepColumn, BlobsConfig, Input, Where. Nominal (text,
+// boolean, dictionary) columns are features only when Options.Nominal
+// admits them: ShardLevels finds their values, ReadShardNominal reads
+// them as codes (nominal.go).
 //
 // # Caveats
 //

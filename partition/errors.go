@@ -26,6 +26,10 @@ var (
 	// CSV field in such a column does not parse as a number.
 	ErrNotNumeric = errors.New("partition: column is not numeric")
 
+	// ErrTooManyLevels is returned when a nominal column (metric gower)
+	// has more distinct values than a job allows.
+	ErrTooManyLevels = errors.New("partition: too many distinct values in a nominal column")
+
 	// ErrSchemaMismatch is returned when the files of one dataset disagree:
 	// a column of the first file is missing from another, or, with
 	// automatic column selection, the files have different numeric columns.

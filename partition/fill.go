@@ -52,6 +52,9 @@ type filler struct {
 	// values, when not nil, gathers each feature column's values as
 	// stored, in float64, by local row (see ShardValues).
 	values [][]float64
+	// nominal, when not nil, says how each nominal feature column is read
+	// (nil for a numeric one; see nominal.go).
+	nominal []*nominalColumn
 }
 
 // offset returns what column j's values are shifted by: 0 for the weight
@@ -389,6 +392,9 @@ type copyFunc func(dst []float32, stride, lo, hi int) error
 // function that copies its values. One type switch per column chunk; the
 // loops inside are over plain slices.
 func (f *filler) check(j, at int, arr arrow.Array) (copyFunc, error) {
+	if f.isNominal(j) {
+		return f.checkNominal(j, at, arr)
+	}
 	switch a := arr.(type) {
 	case *array.Float32:
 		return checkFloats(f, j, at, a.Float32Values(), arr)

@@ -140,7 +140,7 @@ func readParquet(path string, names []string, first, last int64, mem memory.Allo
 	cols := parquetColumns(fr)
 	fields := make([]int, len(names))
 	for j, name := range names {
-		if err := numericColumn(path, cols, name); err != nil {
+		if err := readableColumn(path, cols, name); err != nil {
 			return 0, err
 		}
 		for i, c := range cols {

@@ -39,6 +39,11 @@ type Options struct {
 	// all. Scan applies it while expanding the paths; ScanInputs takes
 	// inputs that ExpandPaths already filtered and ignores it.
 	Where Where
+	// Nominal admits text, boolean and dictionary-of-text columns as
+	// features (for metric gower), beside the numeric ones, and chooses
+	// them by default too; Dataset.Nominal marks them. False keeps to
+	// numeric columns.
+	Nominal bool
 }
 
 // Dataset is a scanned dataset: its files, resolved columns and shard plan.
@@ -51,6 +56,10 @@ type Dataset struct {
 	Columns []string
 	// Weight is the weight column, or "".
 	Weight string
+	// Nominal, with Options.Nominal, marks the feature columns that are
+	// nominal (text, boolean, dictionary) rather than numeric; nil when
+	// none is.
+	Nominal []bool
 	// Partitions are the columns that key=value directories give every
 	// file, in path order, typed from all their values. They can be
 	// features (when numeric) but are never chosen by default.
@@ -167,6 +176,14 @@ func ScanInputs(inputs []Input, opts Options) (*Dataset, error) {
 			}
 		} else {
 			err = checkColumns(path, info.columns, files[0], ds.Columns, opts)
+		}
+		if err == nil && i == 0 {
+			ds.Nominal, err = nominalFlags(path, info.columns, ds.Columns)
+		} else if err == nil && ds.Nominal != nil {
+			var flags []bool
+			if flags, err = nominalFlags(path, info.columns, ds.Columns); err == nil && !slices.Equal(flags, ds.Nominal) {
+				err = fmt.Errorf("%w: %s: the nominal (text) columns among %s differ from those of %s", ErrSchemaMismatch, path, quoteList(ds.Columns), files[0])
+			}
 		}
 		if err != nil {
 			return nil, err
@@ -501,6 +518,39 @@ func describeColumns(cols []column) string {
 	return b.String()
 }
 
+// featureColumn finds name and checks it can be a feature: numeric, or
+// with opts.Nominal, nominal too.
+func featureColumn(file string, cols []column, name string, opts Options) error {
+	if opts.Nominal {
+		c, err := findColumn(file, cols, name)
+		if err != nil {
+			return err
+		}
+		if !c.numeric && !c.partition && nominalType(c.typ) {
+			return nil
+		}
+	}
+	return numericColumn(file, cols, name)
+}
+
+// nominalFlags marks the features that are not numeric; nil when all are.
+func nominalFlags(file string, cols []column, features []string) ([]bool, error) {
+	var out []bool
+	for j, name := range features {
+		c, err := findColumn(file, cols, name)
+		if err != nil {
+			return nil, err
+		}
+		if !c.numeric {
+			if out == nil {
+				out = make([]bool, len(features))
+			}
+			out[j] = true
+		}
+	}
+	return out, nil
+}
+
 // numericColumn finds name and checks it is numeric.
 func numericColumn(file string, cols []column, name string) error {
 	c, err := findColumn(file, cols, name)
@@ -526,7 +576,7 @@ func resolveColumns(file string, cols []column, opts Options) ([]string, error) 
 	}
 	if len(opts.Columns) > 0 {
 		for _, name := range opts.Columns {
-			if err := numericColumn(file, cols, name); err != nil {
+			if err := featureColumn(file, cols, name, opts); err != nil {
 				return nil, err
 			}
 		}
@@ -549,7 +599,7 @@ func resolveColumns(file string, cols []column, opts Options) ([]string, error) 
 func autoColumns(cols []column, opts Options) []string {
 	var out []string
 	for _, c := range cols {
-		if c.numeric && !c.partition && c.name != opts.Weight && !slices.Contains(opts.Exclude, c.name) {
+		if (c.numeric || opts.Nominal && nominalType(c.typ)) && !c.partition && c.name != opts.Weight && !slices.Contains(opts.Exclude, c.name) {
 			out = append(out, c.name)
 		}
 	}
@@ -570,7 +620,11 @@ func checkColumns(file string, cols []column, first string, features []string, o
 			}
 			return err
 		}
-		if err := numericColumn(file, cols, name); err != nil {
+		check := featureColumn
+		if name == opts.Weight {
+			check = func(file string, cols []column, name string, _ Options) error { return numericColumn(file, cols, name) }
+		}
+		if err := check(file, cols, name, opts); err != nil {
 			return err
 		}
 	}

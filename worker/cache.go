@@ -29,8 +29,8 @@ func NewBlockCache(limit int64) *BlockCache {
 }
 
 func cacheKey(s wire.Shard, local string, d wire.Data) string {
-	return fmt.Sprintf("%s|%s|%s|%s|%d|%d|%s|%s|%s|%v|%v|%q|%v|%v", s.File, s.Version, local, s.Format, s.First, s.Last,
-		strings.Join(d.Columns, ","), d.Weight, d.Nulls, d.Offsets, d.NoHeader, d.Delimiter, d.Limit, d.Scales)
+	return fmt.Sprintf("%s|%s|%s|%s|%d|%d|%s|%s|%s|%v|%v|%q|%v|%v|%v|%x", s.File, s.Version, local, s.Format, s.First, s.Last,
+		strings.Join(d.Columns, ","), d.Weight, d.Nulls, d.Offsets, d.NoHeader, d.Delimiter, d.Limit, d.Scales, d.Nominal, levelsHash(d.Levels))
 }
 
 // Get returns the block of shard s, reading it on a miss. Errors are not
@@ -73,6 +73,9 @@ func readShard(s wire.Shard, local string, d wire.Data) (*partition.Block, error
 		if d.Delimiter != "" {
 			ps.CSV.Delimiter, _ = utf8.DecodeRuneInString(d.Delimiter)
 		}
+	}
+	if d.Levels != nil {
+		return partition.ReadShardNominal(ps, d.Columns, nulls, d.Nominal, d.Levels)
 	}
 	if d.Scales != nil {
 		return partition.ReadShardScaled(ps, d.Columns, d.Weight, nulls, d.Offsets, d.Scales, d.Limit)

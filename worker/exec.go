@@ -90,6 +90,8 @@ func (x *executor) execute(ctx context.Context, t *wire.Task) (*wire.Result, err
 		err = x.validity(t, res)
 	case wire.KindRefine:
 		err = x.refine(t, res)
+	case wire.KindLevels:
+		err = x.levels(t, res)
 	default:
 		err = fmt.Errorf("worker: unknown task kind %q", t.Kind)
 	}
@@ -488,7 +490,7 @@ func (x *executor) label(t *wire.Task, res *wire.Result) error {
 	if err != nil {
 		return err
 	}
-	nn := x.newNearest(m, t.K, t.D)
+	nn := x.newNearest(m, t.K, t.D, t.Data.Ranges)
 	if err := nn.setCentres(t.Centres); err != nil {
 		return err
 	}
@@ -566,7 +568,7 @@ func (x *executor) score(t *wire.Task, res *wire.Result) error {
 	// rows in order.
 	nns := make([]*nearest, sets)
 	for s := range sets {
-		nns[s] = x.newNearest(m, t.K, t.D)
+		nns[s] = x.newNearest(m, t.K, t.D, t.Data.Ranges)
 		if s > 0 && nns[s].a != nil {
 			nns[s].a = algo.NewAssigner(t.K, t.D) // the executor's own serves one set
 		}

@@ -55,6 +55,9 @@ func (x *executor) medoids(ctx context.Context, t *wire.Task, res *wire.Result) 
 		if err != nil {
 			return err
 		}
+		if metric == algo.Gower {
+			v.Ranges = t.Data.Ranges
+		}
 		if diss, err = algo.BuildLowerTriangleContext(ctx, v, x.parallelism); err != nil {
 			return err
 		}

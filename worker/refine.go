@@ -40,7 +40,7 @@ func (x *executor) refine(t *wire.Task, res *wire.Result) error {
 		return err
 	}
 	k, d := t.K, t.D
-	nn := x.newNearest(m, k, d)
+	nn := x.newNearest(m, k, d, t.Data.Ranges)
 	if err := nn.setCentres(t.Centres[:k*d]); err != nil {
 		return err
 	}

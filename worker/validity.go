@@ -46,7 +46,7 @@ func (x *executor) validity(t *wire.Task, res *wire.Result) error {
 	var dist []float64
 	off := 0
 	for s, k := range t.Ks {
-		nn := x.newNearest(m, k, d)
+		nn := x.newNearest(m, k, d, t.Data.Ranges)
 		if err := nn.setCentres(t.Centres[off*d : (off+k)*d]); err != nil {
 			return err
 		}
@@ -120,7 +120,7 @@ func (x *executor) scoreEach(t *wire.Task, blocks []*partition.Block, m algo.Met
 	var dist []float64
 	off := 0
 	for s, k := range t.Ks {
-		nn := x.newNearest(m, k, t.D)
+		nn := x.newNearest(m, k, t.D, t.Data.Ranges)
 		if err := nn.setCentres(t.Centres[off*t.D : (off+k)*t.D]); err != nil {
 			return err
 		}

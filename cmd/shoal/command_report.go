@@ -188,6 +188,9 @@ func gatherRows(f reportFlags, in *report.Input) error {
 	if m.Metric != "" {
 		metric, _ = algo.ParseMetric(m.Metric)
 	}
+	if metric == algo.Gower {
+		return fmt.Errorf("%s: metric gower: report does not compute indices over mixed data (its ranges and text columns) yet", f.model)
+	}
 	clusters, err := partition.ReadIntColumn([]string{f.labels}, "cluster")
 	if err != nil {
 		return err

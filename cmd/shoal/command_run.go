@@ -505,7 +505,7 @@ func registerJobFlags(fl *pflag.FlagSet, s *wire.JobSpec) {
 	fl.StringVar(&s.SelectRule, "select", "", "with a range of k: the rule that picks k: max_silhouette (default; ties go to the smaller k), max_medoid_silhouette (k-medoids), max_calinski_harabasz, min_davies_bouldin")
 	fl.StringVar(&s.Selection, "selection", "", "with a range of k: write the selection report (every k's loss and indices, JSON) here (default: beside --model, m.json gives m.selection.json; none without --model)")
 	fl.StringVar(&s.Init, "init", "", "initialisation: kmeans++, kmeans||, random (k-means; default kmeans++); build, lab, random, kmeans++ (k-medoids; default lab for fasterpam, else build)")
-	fl.StringVar(&s.Metric, "metric", "", "dissimilarity for k-medoids: euclidean (default), sqeuclidean, manhattan, cosine")
+	fl.StringVar(&s.Metric, "metric", "", "dissimilarity for k-medoids: euclidean (default), sqeuclidean, manhattan, cosine; gower for mixed data (numeric columns divided by their range, text and boolean columns equal or not, as R's daisy; text columns become features too); jaccard for 0/1 or boolean columns")
 	fl.IntVar(&s.MaxIter, "max-iter", 0, "iteration bound, at least 1: mini-batch steps (default 100 epochs), Lloyd iterations (300), k-medoids swap passes (100); to label data with a model without fitting, use 'shoal assign'")
 	fl.IntVar(&s.BatchSize, "batch-size", 0, fmt.Sprintf("mini-batch rows per step (default %d, fixed so the model does not depend on the number of workers)", coordinator.DefaultBatchSize))
 	fl.Float64Var(&s.Tol, "tol", 0, "stop when centres move less than this, relative to the data variance (default 1e-4 for kmeans; off for minibatch)")

@@ -54,6 +54,10 @@ func (s *JobSpec) checkApplicable() error {
 		return refuse("--sample-size", "it applies to "+strings.Join(SampledMedoidAlgorithms, ", "))
 	case s.Refine != 0 && !sampled:
 		return refuse("--refine", "it applies to "+strings.Join(SampledMedoidAlgorithms, ", "))
+	case s.Refine != 0 && (s.Metric == "gower" || s.Metric == "jaccard"):
+		return fmt.Errorf("%w: --refine does not apply to --metric %s yet: its candidate costs and targets need numeric features", ErrJobSpec, s.Metric)
+	case s.IsSweep() && (s.Metric == "gower" || s.Metric == "jaccard"):
+		return fmt.Errorf("%w: a range of k does not apply to --metric %s yet: the indices need numeric features; run one job per k", ErrJobSpec, s.Metric)
 	case s.Refine != 0 && s.IsSweep():
 		return fmt.Errorf("%w: --refine applies to one k, not to a range: choose k with the sweep, then refine a job of that k", ErrJobSpec)
 	case s.NumLocal != 0 && !clarans:

@@ -30,6 +30,8 @@ func TestNormalizeRefusesInapplicable(t *testing.T) {
 		{`"algorithm":"clara","maxneighbor":0.5`, "--maxneighbor"},
 		{`"algorithm":"fasterpam","refine":32`, "--refine"},
 		{`"algorithm":"fastclara","refine":8,"k_range":[2,3,4]`, "--refine applies to one k"},
+		{`"algorithm":"fastclara","refine":8,"metric":"gower"`, "--refine does not apply to --metric gower"},
+		{`"algorithm":"fasterpam","metric":"jaccard","k_range":[2,3]`, "a range of k does not apply to --metric jaccard"},
 		{`"algorithm":"kmeans","batch_size":1000`, "--batch-size"},
 		{`"algorithm":"fasterpam","batch_size":1000`, "--batch-size"},
 		{`"algorithm":"pam","tol":0.01`, "--tol"},

@@ -51,6 +51,8 @@ func (a *Assignment) check() error {
 	}
 	known := slices.Concat(KMeansAlgorithms, MedoidAlgorithms, SampledMedoidAlgorithms)
 	switch {
+	case MixedMetric(a.Metric):
+		return bad("has metric %s: assigning new rows to a Gower or Jaccard model is not supported yet; fit on the new data with --metric %s", a.Metric, a.Metric)
 	case a.Metric == "precomputed":
 		return bad("was fitted on a precomputed dissimilarity matrix: it has no centres to assign new rows to")
 	case !slices.Contains(known, a.Algorithm):

@@ -230,6 +230,9 @@ func (s *JobSpec) Normalize() error {
 	case s.Metric == "":
 		s.Metric = "euclidean"
 	}
+	if err := s.checkMixedSpec(); err != nil {
+		return err
+	}
 	if !s.IsMedoid() && s.Metric != "euclidean" && s.Metric != "sqeuclidean" {
 		return fmt.Errorf("%w: k-means minimises squared Euclidean distance; metric %q needs a k-medoids algorithm", ErrJobSpec, s.Metric)
 	}

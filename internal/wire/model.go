@@ -54,6 +54,16 @@ type Model struct {
 	// data's units, ScaledCenters the same centres as clustered.
 	Scaler        *Scaler     `json:"scaler,omitempty"`
 	ScaledCenters [][]float64 `json:"scaled_centers,omitempty"`
+
+	// Levels, for metric gower (or jaccard over boolean columns), holds
+	// each nominal column's sorted distinct values, null for a numeric
+	// column: a nominal column's value in Centers is the index of its
+	// value here. Ranges are Gower's per-column divisors (max − min of a
+	// numeric column, 1 for a nominal one). CenterValues are the medoid
+	// rows as the data holds them: a number, or a nominal column's text.
+	Levels       [][]string `json:"levels,omitempty"`
+	Ranges       []float64  `json:"ranges,omitempty"`
+	CenterValues [][]any    `json:"center_values,omitempty"`
 }
 
 // ModelParams are the job parameters that shaped a model beyond its

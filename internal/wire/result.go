@@ -48,6 +48,10 @@ type Result struct {
 	Moments []algo.Moments       `json:"moments,omitempty"`
 	Hists   []*algo.QuantileHist `json:"hists,omitempty"`
 
+	// KindLevels: each feature column's sorted distinct values (nil for
+	// a column that is not nominal).
+	Levels [][]string `json:"levels,omitempty"`
+
 	// KindMedoids.
 	Loss       float64 `json:"loss,omitempty"`
 	Iterations int     `json:"iterations,omitempty"`

@@ -137,6 +137,19 @@ type Data struct {
 	// Limit, when above 0, is how far a value may lie from its column's
 	// offset (after the scale); one further is an input error.
 	Limit float64 `json:"limit,omitempty"`
+	// Nominal, for metric gower, marks the nominal feature columns
+	// (strings, booleans, dictionaries): they are read as the index of
+	// their value in Levels[j], and a value not there is an input error.
+	// A KindLevels task has Nominal without Levels.
+	Nominal []bool `json:"nominal,omitempty"`
+	// Levels holds each nominal column's sorted distinct values (nil for
+	// a numeric column), at most MaxLevels a column and MaxLevelBytes in
+	// all.
+	Levels [][]string `json:"levels,omitempty"`
+	// Ranges, for metric gower, holds each column's range (max − min of a
+	// numeric column, 1 for a nominal one): distances divide by it (see
+	// algo.GowerDistance); the values are read as they are.
+	Ranges []float64 `json:"ranges,omitempty"`
 	// NoHeader and Delimiter give the layout of CSV files (see JobSpec);
 	// other formats ignore them.
 	NoHeader  bool   `json:"no_header,omitempty"`
@@ -336,7 +349,7 @@ func DecodeTask(b []byte) (*Task, error) {
 
 func (t *Task) validate() error {
 	switch t.Kind {
-	case KindSums, KindSample, KindKeep, KindLabel, KindScore, KindMedoids, KindCount, KindLocate, KindStats, KindValidity, KindRefine:
+	case KindSums, KindSample, KindKeep, KindLabel, KindScore, KindMedoids, KindCount, KindLocate, KindStats, KindValidity, KindRefine, KindLevels:
 	default:
 		return fmt.Errorf("%w: unknown task kind %q", ErrDecode, t.Kind)
 	}
@@ -365,6 +378,9 @@ func (t *Task) validate() error {
 		return fmt.Errorf("%w: %d offsets for %d columns", ErrDecode, len(t.Data.Offsets), len(t.Data.Columns))
 	}
 	if err := t.checkScaling(); err != nil {
+		return err
+	}
+	if err := t.checkMixed(); err != nil {
 		return err
 	}
 	if t.Fraction < 0 || t.Fraction > 1 || t.Fraction != t.Fraction {
