@@ -167,6 +167,8 @@ memory)
 	sleep 1
 	kill -0 "$natspid" # a server already on the port would make this one exit
 	rss() { awk -F': ' '/Maximum resident/{printf "%.2f GB", $2 * 1024 / 1e9}' "$1"; }
+	# The job's wall time and its time per row, from the coordinator's.
+	wall() { awk -F': ' -v n="$n" '/Elapsed/{k = split($2, p, ":"); s = 0; for (i = 1; i <= k; i++) s = s * 60 + p[i]; printf "%.0f s, %.2f µs a row", s, s * 1e6 / n}' "$1"; }
 	# Room for every shard, up to 16 GiB (two thirds of 100M rows' shards
 	# on a machine of 24 GiB).
 	refgib=$(((n * 32 * 4 * 2 / 1073741824) + 4))
@@ -196,7 +198,7 @@ memory)
 				"$dst/$algo-bounded.json" "$dst/$algo-reference.json"; then
 			same="identical model and labels"
 		fi
-		echo "$algo n=$n --memory $budget: coordinator $(rss "$dst/$algo-coordinator.time"), workers ${wrss[0]} and ${wrss[1]}; reference (one process, --memory $refmem) $(rss "$dst/$algo-reference.time"); $same"
+		echo "$algo n=$n --memory $budget: $(wall "$dst/$algo-coordinator.time"); coordinator $(rss "$dst/$algo-coordinator.time"), workers ${wrss[0]} and ${wrss[1]}; reference (one process, --memory $refmem) $(rss "$dst/$algo-reference.time"); $same"
 	done | tee "$dst/summary.txt"
 	;;
 *)
