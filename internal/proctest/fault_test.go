@@ -187,8 +187,10 @@ func TestCoordinatorKill(t *testing.T) {
 			}
 			checkpoint = "minibatch"
 		case "fastclara":
-			// The first round of samples (10 of 20) ends with a checkpoint.
-			killAt, checkpoint = func(p coordinator.Progress) bool { return p.Phase == "cluster" && p.Step >= 5 }, "clara"
+			// The first round of samples (10 of 20) ends with a
+			// checkpoint; "cluster" counts samples as each is
+			// clustered, so the 11th is of the second round.
+			killAt, checkpoint = func(p coordinator.Progress) bool { return p.Phase == "cluster" && p.Step >= 11 }, "clara"
 		}
 		if testing.Short() && j.name != "kmeans" {
 			continue
