@@ -111,6 +111,19 @@ func gatherReport(f reportFlags) (*report.Input, error) {
 		return nil, err
 	}
 	in := &report.Input{Model: m, ModelPath: f.model}
+	if m.Scaler != nil {
+		// The rows, indices and projection are drawn in the space the
+		// model clustered: the scaled features and scaled centres.
+		scaled := *m
+		if err := m.Scaler.Check(len(m.Columns)); err != nil {
+			return nil, fmt.Errorf("%s: the model's scaler %w", f.model, err)
+		}
+		if len(m.ScaledCenters) != len(m.Centers) {
+			return nil, fmt.Errorf("%s: a scaled model with %d scaled_centers for %d centers", f.model, len(m.ScaledCenters), len(m.Centers))
+		}
+		scaled.Centers = m.ScaledCenters
+		in.Model = &scaled
+	}
 	if f.selection != "" {
 		if in.Selection, err = readSelection(f.selection); err != nil {
 			return nil, err
@@ -256,6 +269,9 @@ func gatherRows(f reportFlags, in *report.Input) error {
 			if err != nil {
 				return err
 			}
+			if sc := m.Scaler; sc != nil {
+				scaleRows(b.Data, sc.Center, sc.Scale)
+			}
 			x, labels, index := keepLabelled(b, label)
 			if len(labels) == 0 {
 				continue
@@ -348,4 +364,14 @@ func keepLabelled(b *partition.Block, label []int32) (x []float32, labels []int3
 		}
 	}
 	return x, labels, index
+}
+
+// scaleRows maps rows of len(center) values to (x − center) / scale in
+// place, in float64, as the workers scaled them for the fit.
+func scaleRows(x []float32, center, scale []float64) {
+	d := len(center)
+	for i, v := range x {
+		j := i % d
+		x[i] = float32((float64(v) - center[j]) / scale[j])
+	}
 }

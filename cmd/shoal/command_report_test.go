@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"image/color"
 	"image/png"
 	"math"
@@ -414,5 +415,55 @@ func TestRunSweepReport(t *testing.T) {
 		"--k", "2,3", "--algo", "kmeans", "--seed", "3")
 	if code != 0 || !strings.Contains(out, "k chosen by max_silhouette: 2") {
 		t.Errorf("summary: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// A scaled model is reported in the space it clustered: the report's own
+// silhouette, Calinski–Harabasz and Davies–Bouldin of the chosen k,
+// computed from the input file and the labels, equal the sweep's, which
+// the workers computed on the scaled features; on raw wine features
+// (proline spans thousands) they would not.
+func TestReportScaledModel(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join("..", "..", "algo", "validity", "testdata", "wine.csv")
+	cols := make([]string, 13)
+	for i := range cols {
+		cols[i] = fmt.Sprintf("f%d", i)
+	}
+	model, labels := filepath.Join(dir, "m.json"), filepath.Join(dir, "labels.csv")
+	code, _, errOut := shoal(t, "run", "-q", "--workers", "2", "--input", data, "--columns", strings.Join(cols, ","),
+		"--scale", "standard", "--k", "2..4", "--algo", "kmeans", "--seed", "2", "--model", model, "--out", labels)
+	if code != 0 {
+		t.Fatalf("sweep: exit %d: %s", code, errOut)
+	}
+	sel, err := readSelection(filepath.Join(dir, "m.selection.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := gatherReport(reportFlags{model: model, labels: labels, inputs: []string{data}, sample: 2000, seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want validity.Score
+	for _, s := range sel.Scores {
+		if s.K == sel.ChosenK {
+			want = s
+		}
+	}
+	got := in.Indices
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"silhouette", got.Silhouette, want.Silhouette},
+		{"Calinski–Harabasz", got.CalinskiHarabasz, want.CalinskiHarabasz},
+		{"Davies–Bouldin", got.DaviesBouldin, want.DaviesBouldin},
+	} {
+		if math.Abs(c.got-c.want) > 1e-5*math.Abs(c.want) {
+			t.Errorf("k=%d %s: report %.8f, sweep %.8f", sel.ChosenK, c.name, c.got, c.want)
+		}
+	}
+	if len(in.Model.Centers) != sel.ChosenK || in.Model.Centers[0][12] > 10 {
+		t.Errorf("the projection's centres are not the scaled ones: %v", in.Model.Centers)
 	}
 }

@@ -22,6 +22,9 @@ type Scaler struct {
 	Scale  []float64 `json:"scale"`
 }
 
+// Check refuses a scaler that cannot apply to d columns (see check).
+func (s *Scaler) Check(d int) error { return s.check(d) }
+
 // check refuses a scaler that cannot apply to d columns: an unknown
 // method, vectors of another length, a value that is not finite or a
 // scale not above 0.
