@@ -218,14 +218,16 @@ func kmedBuildTriangle(lt *LowerTriangle, k int, stop stopper, parallelism int) 
 					part[j] += float64(v)
 				}
 			} else {
+				// max(·, 0) instead of a test: the comparisons are
+				// unpredictable, and adding +0 to a sum of non-negative
+				// terms changes no bit, so the gains are those of
+				// "if v < nd[j] { gi += nd[j]-v }".
 				ndi := nd[i]
+				nd := nd[:len(row)]
+				part := part[:len(row)]
 				for j, v := range row {
-					if v < nd[j] { // i as a medoid would serve j better
-						gi += float64(nd[j] - v)
-					}
-					if v < ndi { // and j as a medoid would serve i better
-						part[j] += float64(ndi - v)
-					}
+					gi += float64(max(nd[j]-v, 0))    // i as a medoid would serve j better
+					part[j] += float64(max(ndi-v, 0)) // and j as a medoid would serve i better
 				}
 			}
 			part[i] += gi
