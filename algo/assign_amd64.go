@@ -70,3 +70,11 @@ func kmAddRowAVX2(sum *float64, x *float32, d4 int, w float64)
 //
 //go:noescape
 func kmPrefetchGather(x *float32, rows *int32, n, d int)
+
+// kmTriRowL2AVX2 writes to out[0:m4] the squared Euclidean (root:
+// Euclidean) distances, rounded to float32, of the point a to the m4
+// consecutive points at b, all float64 of dimension d4 (m4, d4 > 0,
+// multiples of 4), with metricSqL2's lanes and order of operations.
+//
+//go:noescape
+func kmTriRowL2AVX2(a *float64, b *float64, d4 int, m4 int, root bool, out *float32)

@@ -792,3 +792,71 @@ line:
 	DECQ       CX
 	JNZ        row
 	RET
+
+// func kmTriRowL2AVX2(a *float64, b *float64, d4 int, m4 int, root bool, out *float32)
+//
+// Squared Euclidean (root: Euclidean) distances, as float32, of one point
+// a against the m4 consecutive points at b (m4 > 0 and d4 > 0, both
+// multiples of 4; all in float64, row-major, dimension d4), written to
+// out[0:m4]. Four points at a time, each with four lanes: lane l sums
+// (a−b)² over dimensions t ≡ l (mod 4) in increasing t, a separate
+// multiply and add; then (s0+s1)+(s2+s3), the square root and the
+// rounding to float32, exactly as vecFill's Go code computes them.
+TEXT ·kmTriRowL2AVX2(SB), NOSPLIT, $0-48
+	MOVQ a+0(FP), SI
+	MOVQ b+8(FP), DI
+	MOVQ d4+16(FP), CX
+	MOVQ m4+24(FP), DX
+	MOVBQZX root+32(FP), R11
+	MOVQ out+40(FP), AX
+	SHLQ $3, CX                 // row length in bytes
+	LEAQ (CX)(CX*2), R10        // three rows
+
+group:
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	XORQ   BX, BX
+	MOVQ   DI, R8
+
+dim:
+	VMOVUPD (SI)(BX*1), Y4
+	VSUBPD  (R8), Y4, Y5
+	VSUBPD  (R8)(CX*1), Y4, Y6
+	VSUBPD  (R8)(CX*2), Y4, Y7
+	VSUBPD  (R8)(R10*1), Y4, Y8
+	VMULPD  Y5, Y5, Y5
+	VMULPD  Y6, Y6, Y6
+	VMULPD  Y7, Y7, Y7
+	VMULPD  Y8, Y8, Y8
+	VADDPD  Y5, Y0, Y0
+	VADDPD  Y6, Y1, Y1
+	VADDPD  Y7, Y2, Y2
+	VADDPD  Y8, Y3, Y3
+	ADDQ    $32, BX
+	ADDQ    $32, R8
+	CMPQ    BX, CX
+	JNE     dim
+
+	// Y4 = [p0(s0+s1), p1(s0+s1), p0(s2+s3), p1(s2+s3)], Y5 likewise for
+	// points 2 and 3; then the halves are regrouped and added.
+	VHADDPD    Y1, Y0, Y4
+	VHADDPD    Y3, Y2, Y5
+	VPERM2F128 $0x20, Y5, Y4, Y6
+	VPERM2F128 $0x31, Y5, Y4, Y7
+	VADDPD     Y7, Y6, Y6
+	TESTQ      R11, R11
+	JZ         noroot
+	VSQRTPD    Y6, Y6
+
+noroot:
+	VCVTPD2PSY Y6, X6
+	VMOVUPS    X6, (AX)
+	ADDQ       $16, AX
+	LEAQ       (DI)(CX*4), DI
+	SUBQ       $4, DX
+	JNZ        group
+
+	VZEROUPPER
+	RET

@@ -415,3 +415,37 @@ func TestAddRowAVX2(t *testing.T) {
 		}
 	}
 }
+
+// TestTriRowL2AVX2: the kernel gives float32 of metricSqL2 (and of its
+// square root) bit for bit, for values spread over eight orders of
+// magnitude, d and the number of points multiples of four.
+func TestTriRowL2AVX2(t *testing.T) {
+	if !kmHaveAVX2 {
+		t.Skip("no AVX2")
+	}
+	rng := NewRand(7)
+	for _, d := range []int{4, 8, 12, 64} {
+		const m = 12
+		x := make([]float32, (m+1)*d)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(8)-4)))
+		}
+		f := make([]float64, len(x))
+		for i, v := range x {
+			f[i] = float64(v)
+		}
+		for _, root := range []bool{false, true} {
+			out := make([]float32, m)
+			kmTriRowL2AVX2(&f[0], &f[d], d, m, root, &out[0])
+			for j := range m {
+				s := metricSqL2(x[:d], x[(j+1)*d:(j+2)*d])
+				if root {
+					s = math.Sqrt(s)
+				}
+				if want := float32(s); math.Float32bits(out[j]) != math.Float32bits(want) {
+					t.Errorf("d=%d root=%v point %d: kernel %v, metricSqL2 %v", d, root, j, out[j], want)
+				}
+			}
+		}
+	}
+}

@@ -45,3 +45,7 @@ func kmAddRowAVX2(sum *float64, x *float32, d4 int, w float64) {
 func kmPrefetchGather(x *float32, rows *int32, n, d int) {
 	panic("algo: AVX2 kernel called without AVX2")
 }
+
+func kmTriRowL2AVX2(a *float64, b *float64, d4 int, m4 int, root bool, out *float32) {
+	panic("algo: AVX2 kernel called without AVX2")
+}
