@@ -78,3 +78,12 @@ func kmPrefetchGather(x *float32, rows *int32, n, d int)
 //
 //go:noescape
 func kmTriRowL2AVX2(a *float64, b *float64, d4 int, m4 int, root bool, out *float32)
+
+// kmBuildGain2AVX2 is buildGainRows' loop over the columns j < m4 (m4 >
+// 0, a multiple of 4) of two consecutive stored rows r0 and r1 of a
+// LowerTriangle: gains[r] += max(nd[j]−r_r[j], 0) in j order, and part[j] +=
+// max(nd0−r0[j], 0) then += max(nd1−r1[j], 0), each term a float32
+// difference converted to float64.
+//
+//go:noescape
+func kmBuildGain2AVX2(r0, r1, nd *float32, part *float64, m4 int, nd0, nd1 float32, gains *[2]float64)

@@ -860,3 +860,75 @@ noroot:
 
 	VZEROUPPER
 	RET
+
+// func kmBuildGain2AVX2(r0, r1, nd *float32, part *float64, m4 int, nd0, nd1 float32, gains *[2]float64)
+//
+// BUILD's gains from two stored rows r0, r1 of a LowerTriangle over the
+// columns j < m4 (m4 > 0, a multiple of 4), four at a time:
+// part[j] = (part[j] + max(nd0−r0[j], 0)) + max(nd1−r1[j], 0) and
+// gains[r] += max(nd[j]−r_r[j], 0) one term at a time in j order; every
+// difference in float32, every sum in float64, as buildGainRows' loop.
+// VMAXPS with +0 second returns +0 for −0, as Go's max does.
+TEXT ·kmBuildGain2AVX2(SB), NOSPLIT, $0-56
+	MOVQ         r0+0(FP), SI
+	MOVQ         r1+8(FP), DI
+	MOVQ         nd+16(FP), DX
+	MOVQ         part+24(FP), BX
+	MOVQ         m4+32(FP), CX
+	VBROADCASTSS nd0+40(FP), X10
+	VBROADCASTSS nd1+44(FP), X11
+	MOVQ         gains+48(FP), R8
+	VMOVQ        (R8), X12
+	VMOVQ        8(R8), X13
+	VXORPS       X15, X15, X15
+	XORQ         AX, AX
+
+gain4:
+	VMOVUPS (SI)(AX*4), X0
+	VMOVUPS (DI)(AX*4), X1
+	VMOVUPS (DX)(AX*4), X2
+
+	// The rows' own terms: max(nd[j]−r[j], 0).
+	VSUBPS    X0, X2, X3
+	VMAXPS    X15, X3, X3
+	VCVTPS2PD X3, Y3
+	VSUBPS    X1, X2, X4
+	VMAXPS    X15, X4, X4
+	VCVTPS2PD X4, Y4
+
+	// The columns' terms: max(nd_r−r[j], 0), row 0 first.
+	VSUBPS    X0, X10, X5
+	VMAXPS    X15, X5, X5
+	VCVTPS2PD X5, Y5
+	VSUBPS    X1, X11, X6
+	VMAXPS    X15, X6, X6
+	VCVTPS2PD X6, Y6
+	VMOVUPD   (BX)(AX*8), Y7
+	VADDPD    Y5, Y7, Y7
+	VADDPD    Y6, Y7, Y7
+	VMOVUPD   Y7, (BX)(AX*8)
+
+	// The two running sums, one term at a time in j order.
+	VADDSD       X3, X12, X12
+	VADDSD       X4, X13, X13
+	VPERMILPD    $1, X3, X8
+	VPERMILPD    $1, X4, X9
+	VADDSD       X8, X12, X12
+	VADDSD       X9, X13, X13
+	VEXTRACTF128 $1, Y3, X3
+	VEXTRACTF128 $1, Y4, X4
+	VADDSD       X3, X12, X12
+	VADDSD       X4, X13, X13
+	VPERMILPD    $1, X3, X3
+	VPERMILPD    $1, X4, X4
+	VADDSD       X3, X12, X12
+	VADDSD       X4, X13, X13
+
+	ADDQ $4, AX
+	CMPQ AX, CX
+	JNE  gain4
+
+	VMOVQ  X12, (R8)
+	VMOVQ  X13, 8(R8)
+	VZEROUPPER
+	RET
