@@ -87,3 +87,10 @@ func kmTriRowL2AVX2(a *float64, b *float64, d4 int, m4 int, root bool, out *floa
 //
 //go:noescape
 func kmBuildGain2AVX2(r0, r1, nd *float32, part *float64, m4 int, nd0, nd1 float32, gains *[2]float64)
+
+// kmPrefetchSeg prefetches into cache the 32 float32 values at p, a
+// segment of a stored LowerTriangle row that kmedBlockReader reads a few
+// rows later. Prefetches never fault.
+//
+//go:noescape
+func kmPrefetchSeg(p *float32)

@@ -932,3 +932,13 @@ gain4:
 	VMOVQ  X13, 8(R8)
 	VZEROUPPER
 	RET
+
+// func kmPrefetchSeg(p *float32)
+//
+// PREFETCHT0 the cache lines of the 128 bytes at p (at most three).
+TEXT ·kmPrefetchSeg(SB), NOSPLIT, $0-8
+	MOVQ       p+0(FP), SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 64(SI)
+	PREFETCHT0 124(SI)
+	RET

@@ -53,3 +53,7 @@ func kmTriRowL2AVX2(a *float64, b *float64, d4 int, m4 int, root bool, out *floa
 func kmBuildGain2AVX2(r0, r1, nd *float32, part *float64, m4 int, nd0, nd1 float32, gains *[2]float64) {
 	panic("algo: AVX2 kernel called without AVX2")
 }
+
+func kmPrefetchSeg(p *float32) {
+	panic("algo: AVX2 kernel called without AVX2")
+}

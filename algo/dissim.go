@@ -574,6 +574,10 @@ func (a *kmedAccess) at(i, j int) float32 {
 // gained less, 64 and 128 no more.
 const kmedBlock = 32
 
+// blockPrefetch is how many stored rows ahead kmedBlockReader prefetches
+// the segment it will read.
+const blockPrefetch = 16
+
 // kmedBlockReader hands out the rows of consecutive objects in blocks.
 // The algorithms that sweep over all candidates (BUILD, the swap passes,
 // silhouettes) read every row once per pass; for a LowerTriangle the part
@@ -628,6 +632,13 @@ func (r *kmedBlockReader) block(x0 int) [][]float32 {
 	// stored row o.
 	for o := x0 + 1; o < n; o++ {
 		base := o*(o-1)/2 + x0
+		// Each o reads another stored row, a stride the hardware
+		// prefetcher does not follow: ask for the segment of row o+16
+		// now, so that many misses are in flight at once.
+		if kmHaveAVX2 && o+blockPrefetch < n {
+			q := o + blockPrefetch
+			kmPrefetchSeg(&data[q*(q-1)/2+x0])
+		}
 		seg := data[base : base+min(cnt, o-x0)]
 		for b, v := range seg {
 			rows[b][o] = v
