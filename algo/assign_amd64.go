@@ -94,3 +94,12 @@ func kmBuildGain2AVX2(r0, r1, nd *float32, part *float64, m4 int, nd0, nd1 float
 //
 //go:noescape
 func kmPrefetchSeg(p *float32)
+
+// kmSwapGainAVX2 is the loop of bestSwapInto over the objects o < n8 (n8
+// > 0, a multiple of 8), row[o] = d(x, o), sd[o] = near[o].sd: for each
+// o with row[o] < sd[o] in order, it adds row[o] − nd (if below nd) to
+// the returned sum, which starts at 0, and to ploss[near[o].ni] nd − sd
+// or row[o] − sd, each difference of float32 values taken in float64.
+//
+//go:noescape
+func kmSwapGainAVX2(row, sd *float32, near *kmedNear, n8 int, ploss *float64) (acc float64)

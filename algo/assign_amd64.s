@@ -942,3 +942,64 @@ TEXT ·kmPrefetchSeg(SB), NOSPLIT, $0-8
 	PREFETCHT0 64(SI)
 	PREFETCHT0 124(SI)
 	RET
+
+// func kmSwapGainAVX2(row, sd *float32, near *kmedNear, n8 int, ploss *float64) (acc float64)
+//
+// bestSwapInto's loop over o < n8, eight objects at a time: a group
+// where no row[o] < sd[o] adds nothing and is skipped; in the others the
+// objects with row[o] < sd[o] are taken in increasing o, each as the Go
+// loop does it. kmedNear is {ni int32, nd float32, si int32, sd float32}.
+TEXT ·kmSwapGainAVX2(SB), NOSPLIT, $0-48
+	MOVQ   row+0(FP), SI
+	MOVQ   sd+8(FP), DI
+	MOVQ   near+16(FP), R8
+	MOVQ   n8+24(FP), CX
+	MOVQ   ploss+32(FP), R9
+	VXORPD X0, X0, X0
+	VXORPD X15, X15, X15
+	XORQ   AX, AX
+
+group:
+	VMOVUPS   (SI)(AX*4), Y1
+	VCMPPS    $1, (DI)(AX*4), Y1, Y2 // row < sd
+	VMOVMSKPS Y2, BX
+	TESTL     BX, BX
+	JNZ       hits
+
+next:
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JNE  group
+	VZEROUPPER
+	MOVSD X0, acc+40(FP)
+	RET
+
+hits:
+	BSFL      BX, DX
+	LEAQ      (AX)(DX*1), R10
+	VMOVSS    (SI)(R10*4), X3       // v
+	SHLQ      $4, R10
+	MOVLQSX   (R8)(R10*1), R12      // ni
+	VMOVSS    4(R8)(R10*1), X4      // nd
+	VMOVSS    12(R8)(R10*1), X5     // sd
+	VCVTSS2SD X3, X3, X3
+	VCVTSS2SD X4, X4, X4
+	VCVTSS2SD X5, X5, X5
+	// Without a branch on v < nd, which the data decide: the slot's
+	// term is min(max(v, nd), sd) − sd, that is nd − sd or v − sd, and
+	// the shared gain gets min(v − nd, 0), +0 (which changes no sum of
+	// negative terms) unless v < nd.
+	VMAXSD X4, X3, X6
+	VMINSD X5, X6, X6
+	VSUBSD X5, X6, X6
+	VADDSD (R9)(R12*8), X6, X6
+	VMOVSD X6, (R9)(R12*8)
+	VSUBSD X4, X3, X7
+	VMINSD X15, X7, X7
+	VADDSD X7, X0, X0
+
+bit:
+	LEAL -1(BX), DX
+	ANDL DX, BX
+	JNZ  hits
+	JMP  next

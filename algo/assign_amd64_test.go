@@ -449,3 +449,57 @@ func TestTriRowL2AVX2(t *testing.T) {
 		}
 	}
 }
+
+// TestSwapGainAVX2: the kernel gives bestSwapInto's loop bit for bit (the
+// shared gain and every slot's loss), with values equal to nd or sd, for
+// groups with no, some and all objects below their second nearest.
+func TestSwapGainAVX2(t *testing.T) {
+	if !kmHaveAVX2 {
+		t.Skip("no AVX2")
+	}
+	rng := NewRand(8)
+	const n, k = 8 * 40, 7
+	near := make([]kmedNear, n)
+	sd := make([]float32, n)
+	row := make([]float32, n)
+	for o := range near {
+		a, b := float32(rng.ExpFloat64()), float32(rng.ExpFloat64())
+		near[o] = kmedNear{ni: int32(rng.IntN(k)), nd: min(a, b), si: -1, sd: max(a, b)}
+		sd[o] = near[o].sd
+		switch g := o / 8; {
+		case g%5 == 0:
+			row[o] = near[o].sd + 1 // a group without hits
+		case rng.IntN(6) == 0:
+			row[o] = near[o].nd
+		case rng.IntN(6) == 0:
+			row[o] = near[o].sd
+		default:
+			row[o] = float32(rng.ExpFloat64())
+		}
+	}
+	removal := make([]float64, k)
+	for i := range removal {
+		removal[i] = rng.Float64()
+	}
+	want := slices.Clone(removal)
+	var wantAcc float64
+	for o, v := range row {
+		nr := near[o]
+		if v < nr.nd {
+			wantAcc += float64(v) - float64(nr.nd)
+			want[nr.ni] += float64(nr.nd) - float64(nr.sd)
+		} else if v < nr.sd {
+			want[nr.ni] += float64(v) - float64(nr.sd)
+		}
+	}
+	got := slices.Clone(removal)
+	acc := kmSwapGainAVX2(&row[0], &sd[0], &near[0], n, &got[0])
+	if math.Float64bits(acc) != math.Float64bits(wantAcc) {
+		t.Errorf("gain %v, Go loop %v", acc, wantAcc)
+	}
+	for i := range want {
+		if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+			t.Errorf("slot %d: loss %v, Go loop %v", i, got[i], want[i])
+		}
+	}
+}

@@ -57,3 +57,7 @@ func kmBuildGain2AVX2(r0, r1, nd *float32, part *float64, m4 int, nd0, nd1 float
 func kmPrefetchSeg(p *float32) {
 	panic("algo: AVX2 kernel called without AVX2")
 }
+
+func kmSwapGainAVX2(row, sd *float32, near *kmedNear, n8 int, ploss *float64) (acc float64) {
+	panic("algo: AVX2 kernel called without AVX2")
+}
