@@ -8,6 +8,10 @@ import "golang.org/x/sys/cpu"
 // can run here (the CPU has them and the OS saves the YMM registers).
 var kmHaveAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
+// kmHaveAVX512 reports whether the AVX-512 kernels can run here (the CPU
+// has AVX-512 F and the OS saves the ZMM and mask registers).
+var kmHaveAVX512 = kmHaveAVX2 && cpu.X86.HasAVX512F
+
 // kmTileAVX2 writes cn[j] − 2·x_r·c_j for the 6 row-major rows at x
 // against panels ≥ 1 16-centre panels of c, row r at out[r·stride].
 //
@@ -103,3 +107,10 @@ func kmPrefetchSeg(p *float32)
 //
 //go:noescape
 func kmSwapGainAVX2(row, sd *float32, near *kmedNear, n8 int, ploss *float64) (acc float64)
+
+// kmTriRowL2AVX512 is kmTriRowL2AVX2, bit for bit, for m8 points (m8 >
+// 0, a multiple of 8) stored in pairs at b (see kmPairPoints), eight at a
+// time.
+//
+//go:noescape
+func kmTriRowL2AVX512(a *float64, b *float64, d4 int, m8 int, root bool, out *float32)

@@ -1003,3 +1003,87 @@ bit:
 	ANDL DX, BX
 	JNZ  hits
 	JMP  next
+
+// func kmTriRowL2AVX512(a *float64, b *float64, d4 int, m8 int, root bool, out *float32)
+//
+// kmTriRowL2AVX2 with 512-bit registers, eight points at a time: b holds
+// the points in pairs (rows 2m and 2m+1 as 2·d4 values: dimensions
+// 4q..4q+3 of the first, then of the second, for q = 0, 1, …), so that
+// one register holds the same four dimensions of two points and each
+// 256-bit half sums its own point's lanes exactly as kmTriRowL2AVX2 does.
+// m8 > 0 is a multiple of 8 and b starts on a pair.
+TEXT ·kmTriRowL2AVX512(SB), NOSPLIT, $0-48
+	MOVQ    a+0(FP), SI
+	MOVQ    b+8(FP), DI
+	MOVQ    d4+16(FP), CX
+	MOVQ    m8+24(FP), DX
+	MOVBQZX root+32(FP), R11
+	MOVQ    out+40(FP), AX
+	SHLQ    $4, CX              // bytes of a pair of points
+	LEAQ    (CX)(CX*2), R10     // three pairs
+	MOVQ    CX, R12
+	SHRQ    $1, R12             // bytes of one point: a's end offset
+
+group8:
+	VXORPD Z0, Z0, Z0
+	VXORPD Z1, Z1, Z1
+	VXORPD Z2, Z2, Z2
+	VXORPD Z3, Z3, Z3
+	MOVQ   SI, R9
+	LEAQ   (SI)(R12*1), R13
+	MOVQ   DI, R8
+
+dim8:
+	VBROADCASTF64X4 (R9), Z4
+	VSUBPD          (R8), Z4, Z5
+	VSUBPD          (R8)(CX*1), Z4, Z6
+	VSUBPD          (R8)(CX*2), Z4, Z7
+	VSUBPD          (R8)(R10*1), Z4, Z8
+	VMULPD          Z5, Z5, Z5
+	VMULPD          Z6, Z6, Z6
+	VMULPD          Z7, Z7, Z7
+	VMULPD          Z8, Z8, Z8
+	VADDPD          Z5, Z0, Z0
+	VADDPD          Z6, Z1, Z1
+	VADDPD          Z7, Z2, Z2
+	VADDPD          Z8, Z3, Z3
+	ADDQ            $32, R9
+	ADDQ            $64, R8
+	CMPQ            R9, R13
+	JNE             dim8
+
+	// Points 0..3: Y0 and Y8 (the upper half of Z0) are points 0 and 1,
+	// Y1 and Y9 points 2 and 3; then as kmTriRowL2AVX2.
+	VEXTRACTF64X4 $1, Z0, Y8
+	VEXTRACTF64X4 $1, Z1, Y9
+	VHADDPD       Y8, Y0, Y4
+	VHADDPD       Y9, Y1, Y5
+	VPERM2F128    $0x20, Y5, Y4, Y6
+	VPERM2F128    $0x31, Y5, Y4, Y7
+	VADDPD        Y7, Y6, Y6
+
+	// Points 4..7 from Z2 and Z3.
+	VEXTRACTF64X4 $1, Z2, Y10
+	VEXTRACTF64X4 $1, Z3, Y11
+	VHADDPD       Y10, Y2, Y4
+	VHADDPD       Y11, Y3, Y5
+	VPERM2F128    $0x20, Y5, Y4, Y12
+	VPERM2F128    $0x31, Y5, Y4, Y7
+	VADDPD        Y7, Y12, Y12
+	TESTQ         R11, R11
+	JZ            noroot8
+	VSQRTPD       Y6, Y6
+	VSQRTPD       Y12, Y12
+
+noroot8:
+	VCVTPD2PSY Y6, X6
+	VCVTPD2PSY Y12, X12
+	VMOVUPS    X6, (AX)
+	VMOVUPS    X12, 16(AX)
+	ADDQ       $32, AX
+	LEAQ       (DI)(CX*4), DI
+	SUBQ       $8, DX
+	JNZ        group8
+
+	VZEROUPPER
+	RET

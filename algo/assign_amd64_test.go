@@ -503,3 +503,38 @@ func TestSwapGainAVX2(t *testing.T) {
 		}
 	}
 }
+
+// TestTriRowL2AVX512: the 512-bit kernel on paired points gives float32
+// of metricSqL2 (and of its square root) bit for bit, for values spread
+// over eight orders of magnitude.
+func TestTriRowL2AVX512(t *testing.T) {
+	if !kmHaveAVX512 {
+		t.Skip("no AVX-512")
+	}
+	rng := NewRand(9)
+	for _, d := range []int{4, 8, 12, 64} {
+		const m = 16
+		x := make([]float32, (m+1)*d)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(8)-4)))
+		}
+		a := make([]float64, d)
+		for i := range a {
+			a[i] = float64(x[m*d+i])
+		}
+		pairs := kmPairPoints(x[:m*d], m, d)
+		for _, root := range []bool{false, true} {
+			out := make([]float32, m)
+			kmTriRowL2AVX512(&a[0], &pairs[0], d, m, root, &out[0])
+			for j := range m {
+				s := metricSqL2(x[m*d:], x[j*d:(j+1)*d])
+				if root {
+					s = math.Sqrt(s)
+				}
+				if want := float32(s); math.Float32bits(out[j]) != math.Float32bits(want) {
+					t.Errorf("d=%d root=%v point %d: kernel %v, metricSqL2 %v", d, root, j, out[j], want)
+				}
+			}
+		}
+	}
+}

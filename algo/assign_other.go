@@ -6,6 +6,9 @@ package algo
 // uses gonum's Gemm there.
 const kmHaveAVX2 = false
 
+// kmHaveAVX512 is false off amd64 and under the purego tag.
+const kmHaveAVX512 = false
+
 func kmTileAVX2(x *float32, d int, c *float32, panels int, cn *float32, out *float32, stride int) {
 	panic("algo: AVX2 kernel called without AVX2")
 }
@@ -60,4 +63,8 @@ func kmPrefetchSeg(p *float32) {
 
 func kmSwapGainAVX2(row, sd *float32, near *kmedNear, n8 int, ploss *float64) (acc float64) {
 	panic("algo: AVX2 kernel called without AVX2")
+}
+
+func kmTriRowL2AVX512(a *float64, b *float64, d4 int, m8 int, root bool, out *float32) {
+	panic("algo: AVX-512 kernel called without AVX-512")
 }

@@ -336,6 +336,22 @@ func vecFillL2x4(v *Vectors, i int, lo int, js []int32, out []float32) int {
 	return t0
 }
 
+// kmPairPoints converts the n points of dimension d (a multiple of 4) to
+// float64 in pairs for kmTriRowL2AVX512: points 2m and 2m+1 take the 2d
+// values from 2md on, dimensions 4q..4q+3 of point 2m at 2md+8q and those
+// of point 2m+1 right after; a last unpaired point is paired with zeros.
+func kmPairPoints(data []float32, n, d int) []float64 {
+	out := make([]float64, (n+1)/2*2*d)
+	for i := range n {
+		base := i/2*2*d + i%2*4
+		row := data[i*d : (i+1)*d]
+		for t, x := range row {
+			out[base+t/4*8+t%4] = float64(x)
+		}
+	}
+	return out
+}
+
 // BuildLowerTriangle computes all n(n-1)/2 dissimilarities of v into a new
 // LowerTriangle, with parallelism goroutines (≤ 0 means 1): the caller
 // decides, algo starts no goroutines of its own otherwise. Work is handed
@@ -376,11 +392,14 @@ func BuildLowerTriangleContext(ctx context.Context, v *Vectors, parallelism int)
 	// The (squared) Euclidean AVX2 path reads the points converted to
 	// float64 once here (8nd bytes), instead of converting both points of
 	// every pair.
-	var f64 []float64
+	var f64, pairs []float64
 	if kmHaveAVX2 && v.D%4 == 0 && (v.Metric == Euclidean || v.Metric == SqEuclidean) {
 		f64 = make([]float64, len(v.Data))
 		for t, x := range v.Data {
 			f64[t] = float64(x)
+		}
+		if kmHaveAVX512 {
+			pairs = kmPairPoints(v.Data, v.N, v.D)
 		}
 	}
 	nblocks := (v.N + rowBlock - 1) / rowBlock
@@ -413,9 +432,15 @@ func BuildLowerTriangleContext(ctx context.Context, v *Vectors, parallelism int)
 					c1 := min(c0+colTile, i)
 					base := i * (i - 1) / 2
 					t := c0
-					if m4 := (c1 - c0) &^ 3; f64 != nil && m4 > 0 {
+					if m8 := (c1 - c0) &^ 7; pairs != nil && m8 > 0 {
+						// c0, a multiple of colTile, starts a pair.
 						d := v.D
-						kmTriRowL2AVX2(&f64[i*d], &f64[c0*d], d, m4, v.Metric == Euclidean, &lt.data[base+c0])
+						kmTriRowL2AVX512(&f64[i*d], &pairs[c0*d], d, m8, v.Metric == Euclidean, &lt.data[base+c0])
+						t += m8
+					}
+					if m4 := (c1 - t) &^ 3; f64 != nil && m4 > 0 {
+						d := v.D
+						kmTriRowL2AVX2(&f64[i*d], &f64[t*d], d, m4, v.Metric == Euclidean, &lt.data[base+t])
 						t += m4
 					}
 					vecFill(v, norms, i, t, nil, lt.data[base+t:base+c1])
