@@ -8,6 +8,10 @@ import "golang.org/x/sys/cpu"
 // can run here (the CPU has them and the OS saves the YMM registers).
 var kmHaveAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
+// kmHaveAVX512 reports whether the AVX-512 kernels can run here (the CPU
+// has AVX-512 F and the OS saves the ZMM and mask registers).
+var kmHaveAVX512 = kmHaveAVX2 && cpu.X86.HasAVX512F
+
 // kmTileAVX2 writes cn[j] − 2·x_r·c_j for the 6 row-major rows at x
 // against panels ≥ 1 16-centre panels of c, row r at out[r·stride].
 //
@@ -70,3 +74,43 @@ func kmAddRowAVX2(sum *float64, x *float32, d4 int, w float64)
 //
 //go:noescape
 func kmPrefetchGather(x *float32, rows *int32, n, d int)
+
+// kmTriRowL2AVX2 writes to out[0:m4] the squared Euclidean (root:
+// Euclidean) distances, rounded to float32, of the point a to the m4
+// consecutive points at b, all float64 of dimension d4 (m4, d4 > 0,
+// multiples of 4), with metricSqL2's lanes and order of operations.
+//
+//go:noescape
+func kmTriRowL2AVX2(a *float64, b *float64, d4 int, m4 int, root bool, out *float32)
+
+// kmBuildGain2AVX2 is buildGainRows' loop over the columns j < m4 (m4 >
+// 0, a multiple of 4) of two consecutive stored rows r0 and r1 of a
+// LowerTriangle: gains[r] += max(nd[j]−r_r[j], 0) in j order, and part[j] +=
+// max(nd0−r0[j], 0) then += max(nd1−r1[j], 0), each term a float32
+// difference converted to float64.
+//
+//go:noescape
+func kmBuildGain2AVX2(r0, r1, nd *float32, part *float64, m4 int, nd0, nd1 float32, gains *[2]float64)
+
+// kmPrefetchSeg prefetches into cache the 32 float32 values at p, a
+// segment of a stored LowerTriangle row that kmedBlockReader reads a few
+// rows later. Prefetches never fault.
+//
+//go:noescape
+func kmPrefetchSeg(p *float32)
+
+// kmSwapGainAVX2 is the loop of bestSwapInto over the objects o < n8 (n8
+// > 0, a multiple of 8), row[o] = d(x, o), sd[o] = near[o].sd: for each
+// o with row[o] < sd[o] in order, it adds row[o] − nd (if below nd) to
+// the returned sum, which starts at 0, and to ploss[near[o].ni] nd − sd
+// or row[o] − sd, each difference of float32 values taken in float64.
+//
+//go:noescape
+func kmSwapGainAVX2(row, sd *float32, near *kmedNear, n8 int, ploss *float64) (acc float64)
+
+// kmTriRowL2AVX512 is kmTriRowL2AVX2, bit for bit, for m8 points (m8 >
+// 0, a multiple of 8) stored in pairs at b (see kmPairPoints), eight at a
+// time.
+//
+//go:noescape
+func kmTriRowL2AVX512(a *float64, b *float64, d4 int, m8 int, root bool, out *float32)

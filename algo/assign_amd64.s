@@ -792,3 +792,298 @@ line:
 	DECQ       CX
 	JNZ        row
 	RET
+
+// func kmTriRowL2AVX2(a *float64, b *float64, d4 int, m4 int, root bool, out *float32)
+//
+// Squared Euclidean (root: Euclidean) distances, as float32, of one point
+// a against the m4 consecutive points at b (m4 > 0 and d4 > 0, both
+// multiples of 4; all in float64, row-major, dimension d4), written to
+// out[0:m4]. Four points at a time, each with four lanes: lane l sums
+// (a−b)² over dimensions t ≡ l (mod 4) in increasing t, a separate
+// multiply and add; then (s0+s1)+(s2+s3), the square root and the
+// rounding to float32, exactly as vecFill's Go code computes them.
+TEXT ·kmTriRowL2AVX2(SB), NOSPLIT, $0-48
+	MOVQ a+0(FP), SI
+	MOVQ b+8(FP), DI
+	MOVQ d4+16(FP), CX
+	MOVQ m4+24(FP), DX
+	MOVBQZX root+32(FP), R11
+	MOVQ out+40(FP), AX
+	SHLQ $3, CX                 // row length in bytes
+	LEAQ (CX)(CX*2), R10        // three rows
+
+group:
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	XORQ   BX, BX
+	MOVQ   DI, R8
+
+dim:
+	VMOVUPD (SI)(BX*1), Y4
+	VSUBPD  (R8), Y4, Y5
+	VSUBPD  (R8)(CX*1), Y4, Y6
+	VSUBPD  (R8)(CX*2), Y4, Y7
+	VSUBPD  (R8)(R10*1), Y4, Y8
+	VMULPD  Y5, Y5, Y5
+	VMULPD  Y6, Y6, Y6
+	VMULPD  Y7, Y7, Y7
+	VMULPD  Y8, Y8, Y8
+	VADDPD  Y5, Y0, Y0
+	VADDPD  Y6, Y1, Y1
+	VADDPD  Y7, Y2, Y2
+	VADDPD  Y8, Y3, Y3
+	ADDQ    $32, BX
+	ADDQ    $32, R8
+	CMPQ    BX, CX
+	JNE     dim
+
+	// Y4 = [p0(s0+s1), p1(s0+s1), p0(s2+s3), p1(s2+s3)], Y5 likewise for
+	// points 2 and 3; then the halves are regrouped and added.
+	VHADDPD    Y1, Y0, Y4
+	VHADDPD    Y3, Y2, Y5
+	VPERM2F128 $0x20, Y5, Y4, Y6
+	VPERM2F128 $0x31, Y5, Y4, Y7
+	VADDPD     Y7, Y6, Y6
+	TESTQ      R11, R11
+	JZ         noroot
+	VSQRTPD    Y6, Y6
+
+noroot:
+	VCVTPD2PSY Y6, X6
+	VMOVUPS    X6, (AX)
+	ADDQ       $16, AX
+	LEAQ       (DI)(CX*4), DI
+	SUBQ       $4, DX
+	JNZ        group
+
+	VZEROUPPER
+	RET
+
+// func kmBuildGain2AVX2(r0, r1, nd *float32, part *float64, m4 int, nd0, nd1 float32, gains *[2]float64)
+//
+// BUILD's gains from two stored rows r0, r1 of a LowerTriangle over the
+// columns j < m4 (m4 > 0, a multiple of 4), four at a time:
+// part[j] = (part[j] + max(nd0−r0[j], 0)) + max(nd1−r1[j], 0) and
+// gains[r] += max(nd[j]−r_r[j], 0) one term at a time in j order; every
+// difference in float32, every sum in float64, as buildGainRows' loop.
+// VMAXPS with +0 second returns +0 for −0, as Go's max does.
+TEXT ·kmBuildGain2AVX2(SB), NOSPLIT, $0-56
+	MOVQ         r0+0(FP), SI
+	MOVQ         r1+8(FP), DI
+	MOVQ         nd+16(FP), DX
+	MOVQ         part+24(FP), BX
+	MOVQ         m4+32(FP), CX
+	VBROADCASTSS nd0+40(FP), X10
+	VBROADCASTSS nd1+44(FP), X11
+	MOVQ         gains+48(FP), R8
+	VMOVQ        (R8), X12
+	VMOVQ        8(R8), X13
+	VXORPS       X15, X15, X15
+	XORQ         AX, AX
+
+gain4:
+	VMOVUPS (SI)(AX*4), X0
+	VMOVUPS (DI)(AX*4), X1
+	VMOVUPS (DX)(AX*4), X2
+
+	// The rows' own terms: max(nd[j]−r[j], 0).
+	VSUBPS    X0, X2, X3
+	VMAXPS    X15, X3, X3
+	VCVTPS2PD X3, Y3
+	VSUBPS    X1, X2, X4
+	VMAXPS    X15, X4, X4
+	VCVTPS2PD X4, Y4
+
+	// The columns' terms: max(nd_r−r[j], 0), row 0 first.
+	VSUBPS    X0, X10, X5
+	VMAXPS    X15, X5, X5
+	VCVTPS2PD X5, Y5
+	VSUBPS    X1, X11, X6
+	VMAXPS    X15, X6, X6
+	VCVTPS2PD X6, Y6
+	VMOVUPD   (BX)(AX*8), Y7
+	VADDPD    Y5, Y7, Y7
+	VADDPD    Y6, Y7, Y7
+	VMOVUPD   Y7, (BX)(AX*8)
+
+	// The two running sums, one term at a time in j order.
+	VADDSD       X3, X12, X12
+	VADDSD       X4, X13, X13
+	VPERMILPD    $1, X3, X8
+	VPERMILPD    $1, X4, X9
+	VADDSD       X8, X12, X12
+	VADDSD       X9, X13, X13
+	VEXTRACTF128 $1, Y3, X3
+	VEXTRACTF128 $1, Y4, X4
+	VADDSD       X3, X12, X12
+	VADDSD       X4, X13, X13
+	VPERMILPD    $1, X3, X3
+	VPERMILPD    $1, X4, X4
+	VADDSD       X3, X12, X12
+	VADDSD       X4, X13, X13
+
+	ADDQ $4, AX
+	CMPQ AX, CX
+	JNE  gain4
+
+	VMOVQ  X12, (R8)
+	VMOVQ  X13, 8(R8)
+	VZEROUPPER
+	RET
+
+// func kmPrefetchSeg(p *float32)
+//
+// PREFETCHT0 the cache lines of the 128 bytes at p (at most three).
+TEXT ·kmPrefetchSeg(SB), NOSPLIT, $0-8
+	MOVQ       p+0(FP), SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 64(SI)
+	PREFETCHT0 124(SI)
+	RET
+
+// func kmSwapGainAVX2(row, sd *float32, near *kmedNear, n8 int, ploss *float64) (acc float64)
+//
+// bestSwapInto's loop over o < n8, eight objects at a time: a group
+// where no row[o] < sd[o] adds nothing and is skipped; in the others the
+// objects with row[o] < sd[o] are taken in increasing o, each as the Go
+// loop does it. kmedNear is {ni int32, nd float32, si int32, sd float32}.
+TEXT ·kmSwapGainAVX2(SB), NOSPLIT, $0-48
+	MOVQ   row+0(FP), SI
+	MOVQ   sd+8(FP), DI
+	MOVQ   near+16(FP), R8
+	MOVQ   n8+24(FP), CX
+	MOVQ   ploss+32(FP), R9
+	VXORPD X0, X0, X0
+	VXORPD X15, X15, X15
+	XORQ   AX, AX
+
+group:
+	VMOVUPS   (SI)(AX*4), Y1
+	VCMPPS    $1, (DI)(AX*4), Y1, Y2 // row < sd
+	VMOVMSKPS Y2, BX
+	TESTL     BX, BX
+	JNZ       hits
+
+next:
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JNE  group
+	VZEROUPPER
+	MOVSD X0, acc+40(FP)
+	RET
+
+hits:
+	BSFL      BX, DX
+	LEAQ      (AX)(DX*1), R10
+	VMOVSS    (SI)(R10*4), X3       // v
+	SHLQ      $4, R10
+	MOVLQSX   (R8)(R10*1), R12      // ni
+	VMOVSS    4(R8)(R10*1), X4      // nd
+	VMOVSS    12(R8)(R10*1), X5     // sd
+	VCVTSS2SD X3, X3, X3
+	VCVTSS2SD X4, X4, X4
+	VCVTSS2SD X5, X5, X5
+	// Without a branch on v < nd, which the data decide: the slot's
+	// term is min(max(v, nd), sd) − sd, that is nd − sd or v − sd, and
+	// the shared gain gets min(v − nd, 0), +0 (which changes no sum of
+	// negative terms) unless v < nd.
+	VMAXSD X4, X3, X6
+	VMINSD X5, X6, X6
+	VSUBSD X5, X6, X6
+	VADDSD (R9)(R12*8), X6, X6
+	VMOVSD X6, (R9)(R12*8)
+	VSUBSD X4, X3, X7
+	VMINSD X15, X7, X7
+	VADDSD X7, X0, X0
+
+bit:
+	LEAL -1(BX), DX
+	ANDL DX, BX
+	JNZ  hits
+	JMP  next
+
+// func kmTriRowL2AVX512(a *float64, b *float64, d4 int, m8 int, root bool, out *float32)
+//
+// kmTriRowL2AVX2 with 512-bit registers, eight points at a time: b holds
+// the points in pairs (rows 2m and 2m+1 as 2·d4 values: dimensions
+// 4q..4q+3 of the first, then of the second, for q = 0, 1, …), so that
+// one register holds the same four dimensions of two points and each
+// 256-bit half sums its own point's lanes exactly as kmTriRowL2AVX2 does.
+// m8 > 0 is a multiple of 8 and b starts on a pair.
+TEXT ·kmTriRowL2AVX512(SB), NOSPLIT, $0-48
+	MOVQ    a+0(FP), SI
+	MOVQ    b+8(FP), DI
+	MOVQ    d4+16(FP), CX
+	MOVQ    m8+24(FP), DX
+	MOVBQZX root+32(FP), R11
+	MOVQ    out+40(FP), AX
+	SHLQ    $4, CX              // bytes of a pair of points
+	LEAQ    (CX)(CX*2), R10     // three pairs
+	MOVQ    CX, R12
+	SHRQ    $1, R12             // bytes of one point: a's end offset
+
+group8:
+	VXORPD Z0, Z0, Z0
+	VXORPD Z1, Z1, Z1
+	VXORPD Z2, Z2, Z2
+	VXORPD Z3, Z3, Z3
+	MOVQ   SI, R9
+	LEAQ   (SI)(R12*1), R13
+	MOVQ   DI, R8
+
+dim8:
+	VBROADCASTF64X4 (R9), Z4
+	VSUBPD          (R8), Z4, Z5
+	VSUBPD          (R8)(CX*1), Z4, Z6
+	VSUBPD          (R8)(CX*2), Z4, Z7
+	VSUBPD          (R8)(R10*1), Z4, Z8
+	VMULPD          Z5, Z5, Z5
+	VMULPD          Z6, Z6, Z6
+	VMULPD          Z7, Z7, Z7
+	VMULPD          Z8, Z8, Z8
+	VADDPD          Z5, Z0, Z0
+	VADDPD          Z6, Z1, Z1
+	VADDPD          Z7, Z2, Z2
+	VADDPD          Z8, Z3, Z3
+	ADDQ            $32, R9
+	ADDQ            $64, R8
+	CMPQ            R9, R13
+	JNE             dim8
+
+	// Points 0..3: Y0 and Y8 (the upper half of Z0) are points 0 and 1,
+	// Y1 and Y9 points 2 and 3; then as kmTriRowL2AVX2.
+	VEXTRACTF64X4 $1, Z0, Y8
+	VEXTRACTF64X4 $1, Z1, Y9
+	VHADDPD       Y8, Y0, Y4
+	VHADDPD       Y9, Y1, Y5
+	VPERM2F128    $0x20, Y5, Y4, Y6
+	VPERM2F128    $0x31, Y5, Y4, Y7
+	VADDPD        Y7, Y6, Y6
+
+	// Points 4..7 from Z2 and Z3.
+	VEXTRACTF64X4 $1, Z2, Y10
+	VEXTRACTF64X4 $1, Z3, Y11
+	VHADDPD       Y10, Y2, Y4
+	VHADDPD       Y11, Y3, Y5
+	VPERM2F128    $0x20, Y5, Y4, Y12
+	VPERM2F128    $0x31, Y5, Y4, Y7
+	VADDPD        Y7, Y12, Y12
+	TESTQ         R11, R11
+	JZ            noroot8
+	VSQRTPD       Y6, Y6
+	VSQRTPD       Y12, Y12
+
+noroot8:
+	VCVTPD2PSY Y6, X6
+	VCVTPD2PSY Y12, X12
+	VMOVUPS    X6, (AX)
+	VMOVUPS    X12, 16(AX)
+	ADDQ       $32, AX
+	LEAQ       (DI)(CX*4), DI
+	SUBQ       $8, DX
+	JNZ        group8
+
+	VZEROUPPER
+	RET

@@ -415,3 +415,126 @@ func TestAddRowAVX2(t *testing.T) {
 		}
 	}
 }
+
+// TestTriRowL2AVX2: the kernel gives float32 of metricSqL2 (and of its
+// square root) bit for bit, for values spread over eight orders of
+// magnitude, d and the number of points multiples of four.
+func TestTriRowL2AVX2(t *testing.T) {
+	if !kmHaveAVX2 {
+		t.Skip("no AVX2")
+	}
+	rng := NewRand(7)
+	for _, d := range []int{4, 8, 12, 64} {
+		const m = 12
+		x := make([]float32, (m+1)*d)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(8)-4)))
+		}
+		f := make([]float64, len(x))
+		for i, v := range x {
+			f[i] = float64(v)
+		}
+		for _, root := range []bool{false, true} {
+			out := make([]float32, m)
+			kmTriRowL2AVX2(&f[0], &f[d], d, m, root, &out[0])
+			for j := range m {
+				s := metricSqL2(x[:d], x[(j+1)*d:(j+2)*d])
+				if root {
+					s = math.Sqrt(s)
+				}
+				if want := float32(s); math.Float32bits(out[j]) != math.Float32bits(want) {
+					t.Errorf("d=%d root=%v point %d: kernel %v, metricSqL2 %v", d, root, j, out[j], want)
+				}
+			}
+		}
+	}
+}
+
+// TestSwapGainAVX2: the kernel gives bestSwapInto's loop bit for bit (the
+// shared gain and every slot's loss), with values equal to nd or sd, for
+// groups with no, some and all objects below their second nearest.
+func TestSwapGainAVX2(t *testing.T) {
+	if !kmHaveAVX2 {
+		t.Skip("no AVX2")
+	}
+	rng := NewRand(8)
+	const n, k = 8 * 40, 7
+	near := make([]kmedNear, n)
+	sd := make([]float32, n)
+	row := make([]float32, n)
+	for o := range near {
+		a, b := float32(rng.ExpFloat64()), float32(rng.ExpFloat64())
+		near[o] = kmedNear{ni: int32(rng.IntN(k)), nd: min(a, b), si: -1, sd: max(a, b)}
+		sd[o] = near[o].sd
+		switch g := o / 8; {
+		case g%5 == 0:
+			row[o] = near[o].sd + 1 // a group without hits
+		case rng.IntN(6) == 0:
+			row[o] = near[o].nd
+		case rng.IntN(6) == 0:
+			row[o] = near[o].sd
+		default:
+			row[o] = float32(rng.ExpFloat64())
+		}
+	}
+	removal := make([]float64, k)
+	for i := range removal {
+		removal[i] = rng.Float64()
+	}
+	want := slices.Clone(removal)
+	var wantAcc float64
+	for o, v := range row {
+		nr := near[o]
+		if v < nr.nd {
+			wantAcc += float64(v) - float64(nr.nd)
+			want[nr.ni] += float64(nr.nd) - float64(nr.sd)
+		} else if v < nr.sd {
+			want[nr.ni] += float64(v) - float64(nr.sd)
+		}
+	}
+	got := slices.Clone(removal)
+	acc := kmSwapGainAVX2(&row[0], &sd[0], &near[0], n, &got[0])
+	if math.Float64bits(acc) != math.Float64bits(wantAcc) {
+		t.Errorf("gain %v, Go loop %v", acc, wantAcc)
+	}
+	for i := range want {
+		if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+			t.Errorf("slot %d: loss %v, Go loop %v", i, got[i], want[i])
+		}
+	}
+}
+
+// TestTriRowL2AVX512: the 512-bit kernel on paired points gives float32
+// of metricSqL2 (and of its square root) bit for bit, for values spread
+// over eight orders of magnitude.
+func TestTriRowL2AVX512(t *testing.T) {
+	if !kmHaveAVX512 {
+		t.Skip("no AVX-512")
+	}
+	rng := NewRand(9)
+	for _, d := range []int{4, 8, 12, 64} {
+		const m = 16
+		x := make([]float32, (m+1)*d)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(8)-4)))
+		}
+		a := make([]float64, d)
+		for i := range a {
+			a[i] = float64(x[m*d+i])
+		}
+		pairs := kmPairPoints(x[:m*d], m, d)
+		for _, root := range []bool{false, true} {
+			out := make([]float32, m)
+			kmTriRowL2AVX512(&a[0], &pairs[0], d, m, root, &out[0])
+			for j := range m {
+				s := metricSqL2(x[m*d:], x[j*d:(j+1)*d])
+				if root {
+					s = math.Sqrt(s)
+				}
+				if want := float32(s); math.Float32bits(out[j]) != math.Float32bits(want) {
+					t.Errorf("d=%d root=%v point %d: kernel %v, metricSqL2 %v", d, root, j, out[j], want)
+				}
+			}
+		}
+	}
+}

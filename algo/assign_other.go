@@ -6,6 +6,9 @@ package algo
 // uses gonum's Gemm there.
 const kmHaveAVX2 = false
 
+// kmHaveAVX512 is false off amd64 and under the purego tag.
+const kmHaveAVX512 = false
+
 func kmTileAVX2(x *float32, d int, c *float32, panels int, cn *float32, out *float32, stride int) {
 	panic("algo: AVX2 kernel called without AVX2")
 }
@@ -44,4 +47,24 @@ func kmAddRowAVX2(sum *float64, x *float32, d4 int, w float64) {
 
 func kmPrefetchGather(x *float32, rows *int32, n, d int) {
 	panic("algo: AVX2 kernel called without AVX2")
+}
+
+func kmTriRowL2AVX2(a *float64, b *float64, d4 int, m4 int, root bool, out *float32) {
+	panic("algo: AVX2 kernel called without AVX2")
+}
+
+func kmBuildGain2AVX2(r0, r1, nd *float32, part *float64, m4 int, nd0, nd1 float32, gains *[2]float64) {
+	panic("algo: AVX2 kernel called without AVX2")
+}
+
+func kmPrefetchSeg(p *float32) {
+	panic("algo: AVX2 kernel called without AVX2")
+}
+
+func kmSwapGainAVX2(row, sd *float32, near *kmedNear, n8 int, ploss *float64) (acc float64) {
+	panic("algo: AVX2 kernel called without AVX2")
+}
+
+func kmTriRowL2AVX512(a *float64, b *float64, d4 int, m8 int, root bool, out *float32) {
+	panic("algo: AVX-512 kernel called without AVX-512")
 }

@@ -336,13 +336,31 @@ func vecFillL2x4(v *Vectors, i int, lo int, js []int32, out []float32) int {
 	return t0
 }
 
+// kmPairPoints converts the n points of dimension d (a multiple of 4) to
+// float64 in pairs for kmTriRowL2AVX512: points 2m and 2m+1 take the 2d
+// values from 2md on, dimensions 4q..4q+3 of point 2m at 2md+8q and those
+// of point 2m+1 right after; a last unpaired point is paired with zeros.
+func kmPairPoints(data []float32, n, d int) []float64 {
+	out := make([]float64, (n+1)/2*2*d)
+	for i := range n {
+		base := i/2*2*d + i%2*4
+		row := data[i*d : (i+1)*d]
+		for t, x := range row {
+			out[base+t/4*8+t%4] = float64(x)
+		}
+	}
+	return out
+}
+
 // BuildLowerTriangle computes all n(n-1)/2 dissimilarities of v into a new
 // LowerTriangle, with parallelism goroutines (≤ 0 means 1): the caller
 // decides, algo starts no goroutines of its own otherwise. Work is handed
 // out in blocks of rows and, within a block, in tiles of columns that stay
 // in cache. Each entry is computed by the same arithmetic whatever the
 // parallelism, so the result is identical for every parallelism, and equal
-// to float32(Distance(...)). O(n²d) time, 2n(n-1) bytes.
+// to float32(Distance(...)). O(n²d) time, 2n(n-1) bytes, plus, while it
+// runs, 8nd bytes (16nd with AVX-512) of float64 copies of the points
+// for the (squared) Euclidean kernels when 4 divides d.
 func BuildLowerTriangle(v *Vectors, parallelism int) (*LowerTriangle, error) {
 	return BuildLowerTriangleContext(context.Background(), v, parallelism)
 }
@@ -373,6 +391,19 @@ func BuildLowerTriangleContext(ctx context.Context, v *Vectors, parallelism int)
 	}
 	const rowBlock, colTile = 64, 512
 	norms := v.norms()
+	// The (squared) Euclidean AVX2 path reads the points converted to
+	// float64 once here (8nd bytes), instead of converting both points of
+	// every pair.
+	var f64, pairs []float64
+	if kmHaveAVX2 && v.D%4 == 0 && (v.Metric == Euclidean || v.Metric == SqEuclidean) {
+		f64 = make([]float64, len(v.Data))
+		for t, x := range v.Data {
+			f64[t] = float64(x)
+		}
+		if kmHaveAVX512 {
+			pairs = kmPairPoints(v.Data, v.N, v.D)
+		}
+	}
 	nblocks := (v.N + rowBlock - 1) / rowBlock
 	if parallelism > nblocks {
 		parallelism = nblocks
@@ -402,7 +433,19 @@ func BuildLowerTriangleContext(ctx context.Context, v *Vectors, parallelism int)
 				for i := max(lo, c0+1); i < hi; i++ {
 					c1 := min(c0+colTile, i)
 					base := i * (i - 1) / 2
-					vecFill(v, norms, i, c0, nil, lt.data[base+c0:base+c1])
+					t := c0
+					if m8 := (c1 - c0) &^ 7; pairs != nil && m8 > 0 {
+						// c0, a multiple of colTile, starts a pair.
+						d := v.D
+						kmTriRowL2AVX512(&f64[i*d], &pairs[c0*d], d, m8, v.Metric == Euclidean, &lt.data[base+c0])
+						t += m8
+					}
+					if m4 := (c1 - t) &^ 3; f64 != nil && m4 > 0 {
+						d := v.D
+						kmTriRowL2AVX2(&f64[i*d], &f64[t*d], d, m4, v.Metric == Euclidean, &lt.data[base+t])
+						t += m4
+					}
+					vecFill(v, norms, i, t, nil, lt.data[base+t:base+c1])
 				}
 			}
 			if stop.reporting() {
@@ -558,6 +601,10 @@ func (a *kmedAccess) at(i, j int) float32 {
 // gained less, 64 and 128 no more.
 const kmedBlock = 32
 
+// blockPrefetch is how many stored rows ahead kmedBlockReader prefetches
+// the segment it will read.
+const blockPrefetch = 16
+
 // kmedBlockReader hands out the rows of consecutive objects in blocks.
 // The algorithms that sweep over all candidates (BUILD, the swap passes,
 // silhouettes) read every row once per pass; for a LowerTriangle the part
@@ -612,6 +659,13 @@ func (r *kmedBlockReader) block(x0 int) [][]float32 {
 	// stored row o.
 	for o := x0 + 1; o < n; o++ {
 		base := o*(o-1)/2 + x0
+		// Each o reads another stored row, a stride the hardware
+		// prefetcher does not follow: ask for the segment of row o+16
+		// now, so that many misses are in flight at once.
+		if kmHaveAVX2 && o+blockPrefetch < n {
+			q := o + blockPrefetch
+			kmPrefetchSeg(&data[q*(q-1)/2+x0])
+		}
 		seg := data[base : base+min(cnt, o-x0)]
 		for b, v := range seg {
 			rows[b][o] = v

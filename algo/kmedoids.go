@@ -181,10 +181,13 @@ type kmedState struct {
 	slotOf  []int32 // slot per object, -1 for non-medoids
 	near    []kmedNear
 	removal []float64 // Δ loss of removing each slot's medoid, no replacement
-	ploss   []float64 // per-candidate copy of removal
-	buf     []float32 // row buffer
-	blocks  *kmedBlockReader
-	loss    float64
+	// sd is near[o].sd for every o, contiguous for the AVX2 kernel of
+	// bestSwapInto; updateRemoval refreshes it, nil without AVX2.
+	sd     []float32
+	ploss  []float64 // per-candidate copy of removal
+	buf    []float32 // row buffer
+	blocks *kmedBlockReader
+	loss   float64
 }
 
 // newKmedState copies medoids (already validated) and assigns every object
@@ -201,6 +204,9 @@ func newKmedState(d Dissimilarity, medoids []int) *kmedState {
 		removal: make([]float64, k),
 		ploss:   make([]float64, k),
 		buf:     make([]float32, n),
+	}
+	if kmHaveAVX2 {
+		s.sd = make([]float32, n)
 	}
 	s.blocks = newKmedBlockReader(&s.acc)
 	s.assignAll()
@@ -256,6 +262,11 @@ func (s *kmedState) updateRemoval() {
 		nr := &s.near[o]
 		s.removal[nr.ni] += float64(nr.sd) - float64(nr.nd)
 	}
+	if s.sd != nil {
+		for o := range s.near {
+			s.sd[o] = s.near[o].sd
+		}
+	}
 }
 
 // bestSwapFor evaluates making non-medoid x (whose dissimilarity row is
@@ -283,7 +294,15 @@ func (s *kmedState) bestSwapInto(row []float32, ploss []float64) (int, float64) 
 	}
 	copy(ploss, s.removal)
 	var acc float64
-	for o, v := range row {
+	o0 := 0
+	if n8 := len(row) &^ 7; n8 > 0 && len(s.sd) >= n8 {
+		// Most objects keep their medoids (v ≥ sd); the kernel skips
+		// eight of them at a time and does the rest as below, in order.
+		acc = kmSwapGainAVX2(&row[0], &s.sd[0], &near[0], n8, &ploss[0])
+		o0 = n8
+	}
+	for o := o0; o < len(row); o++ {
+		v := row[o]
 		nr := &near[o]
 		if v < nr.nd {
 			acc += float64(v) - float64(nr.nd)

@@ -204,6 +204,9 @@ func kmedBuildTriangle(lt *LowerTriangle, k int, stop stopper, parallelism int) 
 	// with first, the row sums; after, the gains against nd.
 	chunk := func(part []float64, lo, hi int, first bool) error {
 		clear(part)
+		if !first {
+			return buildGainRows(data, nd, part, lo, hi, stop)
+		}
 		for i := lo; i < hi; i++ {
 			if i%triangleStopRows == 0 {
 				if err := stop.err(); err != nil {
@@ -212,21 +215,9 @@ func kmedBuildTriangle(lt *LowerTriangle, k int, stop stopper, parallelism int) 
 			}
 			row := data[i*(i-1)/2 : i*(i-1)/2+i]
 			var gi float64
-			if first {
-				for j, v := range row {
-					gi += float64(v)
-					part[j] += float64(v)
-				}
-			} else {
-				ndi := nd[i]
-				for j, v := range row {
-					if v < nd[j] { // i as a medoid would serve j better
-						gi += float64(nd[j] - v)
-					}
-					if v < ndi { // and j as a medoid would serve i better
-						part[j] += float64(ndi - v)
-					}
-				}
+			for j, v := range row {
+				gi += float64(v)
+				part[j] += float64(v)
 			}
 			part[i] += gi
 		}
@@ -313,6 +304,67 @@ func kmedBuildTriangle(lt *LowerTriangle, k int, stop stopper, parallelism int) 
 		reportBuild(stop, len(meds), k, nd)
 	}
 	return meds, nil
+}
+
+// buildGainRows adds to part the BUILD gains of the pairs of the stored
+// rows [lo, hi) of a LowerTriangle (data) against nd, the dissimilarity
+// of every object to its nearest medoid: for each row i in order, first
+// Σ_j max(nd[j]−d(i,j), 0) over j < i (i as a medoid would serve j
+// better) summed in j order into part[i], and max(nd[i]−d(i,j), 0) into
+// each part[j] (j would serve i better).
+//
+// max(·, 0) instead of a test: the comparisons are unpredictable, and
+// adding +0 to a sum of non-negative terms changes no bit, so the sums
+// are those of "if v < nd[j] { gi += nd[j]-v }". Rows go two at a time,
+// so that two running sums hide each other's latency; every part[j] and
+// every row sum still receives its terms in the same order, so the sums
+// are the same bit for bit as one row at a time. The AVX2 kernel does
+// the columns below the largest multiple of four.
+func buildGainRows(data, nd []float32, part []float64, lo, hi int, stop stopper) error {
+	polled := 0
+	i := lo
+	for ; i < hi; i += 2 {
+		if i-polled >= triangleStopRows || i == lo {
+			if err := stop.err(); err != nil {
+				return err
+			}
+			polled = i
+		}
+		row0 := data[i*(i-1)/2 : i*(i-1)/2+i]
+		ndi0 := nd[i]
+		if i+1 == hi {
+			var gi float64
+			ndr, pr := nd[:len(row0)], part[:len(row0)]
+			for j, v := range row0 {
+				gi += float64(max(ndr[j]-v, 0))
+				pr[j] += float64(max(ndi0-v, 0))
+			}
+			part[i] += gi
+			break
+		}
+		row1 := data[(i+1)*i/2 : (i+1)*i/2+i+1]
+		ndi1 := nd[i+1]
+		var g [2]float64
+		j0 := 0
+		if m4 := i &^ 3; kmHaveAVX2 && m4 > 0 {
+			kmBuildGain2AVX2(&row0[0], &row1[0], &nd[0], &part[0], m4, ndi0, ndi1, &g)
+			j0 = m4
+		}
+		g0, g1 := g[0], g[1]
+		for j := j0; j < i; j++ {
+			v0, v1, ndj := row0[j], row1[j], nd[j]
+			g0 += float64(max(ndj-v0, 0))
+			g1 += float64(max(ndj-v1, 0))
+			p := part[j] + float64(max(ndi0-v0, 0))
+			part[j] = p + float64(max(ndi1-v1, 0))
+		}
+		part[i] += g0
+		v := row1[i]
+		g1 += float64(max(nd[i]-v, 0))
+		part[i] += float64(max(ndi1-v, 0))
+		part[i+1] += g1
+	}
+	return nil
 }
 
 // buildChunks is the number of chunks of stored rows BUILD sums
