@@ -197,6 +197,21 @@ func TestGowerHandCases(t *testing.T) {
 			t.Errorf("GowerDistance(%v, %v) = %v, want %v", c.a, c.b, got, c.want)
 		}
 	}
+	// An asymmetric binary column (range −1, daisy's "A"): two falses
+	// leave it out, a true on either side counts 0 or 1.
+	asym := []float64{10, -1}
+	for _, c := range []struct {
+		a, b []float32
+		want float64
+	}{
+		{[]float32{0, 0}, []float32{5, 0}, 0.5},
+		{[]float32{0, 1}, []float32{5, 0}, (0.5 + 1) / 2},
+		{[]float32{0, 1}, []float32{5, 1}, 0.5 / 2},
+	} {
+		if got := GowerDistance(c.a, c.b, asym); math.Abs(got-c.want) > 1e-15 {
+			t.Errorf("asymmetric: GowerDistance(%v, %v) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
 	if got := Distance(Jaccard, []float32{0, 0, 0}, []float32{0, 0, 0}); got != 0 {
 		t.Errorf("Jaccard of zero vectors = %v", got)
 	}

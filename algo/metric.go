@@ -38,7 +38,10 @@ const (
 	// range-scaled); GowerDistance and Vectors.Ranges give the ranges, and
 	// dividing in float64 keeps the result within rounding of daisy's. As
 	// in daisy, a column where either value is NaN (missing) is left out
-	// of that pair's mean; a pair with no column in common is at 1.
+	// of that pair's mean; a pair with no column in common is at 1. A
+	// negative range marks an asymmetric binary column (daisy's type
+	// "asymm", its default for logical columns): codes 0 (false) and 1
+	// (true), and a pair where both are 0 leaves the column out.
 	Gower
 	// Jaccard is the Jaccard distance of binary vectors, as R's
 	// dist(method = "binary"): among the columns where at least one of a
@@ -217,6 +220,9 @@ func metricGower(a, b []float32, ranges []float64) float64 {
 		d := math.Abs(float64(x) - float64(b[i]))
 		if d != d { // NaN: a missing value on either side
 			continue
+		}
+		if ranges != nil && ranges[i] < 0 && x == 0 && b[i] == 0 {
+			continue // asymmetric binary: two falses say nothing
 		}
 		n++
 		if ranges != nil && ranges[i] > 0 {

@@ -97,8 +97,13 @@ func (j *job) mixedData(ctx context.Context) error {
 		ranges := make([]float64, j.d)
 		for f := range j.d {
 			ranges[f] = 1
-			if !nominal[f] {
+			switch {
+			case !nominal[f]:
 				ranges[f] = hi[f] - lo[f] // 0 for a column of one value: it adds 0, as in daisy
+			case j.ds.Logical != nil && j.ds.Logical[f]:
+				// A boolean column is asymmetric binary, daisy's default
+				// for logical columns: false is 0, true 1.
+				levels[f], ranges[f] = jaccardLevels, wire.AsymmetricBinary
 			}
 		}
 		j.data.Ranges = ranges

@@ -44,7 +44,9 @@ func (f *filler) nominalCode(j, i int, s string) (float32, error) {
 				return 0, fmt.Errorf("%w: %s: column %q has more than %d distinct values; a nominal column for metric gower has at most %d (leave an identifier or free-text column out with --exclude)",
 					ErrTooManyLevels, f.file, f.names[j], c.max, c.max)
 			}
-			c.seen[s] = struct{}{}
+			// A copy: s may point into a mapped file's pages, which
+			// are gone once the shard's read is over.
+			c.seen[strings.Clone(s)] = struct{}{}
 		}
 		return 0, nil
 	}

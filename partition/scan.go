@@ -60,6 +60,10 @@ type Dataset struct {
 	// nominal (text, boolean, dictionary) rather than numeric; nil when
 	// none is.
 	Nominal []bool
+	// Logical marks, among the nominal columns, those of boolean type
+	// (Arrow and Parquet booleans; CSV has no type, its text is text),
+	// which R's daisy treats as asymmetric binary; nil when none is.
+	Logical []bool
 	// Partitions are the columns that key=value directories give every
 	// file, in path order, typed from all their values. They can be
 	// features (when numeric) but are never chosen by default.
@@ -179,6 +183,9 @@ func ScanInputs(inputs []Input, opts Options) (*Dataset, error) {
 		}
 		if err == nil && i == 0 {
 			ds.Nominal, err = nominalFlags(path, info.columns, ds.Columns)
+			if err == nil {
+				ds.Logical = logicalFlags(info.columns, ds.Columns)
+			}
 		} else if err == nil && ds.Nominal != nil {
 			var flags []bool
 			if flags, err = nominalFlags(path, info.columns, ds.Columns); err == nil && !slices.Equal(flags, ds.Nominal) {
@@ -549,6 +556,22 @@ func nominalFlags(file string, cols []column, features []string) ([]bool, error)
 		}
 	}
 	return out, nil
+}
+
+// logicalFlags marks the features of boolean type; nil when none is.
+func logicalFlags(cols []column, features []string) []bool {
+	var out []bool
+	for j, name := range features {
+		for _, c := range cols {
+			if c.name == name && c.typ == "bool" {
+				if out == nil {
+					out = make([]bool, len(features))
+				}
+				out[j] = true
+			}
+		}
+	}
+	return out
 }
 
 // numericColumn finds name and checks it is numeric.

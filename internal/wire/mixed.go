@@ -65,13 +65,22 @@ func (t *Task) checkMixed() error {
 			return fmt.Errorf("%w: levels of column %q: %d values, not sorted and distinct or not nominal", ErrDecode, d.Columns[j], len(lv))
 		}
 	}
-	for _, r := range d.Ranges {
+	for j, r := range d.Ranges {
+		if r == AsymmetricBinary && d.Nominal != nil && d.Nominal[j] && slices.Equal(d.Levels[j], []string{"false", "true"}) {
+			continue
+		}
 		if !(r >= 0) || math.IsInf(r, 0) {
-			return fmt.Errorf("%w: range %v (want finite and not negative)", ErrDecode, r)
+			return fmt.Errorf("%w: range %v (want finite and not negative, or %v for a boolean column)", ErrDecode, r, AsymmetricBinary)
 		}
 	}
 	return nil
 }
+
+// AsymmetricBinary is the range that marks a boolean column under Gower
+// as asymmetric binary, as R's daisy treats logical columns: levels
+// false and true, codes 0 and 1, and a pair of falses left out of the
+// pair's mean (see algo.Gower).
+const AsymmetricBinary = -1.0
 
 // MixedMetric reports whether metric is one of the mixed-data
 // dissimilarities: Gower reads nominal columns and range-scales the

@@ -16,6 +16,11 @@ func TestCheckMixed(t *testing.T) {
 	if err := base().checkMixed(); err != nil {
 		t.Fatalf("valid data refused: %v", err)
 	}
+	asym := base()
+	asym.Data.Levels[1], asym.Data.Ranges[1] = []string{"false", "true"}, AsymmetricBinary
+	if err := asym.checkMixed(); err != nil {
+		t.Fatalf("a boolean column marked asymmetric refused: %v", err)
+	}
 	for name, mutate := range map[string]func(*Task){
 		"short nominal":    func(t *Task) { t.Data.Nominal = []bool{true} },
 		"short ranges":     func(t *Task) { t.Data.Ranges = []float64{1} },
@@ -23,6 +28,8 @@ func TestCheckMixed(t *testing.T) {
 		"repeated levels":  func(t *Task) { t.Data.Levels[1] = []string{"a", "a"} },
 		"numeric levels":   func(t *Task) { t.Data.Levels[0] = []string{"a"} },
 		"negative range":   func(t *Task) { t.Data.Ranges[0] = -1 },
+		"asymmetric text":  func(t *Task) { t.Data.Ranges[1] = AsymmetricBinary },
+		"asymmetric -2":    func(t *Task) { t.Data.Levels[1], t.Data.Ranges[1] = []string{"false", "true"}, -2 },
 		"levels, no flags": func(t *Task) { t.Data.Nominal = nil },
 	} {
 		task := base()

@@ -2,8 +2,9 @@
 # cluster package (daisy, pam) and stats::dist. Run from this directory:
 #   Rscript export.R
 # (run with R 4.2.2, cluster 2.1.4).
-# It writes flower.csv, warpbreaks.csv, binary.csv (the data) and
-# reference.csv, pairs.csv (what R computes on them). Row and medoid
+# It writes flower.csv, warpbreaks.csv, binary.csv, mtlogical.csv (the
+# data) and reference.csv, pairs.csv, logical_reference.csv (what R
+# computes on them). Row and medoid
 # indices in the outputs are 0-based.
 library(cluster)
 options(digits = 17)
@@ -52,3 +53,22 @@ add("warpbreaks", daisy(warpbreaks, metric = "gower"), 2:4)
 add("binary", dist(bin, method = "binary"), 2:3)
 write.csv(ref, "reference.csv", row.names = FALSE, quote = FALSE)
 write.csv(pairs, "pairs.csv", row.names = FALSE, quote = FALSE)
+
+# Logical columns: daisy makes them asymmetric binary ("A"), where two
+# FALSEs leave the column out of the pair. CSV has no boolean type, so the
+# test writes vs and am into an Arrow file as booleans.
+mt <- data.frame(mpg = mtcars$mpg, hp = mtcars$hp, cyl = paste0("c", mtcars$cyl),
+                 vs = ifelse(mtcars$vs == 1, "true", "false"), am = ifelse(mtcars$am == 1, "true", "false"))
+write.csv(mt, "mtlogical.csv", row.names = FALSE, quote = FALSE)
+mtr <- data.frame(mpg = mt$mpg, hp = mt$hp, cyl = factor(mt$cyl), vs = mt$vs == "true", am = mt$am == "true")
+dl <- suppressWarnings(daisy(mtr, metric = "gower"))  # "setting 'logical' variables to type 'asymm'"
+stopifnot(identical(attr(dl, "Types"), c("I", "I", "N", "A", "A")))
+lref <- data.frame()
+for (k in 2:4) {
+  p <- pam(dl, k)
+  obj <- unname(p$objective["swap"])
+  lref <- rbind(lref, data.frame(dataset = "mtlogical", k = k, medoids = paste(p$id.med - 1, collapse = " "),
+    objective = sprintf("%.17g", obj), total_deviation = sprintf("%.17g", obj * nrow(mtr))))
+}
+write.csv(lref, "logical_reference.csv", row.names = FALSE, quote = FALSE)
+
