@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -49,7 +51,15 @@ func TestParseK(t *testing.T) {
 // TestRunKRangeRefusals: a range the job cannot take is one line on
 // stderr naming the flag, with exit code 2.
 func TestRunKRangeRefusals(t *testing.T) {
-	data := filepath.Join("..", "..", "algo", "validity", "testdata", "iris.csv")
+	orig := filepath.Join("..", "..", "algo", "validity", "testdata", "iris.csv")
+	before, err := os.ReadFile(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(t.TempDir(), "iris.csv")
+	if err := os.WriteFile(data, before, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -59,12 +69,18 @@ func TestRunKRangeRefusals(t *testing.T) {
 		{[]string{"--k", "2..4", "--select", "best"}, `--select "best"`},
 		{[]string{"--k", "5", "--select", "max_silhouette"}, "apply to a range of k"},
 		{[]string{"--k", "2..4", "--selection", filepath.Join("x", "s.json"), "--model", filepath.Join("x", "s.json")}, "--model and --selection both name"},
+		// The report must never land on the input or the labels.
+		{[]string{"--k", "2..4", "--model", filepath.Join("x", "m.json"), "--selection", data}, "is the input"},
+		{[]string{"--k", "2..4", "--model", filepath.Join("x", "m.json"), "--out", filepath.Join("x", "m.selection.json")}, "also the model or labels path"},
 	} {
 		args := append([]string{"run", "-q", "--workers", "1", "--input", data, "--columns", "f0,f1,f2,f3"}, c.args...)
 		code, _, errOut := shoal(t, args...)
 		if code != 2 || !strings.Contains(errOut, c.want) || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line with %q", c.args, code, errOut, c.want)
 		}
+	}
+	if after, err := os.ReadFile(data); err != nil || !bytes.Equal(after, before) {
+		t.Errorf("the input changed: %v", err)
 	}
 	// The largest k must be below the rows: iris has 150.
 	code, _, errOut := shoal(t, "run", "-q", "--workers", "1", "--input", data, "--columns", "f0,f1,f2,f3", "--k", "2,150", "--algo", "kmeans")
