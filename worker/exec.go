@@ -193,19 +193,11 @@ func (x *executor) sums(t *wire.Task, res *wire.Result) error {
 		x.parts = append(x.parts, algo.NewCentreSums(t.K, t.D))
 	}
 	parts := x.parts[:n]
-	goroutines := max(1, min(x.parallelism, n))
+	goroutines := x.shardGoroutines(n)
 	as := x.assigners(goroutines, t.K, t.D)
-	errs := make([]error, goroutines)
-	var wg sync.WaitGroup
-	for g := range goroutines {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[g] = x.sumShards(t, blocks, parts, as[g], g, goroutines)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := onGoroutines(goroutines, func(g int) error {
+		return x.sumShards(t, blocks, parts, as[g], g, goroutines)
+	}); err != nil {
 		return err
 	}
 	pieces, err := mergePieces(parts, t.PieceShards, t.K, t.D)
@@ -214,6 +206,26 @@ func (x *executor) sums(t *wire.Task, res *wire.Result) error {
 	}
 	putPieces(res, pieces)
 	return nil
+}
+
+// shardGoroutines is how many goroutines sum n shards: parallelism, at
+// most one per shard.
+func (x *executor) shardGoroutines(n int) int { return max(1, min(x.parallelism, n)) }
+
+// onGoroutines runs fn(0) … fn(n-1) on goroutines of their own and
+// joins their errors; goroutine g takes shards g, g+n, g+2n, ….
+func onGoroutines(n int, fn func(g int) error) error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for g := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[g] = fn(g)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // mergePieces merges per-shard sums into the task's pieces: sizes[i]

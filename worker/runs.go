@@ -1,11 +1,9 @@
 package worker
 
 import (
-	"errors"
 	"fmt"
 	"runtime/debug"
 	"slices"
-	"sync"
 
 	"github.com/shoal-io/shoal/algo"
 	"github.com/shoal-io/shoal/internal/wire"
@@ -53,19 +51,11 @@ func (x *executor) sumsRuns(t *wire.Task, blocks taskBlocks, res *wire.Result) e
 			parts[i][r] = algo.NewCentreSums(k, t.D)
 		}
 	}
-	goroutines := max(1, min(x.parallelism, n))
+	goroutines := x.shardGoroutines(n)
 	as := x.runAssigners(goroutines, t.RunK, t.D)
-	errs := make([]error, goroutines)
-	var wg sync.WaitGroup
-	for g := range goroutines {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[g] = x.sumRunShards(t, blocks, parts, offset, as[g], g, goroutines)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := onGoroutines(goroutines, func(g int) error {
+		return x.sumRunShards(t, blocks, parts, offset, as[g], g, goroutines)
+	}); err != nil {
 		return err
 	}
 	// Each run's pieces, merged as a task of that run alone merges them.
