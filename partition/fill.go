@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/shoal-io/shoal/internal/hugepage"
 )
 
 // maxShardValues bounds the values one shard may hold (8 GiB of float32).
@@ -136,8 +137,10 @@ func (f *filler) grow(rows int) {
 // one call the garbage collector cannot interrupt; on a shard of 8 MB
 // and more, the collector then spun waiting for it longer than the
 // clearing took.
+// A block of a few MB and more is advised for huge pages before it is
+// first written (hugepage.Make): filling it then faults once per 2 MiB.
 func extend[T any](s []T, n int) []T {
-	out := make([]T, n)
+	out := hugepage.Make[T](n)
 	copy(out[:len(s)], s) // not copy(out, s), which compiles to the append form's clearing
 	return out
 }
