@@ -344,7 +344,11 @@ func (st *stack) close() {
 		_ = st.store.Close()
 	}
 	if st.srv != nil {
-		st.srv.Stop()
+		if st.tempDir != "" {
+			st.srv.Discard() // its store goes next
+		} else {
+			st.srv.Stop()
+		}
 	}
 	if st.tempDir != "" {
 		_ = os.RemoveAll(st.tempDir)

@@ -9,12 +9,14 @@
 package embedded
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // ErrNotReady is returned when the server does not accept connections in
@@ -93,3 +95,41 @@ func (s *Server) Stop() {
 	s.Shutdown()
 	s.WaitForShutdown()
 }
+
+// Discard stops a server whose store is about to be deleted. It deletes
+// every consumer first: a server that still holds a pull request at
+// shutdown sleeps 50 ms so that its "409 Server Shutdown" can reach the
+// puller, and no client of a discarded server awaits one. The consumers'
+// state goes with them, so a server whose store outlives it must Stop.
+func (s *Server) Discard() {
+	if nc, err := s.Connect("shoal-discard"); err == nil {
+		deleteConsumers(nc)
+		nc.Close()
+	}
+	s.Stop()
+}
+
+// deleteConsumers deletes every consumer of every stream, giving up
+// after discardTimeout: a failure only costs the shutdown its wait.
+func deleteConsumers(nc *nats.Conn) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), discardTimeout)
+	defer cancel()
+	streams := js.StreamNames(ctx)
+	for name := range streams.Name() {
+		st, err := js.Stream(ctx, name)
+		if err != nil {
+			continue
+		}
+		consumers := st.ConsumerNames(ctx)
+		for c := range consumers.Name() {
+			_ = st.DeleteConsumer(ctx, c)
+		}
+	}
+}
+
+// discardTimeout bounds the deletions of Discard.
+const discardTimeout = 2 * time.Second
