@@ -542,7 +542,7 @@ func (a *Assigner) productsAVX2(nb int, x []float32, ahead []int32) {
 		}
 		tile, out := &a.xb[p*kmTileRows*d], p*kmTileRows*kp
 		if full > 0 {
-			kmTileAVX2(tile, d, &a.cc[0], full/kmPanel, &a.cn[0], &a.out[out], kp)
+			a.tilePanels(tile, full/kmPanel, out)
 		}
 		if full < kp {
 			kmTile8AVX2(tile, d, &a.cc[full*d], &a.cn[full], &a.out[out+full], kp)
@@ -551,6 +551,28 @@ func (a *Assigner) productsAVX2(nb int, x []float32, ahead []int32) {
 		kmTop2RowsAVX2(&a.out[i*kp], kp, min(nb-i, kmTileRows), &a.b1[i], &a.b2[i], &a.j1[i])
 	}
 }
+
+// tilePanels runs the kernel of productsAVX2 for the first panels
+// 16-centre panels of the tile at x, output row 0 at a.out[out]: pairs of
+// panels in 512-bit registers where the CPU has them (kmTileWide), the
+// rest in 256-bit ones. Both give the same bits.
+func (a *Assigner) tilePanels(x *float32, panels, out int) {
+	d, kp := a.d, a.kp
+	done := 0
+	if kmTileWide && panels >= 2 {
+		pairs := panels / 2
+		kmTile2AVX512(x, d, &a.cc[0], pairs, &a.cn[0], &a.out[out], kp)
+		done = 2 * pairs
+	}
+	if done < panels {
+		at := done * kmPanel
+		kmTileAVX2(x, d, &a.cc[at*d], panels-done, &a.cn[at], &a.out[out+at], kp)
+	}
+}
+
+// kmTileWide selects kmTile2AVX512 in tilePanels; a variable so that
+// tests and benchmarks can compare it with kmTileAVX2.
+var kmTileWide = kmHaveAVX512
 
 // packCols writes the centred rows transposed into xb (dimension t of
 // block row i at t·kmBlock + i) and their norms.

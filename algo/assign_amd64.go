@@ -18,6 +18,12 @@ var kmHaveAVX512 = kmHaveAVX2 && cpu.X86.HasAVX512F
 //go:noescape
 func kmTileAVX2(x *float32, d int, c *float32, panels int, cn *float32, out *float32, stride int)
 
+// kmTile2AVX512 is kmTileAVX2, bit for bit, for 2·pairs panels, two at
+// a time in 512-bit registers.
+//
+//go:noescape
+func kmTile2AVX512(x *float32, d int, c *float32, pairs int, cn *float32, out *float32, stride int)
+
 // kmTile8AVX2 is kmTileAVX2 for one panel of 8 centres.
 //
 //go:noescape

@@ -132,6 +132,131 @@ dim:
 	VZEROUPPER
 	RET
 
+// func kmTile2AVX512(x *float32, d int, c *float32, pairs int, cn *float32, out *float32, stride int)
+//
+// kmTileAVX2 two panels at a time in ZMM registers: 6 rows against
+// pairs ≥ 1 pairs of 16-centre panels, the same layout of c, cn and out.
+// Each output lane is the same chain of FMAs over the dimensions in the
+// same order as in kmTileAVX2, so the two give the same bits. Per
+// dimension: two loads of the panels and six broadcasts feed twelve
+// 16-lane FMAs into Z0..Z11.
+TEXT ·kmTile2AVX512(SB), NOSPLIT, $0-56
+	MOVQ x+0(FP), SI
+	MOVQ d+8(FP), CX
+	MOVQ c+16(FP), DI
+	MOVQ pairs+24(FP), DX
+	MOVQ cn+32(FP), BX
+	MOVQ out+40(FP), AX
+
+	// Input row strides: one (R10), three (CX) and five (R14) rows of d
+	// floats; R9 ends the sweep over row 0. R15 is one panel of centres
+	// (16d floats), from the first panel of a pair to the second.
+	MOVQ CX, R10
+	SHLQ $2, R10
+	LEAQ (R10)(R10*2), CX
+	LEAQ (R10)(R10*4), R14
+	LEAQ (SI)(R10*1), R9
+	MOVQ R10, R15
+	SHLQ $4, R15
+
+	// Output row strides: one, three and five rows of stride floats.
+	MOVQ stride+48(FP), R11
+	SHLQ $2, R11
+	LEAQ (R11)(R11*2), R12
+	LEAQ (R11)(R11*4), R13
+
+pair512:
+	VPXORD  Z0, Z0, Z0
+	VPXORD  Z1, Z1, Z1
+	VPXORD  Z2, Z2, Z2
+	VPXORD  Z3, Z3, Z3
+	VPXORD  Z4, Z4, Z4
+	VPXORD  Z5, Z5, Z5
+	VPXORD  Z6, Z6, Z6
+	VPXORD  Z7, Z7, Z7
+	VPXORD  Z8, Z8, Z8
+	VPXORD  Z9, Z9, Z9
+	VPXORD  Z10, Z10, Z10
+	VPXORD  Z11, Z11, Z11
+	MOVQ    SI, R8
+
+dim512:
+	VMOVUPS      (DI), Z12
+	VMOVUPS      (DI)(R15*1), Z13
+	VBROADCASTSS (R8), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS (R8)(R10*1), Z15
+	VFMADD231PS  Z12, Z15, Z2
+	VFMADD231PS  Z13, Z15, Z3
+	VBROADCASTSS (R8)(R10*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS (R8)(CX*1), Z15
+	VFMADD231PS  Z12, Z15, Z6
+	VFMADD231PS  Z13, Z15, Z7
+	VBROADCASTSS (R8)(R10*4), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS (R8)(R14*1), Z15
+	VFMADD231PS  Z12, Z15, Z10
+	VFMADD231PS  Z13, Z15, Z11
+	ADDQ         $4, R8
+	ADDQ         $64, DI
+	CMPQ         R8, R9
+	JNE          dim512
+
+	// DI is at the pair's second panel: step over it to the next pair.
+	ADDQ R15, DI
+
+	// out = cn − 2·products, as in kmTileAVX2.
+	VMOVUPS (BX), Z12
+	VMOVUPS 64(BX), Z13
+	VADDPS  Z0, Z0, Z0
+	VSUBPS  Z0, Z12, Z0
+	VADDPS  Z1, Z1, Z1
+	VSUBPS  Z1, Z13, Z1
+	VADDPS  Z2, Z2, Z2
+	VSUBPS  Z2, Z12, Z2
+	VADDPS  Z3, Z3, Z3
+	VSUBPS  Z3, Z13, Z3
+	VADDPS  Z4, Z4, Z4
+	VSUBPS  Z4, Z12, Z4
+	VADDPS  Z5, Z5, Z5
+	VSUBPS  Z5, Z13, Z5
+	VADDPS  Z6, Z6, Z6
+	VSUBPS  Z6, Z12, Z6
+	VADDPS  Z7, Z7, Z7
+	VSUBPS  Z7, Z13, Z7
+	VADDPS  Z8, Z8, Z8
+	VSUBPS  Z8, Z12, Z8
+	VADDPS  Z9, Z9, Z9
+	VSUBPS  Z9, Z13, Z9
+	VADDPS  Z10, Z10, Z10
+	VSUBPS  Z10, Z12, Z10
+	VADDPS  Z11, Z11, Z11
+	VSUBPS  Z11, Z13, Z11
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	VMOVUPS Z2, (AX)(R11*1)
+	VMOVUPS Z3, 64(AX)(R11*1)
+	VMOVUPS Z4, (AX)(R11*2)
+	VMOVUPS Z5, 64(AX)(R11*2)
+	VMOVUPS Z6, (AX)(R12*1)
+	VMOVUPS Z7, 64(AX)(R12*1)
+	VMOVUPS Z8, (AX)(R11*4)
+	VMOVUPS Z9, 64(AX)(R11*4)
+	VMOVUPS Z10, (AX)(R13*1)
+	VMOVUPS Z11, 64(AX)(R13*1)
+
+	ADDQ $128, BX
+	ADDQ $128, AX
+	DECQ DX
+	JNZ  pair512
+
+	VZEROUPPER
+	RET
+
 // func kmTile8AVX2(x *float32, d int, c *float32, cn *float32, out *float32, stride int)
 //
 // kmTileAVX2 for one panel of 8 centres (dimension t of centre l at

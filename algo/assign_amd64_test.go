@@ -81,6 +81,86 @@ func TestTileAVX2MatchesLoop(t *testing.T) {
 	}
 }
 
+// TestTile2AVX512MatchesAVX2 runs the 512-bit kernel on pairs of panels
+// and checks it gives kmTileAVX2's bits on every product, with nothing
+// written past the panels: the model must not depend on which of the
+// two a CPU runs. Inputs of mixed magnitude make rounding differ if the
+// order of the additions did.
+func TestTile2AVX512MatchesAVX2(t *testing.T) {
+	if !kmHaveAVX512 {
+		t.Skip("no AVX-512 on this CPU")
+	}
+	rng := NewRand(5)
+	for _, sh := range []struct{ d, pairs int }{{1, 1}, {2, 1}, {3, 2}, {8, 1}, {17, 3}, {32, 3}, {64, 2}} {
+		d, np := sh.d, 2*sh.pairs
+		width := np * kmPanel
+		stride := width + 7
+		x := make([]float32, kmTileRows*d)
+		c := make([]float32, width*d)
+		cn := make([]float32, width)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(7)-3)))
+		}
+		for i := range c {
+			c[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(7)-3)))
+		}
+		for i := range cn {
+			cn[i] = float32(rng.Float64() * 100)
+		}
+		want := make([]float32, kmTileRows*stride)
+		got := make([]float32, kmTileRows*stride)
+		for i := range want {
+			want[i], got[i] = -7, -7
+		}
+		kmTileAVX2(&x[0], d, &c[0], np, &cn[0], &want[0], stride)
+		kmTile2AVX512(&x[0], d, &c[0], sh.pairs, &cn[0], &got[0], stride)
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("d=%d pairs=%d: row %d column %d: AVX-512 %g, AVX2 %g", d, sh.pairs, i/stride, i%stride, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestAssignWideTileSameBits runs whole assignments (labels, exact
+// distances and sums) with and without the 512-bit kernel, for k that
+// leave an odd full panel and a half panel, and wants the same bits.
+func TestAssignWideTileSameBits(t *testing.T) {
+	if !kmHaveAVX512 {
+		t.Skip("no AVX-512 on this CPU")
+	}
+	defer func(w bool) { kmTileWide = w }(kmTileWide)
+	rng := NewRand(11)
+	for _, sh := range []struct{ n, d, k int }{{1000, 32, 100}, {777, 8, 48}, {500, 5, 37}, {300, 16, 33}} {
+		x := make([]float32, sh.n*sh.d)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		c := append([]float32(nil), x[:sh.k*sh.d]...)
+		run := func(wide bool) ([]int32, []float64, *CentreSums) {
+			kmTileWide = wide
+			a := NewAssigner(sh.k, sh.d)
+			if err := a.SetCentres(c); err != nil {
+				t.Fatal(err)
+			}
+			labels, dist := make([]int32, sh.n), make([]float64, sh.n)
+			if err := a.AssignExact(x, sh.n, labels, dist); err != nil {
+				t.Fatal(err)
+			}
+			sums := NewCentreSums(sh.k, sh.d)
+			if err := a.Accumulate(x, sh.n, nil, sums); err != nil {
+				t.Fatal(err)
+			}
+			return labels, dist, sums
+		}
+		l1, d1, s1 := run(false)
+		l2, d2, s2 := run(true)
+		if !slices.Equal(l1, l2) || !slices.Equal(d1, d2) || !slices.Equal(s1.Sums, s2.Sums) || s1.Inertia != s2.Inertia {
+			t.Errorf("n=%d d=%d k=%d: the 512-bit kernel changed the assignment", sh.n, sh.d, sh.k)
+		}
+	}
+}
+
 // top2Row runs kmTop2RowsAVX2 on one row.
 func top2Row(v []float32) (b1, b2 float32, j1 int32) {
 	kmTop2RowsAVX2(&v[0], len(v), 1, &b1, &b2, &j1)

@@ -13,6 +13,10 @@ func kmTileAVX2(x *float32, d int, c *float32, panels int, cn *float32, out *flo
 	panic("algo: AVX2 kernel called without AVX2")
 }
 
+func kmTile2AVX512(x *float32, d int, c *float32, pairs int, cn *float32, out *float32, stride int) {
+	panic("algo: AVX-512 kernel called without AVX-512")
+}
+
 func kmTile8AVX2(x *float32, d int, c *float32, cn *float32, out *float32, stride int) {
 	panic("algo: AVX2 kernel called without AVX2")
 }

@@ -56,7 +56,8 @@ func BenchmarkAssign(b *testing.B) {
 // BenchmarkAssignKernels compares the candidate kernels on one goroutine:
 // a plain scalar loop, and inside the Assigner (with centring and exact
 // rescoring) the pure-Go register block, gonum's Gemm in both layouts and
-// the AVX2 assembly where the CPU has it.
+// the AVX2 assembly where the CPU has it, with its 6×16 tiles in 256-bit
+// registers (avx2) or pairs of them in 512-bit ones (avx512).
 func BenchmarkAssignKernels(b *testing.B) {
 	for _, sh := range benchShapes {
 		x, c := benchInput(sh.n, sh.d, sh.k)
@@ -72,11 +73,15 @@ func BenchmarkAssignKernels(b *testing.B) {
 		for _, p := range []struct {
 			name string
 			path kmPath
-		}{{"blocked", kmPathPanels}, {"gemm-rows", kmPathGemmRows}, {"gemm-cols", kmPathGemmCols}, {"avx2", kmPathAVX2}} {
-			if p.path == kmPathAVX2 && !kmHaveAVX2 {
+			wide bool
+		}{{"blocked", kmPathPanels, false}, {"gemm-rows", kmPathGemmRows, false}, {"gemm-cols", kmPathGemmCols, false},
+			{"avx2", kmPathAVX2, false}, {"avx512", kmPathAVX2, true}} {
+			if p.path == kmPathAVX2 && !kmHaveAVX2 || p.wide && !kmHaveAVX512 {
 				continue
 			}
 			b.Run(name+"/impl="+p.name, func(b *testing.B) {
+				defer func(w bool) { kmTileWide = w }(kmTileWide)
+				kmTileWide = p.wide
 				a := newAssigner(sh.k, sh.d, p.path)
 				if err := a.SetCentres(c); err != nil {
 					b.Fatal(err)
