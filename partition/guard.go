@@ -12,18 +12,17 @@ import (
 // A file is mapped, or read, while something else may rewrite or truncate
 // it. Reading a mapping past the file's new end is a fault (SIGBUS) that
 // ends the process wherever it happens, so every read of mapped bytes runs
-// under debug.SetPanicOnFault: mappedReader copies out of the mapping
-// under it (Parquet), and guardFaults wraps the reads made in place
+// under debug.SetPanicOnFault: guardFaults wraps the reads made in place
 // (Arrow IPC metadata checks, record batches sliced out of the mapping,
 // and the goroutines of fillBatch that copy them into a block). A fault
 // becomes errChanged naming the file; readShard also compares the file's
 // size and modification time before and after a read, so a file rewritten
 // under a reader that did not fault is refused too.
 
-// afterMap, when set, is called by mapFile with the file's name once it is
-// mapped: a test truncates the file there, between the mapping and the
-// reads.
-var afterMap func(path string)
+// afterOpen, when set, is called by mapFile (Arrow IPC) and openFile
+// (Parquet) with the file's name once it is mapped or open: a test
+// truncates the file there, between the opening and the reads.
+var afterOpen func(path string)
 
 // beforeRead, when set, is called by readShard with the file's name after
 // it took the file's size and modification time and before it reads: a
@@ -37,7 +36,7 @@ func errChanged(path string) error {
 }
 
 // isChanged reports whether err is a fault that guardFaults turned into
-// errChanged.
+// errChanged, or a read that a truncation cut short (fileReader).
 func isChanged(err error) bool {
 	var c *changedError
 	return errors.As(err, &c)
@@ -72,83 +71,73 @@ func isFault(r any) bool {
 	return ok
 }
 
-// mappedReader reads a mapped file by copying out of the mapping, a fault
-// included: what it returns is the reader's own memory, which a truncation
-// cannot take away. It is an io.ReaderAt, io.Reader and io.Seeker for
-// arrow-go's Parquet and Arrow IPC file readers.
-type mappedReader struct {
-	data  []byte
-	path  string
-	pos   int64
-	close func() error
+// fileReader reads a Parquet file with pread: the kernel copies each
+// range from the page cache into arrow-go's buffer. It used to read a
+// mapping, which costs a page fault per 64 KiB the first time each range
+// is read; on virtual machines, where a fault takes microseconds, that
+// made reading a shard take half again as long as with pread. A read
+// that ends before the size the file had when opened means the file was
+// cut short while it was read: errChanged, naming it.
+type fileReader struct {
+	f    *os.File
+	path string
+	size int64
+	pos  int64
 }
 
-// openMapped maps path for reading through a mappedReader.
-func openMapped(path string) (*mappedReader, error) {
+// openFile opens path for reading through a fileReader.
+func openFile(path string) (*fileReader, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	data, unmap, err := mapFile(f)
-	f.Close() // the mapping stays valid without the descriptor
+	st, err := f.Stat()
 	if err != nil {
+		f.Close()
 		return nil, err
 	}
-	return &mappedReader{data: data, path: path, close: unmap}, nil
+	if afterOpen != nil {
+		afterOpen(path)
+	}
+	return &fileReader{f: f, path: path, size: st.Size()}, nil
 }
 
-func (m *mappedReader) ReadAt(p []byte, off int64) (n int, err error) {
+func (r *fileReader) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
-		return 0, fmt.Errorf("partition: %s: read at negative offset %d", m.path, off)
+		return 0, fmt.Errorf("partition: %s: read at negative offset %d", r.path, off)
 	}
-	if off >= int64(len(m.data)) {
-		return 0, io.EOF
+	n, err := r.f.ReadAt(p, off)
+	if err == io.EOF && off+int64(n) < r.size {
+		return n, &changedError{errChanged(r.path)}
 	}
-	err = guardFaults(m.path, func() error {
-		n = copy(p, m.data[off:])
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
-}
-
-func (m *mappedReader) Read(p []byte) (int, error) {
-	n, err := m.ReadAt(p, m.pos)
-	m.pos += int64(n)
 	return n, err
 }
 
-func (m *mappedReader) Seek(offset int64, whence int) (int64, error) {
+func (r *fileReader) Read(p []byte) (int, error) {
+	n, err := r.ReadAt(p, r.pos)
+	r.pos += int64(n)
+	return n, err
+}
+
+func (r *fileReader) Seek(offset int64, whence int) (int64, error) {
 	switch whence {
 	case io.SeekStart:
 	case io.SeekCurrent:
-		offset += m.pos
+		offset += r.pos
 	case io.SeekEnd:
-		offset += int64(len(m.data))
+		offset += r.size
 	default:
-		return 0, fmt.Errorf("partition: %s: seek whence %d", m.path, whence)
+		return 0, fmt.Errorf("partition: %s: seek whence %d", r.path, whence)
 	}
 	if offset < 0 {
-		return 0, fmt.Errorf("partition: %s: seek to negative offset %d", m.path, offset)
+		return 0, fmt.Errorf("partition: %s: seek to negative offset %d", r.path, offset)
 	}
-	m.pos = offset
+	r.pos = offset
 	return offset, nil
 }
 
-// Close unmaps the file; the reader must not be used after it.
-func (m *mappedReader) Close() error {
-	if m.close == nil {
-		return nil
-	}
-	err := m.close()
-	m.close, m.data = nil, nil
-	return err
-}
+// Close closes the file; the reader must not be used after it.
+func (r *fileReader) Close() error { return r.f.Close() }
 
 // fileState is what tells that a file changed between two looks at it.
 type fileState struct {

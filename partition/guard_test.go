@@ -79,18 +79,18 @@ func TestTruncatedWhileRead(t *testing.T) {
 	}
 }
 
-// TestTruncatedAfterMap cuts the file short between its mapping and the
+// TestTruncatedAfterOpen cuts the file short between its mapping and the
 // reads, through ReadShard: the error names the file and says it changed.
-func TestTruncatedAfterMap(t *testing.T) {
+func TestTruncatedAfterOpen(t *testing.T) {
 	for _, ext := range []string{".parquet", ".arrow"} {
 		t.Run(ext, func(t *testing.T) {
 			path, ds := guardFile(t, ext)
-			afterMap = func(p string) {
+			afterOpen = func(p string) {
 				if p == path {
 					truncateFile(t, p)
 				}
 			}
-			defer func() { afterMap = nil }()
+			defer func() { afterOpen = nil }()
 			_, err := ReadShard(ds.Shards[len(ds.Shards)-1], ds.Columns, "", NullsError)
 			wantErr(t, err, ErrCorrupt, path, "changed or was truncated while it was read")
 			if strings.Contains(err.Error(), "\n") {
@@ -126,15 +126,15 @@ func TestChangedWhileRead(t *testing.T) {
 	}
 }
 
-// TestMappedReader checks the reader over a mapping as io.ReaderAt and
-// io.Seeker, and that a read of pages cut off is errChanged.
-func TestMappedReader(t *testing.T) {
+// TestFileReader checks the Parquet reader as io.ReaderAt, io.Reader
+// and io.Seeker, and that a read of bytes cut off is errChanged.
+func TestFileReader(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.bin")
 	page := os.Getpagesize()
 	if err := os.WriteFile(path, []byte(strings.Repeat("abcdefgh", page)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	m, err := openMapped(path)
+	m, err := openFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestMappedReader(t *testing.T) {
 	}
 	_, err = m.ReadAt(buf, int64(4*page))
 	if !isChanged(err) || !errors.Is(err, ErrCorrupt) {
-		t.Errorf("reading a page cut off: %v, want the file changed", err)
+		t.Errorf("reading bytes cut off: %v, want the file changed", err)
 	}
 	if !strings.Contains(fmt.Sprint(err), path) {
 		t.Errorf("%v does not name %s", err, path)

@@ -31,8 +31,8 @@ func mapFile(f *os.File) (data []byte, unmap func() error, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if afterMap != nil {
-		afterMap(f.Name())
+	if afterOpen != nil {
+		afterOpen(f.Name())
 	}
 	return data, func() error { return syscall.Munmap(data) }, nil
 }

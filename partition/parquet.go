@@ -25,9 +25,10 @@ import (
 // rather than whole into fresh memory. Only top-level columns are
 // visible; a nested column is listed but never numeric.
 
-// openParquet opens path and wraps it for Arrow conversion. memoryMap
-// trades a page-cache copy for faster column chunk reads when decoding.
-func openParquet(path string, memoryMap bool, mem memory.Allocator) (*file.Reader, *pqarrow.FileReader, error) {
+// openParquet opens path and wraps it for Arrow conversion. decode, for
+// reading column chunks rather than metadata, reads through a fileReader
+// (guard.go).
+func openParquet(path string, decode bool, mem memory.Allocator) (*file.Reader, *pqarrow.FileReader, error) {
 	pages := mem
 	if mem == memory.DefaultAllocator {
 		pages = pageAllocator // see pool.go; tests pass their own to check for leaks
@@ -36,9 +37,9 @@ func openParquet(path string, memoryMap bool, mem memory.Allocator) (*file.Reade
 	props.BufferedStreamEnabled = true
 	opts := []file.ReadOption{file.WithReadProps(props)}
 	var md *metadata.FileMetaData
-	// Mapped, the file is read through a mappedReader (guard.go), never
-	// in place: arrow-go's own mapping would fault where a truncation
-	// took the pages away.
+	// Decoding reads the file through a fileReader (guard.go), never
+	// through arrow-go's own mapping, which would fault where a
+	// truncation took the pages away.
 	var src parquet.ReaderAtSeeker
 	switch {
 	case isRemote(path):
@@ -50,8 +51,8 @@ func openParquet(path string, memoryMap bool, mem memory.Allocator) (*file.Reade
 		// rather than through a small buffer in many.
 		props.BufferedStreamEnabled = false
 		src, md = o, objectFooter(o, path)
-	case memoryMap:
-		m, err := openMapped(path)
+	case decode:
+		m, err := openFile(path)
 		if err != nil {
 			return nil, nil, openError(path, err)
 		}
