@@ -2,7 +2,7 @@
 # Side-by-side benchmarks of shoal, scikit-learn and R's cluster package on
 # the same generated files, in one run. Needs Debian's python3-sklearn,
 # python3-pandas, r-base-core and r-cran-cluster (see README.md here).
-#   bench/run.sh kmeans     1M×32, k=100: minibatch and Lloyd vs scikit-learn
+#   bench/run.sh kmeans     1M×32, k=100: minibatch and Lloyd, the whole shoal process writing labels, vs scikit-learn's fit with the environment's and the best OpenBLAS kernel
 #   bench/run.sh kernel     the assignment kernel vs numpy.dot
 #   bench/run.sh kmedoids [JOB...]   BUILD/LAB + FasterPAM vs R's pam, digits and blobs n = 2000..20000, k = 10..100
 #   bench/run.sh clara      FastCLARA vs R's clara on 1M×16, k=10
@@ -24,31 +24,69 @@ gen() { # n d k ext
 	echo "$f"
 }
 
+# best_coretype names the OpenBLAS kernel for the widest vector unit this
+# CPU has (OpenBLAS's own detection may pick an older one, and an
+# environment may pin one with OPENBLAS_CORETYPE).
+best_coretype() {
+	local flags
+	flags=$(grep -m1 '^flags' /proc/cpuinfo)
+	case "$flags" in
+	*avx512_bf16*) echo Cooperlake ;;
+	*avx512vl*) echo SkylakeX ;;
+	*avx2*) echo Haswell ;;
+	*) echo Prescott ;;
+	esac
+}
+
 case "${1:-}" in
 kmeans)
 	pq=$(gen 1000000 32 100 parquet)
 	csv=$(gen 1000000 32 100 csv)
+	labels="$out/kmeans-labels.parquet"
+	# shoal's figure is the whole process: starting the embedded NATS
+	# server and two workers, reading the Parquet file, fitting, and
+	# writing every row's label to a Parquet file. scikit-learn's is fit
+	# on an array already in memory.
 	shoalrun() { # algo seed
-		/usr/bin/env time -f "shoal $1 seed $2 wall %es" "$shoal" run --workers 2 --input "$pq" \
-			--exclude label --k 100 --algo "$1" --seed "$2" 2>&1 | grep -E "job|inertia|time|wall"
+		/usr/bin/env time -f "shoal $1 seed $2 process %es" "$shoal" run -q --workers 2 --input "$pq" \
+			--exclude label --k 100 --algo "$1" --seed "$2" --out "$labels" 2>&1 | grep -E "job|inertia|time|process"
 	}
-	# Mini-batch: five rounds, each shoal then scikit-learn, so that the
-	# machine's drift over a run weighs on both alike.
+	# scikit-learn runs with the OpenBLAS kernel the environment gives
+	# (OPENBLAS_CORETYPE may be set, as it is on some hosts) and with the
+	# best kernel this CPU runs; threadpoolctl names each.
+	best=$(best_coretype)
+	sklearn() { # log models seeds...
+		local log=$1 models=$2
+		shift 2
+		MODELS=$models OPENBLAS_NUM_THREADS=2 "$py" bench/sklearn_kmeans.py "$csv" 100 "$@" | tee -a "$log"
+	}
+	rm -f "$out"/kmeans-*.log
+	# Mini-batch: five rounds, each shoal then scikit-learn with both
+	# kernels, so that the machine's drift over a run weighs on all alike.
 	for round in 1 2 3 4 5; do
-		for seed in 1 2 3 4 5; do shoalrun minibatch "$seed"; done
-		MODELS=minibatch OPENBLAS_NUM_THREADS=2 "$py" bench/sklearn_kmeans.py "$csv" 100 0 1 2 3 4
-	done | tee "$out/kmeans-minibatch.log"
+		for seed in 1 2 3 4 5; do shoalrun minibatch "$seed"; done | tee -a "$out/kmeans-shoal.log"
+		sklearn "$out/kmeans-sklearn-env.log" minibatch 0 1 2 3 4
+		OPENBLAS_CORETYPE=$best sklearn "$out/kmeans-sklearn-best.log" minibatch 0 1 2 3 4
+	done
 	for seed in 1 2 3 4 5; do shoalrun kmeans "$seed"; done
-	MODELS=minibatch-n_init=10,kmeans OPENBLAS_NUM_THREADS=2 "$py" bench/sklearn_kmeans.py "$csv" 100 0 1 2 3 4
-	"$py" - "$out/kmeans-minibatch.log" <<-'EOF'
+	OPENBLAS_CORETYPE=$best sklearn /dev/null minibatch-n_init=10,kmeans 0 1 2 3 4
+	"$py" - "$out" <<-'EOF'
 		import re, statistics as st, sys
-		text = open(sys.argv[1]).read()
-		job = [float(x) for x in re.findall(r"job \S+: minibatch, .*, ([0-9.]+)s$", text, re.M)]
-		fit = [float(x) for x in re.findall(r"sklearn minibatch seed \d+  fit ([0-9.]+)s", text)]
-		load = [float(x) for x in re.findall(r"np.load ([0-9.]+)s", text)]
-		sj, sf, sl = st.median(job), st.median(fit), st.median(load)
-		print(f"minibatch, {len(job)} shoal jobs and {len(fit)} scikit-learn fits: median shoal job {sj:.3f}s, "
-		      f"scikit-learn fit {sf:.3f}s ({sf / sj:.2f}x), np.load + fit {sl + sf:.3f}s ({(sl + sf) / sj:.2f}x)")
+		d = sys.argv[1]
+		text = open(f"{d}/kmeans-shoal.log").read()
+		proc = [float(x) for x in re.findall(r"shoal minibatch seed \d+ process ([0-9.]+)s", text)]
+		inertia = sorted(float(x) for x in re.findall(r"inertia ([0-9.e+]+)", text))
+		sp = st.median(proc)
+		print(f"minibatch: median shoal process {sp:.3f}s over {len(proc)} runs (labels written); "
+		      f"inertia {inertia[0]:.4g}..{inertia[-1]:.4g}")
+		for kind in ("env", "best"):
+		    t = open(f"{d}/kmeans-sklearn-{kind}.log").read()
+		    blas = re.search(r"^blas (.*)$", t, re.M)
+		    fit = [float(x) for x in re.findall(r"sklearn minibatch seed \d+  fit ([0-9.]+)s", t)]
+		    inr = sorted(float(x) for x in re.findall(r"inertia ([0-9.e+]+)", t))
+		    sf = st.median(fit)
+		    print(f"  scikit-learn fit, {blas.group(1) if blas else '?'}: median {sf:.3f}s over {len(fit)} fits: "
+		          f"{sf / sp:.2f}x shoal's whole process; inertia {inr[0]:.4g}..{inr[-1]:.4g}")
 	EOF
 	;;
 kernel)

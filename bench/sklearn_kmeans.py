@@ -17,6 +17,7 @@ import time
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans, MiniBatchKMeans
+from threadpoolctl import threadpool_info
 
 path, k = sys.argv[1], int(sys.argv[2])
 seeds = [int(s) for s in sys.argv[3:]] or [0]
@@ -24,6 +25,9 @@ npy = os.path.splitext(path)[0] + ".npy"
 if not os.path.exists(npy):
     df = pd.read_csv(path)
     np.save(npy, df.drop(columns=["label"]).to_numpy(dtype=np.float32))
+for lib in threadpool_info():
+    if lib["user_api"] == "blas":
+        print(f"blas {lib['internal_api']} {lib['version']} kernel {lib.get('architecture')}, {lib['num_threads']} threads", flush=True)
 t0 = time.perf_counter()
 X = np.load(npy)
 load = time.perf_counter() - t0
