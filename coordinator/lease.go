@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/shoal-io/shoal/internal/natsretry"
 	"github.com/shoal-io/shoal/internal/wire"
 )
 
@@ -52,6 +53,32 @@ type lease struct {
 	rev uint64
 }
 
+// leaseBucket creates or opens the lease bucket. A coordinator started
+// with its JetStream cluster (Compose, a restart of every host) may ask
+// before the servers have placed a replicated stream: the request times
+// out, or finds no responders. Those are tried again, with the shared
+// backoff, for up to natsretry.Window; a refusal by JetStream is final.
+func leaseBucket(ctx context.Context, js jetstream.JetStream, replicas int, log *slog.Logger) (jetstream.KeyValue, error) {
+	cfg := jetstream.KeyValueConfig{
+		Bucket: wire.LeaseBucket, TTL: leaseTTL, History: 1, Storage: jetstream.FileStorage, Replicas: max(replicas, 1),
+		Description: "the coordinator that owns shoal's task queue on this account",
+	}
+	start, backoff := time.Now(), natsretry.BackoffMin
+	for {
+		kv, err := js.CreateOrUpdateKeyValue(ctx, cfg)
+		if err == nil || ctx.Err() != nil || !natsretry.Transient(err) || time.Since(start) > natsretry.Window {
+			return kv, err
+		}
+		log.Warn("JetStream did not answer yet (is it enabled on the servers?); trying again", "bucket", wire.LeaseBucket, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(backoff):
+		}
+		backoff = natsretry.Backoff(backoff)
+	}
+}
+
 // acquireLease takes the coordinator lease of nc's account for owner, or
 // returns ErrLeaseHeld naming the coordinator that holds it.
 func acquireLease(ctx context.Context, nc *nats.Conn, owner, dataDir string, replicas int, log *slog.Logger) (*lease, error) {
@@ -59,10 +86,7 @@ func acquireLease(ctx context.Context, nc *nats.Conn, owner, dataDir string, rep
 	if err != nil {
 		return nil, fmt.Errorf("coordinator: jetstream: %w", err)
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: wire.LeaseBucket, TTL: leaseTTL, History: 1, Storage: jetstream.FileStorage, Replicas: max(replicas, 1),
-		Description: "the coordinator that owns shoal's task queue on this account",
-	})
+	kv, err := leaseBucket(ctx, js, replicas, log)
 	if err != nil {
 		return nil, fmt.Errorf("coordinator: lease bucket %s: %w", wire.LeaseBucket, err)
 	}
