@@ -198,7 +198,7 @@ func TestAdversarialTaskFrame(t *testing.T) {
 // TestAdversarialTruncatedInput cuts a Parquet or Arrow IPC input short
 // while a worker process reads it (row groups or batches of a million rows, so a read lasts long
 // enough to be cut into; the cut comes the moment the worker has the file
-// mapped): the worker must report the error and stay up, and the job fail
+// mapped or open): the worker must report the error and stay up, and the job fail
 // with one line naming the file. A read of a mapping whose pages a
 // truncation took away used to be a SIGBUS that killed the worker, and
 // the redelivered task killed the next one.
@@ -227,9 +227,9 @@ func truncatedInput(t *testing.T, ext string) {
 		"--algo", "kmeans", "--max-iter", "1000", "--tol", "1e-12", "--seed", "1"})
 	jobID(t, sub)
 
-	// Cut the file to a third the moment the worker has it mapped, that
-	// is in the middle of a read, as seen in /proc/<pid>/maps.
-	maps := fmt.Sprintf("/proc/%d/maps", w.Pid())
+	// Cut the file to a third the moment the worker has it mapped (Arrow
+	// IPC, /proc/<pid>/maps) or open (Parquet, read with pread:
+	// /proc/<pid>/fd), that is in the middle of a read.
 	stop := make(chan struct{})
 	cutter := make(chan error, 1)
 	go func() {
@@ -237,16 +237,16 @@ func truncatedInput(t *testing.T, ext string) {
 		for {
 			select {
 			case <-stop:
-				cutter <- fmt.Errorf("the worker never mapped %s", data)
+				cutter <- fmt.Errorf("the worker never mapped or opened %s", data)
 				return
 			default:
 			}
-			m, err := os.ReadFile(maps)
+			reading, err := readingFile(w.Pid(), data)
 			if err != nil {
 				cutter <- err
 				return
 			}
-			if strings.Contains(string(m), data) {
+			if reading {
 				cutter <- os.Truncate(data, st.Size()/3)
 				return
 			}
@@ -275,6 +275,27 @@ func truncatedInput(t *testing.T, ext string) {
 	if _, err := os.Stat(model); err == nil {
 		t.Errorf("a failed job left a model file %s", model)
 	}
+}
+
+// readingFile reports whether process pid has path mapped or open.
+func readingFile(pid int, path string) (bool, error) {
+	m, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
+	if err != nil {
+		return false, err
+	}
+	if strings.Contains(string(m), path) {
+		return true, nil
+	}
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return false, err
+	}
+	for _, fd := range fds {
+		if target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil && target == path {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // TestAdversarialResultFrame publishes hand-made results that claim 2^40
