@@ -57,10 +57,14 @@ const (
 )
 
 // AssignKernel names the product kernel NewAssigner uses on this machine
-// and build: "avx2-fma" (assembly) or "gonum-gemm" (portable), for
-// benchmark reports.
+// and build: "avx512-fma" or "avx2-fma" (assembly, 16 centres of a tile in
+// 512- or 256-bit registers) or "gonum-gemm" (portable), for benchmark
+// reports.
 func AssignKernel() string {
 	if kmDefaultPath() == kmPathAVX2 {
+		if kmTileWide {
+			return "avx512-fma"
+		}
 		return "avx2-fma"
 	}
 	return "gonum-gemm"
