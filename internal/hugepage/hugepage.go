@@ -25,6 +25,11 @@ const size = 2 << 20
 // it.
 const Threshold = 2 * size
 
+// off is GODEBUG=disablethp=1 in the environment, Go's own switch for
+// processes that must not have huge pages: it turns every advice here
+// off too.
+var off = disabled(os.Getenv("GODEBUG"))
+
 // Make returns a zeroed slice of n values, advised for huge pages when it
 // is at least Threshold bytes. The advice must come before the memory is
 // first written, which make of fresh memory does not do.
@@ -37,7 +42,7 @@ func Make[T any](n int) []T {
 // Advise asks for huge pages under the whole 2 MiB pages inside s. Pages
 // already touched keep their size; the contents never change.
 func Advise[T any](s []T) {
-	if cap(s) == 0 {
+	if cap(s) == 0 || off {
 		return
 	}
 	var zero T
@@ -66,10 +71,9 @@ func aligned(start, n uintptr) (lo, hi uintptr) {
 // range, which is advised and handed back before anything touches it.
 // Resident memory can grow by the untouched rest of a huge page the heap
 // has touched; as the heap fills its lowest addresses first, that is
-// little. It does nothing under GODEBUG=disablethp=1, Go's own switch for
-// processes that must not have huge pages.
+// little. Like Advise, it does nothing under GODEBUG=disablethp=1.
 func AdviseHeap(n int64) {
-	if n < Threshold || disabled(os.Getenv("GODEBUG")) {
+	if n < Threshold || off {
 		return
 	}
 	Advise(make([]byte, n))

@@ -61,6 +61,9 @@ func TestMakeAdvises(t *testing.T) {
 	if b, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil || strings.Contains(string(b), "[never]") {
 		t.Skip("transparent huge pages are off on this kernel")
 	}
+	if off {
+		t.Skip("GODEBUG=disablethp=1 turns the advice off")
+	}
 	s := Make[float32](3 * size / 4) // 3 huge pages of bytes: at least two whole ones inside
 	for i, v := range s {
 		if v != 0 {
@@ -123,10 +126,11 @@ func vmFlags(addr uintptr) (string, error) {
 	return "", fmt.Errorf("no mapping holds %#x", addr)
 }
 
-// TestAdviseHeapCoversLaterAllocations runs two processes of its own,
-// so that nothing else has advised their heaps: in one, a large slice
-// allocated after AdviseHeap lies in advised memory; in the other, which
-// skips AdviseHeap, it does not (the flag is not there by default).
+// TestAdviseHeapCoversLaterAllocations runs processes of its own, so
+// that nothing else has advised their heaps: in one, a large slice
+// allocated after AdviseHeap lies in advised memory; in another, which
+// skips AdviseHeap, it does not (the flag is not there by default); a
+// slice from Make is advised; and GODEBUG=disablethp=1 turns both off.
 func TestAdviseHeapCoversLaterAllocations(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("madvise advice is Linux's")
@@ -142,6 +146,15 @@ func TestAdviseHeapCoversLaterAllocations(t *testing.T) {
 	case "control":
 		fmt.Printf("flags: %s\n", heapFlagsAfterAllocating(t))
 		return
+	case "make":
+		s := Make[byte](16 << 20)
+		flags, err := vmFlags(uintptr(unsafe.Pointer(&s[len(s)/2])))
+		if err != nil {
+			t.Fatal(err)
+		}
+		runtime.KeepAlive(s)
+		fmt.Printf("flags: %s\n", flags)
+		return
 	}
 	for _, tc := range []struct {
 		mode, godebug string
@@ -150,6 +163,8 @@ func TestAdviseHeapCoversLaterAllocations(t *testing.T) {
 		{"advise", "", true},
 		{"control", "", false},
 		{"advise", "disablethp=1", false},
+		{"make", "", true},
+		{"make", "disablethp=1", false},
 	} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestAdviseHeapCoversLaterAllocations$")
 		cmd.Env = append(os.Environ(), "HUGEPAGE_CHILD="+tc.mode, "GODEBUG="+tc.godebug)
