@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"unsafe"
@@ -193,4 +194,33 @@ func heapFlagsAfterAllocating(t *testing.T) string {
 	}
 	runtime.KeepAlive(s)
 	return flags
+}
+
+// BenchmarkFirstTouch writes one value per 4 KiB page of a fresh 128 MiB
+// slice, made plainly or with Make: the cost of faulting the memory in,
+// which on virtual machines is most of it. Each iteration's slice is new
+// memory (the previous one is returned to the system first).
+func BenchmarkFirstTouch(b *testing.B) {
+	const n = 32 << 20 // float32s: 128 MiB
+	for _, c := range []struct {
+		name string
+		make func(int) []float32
+	}{
+		{"make", func(n int) []float32 { return make([]float32, n) }},
+		{"hugepage.Make", Make[float32]},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(n * 4)
+			for b.Loop() {
+				b.StopTimer()
+				debug.FreeOSMemory()
+				b.StartTimer()
+				s := c.make(n)
+				for i := 0; i < len(s); i += 1024 {
+					s[i] = 1
+				}
+				runtime.KeepAlive(s)
+			}
+		})
+	}
 }
