@@ -403,17 +403,24 @@ func (j *job) runSumsRound(ctx context.Context, round int64, st []*runState, sha
 		return nil, err
 	}
 	totals := make([]*algo.CentreSums, len(st))
-	for i, s := range st {
-		totals[i] = algo.NewCentreSums(s.run.K, j.d)
-	}
-	for n, r := range res {
-		members := groups[group[n]]
-		dst := make([]*algo.CentreSums, len(members))
-		for m, i := range members {
-			dst[m] = totals[i]
+	for g, members := range groups {
+		var gt []*wire.Task
+		var gr []*wire.Result
+		for n, r := range res {
+			if group[n] == g {
+				gt, gr = append(gt, tasks[n]), append(gr, r)
+			}
 		}
-		if err := addRunSums(dst, r); err != nil {
+		ks := make([]int, len(members))
+		for m, i := range members {
+			ks[m] = st[i].run.K
+		}
+		sums, err := treeSums(gt, gr, ks, j.d)
+		if err != nil {
 			return nil, err
+		}
+		for m, i := range members {
+			totals[i] = sums[m]
 		}
 	}
 	return totals, nil
@@ -439,38 +446,6 @@ func (j *job) runGroups(st []*runState) ([][]int, error) {
 		bytes += b
 	}
 	return groups, nil
-}
-
-// addRunSums adds the sums of a result of several runs (wire.Result.Runs)
-// into totals, one per run: piece by piece, as addSums does for one.
-func addRunSums(totals []*algo.CentreSums, r *wire.Result) error {
-	if r.Runs != len(totals) || r.Pieces < 1 {
-		return fmt.Errorf("%w: sums of %d runs in %d pieces for a task of %d runs", wire.ErrDecode, r.Runs, r.Pieces, len(totals))
-	}
-	totalK := 0
-	for _, t := range totals {
-		totalK += t.K
-	}
-	if totalK != r.K || r.D != totals[0].D {
-		return fmt.Errorf("%w: sums of k=%d d=%d for runs of %d centres", wire.ErrDecode, r.K, r.D, totalK)
-	}
-	kd := r.K * r.D
-	for p := range r.Pieces {
-		off := 0 // centres of the runs before this one
-		for n, total := range totals {
-			k := total.K
-			part := &algo.CentreSums{K: k, D: r.D,
-				Sums:    r.Sums[p*kd+off*r.D : p*kd+(off+k)*r.D],
-				Weights: r.Weights[p*r.K+off : p*r.K+off+k], Counts: r.Counts[p*r.K+off : p*r.K+off+k],
-				Inertias: r.Inertias[p*r.K+off : p*r.K+off+k],
-				Inertia:  r.PieceInertia[p*r.Runs+n], Rows: r.PieceRows[p*r.Runs+n]}
-			if err := total.Merge(part); err != nil {
-				return fmt.Errorf("coordinator: sums of task %d piece %d run %d: %w", r.Task, p, n, err)
-			}
-			off += k
-		}
-	}
-	return nil
 }
 
 // runSamples returns each run's init sample: the rows whose hash under

@@ -14,11 +14,12 @@ import (
 // a Lloyd pass) or of scores (CLARA) is cut into at least as many tasks
 // as there are workers at hand, when the data has that many shards, so
 // no worker sits idle while another runs two tasks. The model never
-// depends on the cut: a sums task returns the sums of each of its pieces
-// apart (wire.Task.PieceShards: consecutive shards fixed by the data and
-// the batch size alone) and the coordinator adds them in order, and
-// a score task scores a subset of the candidate sets whose costs are
-// added in shard order, so any grouping gives the same bits.
+// depends on the cut: the sums of a round's pieces (wire.Task.PieceShards:
+// consecutive shards fixed by the data and the batch size alone) are
+// added up a tree over the pieces, part of it by the workers (see
+// treeSums), and a score task scores a subset of the candidate sets
+// whose costs are added in shard order, so any grouping gives the same
+// bits.
 const (
 	// workersMemory is how long a worker counts as present after its
 	// last result: longer than a round of long tasks (CLARANS on a
@@ -133,6 +134,7 @@ func (j *job) spreadTasks(kind wire.Kind, shards []partition.Shard, fraction flo
 		if last < 0 || (len(tasks) < count && (cum >= share || np-i <= count-len(tasks))) || len(tasks[last].PieceShards) >= maxPieces {
 			tasks = append(tasks, &wire.Task{
 				ID: shards[p.first].ID, Kind: kind, K: j.spec.K, D: j.d, Seed: j.spec.Seed, Metric: j.spec.Metric,
+				PieceTree: true, FirstPiece: i,
 			})
 			last++
 		}
@@ -154,22 +156,100 @@ func (c *Coordinator) resultBytes() int {
 	return c.opts.MaxResultBytes
 }
 
-// addSums adds a sums result into total: its pieces one by one, in
-// order, or the task's sums when it is one piece.
-func addSums(total *algo.CentreSums, r *wire.Result) error {
-	if r.Pieces == 0 {
-		return total.Merge(&algo.CentreSums{K: r.K, D: r.D, Sums: r.Sums, Weights: r.Weights, Counts: r.Counts,
-			Inertias: r.Inertias, Inertia: r.Inertia, Rows: r.N})
+// taskPieces is the number of pieces of a sums task (see
+// wire.Task.PieceShards).
+func taskPieces(t *wire.Task) int {
+	if len(t.PieceShards) > 0 {
+		return len(t.PieceShards)
 	}
-	k, kd := r.K, r.K*r.D
-	for p := range r.Pieces {
-		part := &algo.CentreSums{K: r.K, D: r.D, Sums: r.Sums[p*kd : (p+1)*kd], Weights: r.Weights[p*k : (p+1)*k],
-			Counts: r.Counts[p*k : (p+1)*k], Inertias: r.Inertias[p*k : (p+1)*k], Inertia: r.PieceInertia[p], Rows: r.PieceRows[p]}
-		if err := total.Merge(part); err != nil {
-			return fmt.Errorf("coordinator: sums of task %d piece %d: %w", r.Task, p, err)
+	return len(t.Shards)
+}
+
+// treeSums adds the results of a round of sums tasks (res[i] of
+// tasks[i], the tasks in shard order, of runs of ks centres each) up the
+// round's piece tree (see algo.SumTree), and returns each run's total.
+// A result holds a sum per node of the tree (wire.Result.NodePieces) or
+// per piece; either way the totals have the same bits, whatever the cut
+// of the round into tasks.
+func treeSums(tasks []*wire.Task, res []*wire.Result, ks []int, d int) ([]*algo.CentreSums, error) {
+	nodes := map[[2]int][]*algo.CentreSums{}
+	pos := 0
+	for i, r := range res {
+		np := taskPieces(tasks[i])
+		sums, err := resultSums(r, ks, d)
+		if err != nil {
+			return nil, err
+		}
+		sizes := r.NodePieces
+		if sizes == nil {
+			sizes = make([]int, len(sums))
+			for n := range sizes {
+				sizes[n] = 1
+			}
+			if r.Pieces == 0 {
+				sizes[0] = np // one sum for the whole task
+			}
+		}
+		if len(sizes) != len(sums) {
+			return nil, fmt.Errorf("%w: %d node sizes for %d sums of task %d", wire.ErrDecode, len(sizes), len(sums), r.Task)
+		}
+		lo, end := pos, pos+np
+		for n, size := range sizes {
+			if size < 1 || size&(size-1) != 0 || lo%size != 0 || lo+size > end {
+				return nil, fmt.Errorf("%w: task %d sent a sum of pieces [%d, %d), not a node of its pieces [%d, %d)", wire.ErrDecode, r.Task, lo, lo+size, pos, end)
+			}
+			nodes[[2]int{lo, size}] = sums[n]
+			lo += size
+		}
+		if lo != end {
+			return nil, fmt.Errorf("%w: task %d sent sums of %d of its %d pieces", wire.ErrDecode, r.Task, lo-pos, np)
+		}
+		pos = end
+	}
+	if pos == 0 {
+		totals := make([]*algo.CentreSums, len(ks))
+		for n, k := range ks {
+			totals[n] = algo.NewCentreSums(k, d)
+		}
+		return totals, nil
+	}
+	totals, err := algo.SumTree(0, algo.TreeRoot(pos), pos, func(lo, size int) []*algo.CentreSums { return nodes[[2]int{lo, size}] })
+	if err != nil {
+		return nil, fmt.Errorf("coordinator: adding a round's sums: %w", err)
+	}
+	return totals, nil
+}
+
+// resultSums splits a sums result into its sums (one per piece or node,
+// see wire.Result.Pieces), each split by run.
+func resultSums(r *wire.Result, ks []int, d int) ([][]*algo.CentreSums, error) {
+	totalK := 0
+	for _, k := range ks {
+		totalK += k
+	}
+	runs := max(r.Runs, 1)
+	if r.K != totalK || r.D != d || runs != len(ks) || (r.Runs > 0 && r.Pieces < 1) {
+		return nil, fmt.Errorf("%w: sums of %d runs, k=%d d=%d, for %d runs of %d centres, d=%d", wire.ErrDecode, r.Runs, r.K, r.D, len(ks), totalK, d)
+	}
+	if r.Pieces == 0 {
+		return [][]*algo.CentreSums{{{K: r.K, D: r.D, Sums: r.Sums, Weights: r.Weights, Counts: r.Counts,
+			Inertias: r.Inertias, Inertia: r.Inertia, Rows: r.N}}}, nil
+	}
+	kd := r.K * r.D
+	out := make([][]*algo.CentreSums, r.Pieces)
+	for p := range out {
+		out[p] = make([]*algo.CentreSums, len(ks))
+		off := 0 // centres of the runs before this one
+		for n, k := range ks {
+			out[p][n] = &algo.CentreSums{K: k, D: r.D,
+				Sums:    r.Sums[p*kd+off*r.D : p*kd+(off+k)*r.D],
+				Weights: r.Weights[p*r.K+off : p*r.K+off+k], Counts: r.Counts[p*r.K+off : p*r.K+off+k],
+				Inertias: r.Inertias[p*r.K+off : p*r.K+off+k],
+				Inertia:  r.PieceInertia[p*runs+n], Rows: r.PieceRows[p*runs+n]}
+			off += k
 		}
 	}
-	return nil
+	return out, nil
 }
 
 // scoreTasks returns the tasks of a scoring round over sets candidate

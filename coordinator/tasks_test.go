@@ -2,7 +2,9 @@ package coordinator
 
 import (
 	"fmt"
+	"math"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/shoal-io/shoal/algo"
@@ -71,37 +73,33 @@ func TestSpreadShardTasks(t *testing.T) {
 	}
 }
 
-// TestAddSumsPieces: a round's sums added piece by piece are the same
-// bits as the per-shard sums added one after another, however the
-// shards were grouped into tasks.
-func TestAddSumsPieces(t *testing.T) {
+// TestTreeSumsAnyCut: a round's sums added up the piece tree are the
+// same bits however the pieces were cut into tasks, whether the tasks
+// sent a sum per piece (as workers without the tree do) or per node of
+// the tree, and they are the sums of all rows.
+func TestTreeSumsAnyCut(t *testing.T) {
 	const k, d, shards = 3, 2, 7
 	rng := algo.NewRand(42, 1)
 	parts := make([]*algo.CentreSums, shards)
+	rows := algo.NewCentreSums(k, d) // every row, added in one sequence
 	for s := range parts {
 		p := algo.NewCentreSums(k, d)
 		for range 50 {
 			x := []float32{float32(rng.NormFloat64() * 1e3), float32(rng.NormFloat64() * 1e-3)}
-			p.AddRow(x, rng.IntN(k), rng.Float64()*10, rng.Float64()*1e6)
+			j, w, d2 := rng.IntN(k), rng.Float64()*10, rng.Float64()*1e6
+			p.AddRow(x, j, w, d2)
+			rows.AddRow(x, j, w, d2)
 		}
 		parts[s] = p
 	}
-	want := algo.NewCentreSums(k, d)
-	for _, p := range parts {
-		if err := want.Merge(p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// result stacks shards [lo,hi) as a worker does.
-	result := func(lo, hi int) *wire.Result {
-		r := &wire.Result{Kind: wire.KindSums, K: k, D: d}
-		if hi-lo == 1 {
-			p := parts[lo]
+	stack := func(r *wire.Result, sums []*algo.CentreSums) {
+		if len(sums) == 1 {
+			p := sums[0]
 			r.Sums, r.Weights, r.Counts, r.Inertias, r.Inertia, r.N = p.Sums, p.Weights, p.Counts, p.Inertias, p.Inertia, p.Rows
-			return r
+			return
 		}
-		r.Pieces = hi - lo
-		for _, p := range parts[lo:hi] {
+		r.Pieces = len(sums)
+		for _, p := range sums {
 			r.Sums = append(r.Sums, p.Sums...)
 			r.Weights = append(r.Weights, p.Weights...)
 			r.Counts = append(r.Counts, p.Counts...)
@@ -109,23 +107,72 @@ func TestAddSumsPieces(t *testing.T) {
 			r.PieceInertia = append(r.PieceInertia, p.Inertia)
 			r.PieceRows = append(r.PieceRows, p.Rows)
 		}
-		return r
 	}
-	for _, cuts := range [][]int{{0, 7}, {0, 1, 2, 3, 4, 5, 6, 7}, {0, 3, 4, 7}, {0, 2, 7}, {0, 6, 7}} {
-		t.Run(fmt.Sprint(cuts), func(t *testing.T) {
-			got := algo.NewCentreSums(k, d)
-			for i := 1; i < len(cuts); i++ {
-				if err := addSums(got, result(cuts[i-1], cuts[i])); err != nil {
-					t.Fatal(err)
+	// round returns the tasks and results of a round cut at cuts, each
+	// task sending its pieces, or nodes when tree is set.
+	round := func(cuts []int, tree bool) ([]*wire.Task, []*wire.Result) {
+		var tasks []*wire.Task
+		var res []*wire.Result
+		for i := 1; i < len(cuts); i++ {
+			lo, hi := cuts[i-1], cuts[i]
+			task := &wire.Task{Kind: wire.KindSums, K: k, D: d, PieceTree: tree, FirstPiece: lo, Shards: make([]wire.Shard, hi-lo)}
+			r := &wire.Result{Kind: wire.KindSums, K: k, D: d, Task: i}
+			if !tree {
+				stack(r, parts[lo:hi])
+			} else {
+				sizes := algo.TreeCover(lo, hi)
+				var nodes []*algo.CentreSums
+				at := lo
+				for _, size := range sizes {
+					n, err := algo.SumTree(at, size, hi, func(p, n int) []*algo.CentreSums {
+						if n == 1 {
+							return []*algo.CentreSums{parts[p]}
+						}
+						return nil
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					nodes, at = append(nodes, n[0]), at+size
+				}
+				stack(r, nodes)
+				if len(nodes) > 1 {
+					r.NodePieces = sizes
 				}
 			}
-			if !reflect.DeepEqual(got, want) {
-				t.Fatalf("tasks over shards cut at %v: sums differ from the shard-by-shard merge", cuts)
-			}
-		})
+			tasks, res = append(tasks, task), append(res, r)
+		}
+		return tasks, res
 	}
-	// Tasks that merge their shards first, as workers did before, give
-	// other bits on this data: without pieces the test above would fail.
+	tasks, res := round([]int{0, 1, 2, 3, 4, 5, 6, 7}, false)
+	want, err := treeSums(tasks, res, []int{k}, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(want[0].Counts, rows.Counts) || want[0].Rows != rows.Rows {
+		t.Fatalf("counts %v of %d rows, want %v of %d", want[0].Counts, want[0].Rows, rows.Counts, rows.Rows)
+	}
+	for i, v := range rows.Sums {
+		if math.Abs(want[0].Sums[i]-v) > 1e-9*math.Abs(v) {
+			t.Fatalf("sum %d is %v, the rows add up to %v", i, want[0].Sums[i], v)
+		}
+	}
+	for _, cuts := range [][]int{{0, 7}, {0, 3, 4, 7}, {0, 2, 7}, {0, 6, 7}, {0, 1, 5, 7}, {0, 4, 7}} {
+		for _, tree := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%v/tree=%v", cuts, tree), func(t *testing.T) {
+				tasks, res := round(cuts, tree)
+				got, err := treeSums(tasks, res, []int{k}, d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("tasks over shards cut at %v: sums differ from the piece-by-piece round", cuts)
+				}
+			})
+		}
+	}
+	// Tasks that add their pieces in another order give other bits on
+	// this data: without a fixed tree the test above would fail.
 	grouped := algo.NewCentreSums(k, d)
 	for _, span := range [][2]int{{0, 3}, {3, 7}} {
 		sub := algo.NewCentreSums(k, d)
@@ -134,8 +181,14 @@ func TestAddSumsPieces(t *testing.T) {
 		}
 		_ = grouped.Merge(sub)
 	}
-	if reflect.DeepEqual(grouped, want) {
+	if reflect.DeepEqual(grouped, want[0]) {
 		t.Error("merging the tasks' totals gives the same bits: the data does not tell the orders apart")
+	}
+	// A sum that is not a node of the tree is refused, not added.
+	tasks, res = round([]int{0, 3, 7}, false)
+	res[0].Pieces, res[0].NodePieces = 2, []int{1, 2}
+	if _, err := treeSums(tasks, res, []int{k}, d); err == nil {
+		t.Error("a sum of pieces [1, 3), not a node of the tree, was added")
 	}
 }
 

@@ -184,10 +184,11 @@ func (x *executor) sums(t *wire.Task, res *wire.Result) error {
 	}
 	// Each shard's rows are summed on their own, by up to parallelism
 	// goroutines, then merged in shard order into the task's pieces
-	// (wire.Task.PieceShards), which go back apart: the coordinator adds
-	// every piece of the round in shard order, so the model depends
-	// neither on the goroutines nor on how the pieces were grouped into
-	// tasks for the workers at hand.
+	// (wire.Task.PieceShards), which go back apart or added up the
+	// round's piece tree as far as the task's pieces reach
+	// (wire.Task.PieceTree): the coordinator adds the rest of the tree,
+	// so the model depends neither on the goroutines nor on how the
+	// pieces were grouped into tasks for the workers at hand.
 	n := blocks.len()
 	for len(x.parts) < n {
 		x.parts = append(x.parts, algo.NewCentreSums(t.K, t.D))
@@ -204,8 +205,54 @@ func (x *executor) sums(t *wire.Task, res *wire.Result) error {
 	if err != nil {
 		return err
 	}
-	putPieces(res, pieces)
+	if !t.PieceTree {
+		putPieces(res, pieces)
+		return nil
+	}
+	byPiece := make([][]*algo.CentreSums, len(pieces))
+	for i, p := range pieces {
+		byPiece[i] = []*algo.CentreSums{p}
+	}
+	nodes, sizes, err := treeNodes(t.FirstPiece, byPiece)
+	if err != nil {
+		return err
+	}
+	sums := make([]*algo.CentreSums, len(nodes))
+	for i, n := range nodes {
+		sums[i] = n[0]
+	}
+	putPieces(res, sums)
+	if len(sums) > 1 {
+		res.NodePieces = sizes
+	}
 	return nil
+}
+
+// treeNodes adds the pieces of a Task.PieceTree task (each a sum per
+// run), the first of which is piece first of its round, into the nodes
+// of the round's piece tree that tile them (algo.TreeCover): what the
+// coordinator would add of them, added here, so that the result carries
+// a few sums rather than one per piece. It returns the nodes and their
+// sizes in pieces.
+func treeNodes(first int, pieces [][]*algo.CentreSums) ([][]*algo.CentreSums, []int, error) {
+	end := first + len(pieces)
+	sizes := algo.TreeCover(first, end)
+	nodes := make([][]*algo.CentreSums, 0, len(sizes))
+	lo := first
+	for _, size := range sizes {
+		node, err := algo.SumTree(lo, size, end, func(p, n int) []*algo.CentreSums {
+			if n == 1 {
+				return pieces[p-first]
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		nodes = append(nodes, node)
+		lo += size
+	}
+	return nodes, sizes, nil
 }
 
 // shardGoroutines is how many goroutines sum n shards: parallelism, at

@@ -71,6 +71,26 @@ func (x *executor) sumsRuns(t *wire.Task, blocks taskBlocks, res *wire.Result) e
 		}
 		pieces[r] = p
 	}
+	if t.PieceTree {
+		byPiece := make([][]*algo.CentreSums, len(pieces[0]))
+		for i := range byPiece {
+			byPiece[i] = make([]*algo.CentreSums, runs)
+			for r := range runs {
+				byPiece[i][r] = pieces[r][i]
+			}
+		}
+		nodes, sizes, err := treeNodes(t.FirstPiece, byPiece)
+		if err != nil {
+			return err
+		}
+		for r := range runs {
+			pieces[r] = pieces[r][:0]
+			for _, n := range nodes {
+				pieces[r] = append(pieces[r], n[r])
+			}
+		}
+		res.NodePieces = sizes
+	}
 	putRunPieces(res, pieces, t.K, t.D)
 	return nil
 }

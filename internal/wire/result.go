@@ -30,11 +30,18 @@ type Result struct {
 	// piece, in the task's shard order: Sums has Pieces×K×D values;
 	// Weights, Counts and Inertias Pieces×K; PieceInertia and PieceRows
 	// Pieces. 0 means one set of sums for the whole task. The
-	// coordinator adds the pieces of a round in shard order, so the
-	// merged sums are the same bits however the pieces were grouped into
-	// tasks, and so for any number of workers. Inertia and N stay the
-	// task's totals.
+	// coordinator adds the pieces of a round up a binary tree over them
+	// (algo.SumTree), so the merged sums are the same bits however the
+	// pieces were grouped into tasks, and so for any number of workers.
+	// With NodePieces the sums are of nodes of that tree. Inertia and N
+	// stay the task's totals.
 	Pieces int `json:"pieces,omitempty"`
+	// NodePieces, on the result of a Task.PieceTree task of several
+	// sums, is how many pieces each of the Pieces sums holds: nodes of
+	// the round's piece tree, in order, from the task's first piece.
+	// Nil means one piece each, or with Pieces 0 one sum of all the
+	// task's pieces.
+	NodePieces []int `json:"node_pieces,omitempty"`
 	// Runs, on a KindSums result of a task of several runs (see
 	// Task.RunK), is their number: each piece's sums hold the runs'
 	// sums one after another (run r's K_r×D sums, K_r weights, counts
@@ -156,6 +163,9 @@ func (r *Result) expandRowRun() error {
 // MaxPieces bounds Result.Pieces: a task returns at most this many sums.
 const MaxPieces = 1 << 16
 
+// MaxRoundPieces bounds the pieces of a round (Task.FirstPiece).
+const MaxRoundPieces = 1 << 30
+
 // Key identifies a result part for deduplication.
 func (r *Result) Key() string {
 	if r.Fit != 0 {
@@ -239,6 +249,16 @@ func (r *Result) validate() error {
 	}
 	if r.Pieces == 0 && (r.PieceInertia != nil || r.PieceRows != nil) {
 		return fmt.Errorf("%w: piece totals without pieces", ErrDecode)
+	}
+	if r.NodePieces != nil {
+		if len(r.NodePieces) != r.Pieces {
+			return fmt.Errorf("%w: %d node sizes for %d sums", ErrDecode, len(r.NodePieces), r.Pieces)
+		}
+		for _, n := range r.NodePieces {
+			if n < 1 || n > MaxRoundPieces || n&(n-1) != 0 {
+				return fmt.Errorf("%w: a node of %d pieces (a power of two up to %d)", ErrDecode, n, MaxRoundPieces)
+			}
+		}
 	}
 	if r.Kind == KindSums {
 		p := int64(max(r.Pieces, 1))

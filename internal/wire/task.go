@@ -206,9 +206,18 @@ type Task struct {
 	// The worker sums each piece's shards one by one, in shard order,
 	// from zero, and returns each piece's sums apart (Result.Pieces).
 	// The coordinator fixes the pieces from the data and the job alone,
-	// and adds them in order, so the model does not depend on how
-	// pieces were grouped into tasks. Nil means one piece per shard.
+	// and adds them up a binary tree over them (algo.SumTree), so the
+	// model does not depend on how pieces were grouped into tasks. Nil
+	// means one piece per shard.
 	PieceShards []int `json:"piece_shards,omitempty"`
+	// PieceTree asks for the pieces' sums added up the round's piece
+	// tree (see algo.SumTree), whose piece FirstPiece is the task's
+	// first: the worker returns one sum per node of algo.TreeCover
+	// (Result.NodePieces) rather than one per piece. A worker that
+	// ignores it returns every piece, which the coordinator adds up the
+	// same tree.
+	PieceTree  bool `json:"piece_tree,omitempty"`
+	FirstPiece int  `json:"first_piece,omitempty"`
 
 	// RunK, on a KindSums task, says that Centres holds the centres of
 	// several k-means runs fitted in lockstep (restarts, or one run per
@@ -404,6 +413,9 @@ func (t *Task) validate() error {
 		if t.Kind != KindSums || total != len(t.Shards) {
 			return fmt.Errorf("%w: pieces of %v shards on a %s task of %d shards", ErrDecode, t.PieceShards, t.Kind, len(t.Shards))
 		}
+	}
+	if t.FirstPiece < 0 || t.FirstPiece > MaxRoundPieces || (t.PieceTree && t.Kind != KindSums) {
+		return fmt.Errorf("%w: piece tree from piece %d on a %s task", ErrDecode, t.FirstPiece, t.Kind)
 	}
 	if err := t.checkRuns(); err != nil {
 		return err
