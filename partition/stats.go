@@ -8,6 +8,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 )
 
 // Blocks hold float32, which keeps about seven significant digits of a
@@ -120,6 +122,9 @@ func ShardStats(s Shard, columns []string, nulls NullPolicy) ([]ColumnStats, err
 // values read already lie beyond the limit is ErrOutOfRange.
 func Offsets(ds *Dataset, nulls NullPolicy, limit float64) ([]float64, error) {
 	d := len(ds.Columns)
+	if len(ds.Shards) > 0 && float32WithinLimit(ds.Shards[0], ds.Columns, nulls, limit) {
+		return make([]float64, d), nil
+	}
 	stats := make([]ColumnStats, d)
 	for _, s := range ds.Shards {
 		st, err := ShardStats(s, ds.Columns, nulls)
@@ -146,6 +151,56 @@ func Offsets(ds *Dataset, nulls NullPolicy, limit float64) ([]float64, error) {
 		}
 	}
 	return out, nil
+}
+
+// float32WithinLimit reports whether the footer of shard s, a Parquet
+// shard, shows without reading any value that every column is float32
+// lying within limit of zero in the shard's row groups, which is Offsets'
+// case for offsets of 0 whatever values the read finds: a float32 column
+// is not Wide, and its values all lie within the limit. Under NullsError
+// the statistics must also count no null, which the read would refuse.
+// Missing or unusable statistics (absent min and max, a non-finite one)
+// say nothing (false), and the first shard is read.
+func float32WithinLimit(s Shard, columns []string, nulls NullPolicy, limit float64) bool {
+	if s.Format != FormatParquet || s.Local != "" || s.First >= s.Last || len(columns) == 0 {
+		return false
+	}
+	md := cachedFooter(s.File)
+	if md == nil || s.Last > int64(md.NumRowGroups()) {
+		return false
+	}
+	for _, name := range columns {
+		leaf := md.Schema.ColumnIndexByName(name)
+		if leaf < 0 {
+			return false // a partition column, or none of the file's
+		}
+		col := md.Schema.Column(leaf)
+		if col.PhysicalType() != parquet.Types.Float || col.MaxRepetitionLevel() != 0 || col.LogicalType() != nil && !col.LogicalType().IsNone() {
+			return false
+		}
+		for g := s.First; g < s.Last; g++ {
+			cc, err := md.RowGroup(int(g)).ColumnChunk(leaf)
+			if err != nil {
+				return false
+			}
+			st, err := cc.Statistics()
+			if err != nil || st == nil || !st.HasMinMax() {
+				return false
+			}
+			fs, ok := st.(*metadata.Float32Statistics)
+			if !ok {
+				return false
+			}
+			lo, hi := float64(fs.Min()), float64(fs.Max())
+			if math.IsNaN(lo) || math.IsNaN(hi) || math.Max(math.Abs(lo), math.Abs(hi)) > limit {
+				return false
+			}
+			if nulls == NullsError && (!st.HasNullCount() || st.NullCount() > 0) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // chooseOffset is Offsets' rule for one column.

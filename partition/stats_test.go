@@ -1,6 +1,7 @@
 package partition
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -364,5 +365,67 @@ func TestOutOfRangeInPlainColumns(t *testing.T) {
 			wantErr(t, fill(nulls), ErrOutOfRange, fmt.Sprintf(`column "c%d", row %d`, j, 1000+i))
 		}
 		vals[j][i] = 0
+	}
+}
+
+// TestOffsetsFromParquetStatistics: float32 Parquet columns whose
+// statistics lie within the limit get offsets of 0 from the footer alone,
+// as a read would give them: with the first row group's pages garbled,
+// Offsets still answers while reading the shard fails. Statistics beyond
+// the limit, or float64 columns, are read as before.
+func TestOffsetsFromParquetStatistics(t *testing.T) {
+	const n = 200
+	x, y := make([]float64, n), make([]float64, n)
+	for i := range n {
+		x[i], y[i] = 1e6+float64(i), -float64(i%7)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f32.parquet")
+	writeColumns(t, path, arrow.PrimitiveTypes.Float32, x, y, nil, 50)
+	ds := mustScan(t, []string{path}, Options{ShardRows: 64})
+	lim := DeviationLimit(2)
+	want, err := Offsets(ds, NullsError, lim)
+	if err != nil || want[0] != 0 || want[1] != 0 {
+		t.Fatalf("offsets %v, %v; want 0 for float32 columns within the limit", want, err)
+	}
+	// Garble the first column chunk's first page, leaving the footer.
+	md := cachedFooter(path)
+	cc, err := md.RowGroup(0).ColumnChunk(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(bytes.Repeat([]byte{0xff}, 24), cc.DataPageOffset()); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := ShardStats(ds.Shards[0], ds.Columns, NullsError); err == nil {
+		t.Fatal("the garbled shard read: the test would not tell a read from the footer")
+	}
+	got, err := Offsets(ds, NullsError, lim)
+	if err != nil || got[0] != 0 || got[1] != 0 {
+		t.Fatalf("offsets %v, %v from the footer of a file with garbled pages", got, err)
+	}
+	// Beyond the limit, or float64: the shard is read, and fails.
+	for _, c := range []struct {
+		name string
+		typ  arrow.DataType
+		x0   float64
+	}{{"far", arrow.PrimitiveTypes.Float32, 2 * lim}, {"float64", arrow.PrimitiveTypes.Float64, 1}} {
+		p := filepath.Join(dir, c.name+".parquet")
+		x[0] = c.x0
+		writeColumns(t, p, c.typ, x, y, nil, 50)
+		ds := mustScan(t, []string{p}, Options{ShardRows: 64})
+		md := cachedFooter(p)
+		cc, _ := md.RowGroup(0).ColumnChunk(0)
+		f, _ := os.OpenFile(p, os.O_WRONLY, 0)
+		_, _ = f.WriteAt(bytes.Repeat([]byte{0xff}, 24), cc.DataPageOffset())
+		f.Close()
+		if _, err := Offsets(ds, NullsError, lim); err == nil {
+			t.Errorf("%s: Offsets answered without reading the shard", c.name)
+		}
 	}
 }
