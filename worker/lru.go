@@ -17,6 +17,7 @@ type loadingLRU[V any] struct {
 	lru     *list.List // of *lruEntry[V], front = most recent
 	entries map[string]*lruEntry[V]
 	evicted func(V) // called, under the lock, for each value evicted; may be nil
+	resized func(size int64) // called, under the lock, with the bytes held after a load; may be nil
 }
 
 type lruEntry[V any] struct {
@@ -63,6 +64,9 @@ func (c *loadingLRU[V]) get(key string, load func() (V, int64, error)) (V, error
 			if c.evicted != nil {
 				c.evicted(old.val)
 			}
+		}
+		if c.resized != nil {
+			c.resized(c.size)
 		}
 	}
 	c.mu.Unlock()

@@ -322,7 +322,7 @@ func startStack(ctx context.Context, f *runFlags, log *slog.Logger) (_ *stack, e
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	st.cancel = cancel
-	cache, nearest := worker.NewBlockCache(plan.Blocks), worker.NewNearestCache(plan.Nearest)
+	cache, nearest := blockCache(plan.Blocks, os.Getenv), worker.NewNearestCache(plan.Nearest)
 	st.staged = worker.NewStagedFiles("", 0)
 	for i := range f.workers {
 		nc, err := connect(fmt.Sprintf("shoal-worker-%d", i))

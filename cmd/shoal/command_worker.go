@@ -67,7 +67,7 @@ abandon it (it goes to another worker) and exit at once.`,
 			if cacheBytes > 0 {
 				plan.Blocks = cacheBytes
 			}
-			cache, nearest := worker.NewBlockCache(plan.Blocks), worker.NewNearestCache(plan.Nearest)
+			cache, nearest := blockCache(plan.Blocks, os.Getenv), worker.NewNearestCache(plan.Nearest)
 			staged := worker.NewStagedFiles("", 0)
 			defer staged.Close()
 			var wg sync.WaitGroup

@@ -10,6 +10,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/shoal-io/shoal/internal/hugepage"
+	"github.com/shoal-io/shoal/worker"
 )
 
 // Memory budgets of one process (--memory on run and worker).
@@ -113,4 +114,15 @@ func (p memoryPlan) apply(explicit bool, env func(string) string) {
 		return
 	}
 	debug.SetMemoryLimit(p.Limit)
+}
+
+// blockCache returns the workers' cache of decoded shards, bounded by
+// blocks bytes. It paces the collector (worker.BlockCache.PaceCollector)
+// unless the environment sets GOGC, which then holds as the user gave it.
+func blockCache(blocks int64, env func(string) string) *worker.BlockCache {
+	c := worker.NewBlockCache(blocks)
+	if env("GOGC") == "" {
+		c.PaceCollector()
+	}
+	return c
 }
