@@ -21,6 +21,13 @@ import (
 // a node of size 1), else nil; each element is one k-means run's sums.
 // The nodes known are not modified; a node added here is new.
 func SumTree(lo, size, n int, known func(lo, size int) []*CentreSums) ([]*CentreSums, error) {
+	return SumTreeWith(lo, size, n, known, NewCentreSums)
+}
+
+// SumTreeWith is SumTree that takes each node it adds from alloc, which
+// must return zeroed sums of k centres of dimension d (NewCentreSums, or
+// a caller's reused buffers).
+func SumTreeWith(lo, size, n int, known func(lo, size int) []*CentreSums, alloc func(k, d int) *CentreSums) ([]*CentreSums, error) {
 	if size < 1 || size&(size-1) != 0 || lo < 0 || lo%size != 0 || lo >= n {
 		return nil, fmt.Errorf("%w: tree node (%d, %d) over %d pieces", ErrMergeMismatch, lo, size, n)
 	}
@@ -31,11 +38,11 @@ func SumTree(lo, size, n int, known func(lo, size int) []*CentreSums) ([]*Centre
 		return nil, fmt.Errorf("%w: the sums of piece %d are missing", ErrMergeMismatch, lo)
 	}
 	half := size / 2
-	left, err := SumTree(lo, half, n, known)
+	left, err := SumTreeWith(lo, half, n, known, alloc)
 	if err != nil || lo+half >= n {
 		return left, err
 	}
-	right, err := SumTree(lo+half, half, n, known)
+	right, err := SumTreeWith(lo+half, half, n, known, alloc)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +51,7 @@ func SumTree(lo, size, n int, known func(lo, size int) []*CentreSums) ([]*Centre
 	}
 	out := make([]*CentreSums, len(left))
 	for r, l := range left {
-		out[r] = NewCentreSums(l.K, l.D)
+		out[r] = alloc(l.K, l.D)
 		if err := out[r].Merge(l); err != nil {
 			return nil, err
 		}

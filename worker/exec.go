@@ -29,6 +29,8 @@ type executor struct {
 	assignK     int
 	assignD     int
 	parts       []*algo.CentreSums // per-shard sums of a sums task, reused
+	nodes       []*algo.CentreSums // the piece-tree nodes a sums task adds (nodeSums), reused
+	nodesUsed   int                // how many of nodes the task has taken
 	runAssign   [][]*algo.Assigner // per goroutine, per run: see runAssigners
 	runAssignK  []int
 	runAssignD  int
@@ -213,7 +215,8 @@ func (x *executor) sums(t *wire.Task, res *wire.Result) error {
 	for i, p := range pieces {
 		byPiece[i] = []*algo.CentreSums{p}
 	}
-	nodes, sizes, err := treeNodes(t.FirstPiece, byPiece)
+	x.nodesUsed = 0
+	nodes, sizes, err := treeNodes(t.FirstPiece, byPiece, x.nodeSums)
 	if err != nil {
 		return err
 	}
@@ -228,24 +231,41 @@ func (x *executor) sums(t *wire.Task, res *wire.Result) error {
 	return nil
 }
 
+// nodeSums returns zeroed sums for a node of the piece tree that a sums
+// task adds, from the executor's buffers: like parts, they live until the
+// task's result is published.
+func (x *executor) nodeSums(k, d int) *algo.CentreSums {
+	if x.nodesUsed == len(x.nodes) {
+		x.nodes = append(x.nodes, algo.NewCentreSums(k, d))
+	}
+	s := x.nodes[x.nodesUsed]
+	if s.K != k || s.D != d {
+		s = algo.NewCentreSums(k, d)
+		x.nodes[x.nodesUsed] = s
+	}
+	x.nodesUsed++
+	s.Reset()
+	return s
+}
+
 // treeNodes adds the pieces of a Task.PieceTree task (each a sum per
 // run), the first of which is piece first of its round, into the nodes
 // of the round's piece tree that tile them (algo.TreeCover): what the
 // coordinator would add of them, added here, so that the result carries
 // a few sums rather than one per piece. It returns the nodes and their
 // sizes in pieces.
-func treeNodes(first int, pieces [][]*algo.CentreSums) ([][]*algo.CentreSums, []int, error) {
+func treeNodes(first int, pieces [][]*algo.CentreSums, alloc func(k, d int) *algo.CentreSums) ([][]*algo.CentreSums, []int, error) {
 	end := first + len(pieces)
 	sizes := algo.TreeCover(first, end)
 	nodes := make([][]*algo.CentreSums, 0, len(sizes))
 	lo := first
 	for _, size := range sizes {
-		node, err := algo.SumTree(lo, size, end, func(p, n int) []*algo.CentreSums {
+		node, err := algo.SumTreeWith(lo, size, end, func(p, n int) []*algo.CentreSums {
 			if n == 1 {
 				return pieces[p-first]
 			}
 			return nil
-		})
+		}, alloc)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -289,6 +309,13 @@ func mergePieces(parts []*algo.CentreSums, sizes []int, k, d int) ([]*algo.Centr
 	pieces := make([]*algo.CentreSums, 0, len(sizes))
 	next := 0
 	for _, n := range sizes {
+		if n == 1 {
+			// Zero plus the shard's sums is the shard's sums: they never
+			// hold −0, which the addition would turn into +0.
+			pieces = append(pieces, parts[next])
+			next++
+			continue
+		}
 		p := algo.NewCentreSums(k, d)
 		for _, part := range parts[next : next+n] {
 			if err := p.Merge(part); err != nil {

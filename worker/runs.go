@@ -79,7 +79,7 @@ func (x *executor) sumsRuns(t *wire.Task, blocks taskBlocks, res *wire.Result) e
 				byPiece[i][r] = pieces[r][i]
 			}
 		}
-		nodes, sizes, err := treeNodes(t.FirstPiece, byPiece)
+		nodes, sizes, err := treeNodes(t.FirstPiece, byPiece, algo.NewCentreSums)
 		if err != nil {
 			return err
 		}
