@@ -133,11 +133,24 @@ func (c *Coordinator) openFeed(ctx context.Context, job string) (*resultFeed, er
 	return f, nil
 }
 
-func (f *resultFeed) close() {
+// close stops the feed. Progress messages received but never read (the
+// last round ended before they were) count as ignored, as the rounds
+// count those they read and do not pass on.
+func (f *resultFeed) close(m *Metrics) {
 	f.cc.Stop()
 	f.advisory.Stop()
-	if f.progressSub != nil {
-		_ = f.progressSub.Unsubscribe()
+	if f.progressSub == nil {
+		return
+	}
+	_ = f.progressSub.Unsubscribe()
+	for {
+		select {
+		case <-f.progress:
+			f.badProgress.Add(1)
+			m.progress("ignored")
+		default:
+			return
+		}
 	}
 }
 

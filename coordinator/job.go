@@ -173,7 +173,7 @@ func (c *Coordinator) run(ctx context.Context, id string, spec *wire.JobSpec, pr
 		return nil, err
 	}
 	defer func() {
-		j.feed.close()
+		j.feed.close(c.opts.Metrics)
 		// A job interrupted by a shutdown keeps its messages and staged
 		// files: it resumes from them. Any other end clears them.
 		if !errors.Is(context.Cause(ctx), errShutdown) {

@@ -35,6 +35,13 @@ func (c *Coordinator) subscribeProgress(job string, f *resultFeed) error {
 		return fmt.Errorf("coordinator: subscribing to %s: %w", wire.ProgressSubject(job), err)
 	}
 	f.progressSub = sub
+	// The server registers the subscription when it reads it: after the
+	// flush, whatever is published on the subject reaches the job, from
+	// any connection.
+	if err := c.nc.Flush(); err != nil {
+		_ = sub.Unsubscribe()
+		return fmt.Errorf("coordinator: subscribing to %s: %w", wire.ProgressSubject(job), err)
+	}
 	return nil
 }
 

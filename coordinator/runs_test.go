@@ -93,7 +93,7 @@ func newRunsJob(t *testing.T, ctx context.Context, c *Coordinator, id string, sp
 	if j.feed, err = c.openFeed(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(j.feed.close)
+	t.Cleanup(func() { j.feed.close(nil) })
 	if ds.Uncounted() {
 		if err := j.countCSV(ctx); err != nil {
 			t.Fatal(err)
