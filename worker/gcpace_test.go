@@ -14,7 +14,6 @@ func TestGCPercentFor(t *testing.T) {
 		{0, 100},
 		{gcHeadroom, 100},
 		{2 * gcHeadroom, 50},
-		{128 << 20, 50},
 		{4 * gcHeadroom, 25},
 		{1 << 40, gcMinPercent},
 	} {
