@@ -47,10 +47,10 @@ type Options struct {
 	// A negative value tries the lock once and fails at once.
 	Timeout time.Duration
 
-	// NoSync skips fsync after each commit. It makes tests fast, and suits
-	// a catalog in a temporary directory that nothing reopens after the
-	// process; it is never safe for a catalog that must survive a crash,
-	// which can lose or corrupt recent commits.
+	// NoSync skips fsync after each commit and after the file grows. It
+	// makes tests fast, and suits a catalog in a temporary directory that
+	// nothing reopens after the process; it is never safe for a catalog
+	// that must survive a crash, which can lose or corrupt recent commits.
 	NoSync bool
 }
 
@@ -77,7 +77,7 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	var db *bolt.DB
 	err := guard(path, func() (err error) {
-		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, NoSync: opts.NoSync})
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, NoSync: opts.NoSync, NoGrowSync: opts.NoSync})
 		return err
 	})
 	if err != nil {
