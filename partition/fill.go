@@ -508,6 +508,9 @@ func shiftedCopy[T integer | float32 | float64](f *filler, j, at int, vals []T, 
 func beyond(v []float32, lim float32) int {
 	const mag = 0x7fffffff
 	lb := math.Float32bits(lim)
+	if haveMaxAbs && maxAbsBitsAVX2(v) <= lb {
+		return -1 // every magnitude within the limit: the common case, at memory speed
+	}
 	i := 0
 	for ; i+4 <= len(v); i += 4 {
 		q := v[i : i+4 : i+4]
