@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/shoal-io/shoal/internal/pathguard"
 	"github.com/shoal-io/shoal/internal/wire"
@@ -63,7 +64,7 @@ type Coordinator struct {
 	opts Options
 	log  *slog.Logger
 
-	// tasksCreated is when the task stream was created; see setupEvents.
+	// tasksCreated is when the task stream was created; see noteTasksCreated.
 	tasksCreated time.Time
 	// workerCount estimates how many workers take tasks; see workers.
 	workerCount workerCount
@@ -115,17 +116,27 @@ func (c *Coordinator) setupStreams(ctx context.Context) error {
 			MaxAge: 7 * 24 * time.Hour, Duplicates: 2 * time.Minute, Replicas: c.opts.Replicas,
 		},
 	}
+	// The streams do not depend on each other: their requests go out
+	// together, and setup waits for the slowest rather than for the sum.
+	var g errgroup.Group
 	for _, cfg := range streams {
-		if _, err := c.js.CreateOrUpdateStream(ctx, cfg); err != nil {
-			// A stream made earlier with another storage type cannot be
-			// updated in place; use it as it is.
-			if _, gerr := c.js.Stream(ctx, cfg.Name); gerr != nil {
-				return fmt.Errorf("coordinator: creating stream %s: %w", cfg.Name, err)
+		g.Go(func() error {
+			if _, err := c.js.CreateOrUpdateStream(ctx, cfg); err != nil {
+				// A stream made earlier with another storage type cannot be
+				// updated in place; use it as it is.
+				if _, gerr := c.js.Stream(ctx, cfg.Name); gerr != nil {
+					return fmt.Errorf("coordinator: creating stream %s: %w", cfg.Name, err)
+				}
+				c.log.Warn("using existing stream with different settings", "stream", cfg.Name, "err", err)
 			}
-			c.log.Warn("using existing stream with different settings", "stream", cfg.Name, "err", err)
-		}
+			return nil
+		})
 	}
-	if err := c.setupEvents(ctx, storageType); err != nil {
+	g.Go(func() error { return c.createEvents(ctx, storageType) })
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if err := c.noteTasksCreated(ctx); err != nil {
 		return err
 	}
 	_, err := c.js.CreateOrUpdateConsumer(ctx, wire.TaskStream, jetstream.ConsumerConfig{

@@ -55,11 +55,9 @@ func (f *resultFeed) exhaustedAmong(seqs map[uint64]int) (int, bool) {
 // than a coordinator is down for a restart.
 const eventMaxAge = 24 * time.Hour
 
-// setupEvents creates the stream that keeps the max-deliveries advisories
-// of the task stream, and records when the task stream was created:
-// advisories older than that name sequences of an earlier incarnation of
-// it and are ignored.
-func (c *Coordinator) setupEvents(ctx context.Context, storage jetstream.StorageType) error {
+// createEvents creates the stream that keeps the max-deliveries
+// advisories of the task stream.
+func (c *Coordinator) createEvents(ctx context.Context, storage jetstream.StorageType) error {
 	cfg := jetstream.StreamConfig{
 		Name: wire.EventStream, Subjects: []string{wire.MaxDeliveriesAdvisory},
 		Retention: jetstream.LimitsPolicy, Storage: storage, MaxAge: eventMaxAge, Replicas: c.opts.Replicas,
@@ -70,6 +68,13 @@ func (c *Coordinator) setupEvents(ctx context.Context, storage jetstream.Storage
 		}
 		c.log.Warn("using existing stream with different settings", "stream", cfg.Name, "err", err)
 	}
+	return nil
+}
+
+// noteTasksCreated records when the task stream was created: advisories
+// older than that name sequences of an earlier incarnation of it and are
+// ignored.
+func (c *Coordinator) noteTasksCreated(ctx context.Context) error {
 	s, err := c.js.Stream(ctx, wire.TaskStream)
 	if err != nil {
 		return fmt.Errorf("coordinator: stream %s: %w", wire.TaskStream, err)
