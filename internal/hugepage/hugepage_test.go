@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -222,5 +223,14 @@ func BenchmarkFirstTouch(b *testing.B) {
 				runtime.KeepAlive(s)
 			}
 		})
+	}
+}
+
+func TestAdjacentRuns(t *testing.T) {
+	const c = adviseFirstChunk
+	got := adjacentRuns([]span{{nil, 5 * c, c}, {nil, c, c}, {nil, 2 * c, c}, {nil, 9 * c, c}, {nil, 4 * c, c}, {nil, 0, c / 2}})
+	want := []span{{nil, 0, c / 2}, {nil, c, 2 * c}, {nil, 4 * c, 2 * c}, {nil, 9 * c, c}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("runs %v, want %v", got, want)
 	}
 }
