@@ -16,7 +16,7 @@ type loadingLRU[V any] struct {
 	size    int64
 	lru     *list.List // of *lruEntry[V], front = most recent
 	entries map[string]*lruEntry[V]
-	evicted func(V) // called, under the lock, for each value evicted; may be nil
+	evicted func(V)          // called, under the lock, for each value evicted; may be nil
 	resized func(size int64) // called, under the lock, with the bytes held after a load; may be nil
 }
 
