@@ -2,6 +2,4 @@
 
 package hugepage
 
-import "unsafe"
-
-func advise(p unsafe.Pointer, n uintptr) {}
+func advise(addr, n uintptr) {}

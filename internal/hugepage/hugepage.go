@@ -53,10 +53,10 @@ func Advise[T any](s []T) {
 	if bytes < Threshold {
 		return
 	}
-	base := unsafe.Pointer(unsafe.SliceData(s))
-	start := uintptr(base)
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
 	if lo, hi := aligned(start, bytes); hi > lo {
-		advise(unsafe.Add(base, lo-start), hi-lo)
+		advise(lo, hi-lo)
+		runtime.KeepAlive(s)
 	}
 }
 
@@ -94,12 +94,11 @@ func AdviseHeap(n int64) {
 	}
 	spans := make([]span, len(chunks))
 	for i, c := range chunks {
-		p := unsafe.Pointer(unsafe.SliceData(c))
-		spans[i] = span{p, uintptr(p), uintptr(len(c))}
+		spans[i] = span{uintptr(unsafe.Pointer(unsafe.SliceData(c))), uintptr(len(c))}
 	}
 	for _, r := range adjacentRuns(spans) {
 		if lo, hi := aligned(r.start, r.n); hi > lo {
-			advise(unsafe.Add(r.base, lo-r.start), hi-lo)
+			advise(lo, hi-lo)
 		}
 	}
 	runtime.KeepAlive(chunks)
@@ -114,11 +113,8 @@ const (
 	adviseLastChunk  = 64 << 20
 )
 
-// span is n bytes at base, whose address is start.
-type span struct {
-	base     unsafe.Pointer
-	start, n uintptr
-}
+// span is n bytes at address start.
+type span struct{ start, n uintptr }
 
 // adjacentRuns sorts spans by address and joins those that touch.
 func adjacentRuns(spans []span) []span {

@@ -228,8 +228,8 @@ func BenchmarkFirstTouch(b *testing.B) {
 
 func TestAdjacentRuns(t *testing.T) {
 	const c = adviseFirstChunk
-	got := adjacentRuns([]span{{nil, 5 * c, c}, {nil, c, c}, {nil, 2 * c, c}, {nil, 9 * c, c}, {nil, 4 * c, c}, {nil, 0, c / 2}})
-	want := []span{{nil, 0, c / 2}, {nil, c, 2 * c}, {nil, 4 * c, 2 * c}, {nil, 9 * c, c}}
+	got := adjacentRuns([]span{{5 * c, c}, {c, c}, {2 * c, c}, {9 * c, c}, {4 * c, c}, {0, c / 2}})
+	want := []span{{0, c / 2}, {c, 2 * c}, {4 * c, 2 * c}, {9 * c, c}}
 	if !slices.Equal(got, want) {
 		t.Fatalf("runs %v, want %v", got, want)
 	}
