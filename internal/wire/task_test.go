@@ -59,8 +59,9 @@ func ascending(n int) []int64 {
 	return out
 }
 
-// TestPieceShards: a sums task's pieces survive the round trip when they
-// cover its shards exactly, and are refused otherwise.
+// TestPieceShards: a sums task's pieces, and where its piece tree starts,
+// survive the round trip when they cover its shards exactly and the start
+// is a piece of a round, and are refused otherwise.
 func TestPieceShards(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -68,16 +69,22 @@ func TestPieceShards(t *testing.T) {
 		shards int
 		pieces []int
 		ok     bool
+		tree   bool
+		first  int
 	}{
-		{"none", KindSums, 3, nil, true},
-		{"one per shard", KindSums, 3, []int{1, 1, 1}, true},
-		{"uneven", KindSums, 5, []int{3, 2}, true},
-		{"one of all", KindSums, 4, []int{4}, true},
-		{"too few shards", KindSums, 3, []int{2, 2}, false},
-		{"too many shards", KindSums, 4, []int{2, 1}, false},
-		{"empty piece", KindSums, 2, []int{2, 0}, false},
-		{"negative piece", KindSums, 2, []int{3, -1}, false},
-		{"on a label task", KindLabel, 2, []int{1, 1}, false},
+		{"none", KindSums, 3, nil, true, false, 0},
+		{"one per shard", KindSums, 3, []int{1, 1, 1}, true, false, 0},
+		{"uneven", KindSums, 5, []int{3, 2}, true, false, 0},
+		{"one of all", KindSums, 4, []int{4}, true, false, 0},
+		{"too few shards", KindSums, 3, []int{2, 2}, false, false, 0},
+		{"too many shards", KindSums, 4, []int{2, 1}, false, false, 0},
+		{"empty piece", KindSums, 2, []int{2, 0}, false, false, 0},
+		{"negative piece", KindSums, 2, []int{3, -1}, false, false, 0},
+		{"on a label task", KindLabel, 2, []int{1, 1}, false, false, 0},
+		{"a tree from piece 5", KindSums, 3, []int{1, 1, 1}, true, true, 5},
+		{"a tree from piece -1", KindSums, 3, []int{1, 1, 1}, false, true, -1},
+		{"a tree past the bound", KindSums, 3, []int{1, 1, 1}, false, true, MaxRoundPieces + 1},
+		{"a tree on a label task", KindLabel, 2, nil, false, true, 0},
 	} {
 		in := sampleTask()
 		in.Kind = c.kind
@@ -88,6 +95,7 @@ func TestPieceShards(t *testing.T) {
 		}
 		in.Shards = in.Shards[:c.shards]
 		in.PieceShards = c.pieces
+		in.PieceTree, in.FirstPiece = c.tree, c.first
 		b, err := EncodeTask(in)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)

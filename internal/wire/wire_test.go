@@ -241,6 +241,13 @@ func TestResultPieces(t *testing.T) {
 	if got, err := DecodeResult(b); err != nil || !reflect.DeepEqual(got, good()) {
 		t.Fatalf("round trip: %v\n in  %+v\n out %+v", err, good(), got)
 	}
+	nodes := good()
+	nodes.NodePieces = []int{1, 4}
+	if b, err := EncodeResult(nodes); err != nil {
+		t.Fatal(err)
+	} else if got, err := DecodeResult(b); err != nil || !reflect.DeepEqual(got, nodes) {
+		t.Fatalf("round trip of node sizes: %v\n in  %+v\n out %+v", err, nodes, got)
+	}
 	for _, tc := range []struct {
 		name  string
 		spoil func(r *Result)
@@ -255,6 +262,11 @@ func TestResultPieces(t *testing.T) {
 		{"piece totals without pieces", func(r *Result) {
 			r.Pieces, r.Sums, r.Weights, r.Counts, r.Inertias = 0, r.Sums[:2], r.Weights[:2], r.Counts[:2], r.Inertias[:2]
 		}},
+		{"node sizes for one of two sums", func(r *Result) { r.NodePieces = []int{2} }},
+		{"a node of three pieces", func(r *Result) { r.NodePieces = []int{1, 3} }},
+		{"a node of no pieces", func(r *Result) { r.NodePieces = []int{0, 1} }},
+		{"a node of -4 pieces", func(r *Result) { r.NodePieces = []int{1, -4} }},
+		{"a node past the bound", func(r *Result) { r.NodePieces = []int{1, 2 * MaxRoundPieces} }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := good()
