@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/shoal-io/shoal/internal/atomicfile"
 	"github.com/shoal-io/shoal/internal/blobfs"
@@ -208,16 +209,33 @@ func (d *datasetOut) previousParts() []string {
 	return names
 }
 
+// abortGrace bounds how long abort waits for a part still being written.
+const abortGrace = 2 * time.Second
+
 // abort removes the staging directory, and _temporary when no other job
-// stages there. It is safe after commit.
+// stages there. It is safe after commit. A job fails at its first failed
+// task, and another worker may then still be writing its part: a
+// temporary file it creates while RemoveAll empties the directory keeps
+// the directory, and the part is renamed into it afterwards. So on a
+// filesystem the removal is repeated until the directory is gone (no
+// part can appear in it then: writers never create it), for up to
+// abortGrace.
 func (d *datasetOut) abort() {
 	if d == nil {
 		return
 	}
 	_ = blobfs.RemoveAll(context.Background(), d.staging)
-	if !blobfs.IsURL(d.staging) {
-		_ = os.Remove(filepath.Dir(d.staging)) // fails while another job stages there
+	if blobfs.IsURL(d.staging) {
+		return
 	}
+	for deadline := time.Now().Add(abortGrace); time.Now().Before(deadline); {
+		if _, err := os.Lstat(d.staging); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+		_ = os.RemoveAll(d.staging)
+	}
+	_ = os.Remove(filepath.Dir(d.staging)) // fails while another job stages there
 }
 
 // keepColumns resolves the spec's kept columns against the dataset.
