@@ -10,11 +10,9 @@
 package hugepage
 
 import (
-	"cmp"
 	"os"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"unsafe"
 )
@@ -70,64 +68,33 @@ func aligned(start, n uintptr) (lo, hi uintptr) {
 // AdviseHeap asks for huge pages under the next n bytes of the Go heap.
 // Go maps its heap once and reuses the addresses, lowest first, so
 // advice given to a range of it holds for whatever the heap later puts
-// there: transient allocations of n bytes in all grow the heap over the
+// there: a transient allocation of n bytes grows the heap over the
 // range, which is advised and handed back before anything touches it.
 // Resident memory can grow by the untouched rest of a huge page the heap
 // has touched; as the heap fills its lowest addresses first, that is
 // little. Like Advise, it does nothing under GODEBUG=disablethp=1.
 //
-// The range is claimed in chunks that double from adviseFirstChunk to
-// adviseLastChunk bytes, not at once: Go zeroes an allocation that may
-// reuse pages freed earlier, and the start of the range can lie in such
+// The transient allocation must not be zeroed: Go zeroes an allocation
+// that may reuse pages freed earlier, and the range often starts in such
 // pages (spans freed at the top of the heap by the first collections).
-// One allocation of the whole range was then zeroed whole, a small-page
-// fault at a time: 2.8 s for a GiB, about one process in twenty. The
-// first, small chunks take those pages, and only they are zeroed; chunks
-// of 2 MiB throughout made 'shoal run' start about 30 ms later.
+// Zeroing it would fault the whole range in, a small page at a time,
+// before the advice: 64 MiB of it took 150 ms, one 'shoal run' in three.
+// A strings.Builder grows into memory the runtime leaves as it is.
 func AdviseHeap(n int64) {
-	if n < Threshold || off {
+	if n < Threshold || off || int64(int(n)) != n {
 		return
 	}
-	var chunks [][]byte
-	for got, c := int64(0), int64(adviseFirstChunk); got < n; got, c = got+c, min(2*c, adviseLastChunk) {
-		chunks = append(chunks, make([]byte, c))
-	}
-	spans := make([]span, len(chunks))
-	for i, c := range chunks {
-		spans[i] = span{uintptr(unsafe.Pointer(unsafe.SliceData(c))), uintptr(len(c))}
-	}
-	for _, r := range adjacentRuns(spans) {
-		if lo, hi := aligned(r.start, r.n); hi > lo {
+	var b strings.Builder
+	b.Grow(int(n))
+	// The empty string over the buffer carries its address; Go leaves an
+	// empty string's data pointer unspecified, so nil means no advice.
+	if p := unsafe.StringData(b.String()); p != nil {
+		if lo, hi := aligned(uintptr(unsafe.Pointer(p)), uintptr(b.Cap())); hi > lo {
 			advise(lo, hi-lo)
 		}
 	}
-	runtime.KeepAlive(chunks)
-	chunks = nil
-	debug.FreeOSMemory() // collect them, and return their (untouched) pages at once
-}
-
-// The sizes of AdviseHeap's transient allocations: from one huge page,
-// doubling, to a heap arena's 64 MiB.
-const (
-	adviseFirstChunk = size
-	adviseLastChunk  = 64 << 20
-)
-
-// span is n bytes at address start.
-type span struct{ start, n uintptr }
-
-// adjacentRuns sorts spans by address and joins those that touch.
-func adjacentRuns(spans []span) []span {
-	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.start, b.start) })
-	var runs []span
-	for _, s := range spans {
-		if k := len(runs) - 1; k >= 0 && runs[k].start+runs[k].n == s.start {
-			runs[k].n += s.n
-			continue
-		}
-		runs = append(runs, s)
-	}
-	return runs
+	runtime.KeepAlive(&b)
+	debug.FreeOSMemory() // collect it, and return its (untouched) pages at once
 }
 
 // disabled reports whether the GODEBUG value godebug turns the runtime's

@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -223,14 +222,5 @@ func BenchmarkFirstTouch(b *testing.B) {
 				runtime.KeepAlive(s)
 			}
 		})
-	}
-}
-
-func TestAdjacentRuns(t *testing.T) {
-	const c = adviseFirstChunk
-	got := adjacentRuns([]span{{5 * c, c}, {c, c}, {2 * c, c}, {9 * c, c}, {4 * c, c}, {0, c / 2}})
-	want := []span{{0, c / 2}, {c, 2 * c}, {4 * c, 2 * c}, {9 * c, c}}
-	if !slices.Equal(got, want) {
-		t.Fatalf("runs %v, want %v", got, want)
 	}
 }
