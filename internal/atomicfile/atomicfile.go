@@ -33,6 +33,29 @@ type File struct {
 	*os.File
 	final string
 	done  bool
+	// written counts the bytes written through Write, and flushed those
+	// whose write-back has been started (see Write).
+	written, flushed int64
+}
+
+// writebackChunk is how many bytes Write lets accumulate before it asks
+// the kernel to start writing them to disk.
+const writebackChunk = 1 << 20
+
+// Write writes p to the temporary file. Each time another writebackChunk
+// bytes have gone in, it asks the kernel to start writing them to disk
+// (where the system can be asked: sync_file_range on Linux) without
+// waiting for it, so that Commit's sync waits for the last few megabytes
+// rather than the whole file: a 9 MB labels file took 7–10 ms to sync at
+// the end of a job that could have written it back while computing.
+func (f *File) Write(p []byte) (int, error) {
+	n, err := f.File.Write(p)
+	f.written += int64(n)
+	if f.written-f.flushed >= writebackChunk {
+		startWriteback(f.File, f.flushed, f.written-f.flushed)
+		f.flushed = f.written
+	}
+	return n, err
 }
 
 // owner identifies this process among the writers of a shared directory:

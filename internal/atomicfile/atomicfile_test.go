@@ -222,3 +222,36 @@ func TestMkdirTempRemovesStale(t *testing.T) {
 		t.Errorf("new directory %s does not carry the owner %s", got, owner)
 	}
 }
+
+// TestWriteAcrossWriteback writes a file in uneven pieces that cross the
+// write-back chunks several times and checks that the committed file
+// holds every byte in order and that the write-back kept up with the
+// writes.
+func TestWriteAcrossWriteback(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.bin")
+	f, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]byte, 0, 3*writebackChunk+12345)
+	for i := 0; len(want) < cap(want); i++ {
+		n := min(1+(i*7919)%(writebackChunk/3), cap(want)-len(want))
+		piece := make([]byte, n)
+		for j := range piece {
+			piece[j] = byte(len(want) + j*31)
+		}
+		if got, err := f.Write(piece); err != nil || got != n {
+			t.Fatalf("Write(%d bytes) = %d, %v", n, got, err)
+		}
+		want = append(want, piece...)
+	}
+	if f.flushed == 0 || f.written-f.flushed >= writebackChunk || f.written != int64(len(want)) {
+		t.Errorf("after %d bytes: written %d, write-back started for %d", len(want), f.written, f.flushed)
+	}
+	if err := Commit(f); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, path); got != string(want) {
+		t.Fatalf("committed file differs from what was written (%d vs %d bytes)", len(got), len(want))
+	}
+}
