@@ -111,6 +111,19 @@ func (w *frameWriter) putArrays(b []byte) {
 			off += len(a.([]int32))
 			continue
 		}
+		if littleEndian {
+			switch v := a.(type) {
+			case []float32:
+				off += copy(b[off:], rawBytes(v))
+			case []float64:
+				off += copy(b[off:], rawBytes(v))
+			case []int32:
+				off += copy(b[off:], rawBytes(v))
+			case []int64:
+				off += copy(b[off:], rawBytes(v))
+			}
+			continue
+		}
 		switch v := a.(type) {
 		case []float32:
 			for i, x := range v {
@@ -230,6 +243,10 @@ func (r *frameReader) f32(name string) ([]float32, error) {
 		return nil, err
 	}
 	v := make([]float32, n)
+	if littleEndian {
+		copy(rawBytes(v), b)
+		return v, nil
+	}
 	for i := range v {
 		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 	}
@@ -242,6 +259,10 @@ func (r *frameReader) f64(name string) ([]float64, error) {
 		return nil, err
 	}
 	v := make([]float64, n)
+	if littleEndian {
+		copy(rawBytes(v), b)
+		return v, nil
+	}
 	for i := range v {
 		v[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
 	}
@@ -265,6 +286,10 @@ func (r *frameReader) i32(name string) ([]int32, error) {
 		return nil, err
 	}
 	v := make([]int32, n)
+	if littleEndian {
+		copy(rawBytes(v), b)
+		return v, nil
+	}
 	for i := range v {
 		v[i] = int32(binary.LittleEndian.Uint32(b[4*i:]))
 	}
@@ -277,6 +302,10 @@ func (r *frameReader) i64(name string) ([]int64, error) {
 		return nil, err
 	}
 	v := make([]int64, n)
+	if littleEndian {
+		copy(rawBytes(v), b)
+		return v, nil
+	}
 	for i := range v {
 		v[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
 	}
