@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -59,8 +60,8 @@ func directType(pf *file.Reader, fr *pqarrow.FileReader, field int) (arrow.DataT
 	return nil, false
 }
 
-// readParquetGroupDirect decodes the fields of row group g, one goroutine
-// per column and at most GOMAXPROCS at a time, and calls fn with them.
+// readParquetGroupDirect decodes the fields of row group g on at most
+// GOMAXPROCS goroutines, and calls fn with them.
 // It reports ok=false, having called nothing, when a column holds nulls:
 // the caller then reads the group through pqarrow. Where the column chunk
 // statistics count nulls it says so before decoding anything; only
@@ -84,21 +85,32 @@ func readParquetGroupDirect(pf *file.Reader, fr *pqarrow.FileReader, path string
 	cols := make([]arrow.Array, len(names))
 	nulls := make([]bool, len(names))
 	errs := make([]error, len(names))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for j := range names {
 		bufs[j] = directPool.Get().(*directBuffers)
+	}
+	// A few goroutines take the columns in turn rather than one each:
+	// arrow-go's readers run deep, and every new goroutine grew its stack
+	// again, copying it, a cost paid 32 times a shard of 32 columns.
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range min(runtime.GOMAXPROCS(0), len(names)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			defer func() {
-				if r := recover(); r != nil {
-					errs[j] = fmt.Errorf("%v", r)
+			for {
+				j := int(next.Add(1) - 1)
+				if j >= len(names) {
+					return
 				}
-			}()
-			cols[j], nulls[j], errs[j] = readDirectColumn(rg, fr.Manifest.Fields[fields[j]].ColIndex, types[j], n, bufs[j])
+				func() {
+					defer func() {
+						if r := recover(); r != nil {
+							errs[j] = fmt.Errorf("%v", r)
+						}
+					}()
+					cols[j], nulls[j], errs[j] = readDirectColumn(rg, fr.Manifest.Fields[fields[j]].ColIndex, types[j], n, bufs[j])
+				}()
+			}
 		}()
 	}
 	wg.Wait()
