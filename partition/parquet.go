@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
-	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -121,8 +119,8 @@ func probeParquet(path string) (*fileInfo, error) {
 // them when last < 0) and hands each column's chunks to fn in row order. It
 // returns the number of rows.
 //
-// Columns are decoded in parallel, one goroutine per column, at most
-// GOMAXPROCS at a time. The goroutines are ours rather than pqarrow's
+// Columns are decoded in parallel on at most GOMAXPROCS goroutines
+// (eachColumn). The goroutines are ours rather than pqarrow's
 // (ArrowReadProperties.Parallel) so that a panic on a malformed column
 // chunk is recovered here: pqarrow does not recover panics in all of its
 // goroutines, and an unrecovered one ends the process.
@@ -205,36 +203,20 @@ func readParquet(path string, names []string, first, last int64, mem memory.Allo
 	return rows, nil
 }
 
-// readParquetGroup decodes the fields of one row group, one goroutine per
-// column and at most GOMAXPROCS at a time.
+// readParquetGroup decodes the fields of one row group (eachColumn).
 func readParquetGroup(fr *pqarrow.FileReader, path string, names []string, fields []int, group int) ([]*arrow.Chunked, error) {
 	chunks := make([]*arrow.Chunked, len(names))
-	errs := make([]error, len(names))
 	groups := []int{group}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for j := range names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			defer func() {
-				if r := recover(); r != nil {
-					errs[j] = fmt.Errorf("%v", r)
-				}
-			}()
-			leaf := fr.Manifest.Fields[fields[j]].ColIndex
-			rdr, err := fr.GetFieldReader(context.Background(), fields[j], map[int]bool{leaf: true}, groups)
-			if err != nil {
-				errs[j] = err
-				return
-			}
-			defer rdr.Release()
-			chunks[j], errs[j] = fr.ReadColumn(groups, rdr)
-		}()
-	}
-	wg.Wait()
+	errs := eachColumn(len(names), func(j int) (err error) {
+		leaf := fr.Manifest.Fields[fields[j]].ColIndex
+		rdr, err := fr.GetFieldReader(context.Background(), fields[j], map[int]bool{leaf: true}, groups)
+		if err != nil {
+			return err
+		}
+		defer rdr.Release()
+		chunks[j], err = fr.ReadColumn(groups, rdr)
+		return err
+	})
 	for j, err := range errs {
 		if err != nil {
 			return chunks, corrupt(path, fmt.Sprintf("row group %d, column %q", group, names[j]), err)

@@ -60,8 +60,8 @@ func directType(pf *file.Reader, fr *pqarrow.FileReader, field int) (arrow.DataT
 	return nil, false
 }
 
-// readParquetGroupDirect decodes the fields of row group g on at most
-// GOMAXPROCS goroutines, and calls fn with them.
+// readParquetGroupDirect decodes the fields of row group g (eachColumn)
+// and calls fn with them.
 // It reports ok=false, having called nothing, when a column holds nulls:
 // the caller then reads the group through pqarrow. Where the column chunk
 // statistics count nulls it says so before decoding anything; only
@@ -84,36 +84,13 @@ func readParquetGroupDirect(pf *file.Reader, fr *pqarrow.FileReader, path string
 	}()
 	cols := make([]arrow.Array, len(names))
 	nulls := make([]bool, len(names))
-	errs := make([]error, len(names))
 	for j := range names {
 		bufs[j] = directPool.Get().(*directBuffers)
 	}
-	// A few goroutines take the columns in turn rather than one each:
-	// arrow-go's readers run deep, and every new goroutine grew its stack
-	// again, copying it, a cost paid 32 times a shard of 32 columns.
-	var wg sync.WaitGroup
-	var next atomic.Int64
-	for range min(runtime.GOMAXPROCS(0), len(names)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				j := int(next.Add(1) - 1)
-				if j >= len(names) {
-					return
-				}
-				func() {
-					defer func() {
-						if r := recover(); r != nil {
-							errs[j] = fmt.Errorf("%v", r)
-						}
-					}()
-					cols[j], nulls[j], errs[j] = readDirectColumn(rg, fr.Manifest.Fields[fields[j]].ColIndex, types[j], n, bufs[j])
-				}()
-			}
-		}()
-	}
-	wg.Wait()
+	errs := eachColumn(len(names), func(j int) (err error) {
+		cols[j], nulls[j], err = readDirectColumn(rg, fr.Manifest.Fields[fields[j]].ColIndex, types[j], n, bufs[j])
+		return err
+	})
 	for j, err := range errs {
 		if err != nil {
 			return false, corrupt(path, fmt.Sprintf("row group %d, column %q", g, names[j]), err)
@@ -144,6 +121,36 @@ func statsCountNulls(rg *file.RowGroupReader, leaf int) bool {
 	}
 	st, err := cc.Statistics()
 	return err == nil && st != nil && st.HasNullCount() && st.NullCount() > 0
+}
+
+// eachColumn calls fn(j) for every column j < n on at most GOMAXPROCS
+// goroutines, which take the columns in turn, and returns each column's
+// error; a panic in fn becomes that column's error (the goroutines are
+// ours, so that a malformed column chunk cannot end the process). A
+// goroutine a column grew its stack again through arrow-go's deep
+// readers, a copy paid 32 times a shard of 32 columns.
+func eachColumn(n int, fn func(j int) error) []error {
+	errs := make([]error, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := int(next.Add(1) - 1); j < n; j = int(next.Add(1) - 1) {
+				func() {
+					defer func() {
+						if r := recover(); r != nil {
+							errs[j] = fmt.Errorf("%v", r)
+						}
+					}()
+					errs[j] = fn(j)
+				}()
+			}
+		}()
+	}
+	wg.Wait()
+	return errs
 }
 
 // readDirectColumn reads the n values of one column chunk into b and
