@@ -101,7 +101,6 @@ func (w *frameWriter) i64(name string, v []int64) {
 
 // putArrays writes the sections' values into b, little-endian.
 func (w *frameWriter) putArrays(b []byte) {
-	le := binary.LittleEndian
 	off := 0
 	for i, a := range w.arrays {
 		if w.sections[i].Type == typeU8 {
@@ -111,40 +110,15 @@ func (w *frameWriter) putArrays(b []byte) {
 			off += len(a.([]int32))
 			continue
 		}
-		if littleEndian {
-			switch v := a.(type) {
-			case []float32:
-				off += copy(b[off:], rawBytes(v))
-			case []float64:
-				off += copy(b[off:], rawBytes(v))
-			case []int32:
-				off += copy(b[off:], rawBytes(v))
-			case []int64:
-				off += copy(b[off:], rawBytes(v))
-			}
-			continue
-		}
 		switch v := a.(type) {
 		case []float32:
-			for i, x := range v {
-				le.PutUint32(b[off+4*i:], math.Float32bits(x))
-			}
-			off += 4 * len(v)
+			off += putFixed(b[off:], v)
 		case []float64:
-			for i, x := range v {
-				le.PutUint64(b[off+8*i:], math.Float64bits(x))
-			}
-			off += 8 * len(v)
+			off += putFixed(b[off:], v)
 		case []int32:
-			for i, x := range v {
-				le.PutUint32(b[off+4*i:], uint32(x))
-			}
-			off += 4 * len(v)
+			off += putFixed(b[off:], v)
 		case []int64:
-			for i, x := range v {
-				le.PutUint64(b[off+8*i:], uint64(x))
-			}
-			off += 8 * len(v)
+			off += putFixed(b[off:], v)
 		}
 	}
 }
@@ -238,35 +212,11 @@ func (r *frameReader) lookup(name string, t sectionType) ([]byte, int, error) {
 }
 
 func (r *frameReader) f32(name string) ([]float32, error) {
-	b, n, err := r.lookup(name, typeF32)
-	if b == nil || err != nil {
-		return nil, err
-	}
-	v := make([]float32, n)
-	if littleEndian {
-		copy(rawBytes(v), b)
-		return v, nil
-	}
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	return v, nil
+	return readFixed[float32](r, name, typeF32)
 }
 
 func (r *frameReader) f64(name string) ([]float64, error) {
-	b, n, err := r.lookup(name, typeF64)
-	if b == nil || err != nil {
-		return nil, err
-	}
-	v := make([]float64, n)
-	if littleEndian {
-		copy(rawBytes(v), b)
-		return v, nil
-	}
-	for i := range v {
-		v[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
-	}
-	return v, nil
+	return readFixed[float64](r, name, typeF64)
 }
 
 func (r *frameReader) i32(name string) ([]int32, error) {
@@ -281,33 +231,9 @@ func (r *frameReader) i32(name string) ([]int32, error) {
 		}
 		return v, nil
 	}
-	b, n, err := r.lookup(name, typeI32)
-	if b == nil || err != nil {
-		return nil, err
-	}
-	v := make([]int32, n)
-	if littleEndian {
-		copy(rawBytes(v), b)
-		return v, nil
-	}
-	for i := range v {
-		v[i] = int32(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	return v, nil
+	return readFixed[int32](r, name, typeI32)
 }
 
 func (r *frameReader) i64(name string) ([]int64, error) {
-	b, n, err := r.lookup(name, typeI64)
-	if b == nil || err != nil {
-		return nil, err
-	}
-	v := make([]int64, n)
-	if littleEndian {
-		copy(rawBytes(v), b)
-		return v, nil
-	}
-	for i := range v {
-		v[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
-	}
-	return v, nil
+	return readFixed[int64](r, name, typeI64)
 }

@@ -10,8 +10,8 @@ import (
 
 // TestSectionsLittleEndian writes a section of each wide type and checks
 // its bytes against encoding/binary's little-endian form, then reads each
-// back: with the machine's own path and with the value-by-value one that
-// big-endian machines take.
+// back: with the machine's own path and with the encoding/binary one
+// that big-endian machines take.
 func TestSectionsLittleEndian(t *testing.T) {
 	native := littleEndian
 	defer func() { littleEndian = native }()
