@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -14,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -72,7 +72,9 @@ func TestMutualTLS(t *testing.T) {
 	tc.MinVersion = tls.VersionTLS12
 	s, err := server.NewServer(&server.Options{
 		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: filepath.Join(dir, "js"), NoLog: true, NoSigs: true,
-		TLS: true, TLSVerify: true, TLSConfig: tc, TLSTimeout: 2,
+		// Handshakes under the race detector, beside other packages' tests
+		// on two cores, have taken over 2 s.
+		TLS: true, TLSVerify: true, TLSConfig: tc, TLSTimeout: 10,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -93,12 +95,33 @@ func TestMutualTLS(t *testing.T) {
 	if code, _, e := shoal(t, "worker", "--nats", url, "--tls-ca", caPath, "-c", "1"); code == 0 || !strings.Contains(e, "connecting to NATS") {
 		t.Errorf("a worker without a client certificate: exit %d: %s", code, e)
 	}
+	// A worker that stops (its handshake refused) would leave the job
+	// waiting for one for ever: the job is cancelled then, and the test
+	// says what the worker said.
 	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	defer func() { cancel(); wg.Wait() }()
-	runCommand(ctx, &wg, append([]string{"worker", "--nats", url, "-c", "1"}, tlsFlags...)...)
-	args := append([]string{"run", "-q", "--nats", url, "--input", data, "--exclude", "label", "--k", "2", "--algo", "kmeans"}, tlsFlags...)
-	if code, out, e := shoal(t, args...); code != 0 || !strings.Contains(out, "cluster sizes") {
-		t.Fatalf("a job over mutual TLS: exit %d: %s %s", code, out, e)
+	jobCtx, cancelJob := context.WithCancel(context.Background())
+	defer cancelJob()
+	var workerOut bytes.Buffer
+	worker := newRootCommand(&workerOut, &workerOut)
+	worker.SetArgs(append([]string{"worker", "--nats", url, "-c", "1"}, tlsFlags...))
+	workerExit := make(chan error, 1)
+	go func() {
+		err := worker.ExecuteContext(ctx)
+		cancelJob()
+		workerExit <- err
+	}()
+	var out, errb bytes.Buffer
+	job := newRootCommand(&out, &errb)
+	job.SetArgs(append([]string{"run", "-q", "--nats", url, "--input", data, "--exclude", "label", "--k", "2", "--algo", "kmeans"}, tlsFlags...))
+	jobErr := job.ExecuteContext(jobCtx)
+	select {
+	case err := <-workerExit:
+		t.Fatalf("the worker stopped before the job ended: %v\n%s\njob: %v %s", err, workerOut.String(), jobErr, errb.String())
+	default:
+	}
+	cancel()
+	<-workerExit
+	if jobErr != nil || !strings.Contains(out.String(), "cluster sizes") {
+		t.Fatalf("a job over mutual TLS: %v: %s %s", jobErr, out.String(), errb.String())
 	}
 }
