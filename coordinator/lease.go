@@ -79,6 +79,30 @@ func leaseBucket(ctx context.Context, js jetstream.JetStream, replicas int, log 
 	}
 }
 
+// createLease writes the lease if no one holds it. A bucket just
+// created on a cluster may not have elected its leader yet, so its first
+// write finds no stream to answer; transient errors are tried again, as
+// in leaseBucket. A write stored but not acknowledged comes back as
+// jetstream.ErrKeyExists holding our own value, which acquireLease takes
+// over.
+func createLease(ctx context.Context, kv jetstream.KeyValue, val []byte, log *slog.Logger) (uint64, error) {
+	start, backoff := time.Now(), natsretry.BackoffMin
+	for {
+		rev, err := kv.Create(ctx, leaseKey, val)
+		if err == nil || errors.Is(err, jetstream.ErrKeyExists) || ctx.Err() != nil ||
+			!natsretry.Transient(err) || time.Since(start) > natsretry.Window {
+			return rev, err
+		}
+		log.Warn("the lease bucket did not answer yet; trying again", "bucket", wire.LeaseBucket, "err", err)
+		select {
+		case <-ctx.Done():
+			return 0, err
+		case <-time.After(backoff):
+		}
+		backoff = natsretry.Backoff(backoff)
+	}
+}
+
 // acquireLease takes the coordinator lease of nc's account for owner, or
 // returns ErrLeaseHeld naming the coordinator that holds it.
 func acquireLease(ctx context.Context, nc *nats.Conn, owner, dataDir string, replicas int, log *slog.Logger) (*lease, error) {
@@ -94,7 +118,7 @@ func acquireLease(ctx context.Context, nc *nats.Conn, owner, dataDir string, rep
 	val, _ := json.Marshal(leaseHolder{Owner: owner, DataDir: dataDir, Host: host, PID: os.Getpid()})
 	l := &lease{kv: kv, val: val, log: log, stop: make(chan struct{}), done: make(chan struct{})}
 	for attempt := 0; ; attempt++ {
-		rev, err := kv.Create(ctx, leaseKey, val)
+		rev, err := createLease(ctx, kv, val, log)
 		if err == nil {
 			l.rev = rev
 			break

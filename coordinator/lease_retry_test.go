@@ -64,3 +64,63 @@ func TestLeaseBucketRetries(t *testing.T) {
 		}
 	})
 }
+
+// flakyKV fails Create fails times with err, then succeeds with
+// revision 7; every other method is the nil interface's (never called).
+type flakyKV struct {
+	jetstream.KeyValue
+	fails, calls int
+	err          error
+}
+
+func (f *flakyKV) Create(ctx context.Context, key string, value []byte, opts ...jetstream.KVCreateOpt) (uint64, error) {
+	f.calls++
+	if f.calls <= f.fails {
+		return 0, f.err
+	}
+	return 7, nil
+}
+
+// TestCreateLeaseRetries checks that the first write to a bucket whose
+// replicated stream has no leader yet ("no response from stream", as a
+// three-node cluster answers right after it was formed) is sent again,
+// while a lease someone holds and a refusal by JetStream come back at
+// once.
+func TestCreateLeaseRetries(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	refused := &jetstream.APIError{Code: 503, ErrorCode: 10077, Description: "jetstream not enabled"}
+	for _, tc := range []struct {
+		name      string
+		err       error
+		fails     int
+		wantCalls int
+		wantErr   bool
+	}{
+		{"no leader yet", jetstream.ErrNoStreamResponse, 2, 3, false},
+		{"held", jetstream.ErrKeyExists, 3, 1, true},
+		{"refused", refused, 3, 1, true},
+		{"written at once", nil, 0, 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			kv := &flakyKV{fails: tc.fails, err: tc.err}
+			rev, err := createLease(context.Background(), kv, []byte("{}"), log)
+			if (err != nil) != tc.wantErr || kv.calls != tc.wantCalls {
+				t.Errorf("err %v after %d calls; want error %v after %d", err, kv.calls, tc.wantErr, tc.wantCalls)
+			}
+			if tc.wantErr && !errors.Is(err, tc.err) {
+				t.Errorf("err %v does not wrap %v", err, tc.err)
+			}
+			if !tc.wantErr && rev != 7 {
+				t.Errorf("revision %d, want 7", rev)
+			}
+		})
+	}
+	t.Run("cancelled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		kv := &flakyKV{fails: 1 << 30, err: jetstream.ErrNoStreamResponse}
+		cancel()
+		if _, err := createLease(ctx, kv, []byte("{}"), log); err == nil || kv.calls != 1 {
+			t.Errorf("cancelled: err %v after %d calls, want an error after 1", err, kv.calls)
+		}
+	})
+}
