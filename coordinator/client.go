@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
@@ -50,7 +51,7 @@ func (c *Client) call(ctx context.Context, endpoint string, req any, reply any) 
 	if err != nil {
 		return err
 	}
-	msg, err := c.nc.RequestWithContext(ctx, wire.APIPrefix+"."+endpoint, body)
+	msg, err := c.request(ctx, wire.APIPrefix+"."+endpoint, body)
 	if err != nil {
 		if errors.Is(err, nats.ErrNoResponders) {
 			return fmt.Errorf("%w on %s", ErrNoCoordinator, c.nc.ConnectedUrlRedacted())
@@ -68,6 +69,31 @@ func (c *Client) call(ctx context.Context, endpoint string, req any, reply any) 
 		return fmt.Errorf("coordinator: %s: decoding the reply: %w", endpoint, err)
 	}
 	return nil
+}
+
+// noResponderGrace is how long a request that found no coordinator is
+// sent again. On a cluster, a coordinator that has just started on
+// another server is not known to this one until its subscriptions have
+// crossed the routes; a request that met no responder reached no one, so
+// sending it again is safe.
+const noResponderGrace = 2 * time.Second
+
+// request sends a request, again for up to noResponderGrace while no
+// coordinator answers.
+func (c *Client) request(ctx context.Context, subject string, body []byte) (*nats.Msg, error) {
+	start, pause := time.Now(), 25*time.Millisecond
+	for {
+		msg, err := c.nc.RequestWithContext(ctx, subject, body)
+		if !errors.Is(err, nats.ErrNoResponders) || time.Since(start)+pause > noResponderGrace {
+			return msg, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 400*time.Millisecond)
+	}
 }
 
 // Submit sends a job and returns its id.
