@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -101,7 +102,7 @@ func (c *Coordinator) openFeed(ctx context.Context, job string) (*resultFeed, er
 		case f.ch <- r:
 		case <-ctx.Done():
 		}
-	})
+	}, consumeErrors(c.log, job, wire.ResultStream))
 	if err != nil {
 		return nil, fmt.Errorf("coordinator: consuming results of %s: %w", job, err)
 	}
@@ -124,7 +125,7 @@ func (c *Coordinator) openFeed(ctx context.Context, job string) (*resultFeed, er
 			case f.noted <- struct{}{}:
 			default:
 			}
-		})
+		}, consumeErrors(c.log, job, wire.EventStream))
 	}
 	if err != nil {
 		f.cc.Stop()
@@ -136,6 +137,16 @@ func (c *Coordinator) openFeed(ctx context.Context, job string) (*resultFeed, er
 		return nil, err
 	}
 	return f, nil
+}
+
+// consumeErrors logs what an ordered consumer meets while it follows a
+// stream: missed heartbeats, and the failed attempts to recreate itself
+// after a server or stream leader went away. The consumer keeps trying
+// on its own; without this a stalled feed would be silent.
+func consumeErrors(log *slog.Logger, job, stream string) jetstream.PullConsumeOpt {
+	return jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		log.Warn("reading a stream", "job", job, "stream", stream, "err", err)
+	})
 }
 
 // close stops the feed. Progress messages received but never read (the
