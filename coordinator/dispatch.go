@@ -25,7 +25,7 @@ import (
 // of deliveries while no coordinator listened still fails its job.
 type resultFeed struct {
 	ch       chan *wire.Result
-	cc       jetstream.ConsumeContext
+	cc       interface{ Stop() } // an ordered consumer's, or a replicatedFeed
 	advisory jetstream.ConsumeContext
 
 	mu        sync.Mutex          // guards exhausted
@@ -85,14 +85,8 @@ func (c *Coordinator) noteTasksCreated(ctx context.Context) error {
 }
 
 func (c *Coordinator) openFeed(ctx context.Context, job string) (*resultFeed, error) {
-	cons, err := c.js.OrderedConsumer(ctx, wire.ResultStream, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{wire.ResultSubject(job)},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("coordinator: result consumer for %s: %w", job, err)
-	}
 	f := &resultFeed{ch: make(chan *wire.Result, 256), exhausted: map[uint64]struct{}{}, noted: make(chan struct{}, 1)}
-	f.cc, err = cons.Consume(func(m jetstream.Msg) {
+	handle := func(m jetstream.Msg) {
 		r, err := wire.DecodeResult(m.Data())
 		if err != nil {
 			c.log.Warn("dropping a result that does not decode", "job", job, "err", err)
@@ -102,9 +96,24 @@ func (c *Coordinator) openFeed(ctx context.Context, job string) (*resultFeed, er
 		case f.ch <- r:
 		case <-ctx.Done():
 		}
-	}, consumeErrors(c.log, job, wire.ResultStream))
-	if err != nil {
-		return nil, fmt.Errorf("coordinator: consuming results of %s: %w", job, err)
+	}
+	if c.opts.Replicas > 1 {
+		// See replicatedFeed: an ordered consumer is lost with its server.
+		rf, err := followReplicated(ctx, c.js, wire.ResultStream, wire.ResultSubject(job), c.opts.Replicas, c.log, handle)
+		if err != nil {
+			return nil, err
+		}
+		f.cc = rf
+	} else {
+		cons, err := c.js.OrderedConsumer(ctx, wire.ResultStream, jetstream.OrderedConsumerConfig{
+			FilterSubjects: []string{wire.ResultSubject(job)},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("coordinator: result consumer for %s: %w", job, err)
+		}
+		if f.cc, err = cons.Consume(handle, consumeErrors(c.log, job, wire.ResultStream)); err != nil {
+			return nil, fmt.Errorf("coordinator: consuming results of %s: %w", job, err)
+		}
 	}
 	events, err := c.js.OrderedConsumer(ctx, wire.EventStream, jetstream.OrderedConsumerConfig{})
 	if err == nil {

@@ -1,0 +1,93 @@
+package coordinator
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/shoal-io/shoal/internal/embedded"
+)
+
+// TestReplicatedFeedSurvivesDeletion checks that a replicatedFeed
+// delivers every message of its subject, those stored before it started
+// and after, none of another subject, and that when its consumer is
+// deleted under it (as when it sat inactive too long) it makes it again
+// and goes on from the message after the last one it handled.
+func TestReplicatedFeedSurvivesDeletion(t *testing.T) {
+	srv, err := embedded.Start(embedded.Options{StoreDir: filepath.Join(t.TempDir(), "js"), Port: -2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	nc, err := srv.Connect("feed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "R", Subjects: []string{"r.>"}, Storage: jetstream.MemoryStorage}); err != nil {
+		t.Fatal(err)
+	}
+	publish := func(subject string, from, to int) {
+		t.Helper()
+		for i := from; i < to; i++ {
+			if _, err := js.Publish(ctx, subject, []byte(fmt.Sprint(i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	publish("r.job", 0, 3)
+	publish("r.other", 100, 102)
+
+	got := make(chan string, 64)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	f, err := followReplicated(ctx, js, "R", "r.job", 1, log, func(m jetstream.Msg) { got <- string(m.Data()) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Stop()
+	seen := map[string]bool{}
+	expect := func(want ...string) {
+		t.Helper()
+		for _, w := range want {
+			for !seen[w] {
+				select {
+				case s := <-got:
+					if len(s) > 1 {
+						t.Fatalf("the feed of r.job delivered %q, a message of r.other", s)
+					}
+					seen[s] = true
+				case <-ctx.Done():
+					t.Fatalf("message %s never came; got %v", w, seen)
+				}
+			}
+		}
+	}
+	expect("0", "1", "2")
+	publish("r.job", 3, 5)
+	expect("3", "4")
+
+	if err := js.DeleteConsumer(ctx, "R", f.cfg.Durable); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // the consumer learns of it
+	publish("r.job", 5, 8)
+	expect("5", "6", "7")
+	f.mu.Lock()
+	next := f.next
+	f.mu.Unlock()
+	if next != 11 { // 3 + 2 of r.other + 2, then 3 more: sequence 10 handled last
+		t.Errorf("next stream sequence %d, want 11", next)
+	}
+}
