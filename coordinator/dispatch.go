@@ -26,7 +26,7 @@ import (
 type resultFeed struct {
 	ch       chan *wire.Result
 	cc       interface{ Stop() } // an ordered consumer's, or a replicatedFeed
-	advisory jetstream.ConsumeContext
+	advisory interface{ Stop() } // likewise, over the event stream
 
 	mu        sync.Mutex          // guards exhausted
 	exhausted map[uint64]struct{} // task stream sequences that ran out of deliveries
@@ -115,26 +115,33 @@ func (c *Coordinator) openFeed(ctx context.Context, job string) (*resultFeed, er
 			return nil, fmt.Errorf("coordinator: consuming results of %s: %w", job, err)
 		}
 	}
-	events, err := c.js.OrderedConsumer(ctx, wire.EventStream, jetstream.OrderedConsumerConfig{})
-	if err == nil {
-		f.advisory, err = events.Consume(func(m jetstream.Msg) {
-			var adv struct {
-				StreamSeq uint64 `json:"stream_seq"`
-			}
-			if md, err := m.Metadata(); err == nil && md.Timestamp.Before(c.tasksCreated) {
-				return // about an earlier task stream
-			}
-			if json.Unmarshal(m.Data(), &adv) != nil {
-				return
-			}
-			f.mu.Lock()
-			f.exhausted[adv.StreamSeq] = struct{}{}
-			f.mu.Unlock()
-			select {
-			case f.noted <- struct{}{}:
-			default:
-			}
-		}, consumeErrors(c.log, job, wire.EventStream))
+	noteAdvisory := func(m jetstream.Msg) {
+		var adv struct {
+			StreamSeq uint64 `json:"stream_seq"`
+		}
+		if md, err := m.Metadata(); err == nil && md.Timestamp.Before(c.tasksCreated) {
+			return // about an earlier task stream
+		}
+		if json.Unmarshal(m.Data(), &adv) != nil {
+			return
+		}
+		f.mu.Lock()
+		f.exhausted[adv.StreamSeq] = struct{}{}
+		f.mu.Unlock()
+		select {
+		case f.noted <- struct{}{}:
+		default:
+		}
+	}
+	var err error
+	if c.opts.Replicas > 1 {
+		f.advisory, err = followReplicated(ctx, c.js, wire.EventStream, wire.MaxDeliveriesAdvisory, c.opts.Replicas, c.log, noteAdvisory)
+	} else {
+		var events jetstream.Consumer
+		events, err = c.js.OrderedConsumer(ctx, wire.EventStream, jetstream.OrderedConsumerConfig{})
+		if err == nil {
+			f.advisory, err = events.Consume(noteAdvisory, consumeErrors(c.log, job, wire.EventStream))
+		}
 	}
 	if err != nil {
 		f.cc.Stop()

@@ -15,14 +15,15 @@ import (
 	"github.com/shoal-io/shoal/internal/natsretry"
 )
 
-// Following a job's results on a JetStream cluster.
+// Following a job's results, and the advisories of tasks that ran out
+// of deliveries, on a JetStream cluster.
 //
 // An ordered consumer is one replica in memory. When the server that
 // holds it dies it has to be created again, and on a cluster that has
 // just lost a server the creation can go unanswered for minutes: a job
 // that lost a server then waited for results that were already stored.
-// On a cluster the feed therefore reads through a consumer with as many
-// replicas as the result stream, made while every server is up; it
+// On a cluster the feeds therefore read through a consumer with as many
+// replicas as the stream, made while every server is up; it
 // survives the loss of a server as the stream does, and only its pull
 // requests are sent again.
 const (
@@ -173,7 +174,7 @@ func (f *replicatedFeed) watch() {
 		err := f.consume(ctx)
 		cancel()
 		if err != nil && !errors.Is(err, context.Canceled) {
-			f.log.Error("the result consumer is lost and could not be made again", "stream", f.stream, "err", err)
+			f.log.Error("a consumer was lost and could not be made again", "stream", f.stream, "err", err)
 		}
 	}
 }
@@ -188,6 +189,6 @@ func (f *replicatedFeed) Stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := f.js.DeleteConsumer(ctx, f.stream, f.cfg.Durable); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
-		f.log.Warn("deleting the result consumer", "stream", f.stream, "consumer", f.cfg.Durable, "err", err)
+		f.log.Warn("deleting a consumer", "stream", f.stream, "consumer", f.cfg.Durable, "err", err)
 	}
 }
