@@ -49,9 +49,10 @@ type replicatedFeed struct {
 	handle func(jetstream.Msg)
 	log    *slog.Logger
 
-	lost chan struct{} // the consumer was deleted: make it again
-	stop chan struct{}
-	done chan struct{}
+	lost   chan struct{}   // the consumer was deleted: make it again
+	ctx    context.Context // ends with Stop
+	cancel context.CancelFunc
+	done   chan struct{} // closed when watch returns
 
 	mu   sync.Mutex
 	cc   jetstream.ConsumeContext
@@ -77,11 +78,12 @@ func followReplicated(ctx context.Context, js jetstream.JetStream, stream, subje
 			Replicas:          replicas,
 			InactiveThreshold: feedInactive,
 		},
-		lost: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+		lost: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 	if err := f.consume(ctx); err != nil {
 		return nil, err
 	}
+	f.ctx, f.cancel = context.WithCancel(context.Background())
 	go f.watch()
 	return f, nil
 }
@@ -96,26 +98,20 @@ func (f *replicatedFeed) consume(ctx context.Context) error {
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, f.next
 	}
 	f.mu.Unlock()
-	start, backoff := time.Now(), natsretry.BackoffMin
 	var cons jetstream.Consumer
-	for {
+	err := natsretry.Do(ctx, func() (err error) {
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		var err error
+		defer cancel()
 		cons, err = f.js.CreateOrUpdateConsumer(cctx, f.stream, cfg)
-		cancel()
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil || !natsretry.Transient(err) || time.Since(start) > natsretry.Window {
-			return fmt.Errorf("coordinator: consumer of %s on %s: %w", cfg.FilterSubject, f.stream, err)
-		}
+		return err
+	}, func(err error) {
 		f.log.Warn("creating a consumer; trying again", "stream", f.stream, "consumer", cfg.Durable, "err", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff):
-		}
-		backoff = natsretry.Backoff(backoff)
+	})
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil {
+		return fmt.Errorf("coordinator: consumer of %s on %s: %w", cfg.FilterSubject, f.stream, err)
 	}
 	cc, err := cons.Consume(f.deliver, jetstream.PullHeartbeat(feedHeartbeat), jetstream.PullExpiry(5*feedHeartbeat),
 		jetstream.ConsumeErrHandler(f.consumeError))
@@ -156,24 +152,14 @@ func (f *replicatedFeed) watch() {
 	defer close(f.done)
 	for {
 		select {
-		case <-f.stop:
+		case <-f.ctx.Done():
 			return
 		case <-f.lost:
 		}
 		f.mu.Lock()
 		f.cc.Stop()
 		f.mu.Unlock()
-		ctx, cancel := context.WithCancel(context.Background())
-		go func() {
-			select {
-			case <-f.stop:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
-		err := f.consume(ctx)
-		cancel()
-		if err != nil && !errors.Is(err, context.Canceled) {
+		if err := f.consume(f.ctx); err != nil && f.ctx.Err() == nil {
 			f.log.Error("a consumer was lost and could not be made again", "stream", f.stream, "err", err)
 		}
 	}
@@ -181,7 +167,7 @@ func (f *replicatedFeed) watch() {
 
 // Stop stops reading and deletes the consumer.
 func (f *replicatedFeed) Stop() {
-	close(f.stop)
+	f.cancel()
 	<-f.done
 	f.mu.Lock()
 	f.cc.Stop()

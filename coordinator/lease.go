@@ -63,44 +63,31 @@ func leaseBucket(ctx context.Context, js jetstream.JetStream, replicas int, log 
 		Bucket: wire.LeaseBucket, TTL: leaseTTL, History: 1, Storage: jetstream.FileStorage, Replicas: max(replicas, 1),
 		Description: "the coordinator that owns shoal's task queue on this account",
 	}
-	start, backoff := time.Now(), natsretry.BackoffMin
-	for {
-		kv, err := js.CreateOrUpdateKeyValue(ctx, cfg)
-		if err == nil || ctx.Err() != nil || !natsretry.Transient(err) || time.Since(start) > natsretry.Window {
-			return kv, err
-		}
+	var kv jetstream.KeyValue
+	err := natsretry.Do(ctx, func() (err error) {
+		kv, err = js.CreateOrUpdateKeyValue(ctx, cfg)
+		return err
+	}, func(err error) {
 		log.Warn("JetStream did not answer yet (is it enabled on the servers?); trying again", "bucket", wire.LeaseBucket, "err", err)
-		select {
-		case <-ctx.Done():
-			return nil, err
-		case <-time.After(backoff):
-		}
-		backoff = natsretry.Backoff(backoff)
-	}
+	})
+	return kv, err
 }
 
 // createLease writes the lease if no one holds it. A bucket just
 // created on a cluster may not have elected its leader yet, so its first
 // write finds no stream to answer; transient errors are tried again, as
-// in leaseBucket. A write stored but not acknowledged comes back as
-// jetstream.ErrKeyExists holding our own value, which acquireLease takes
-// over.
+// in leaseBucket; jetstream.ErrKeyExists, a refusal, is not. A write
+// stored but not acknowledged comes back as that error holding our own
+// value, which acquireLease takes over.
 func createLease(ctx context.Context, kv jetstream.KeyValue, val []byte, log *slog.Logger) (uint64, error) {
-	start, backoff := time.Now(), natsretry.BackoffMin
-	for {
-		rev, err := kv.Create(ctx, leaseKey, val)
-		if err == nil || errors.Is(err, jetstream.ErrKeyExists) || ctx.Err() != nil ||
-			!natsretry.Transient(err) || time.Since(start) > natsretry.Window {
-			return rev, err
-		}
+	var rev uint64
+	err := natsretry.Do(ctx, func() (err error) {
+		rev, err = kv.Create(ctx, leaseKey, val)
+		return err
+	}, func(err error) {
 		log.Warn("the lease bucket did not answer yet; trying again", "bucket", wire.LeaseBucket, "err", err)
-		select {
-		case <-ctx.Done():
-			return 0, err
-		case <-time.After(backoff):
-		}
-		backoff = natsretry.Backoff(backoff)
-	}
+	})
+	return rev, err
 }
 
 // acquireLease takes the coordinator lease of nc's account for owner, or

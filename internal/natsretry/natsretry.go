@@ -50,3 +50,26 @@ func Transient(err error) bool {
 func Backoff(backoff time.Duration) time.Duration {
 	return min(max(2*backoff, BackoffMin), BackoffMax)
 }
+
+// Do calls attempt until it returns nil or an error that is not
+// Transient, ctx ends, or Window has passed since the first call. Between
+// two calls it tells retrying of the error (when retrying is not nil) and
+// waits the shared backoff. It returns attempt's last error.
+func Do(ctx context.Context, attempt func() error, retrying func(err error)) error {
+	start, backoff := time.Now(), BackoffMin
+	for {
+		err := attempt()
+		if err == nil || ctx.Err() != nil || !Transient(err) || time.Since(start) > Window {
+			return err
+		}
+		if retrying != nil {
+			retrying(err)
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(backoff):
+		}
+		backoff = Backoff(backoff)
+	}
+}

@@ -55,3 +55,40 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+func TestDo(t *testing.T) {
+	refused := &jetstream.APIError{Code: 400, ErrorCode: 10071, Description: "wrong last sequence"}
+	for _, tc := range []struct {
+		name      string
+		errs      []error // what the attempts return, in turn; nil after the last
+		wantCalls int
+		want      error
+	}{
+		{"at once", nil, 1, nil},
+		{"after two timeouts", []error{nats.ErrTimeout, jetstream.ErrNoStreamResponse}, 3, nil},
+		{"refused", []error{nats.ErrTimeout, refused}, 2, refused},
+		{"connection closed", []error{nats.ErrConnectionClosed}, 1, nats.ErrConnectionClosed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			calls, told := 0, 0
+			err := Do(context.Background(), func() error {
+				calls++
+				if calls <= len(tc.errs) {
+					return tc.errs[calls-1]
+				}
+				return nil
+			}, func(error) { told++ })
+			if !errors.Is(err, tc.want) || (tc.want == nil && err != nil) || calls != tc.wantCalls || told != calls-1 {
+				t.Errorf("err %v after %d calls and %d retries told; want %v after %d", err, calls, told, tc.want, tc.wantCalls)
+			}
+		})
+	}
+	t.Run("cancelled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		calls := 0
+		err := Do(ctx, func() error { calls++; cancel(); return nats.ErrTimeout }, nil)
+		if !errors.Is(err, nats.ErrTimeout) || calls != 1 {
+			t.Errorf("cancelled: err %v after %d calls, want the timeout after 1", err, calls)
+		}
+	})
+}
