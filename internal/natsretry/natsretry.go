@@ -1,6 +1,8 @@
 // Package natsretry is the one policy the coordinator and the workers
-// share for publishing to JetStream through a connection that may drop:
-// which errors are worth sending again, for how long, and how far apart.
+// share for publishing to JetStream through a connection that may drop,
+// and for requests that a cluster still electing its leaders may not
+// answer yet: which errors are worth sending again, for how long, and how
+// far apart.
 // Both sides publish under a message id, so a copy the stream did store
 // is deduplicated, as long as it is resent within the stream's
 // deduplication window (two minutes, see Window).
