@@ -97,23 +97,9 @@ func (c *Coordinator) openFeed(ctx context.Context, job string) (*resultFeed, er
 		case <-ctx.Done():
 		}
 	}
-	if c.opts.Replicas > 1 {
-		// See replicatedFeed: an ordered consumer is lost with its server.
-		rf, err := followReplicated(ctx, c.js, wire.ResultStream, wire.ResultSubject(job), c.opts.Replicas, c.log, handle)
-		if err != nil {
-			return nil, err
-		}
-		f.cc = rf
-	} else {
-		cons, err := c.js.OrderedConsumer(ctx, wire.ResultStream, jetstream.OrderedConsumerConfig{
-			FilterSubjects: []string{wire.ResultSubject(job)},
-		})
-		if err != nil {
-			return nil, fmt.Errorf("coordinator: result consumer for %s: %w", job, err)
-		}
-		if f.cc, err = cons.Consume(handle, consumeErrors(c.log, job, wire.ResultStream)); err != nil {
-			return nil, fmt.Errorf("coordinator: consuming results of %s: %w", job, err)
-		}
+	var err error
+	if f.cc, err = c.follow(ctx, job, wire.ResultStream, wire.ResultSubject(job), handle); err != nil {
+		return nil, err
 	}
 	noteAdvisory := func(m jetstream.Msg) {
 		var adv struct {
@@ -133,19 +119,10 @@ func (c *Coordinator) openFeed(ctx context.Context, job string) (*resultFeed, er
 		default:
 		}
 	}
-	var err error
-	if c.opts.Replicas > 1 {
-		f.advisory, err = followReplicated(ctx, c.js, wire.EventStream, wire.MaxDeliveriesAdvisory, c.opts.Replicas, c.log, noteAdvisory)
-	} else {
-		var events jetstream.Consumer
-		events, err = c.js.OrderedConsumer(ctx, wire.EventStream, jetstream.OrderedConsumerConfig{})
-		if err == nil {
-			f.advisory, err = events.Consume(noteAdvisory, consumeErrors(c.log, job, wire.EventStream))
-		}
-	}
+	f.advisory, err = c.follow(ctx, job, wire.EventStream, wire.MaxDeliveriesAdvisory, noteAdvisory)
 	if err != nil {
 		f.cc.Stop()
-		return nil, fmt.Errorf("coordinator: reading %s: %w", wire.EventStream, err)
+		return nil, err
 	}
 	if err := c.subscribeProgress(job, f); err != nil {
 		f.cc.Stop()
@@ -153,6 +130,29 @@ func (c *Coordinator) openFeed(ctx context.Context, job string) (*resultFeed, er
 		return nil, err
 	}
 	return f, nil
+}
+
+// follow delivers the messages of subject on stream to handle, from the
+// first: through an ordered consumer on a single server, through a
+// replicatedFeed on a cluster, where an ordered consumer is lost with its
+// server.
+func (c *Coordinator) follow(ctx context.Context, job, stream, subject string, handle func(jetstream.Msg)) (interface{ Stop() }, error) {
+	if c.opts.Replicas > 1 {
+		f, err := followReplicated(ctx, c.js, stream, subject, c.opts.Replicas, c.log, handle)
+		if err != nil {
+			return nil, err
+		}
+		return f, nil
+	}
+	cons, err := c.js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
+	if err != nil {
+		return nil, fmt.Errorf("coordinator: consumer of %s on %s: %w", subject, stream, err)
+	}
+	cc, err := cons.Consume(handle, consumeErrors(c.log, job, stream))
+	if err != nil {
+		return nil, fmt.Errorf("coordinator: reading %s on %s: %w", subject, stream, err)
+	}
+	return cc, nil
 }
 
 // consumeErrors logs what an ordered consumer meets while it follows a
