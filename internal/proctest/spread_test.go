@@ -70,6 +70,13 @@ func TestSpread(t *testing.T) {
 				for _, rec := range logRecords(log, "task done") {
 					kind, _ := rec["kind"].(string)
 					n, _ := rec["round"].(float64)
+					// The task's time splits into its work and the
+					// sending of its result.
+					total, okT := rec["seconds"].(float64)
+					ran, okR := rec["run_seconds"].(float64)
+					if !okT || !okR || ran < 0 || ran > total {
+						t.Errorf("worker %s: task done with seconds %v and run_seconds %v, want 0 ≤ run ≤ total", name, rec["seconds"], rec["run_seconds"])
+					}
 					phase := spreadPhase(kind, int64(n))
 					if phase == "" {
 						continue
