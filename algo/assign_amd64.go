@@ -69,6 +69,20 @@ func kmTrialPotentialAVX2(pot *float64, dist *float32, w *float64, trial *float6
 //go:noescape
 func kmDistRows4AVX2(x *float32, n, d int, c *float32, out *float32)
 
+// kmCandDistAVX512 writes to out[j·64·blocks + i] the float32 squared
+// distance of row i of the transposed sample xt (dimension t of row i at
+// xt[t·stride + i]) to each of the 2·pairs ≥ 2 candidates in c
+// (row-major, dimension d ≥ 1): per row one chain of FMAs over the
+// dimensions in order, 64 rows and two candidates at a time.
+//
+//go:noescape
+func kmCandDistAVX512(xt *float32, stride, blocks, d int, c *float32, pairs int, out *float32)
+
+// kmCandDistAVX2 is kmCandDistAVX512, bit for bit, in 256-bit registers.
+//
+//go:noescape
+func kmCandDistAVX2(xt *float32, stride, blocks, d int, c *float32, pairs int, out *float32)
+
 // kmAddRowAVX2 adds w·x[t] to sum[t] for t < d4 (d4 > 0, a multiple of
 // 4) in float64, the product rounded before the add.
 //

@@ -1212,3 +1212,183 @@ noroot8:
 
 	VZEROUPPER
 	RET
+
+// func kmCandDistAVX512(xt *float32, stride, blocks, d int, c *float32, pairs int, out *float32)
+//
+// out[j·64·blocks + i] = Σ_t (xt[t·stride + i] − c[j·d + t])² for the
+// 2·pairs ≥ 2 candidates j (row-major in c) against the 64·blocks rows of
+// the transposed sample xt (d ≥ 1 dimensions, stride ≥ 64·blocks floats
+// apart). Each lane is one row: one chain of FMAs over t = 0, 1, …, d−1
+// from zero, the order of kmCandDistAVX2, so the two give the same bits.
+// Block by block of 64 rows, whose values stay in L1 while every pair of
+// candidates passes over them: per dimension, four loads and two
+// broadcasts feed eight subtractions and eight FMAs into Z0..Z7.
+TEXT ·kmCandDistAVX512(SB), NOSPLIT, $0-56
+	MOVQ xt+0(FP), SI
+	MOVQ stride+8(FP), R10
+	MOVQ blocks+16(FP), DX
+	MOVQ d+24(FP), CX
+	MOVQ c+32(FP), DI
+	MOVQ out+48(FP), AX
+	SHLQ $2, R10 // bytes from one dimension of xt to the next
+	MOVQ CX, R11
+	SHLQ $2, R11 // bytes in a candidate
+	MOVQ DX, R15
+	SHLQ $8, R15 // bytes in a candidate's output: 64 rows a block
+
+cblock512:
+	MOVQ DI, R14 // the pair's first candidate
+	MOVQ AX, BX  // its output at the block
+	MOVQ pairs+40(FP), R12 // pairs left
+
+cpair512:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ SI, R8  // dimension t of the block's rows
+	MOVQ R14, R9 // dimension t of the pair's first candidate
+	MOVQ CX, R13 // dimensions left
+
+cdim512:
+	VMOVUPS (R8), Z8
+	VMOVUPS 64(R8), Z9
+	VMOVUPS 128(R8), Z10
+	VMOVUPS 192(R8), Z11
+	VBROADCASTSS (R9), Z12
+	VBROADCASTSS (R9)(R11*1), Z13
+	VSUBPS Z12, Z8, Z14
+	VFMADD231PS Z14, Z14, Z0
+	VSUBPS Z12, Z9, Z15
+	VFMADD231PS Z15, Z15, Z1
+	VSUBPS Z12, Z10, Z16
+	VFMADD231PS Z16, Z16, Z2
+	VSUBPS Z12, Z11, Z17
+	VFMADD231PS Z17, Z17, Z3
+	VSUBPS Z13, Z8, Z18
+	VFMADD231PS Z18, Z18, Z4
+	VSUBPS Z13, Z9, Z19
+	VFMADD231PS Z19, Z19, Z5
+	VSUBPS Z13, Z10, Z20
+	VFMADD231PS Z20, Z20, Z6
+	VSUBPS Z13, Z11, Z21
+	VFMADD231PS Z21, Z21, Z7
+	ADDQ R10, R8
+	ADDQ $4, R9
+	DECQ R13
+	JNZ  cdim512
+
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
+	VMOVUPS Z4, (BX)(R15*1)
+	VMOVUPS Z5, 64(BX)(R15*1)
+	VMOVUPS Z6, 128(BX)(R15*1)
+	VMOVUPS Z7, 192(BX)(R15*1)
+	LEAQ (R14)(R11*2), R14
+	LEAQ (BX)(R15*2), BX
+	DECQ R12
+	JNZ  cpair512
+
+	ADDQ $256, SI
+	ADDQ $256, AX
+	DECQ DX
+	JNZ  cblock512
+	VZEROUPPER
+	RET
+
+
+// func kmCandDistAVX2(xt *float32, stride, blocks, d int, c *float32, pairs int, out *float32)
+//
+// kmCandDistAVX512 in 256-bit registers, bit for bit: each block of 64
+// rows in two halves of 32, two candidates at a time in Y0..Y7.
+TEXT ·kmCandDistAVX2(SB), NOSPLIT, $0-56
+	MOVQ xt+0(FP), SI
+	MOVQ stride+8(FP), R10
+	MOVQ blocks+16(FP), DX
+	MOVQ d+24(FP), CX
+	MOVQ c+32(FP), DI
+	MOVQ out+48(FP), AX
+	SHLQ $2, R10 // bytes from one dimension of xt to the next
+	MOVQ CX, R11
+	SHLQ $2, R11 // bytes in a candidate
+	MOVQ DX, R15
+	SHLQ $8, R15 // bytes in a candidate's output: 64 rows a block
+
+cblock256:
+	MOVQ DI, R14 // the pair's first candidate
+	MOVQ AX, BX  // its output at the block
+	MOVQ pairs+40(FP), R12 // pairs left
+
+cpair256:
+	XORQ DX, DX // byte offset of the half block
+
+chalf256:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	LEAQ (SI)(DX*1), R8 // dimension t of the half block's rows
+	MOVQ R14, R9        // dimension t of the pair's first candidate
+	MOVQ CX, R13        // dimensions left
+
+cdim256:
+	VMOVUPS (R8), Y8
+	VMOVUPS 32(R8), Y9
+	VMOVUPS 64(R8), Y10
+	VMOVUPS 96(R8), Y11
+	VBROADCASTSS (R9), Y12
+	VBROADCASTSS (R9)(R11*1), Y13
+	VSUBPS Y12, Y8, Y14
+	VFMADD231PS Y14, Y14, Y0
+	VSUBPS Y12, Y9, Y15
+	VFMADD231PS Y15, Y15, Y1
+	VSUBPS Y12, Y10, Y14
+	VFMADD231PS Y14, Y14, Y2
+	VSUBPS Y12, Y11, Y15
+	VFMADD231PS Y15, Y15, Y3
+	VSUBPS Y13, Y8, Y14
+	VFMADD231PS Y14, Y14, Y4
+	VSUBPS Y13, Y9, Y15
+	VFMADD231PS Y15, Y15, Y5
+	VSUBPS Y13, Y10, Y14
+	VFMADD231PS Y14, Y14, Y6
+	VSUBPS Y13, Y11, Y15
+	VFMADD231PS Y15, Y15, Y7
+	ADDQ R10, R8
+	ADDQ $4, R9
+	DECQ R13
+	JNZ  cdim256
+
+	LEAQ (BX)(DX*1), R8
+	VMOVUPS Y0, (R8)
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS Y2, 64(R8)
+	VMOVUPS Y3, 96(R8)
+	VMOVUPS Y4, (R8)(R15*1)
+	VMOVUPS Y5, 32(R8)(R15*1)
+	VMOVUPS Y6, 64(R8)(R15*1)
+	VMOVUPS Y7, 96(R8)(R15*1)
+	ADDQ $128, DX
+	CMPQ DX, $256
+	JB   chalf256
+	LEAQ (R14)(R11*2), R14
+	LEAQ (BX)(R15*2), BX
+	DECQ R12
+	JNZ  cpair256
+
+	ADDQ $256, SI
+	ADDQ $256, AX
+	DECQ blocks+16(FP)
+	JNZ  cblock256
+	VZEROUPPER
+	RET

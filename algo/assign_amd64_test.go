@@ -4,6 +4,7 @@ package algo
 
 import (
 	"math"
+	"math/big"
 	"slices"
 	"testing"
 )
@@ -613,6 +614,72 @@ func TestTriRowL2AVX512(t *testing.T) {
 				}
 				if want := float32(s); math.Float32bits(out[j]) != math.Float32bits(want) {
 					t.Errorf("d=%d root=%v point %d: kernel %v, metricSqL2 %v", d, root, j, out[j], want)
+				}
+			}
+		}
+	}
+}
+
+// fma32 is the float32 a·b + c rounded once, as VFMADD231PS computes it:
+// the exact value in a big.Float, then rounded to the nearest float32.
+func fma32(a, b, c float32) float32 {
+	var p, s big.Float
+	p.SetPrec(200).Mul(big.NewFloat(float64(a)), big.NewFloat(float64(b)))
+	s.SetPrec(200).Add(&p, big.NewFloat(float64(c)))
+	f, _ := s.Float32()
+	return f
+}
+
+// TestCandDistKernels runs kmCandidates.distances with the 512-bit and
+// the 256-bit kernel and checks every distance, bit for bit, against one
+// correctly rounded FMA chain per row over the dimensions in order, and
+// the padding rows and the output beyond the candidates untouched where
+// the caller reads. Odd counts of candidates reuse the last one.
+func TestCandDistKernels(t *testing.T) {
+	if !kmHaveAVX2 {
+		t.Skip("no AVX2 and FMA on this CPU")
+	}
+	rng := NewRand(8)
+	for _, n := range []int{1, 63, 64, 65, 200} {
+		for _, d := range []int{1, 3, 16, 33} {
+			for _, m := range []int{1, 2, 5, 6} {
+				x := make([]float32, n*d)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(5)-2)))
+				}
+				want := make([]float32, m*n)
+				cands := make([]int, m)
+				for j := range cands {
+					cands[j] = rng.IntN(n)
+					c := x[cands[j]*d : (cands[j]+1)*d]
+					for i := range n {
+						var s float32
+						for k, v := range x[i*d : (i+1)*d] {
+							e := v - c[k]
+							s = fma32(e, e, s)
+						}
+						want[j*n+i] = s
+					}
+				}
+				for _, wide := range []bool{false, true} {
+					if wide && !kmHaveAVX512 {
+						continue
+					}
+					func() {
+						defer func(v bool) { kmHaveAVX512 = v }(kmHaveAVX512)
+						kmHaveAVX512 = wide
+						cd := newKMCandidates(x, n, d, m)
+						copy(cd.cands, cands)
+						cd.distances(x, d)
+						for j := range m {
+							for i := range n {
+								got := cd.out[j*cd.np+i]
+								if math.Float32bits(got) != math.Float32bits(want[j*n+i]) {
+									t.Fatalf("n=%d d=%d m=%d wide=%v: candidate %d row %d: %g, want %g", n, d, m, wide, j, i, got, want[j*n+i])
+								}
+							}
+						}
+					}()
 				}
 			}
 		}

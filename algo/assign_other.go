@@ -45,6 +45,14 @@ func kmTrialPotentialAVX2(pot *float64, dist *float32, w *float64, trial *float6
 	panic("algo: AVX2 kernel called without AVX2")
 }
 
+func kmCandDistAVX512(xt *float32, stride, blocks, d int, c *float32, pairs int, out *float32) {
+	panic("algo: AVX-512 kernel called without AVX-512")
+}
+
+func kmCandDistAVX2(xt *float32, stride, blocks, d int, c *float32, pairs int, out *float32) {
+	panic("algo: AVX2 kernel called without AVX2")
+}
+
 func kmAddRowAVX2(sum *float64, x *float32, d4 int, w float64) {
 	panic("algo: AVX2 kernel called without AVX2")
 }

@@ -126,6 +126,10 @@ func kmPlusPlus(x []float32, n, d, k int, w []float64, localTrials int, rng *ran
 		return drawRow(p)
 	}
 
+	var cd *kmCandidates
+	if kmHaveAVX2 {
+		cd = newKMCandidates(x, n, d, localTrials)
+	}
 	centres := make([]float32, k*d)
 	first := draw(pot)
 	copy(centres, row(first))
@@ -145,9 +149,23 @@ func kmPlusPlus(x []float32, n, d, k int, w []float64, localTrials int, rng *ran
 		}
 		bestPot, bestRow := math.Inf(1), -1
 		prefix(pot)
+		if cd != nil {
+			// Every candidate is drawn from the same sums, so all are
+			// drawn first and their distances computed in one pass.
+			for tr := range cd.cands {
+				cd.cands[tr] = drawRow(pot)
+			}
+			cd.distances(x, d)
+		}
 		for tr := 0; tr < localTrials; tr++ {
-			cand := drawRow(pot)
-			kmDistRows(x, n, d, row(cand), dist)
+			var cand int
+			if cd != nil {
+				cand = cd.cands[tr]
+				dist = cd.out[tr*cd.np : tr*cd.np+n]
+			} else {
+				cand = drawRow(pot)
+				kmDistRows(x, n, d, row(cand), dist)
+			}
 			s := kmTrialPotential(pot, dist, w, trial)
 			if s < bestPot {
 				bestPot, bestRow = s, cand
@@ -252,6 +270,56 @@ func kmDistRows(x []float32, n, d int, c, out []float32) {
 	}
 	for i := range n {
 		out[i] = float32(kmDist32(x[i*d:(i+1)*d:(i+1)*d], c))
+	}
+}
+
+// kmCandidates computes the distances of a k-means++ step's candidates
+// to every row at once, with the rows transposed so that each SIMD lane
+// is a row: the kernel keeps a block of rows in L1 while every candidate
+// passes over it, and no lane sums need adding up.
+type kmCandidates struct {
+	// xt holds dimension t of row i at t·stride + i, rows past n zero.
+	// The stride is np plus one cache line: at a multiple of 4 KiB, as
+	// np often is, every dimension of a block would fall in the same L1
+	// sets and evict the others.
+	xt     []float32
+	stride int
+	np     int       // n rounded up to the kernels' blocks of 64 rows
+	cands  []int     // the step's candidate rows
+	c      []float32 // their values, row-major, padded to an even count
+	out    []float32 // candidate j's squared distance to row i at j·np + i
+}
+
+func newKMCandidates(x []float32, n, d, trials int) *kmCandidates {
+	np := (n + 63) &^ 63
+	stride := np + 16
+	pairs := (trials + 1) / 2
+	cd := &kmCandidates{xt: make([]float32, d*stride), stride: stride, np: np, cands: make([]int, trials),
+		c: make([]float32, 2*pairs*d), out: make([]float32, 2*pairs*np)}
+	for t := range d {
+		dst := cd.xt[t*stride : t*stride+n]
+		for i := range dst {
+			dst[i] = x[i*d+t]
+		}
+	}
+	return cd
+}
+
+// distances fills out for the candidates in cands. With an odd number of
+// candidates the last is computed twice.
+func (cd *kmCandidates) distances(x []float32, d int) {
+	for j, r := range cd.cands {
+		copy(cd.c[j*d:(j+1)*d], x[r*d:(r+1)*d])
+	}
+	m := len(cd.cands)
+	if m%2 == 1 {
+		copy(cd.c[m*d:], cd.c[(m-1)*d:m*d])
+	}
+	pairs, blocks := len(cd.c)/(2*d), cd.np/64
+	if kmHaveAVX512 {
+		kmCandDistAVX512(&cd.xt[0], cd.stride, blocks, d, &cd.c[0], pairs, &cd.out[0])
+	} else {
+		kmCandDistAVX2(&cd.xt[0], cd.stride, blocks, d, &cd.c[0], pairs, &cd.out[0])
 	}
 }
 
