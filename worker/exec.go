@@ -25,6 +25,8 @@ type executor struct {
 	staged      *StagedFiles
 	js          jetstream.JetStream
 	parallelism int
+	cores       *Cores           // nil: parallelism alone
+	alone       int              // the running task's goroutines when it may run alone (Cores.begin)
 	assign      []*algo.Assigner // all of shape assignK × assignD
 	assignK     int
 	assignD     int
@@ -64,6 +66,10 @@ func (x *executor) assigners(n, k, d int) []*algo.Assigner {
 // shard's rows and run to their end.
 func (x *executor) execute(ctx context.Context, t *wire.Task) (*wire.Result, error) {
 	res := &wire.Result{Job: t.Job, Task: t.ID, Round: t.Round, Fit: t.Fit, Kind: t.Kind, Parts: 1, K: t.K, D: t.D}
+	if x.cores != nil {
+		x.alone = x.cores.begin()
+		defer x.cores.end()
+	}
 	var err error
 	switch t.Kind {
 	case wire.KindSums:
@@ -275,9 +281,28 @@ func treeNodes(first int, pieces [][]*algo.CentreSums, alloc func(k, d int) *alg
 	return nodes, sizes, nil
 }
 
-// shardGoroutines is how many goroutines sum n shards: parallelism, at
+// goroutines is how many goroutines a task of the kind that keeps every
+// worker busy may use: parallelism, within the process's share of cores.
+func (x *executor) goroutines() int {
+	if x.cores == nil {
+		return x.parallelism
+	}
+	return min(x.parallelism, x.cores.share())
+}
+
+// aloneGoroutines is how many goroutines a task that may run alone (a
+// medoids task) may use: parallelism, within the cores that the tasks
+// running when it started left it.
+func (x *executor) aloneGoroutines() int {
+	if x.cores == nil {
+		return x.parallelism
+	}
+	return min(x.parallelism, x.alone)
+}
+
+// shardGoroutines is how many goroutines sum n shards: goroutines(), at
 // most one per shard.
-func (x *executor) shardGoroutines(n int) int { return max(1, min(x.parallelism, n)) }
+func (x *executor) shardGoroutines(n int) int { return max(1, min(x.goroutines(), n)) }
 
 // onGoroutines runs fn(0) … fn(n-1) on goroutines of their own and
 // joins their errors; goroutine g takes shards g, g+n, g+2n, ….

@@ -58,7 +58,7 @@ func (x *executor) medoids(ctx context.Context, t *wire.Task, res *wire.Result) 
 		if metric == algo.Gower {
 			v.Ranges = t.Data.Ranges
 		}
-		if diss, err = algo.BuildLowerTriangleContext(ctx, v, x.parallelism); err != nil {
+		if diss, err = algo.BuildLowerTriangleContext(ctx, v, x.aloneGoroutines()); err != nil {
 			return err
 		}
 	}
@@ -96,7 +96,7 @@ func (x *executor) fitMedoids(ctx context.Context, t *wire.Task, diss algo.Dissi
 		return nil, err
 	}
 	// BUILD and FasterPAM give the same medoids for every parallelism.
-	start, err := algo.InitialMedoidsParallel(ctx, diss, t.K, init, rng, x.parallelism)
+	start, err := algo.InitialMedoidsParallel(ctx, diss, t.K, init, rng, x.aloneGoroutines())
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func (x *executor) fitMedoids(ctx context.Context, t *wire.Task, diss algo.Dissi
 	case "fastpam1":
 		r, err = algo.FastPAM1Context(ctx, diss, start, exactMaxIter(t.MaxIter))
 	case "fasterpam":
-		r, err = algo.FasterPAMParallel(ctx, diss, start, t.MaxIter, x.parallelism)
+		r, err = algo.FasterPAMParallel(ctx, diss, start, t.MaxIter, x.aloneGoroutines())
 	case "alternating":
 		r, err = algo.AlternatingContext(ctx, diss, start, t.MaxIter)
 	default:

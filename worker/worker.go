@@ -61,6 +61,10 @@ type Options struct {
 	// matrix builds, BUILD and FasterPAM, whose results do not depend on
 	// it); 0 means 1.
 	Parallelism int
+	// Cores, when set, is shared by the workers of one process: a task
+	// then uses at most its share of the process's cores (see Cores), and
+	// never more than Parallelism.
+	Cores *Cores
 	// FetchWait is how long one pull waits for a task before the loop checks
 	// its context again; 0 means 2s.
 	FetchWait time.Duration
@@ -131,7 +135,7 @@ func New(nc *nats.Conn, opts Options) (*Worker, error) {
 	}
 	return &Worker{
 		js: js, opts: opts, ownStaged: own,
-		exec:      executor{cache: opts.Cache, nearest: opts.Nearest, staged: opts.Staged, js: js, parallelism: opts.Parallelism},
+		exec:      executor{cache: opts.Cache, nearest: opts.Nearest, staged: opts.Staged, js: js, parallelism: opts.Parallelism, cores: opts.Cores},
 		log:       log.With("worker", opts.Name),
 		drain:     make(chan struct{}),
 		cancelled: map[string]struct{}{},

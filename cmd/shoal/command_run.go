@@ -324,12 +324,13 @@ func startStack(ctx context.Context, f *runFlags, log *slog.Logger) (_ *stack, e
 	st.cancel = cancel
 	cache, nearest := blockCache(plan.Blocks, os.Getenv), worker.NewNearestCache(plan.Nearest)
 	st.staged = worker.NewStagedFiles("", 0)
+	cores := worker.NewCores(runtime.NumCPU(), f.workers)
 	for i := range f.workers {
 		nc, err := connect(fmt.Sprintf("shoal-worker-%d", i))
 		if err != nil {
 			return nil, err
 		}
-		w, err := worker.New(nc, worker.Options{Cache: cache, Nearest: nearest, Staged: st.staged, Logger: log, Name: fmt.Sprintf("local-%d", i), Parallelism: runtime.NumCPU()})
+		w, err := worker.New(nc, worker.Options{Cache: cache, Nearest: nearest, Staged: st.staged, Logger: log, Name: fmt.Sprintf("local-%d", i), Parallelism: runtime.NumCPU(), Cores: cores})
 		if err != nil {
 			nc.Close()
 			return nil, err

@@ -70,6 +70,7 @@ abandon it (it goes to another worker) and exit at once.`,
 			cache, nearest := blockCache(plan.Blocks, os.Getenv), worker.NewNearestCache(plan.Nearest)
 			staged := worker.NewStagedFiles("", 0)
 			defer staged.Close()
+			cores := worker.NewCores(runtime.NumCPU(), n)
 			var wg sync.WaitGroup
 			errs := make(chan error, n)
 			for i := range n {
@@ -82,7 +83,7 @@ abandon it (it goes to another worker) and exit at once.`,
 				if wname != "" && n > 1 {
 					wname = fmt.Sprintf("%s-%d", name, i)
 				}
-				w, err := worker.New(nc, worker.Options{Name: wname, Cache: cache, Nearest: nearest, Staged: staged, Parallelism: parallelism, Logger: log, Metrics: metrics})
+				w, err := worker.New(nc, worker.Options{Name: wname, Cache: cache, Nearest: nearest, Staged: staged, Parallelism: parallelism, Cores: cores, Logger: log, Metrics: metrics})
 				if err != nil {
 					return err
 				}
@@ -115,7 +116,7 @@ abandon it (it goes to another worker) and exit at once.`,
 	f.IntVarP(&n, "concurrency", "c", runtime.NumCPU(), "workers in this process, one task each at a time")
 	f.Var(&memory, "memory", memoryFlagUsage)
 	f.Int64Var(&cacheBytes, "cache-bytes", 0, "bytes of decoded shards kept between rounds (default half of --memory)")
-	f.IntVar(&parallelism, "parallelism", runtime.NumCPU(), "goroutines one task may use (dissimilarity matrix builds)")
+	f.IntVar(&parallelism, "parallelism", runtime.NumCPU(), "goroutines one task may use (dissimilarity matrix builds, shard sums), within its share of the cores that --concurrency workers divide")
 	f.StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address (e.g. 127.0.0.1:9102)")
 	f.StringVar(&name, "name", "", "worker name in results and logs (default host-pid-n)")
 	return cmd
