@@ -7,6 +7,7 @@
 #   bench/run.sh kmedoids [JOB...]   BUILD/LAB + FasterPAM vs R's pam, digits and blobs n = 2000..20000, k = 10..100
 #   bench/run.sh clara      FastCLARA vs R's clara on 1M×16, k=10
 #   bench/run.sh output     the 1M×32, k=100 minibatch job without --out, with a labels file, with a labels dataset
+#   bench/run.sh pgo        refresh cmd/shoal/default.pgo (profile-guided optimisation) from the jobs above
 #   bench/run.sh memory [N] [BUDGET]   N×32 (default 100M) by minibatch, kmeans and fastclara: peak RSS of the
 #                           coordinator and two worker processes under --memory BUDGET (default 2GiB), and the
 #                           model and labels against a run that caches everything
@@ -239,8 +240,33 @@ memory)
 		echo "$algo n=$n --memory $budget: $(wall "$dst/$algo-coordinator.time"); coordinator $(rss "$dst/$algo-coordinator.time"), workers ${wrss[0]} and ${wrss[1]}; reference (one process, --memory $refmem) $(rss "$dst/$algo-reference.time"); $same"
 	done | tee "$dst/summary.txt"
 	;;
+pgo)
+	# Refreshes cmd/shoal/default.pgo, the CPU profile that go build reads
+	# for profile-guided optimisation (the compiler inlines and
+	# devirtualises the calls that are hot in it; results do not change):
+	# profiles of the jobs that the benchmarks above run, merged.
+	pq=$(gen 1000000 32 100 parquet)
+	csv=$(gen 1000000 32 100 csv)
+	small=$(gen 5000 8 10 csv)
+	prof="$out/pgo"
+	rm -rf "$prof" && mkdir -p "$prof"
+	job() { # name args...
+		local name=$1
+		shift
+		"$shoal" run -q --workers 2 --exclude label --cpu-profile "$prof/$name.pprof" "$@" >/dev/null
+	}
+	for seed in 1 2 3; do
+		job "minibatch-$seed" --input "$pq" --k 100 --algo minibatch --seed "$seed" --out "$prof/labels.parquet"
+	done
+	job lloyd --input "$pq" --k 100 --algo kmeans --seed 1 --out "$prof/labels.parquet"
+	job csv --input "$csv" --k 100 --algo minibatch --seed 1 --out "$prof/labels.parquet"
+	job fastclara --input "$pq" --k 10 --algo fastclara --seed 1 --out "$prof/labels.parquet"
+	job fasterpam --input "$small" --k 10 --algo fasterpam --seed 1 --out "$prof/labels.csv"
+	go tool pprof -proto "$prof"/*.pprof >cmd/shoal/default.pgo
+	ls -l cmd/shoal/default.pgo
+	;;
 *)
-	echo "usage: bench/run.sh kmeans|kernel|kmedoids|clara|output" >&2
+	echo "usage: bench/run.sh kmeans|kernel|kmedoids|clara|output|memory|pgo" >&2
 	exit 2
 	;;
 esac
