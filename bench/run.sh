@@ -7,7 +7,7 @@
 #   bench/run.sh kmedoids [JOB...]   BUILD/LAB + FasterPAM vs R's pam, digits and blobs n = 2000..20000, k = 10..100
 #   bench/run.sh clara      FastCLARA vs R's clara on 1M×16, k=10
 #   bench/run.sh output     the 1M×32, k=100 minibatch job without --out, with a labels file, with a labels dataset
-#   bench/run.sh pgo        refresh cmd/shoal/default.pgo (profile-guided optimisation) from the jobs above
+#   bench/run.sh pgo        refresh cmd/shoal/release.pgo (profile-guided optimisation) from the jobs above
 #   bench/run.sh memory [N] [BUDGET]   N×32 (default 100M) by minibatch, kmeans and fastclara: peak RSS of the
 #                           coordinator and two worker processes under --memory BUDGET (default 2GiB), and the
 #                           model and labels against a run that caches everything
@@ -15,7 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${BENCH_DIR:-/tmp/shoal-bench}
 mkdir -p "$out"
-go build -o "$out/shoal" ./cmd/shoal
+# Built as the release binaries are (Makefile): with the profile of
+# cmd/shoal/release.pgo for profile-guided optimisation.
+go build -pgo=cmd/shoal/release.pgo -o "$out/shoal" ./cmd/shoal
 shoal="$out/shoal"
 py=/usr/bin/python3 # Debian's, with sklearn
 
@@ -241,10 +243,11 @@ memory)
 	done | tee "$dst/summary.txt"
 	;;
 pgo)
-	# Refreshes cmd/shoal/default.pgo, the CPU profile that go build reads
-	# for profile-guided optimisation (the compiler inlines and
-	# devirtualises the calls that are hot in it; results do not change):
-	# profiles of the jobs that the benchmarks above run, merged.
+	# Refreshes cmd/shoal/release.pgo, the CPU profile that the release
+	# builds (Makefile) and this script give go build -pgo for
+	# profile-guided optimisation (the compiler inlines and devirtualises
+	# the calls that are hot in it; results do not change): profiles of
+	# the jobs that the benchmarks above run, merged.
 	pq=$(gen 1000000 32 100 parquet)
 	csv=$(gen 1000000 32 100 csv)
 	small=$(gen 5000 8 10 csv)
@@ -262,8 +265,8 @@ pgo)
 	job csv --input "$csv" --k 100 --algo minibatch --seed 1 --out "$prof/labels.parquet"
 	job fastclara --input "$pq" --k 10 --algo fastclara --seed 1 --out "$prof/labels.parquet"
 	job fasterpam --input "$small" --k 10 --algo fasterpam --seed 1 --out "$prof/labels.csv"
-	go tool pprof -proto "$prof"/*.pprof >cmd/shoal/default.pgo
-	ls -l cmd/shoal/default.pgo
+	go tool pprof -proto "$prof"/*.pprof >cmd/shoal/release.pgo
+	ls -l cmd/shoal/release.pgo
 	;;
 *)
 	echo "usage: bench/run.sh kmeans|kernel|kmedoids|clara|output|memory|pgo" >&2

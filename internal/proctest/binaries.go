@@ -35,10 +35,7 @@ func Build(dir string) (Binaries, error) {
 		{b.NATSServer, "github.com/nats-io/nats-server/v2"},
 		{b.VersityGW, "github.com/versity/versitygw/cmd/versitygw"},
 	} {
-		// Without cmd/shoal/default.pgo: the profile changes what the
-		// compiler inlines, not what the program does, and compiling
-		// every package again with it would add minutes to a cold test run.
-		cmd := exec.Command("go", "build", "-pgo=off", "-o", target.out, target.pkg)
+		cmd := exec.Command("go", "build", "-o", target.out, target.pkg)
 		cmd.Dir = root
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
