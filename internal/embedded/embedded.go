@@ -82,7 +82,7 @@ func Start(opts Options) (*Server, error) {
 // Connect opens a client connection to the server, in-process when the
 // server does not listen.
 func (s *Server) Connect(name string, extra ...nats.Option) (*nats.Conn, error) {
-	opts := append([]nats.Option{nats.Name(name), nats.InProcessServer(s.Server)}, extra...)
+	opts := append([]nats.Option{nats.Name(name), nats.InProcessServer(s.Server), nats.Timeout(connectTimeout)}, extra...)
 	nc, err := nats.Connect("", opts...)
 	if err != nil {
 		return nil, fmt.Errorf("embedded: connecting %s: %w", name, err)
@@ -130,6 +130,12 @@ func deleteConsumers(nc *nats.Conn) {
 		}
 	}
 }
+
+// connectTimeout bounds a connection's handshake with the server. An
+// in-process connection loses nothing on the way, so only a server too
+// busy to answer can make it wait: nats.go's default of 2 s failed
+// "shoal run" under the race detector on a loaded 2-core machine.
+const connectTimeout = 20 * time.Second
 
 // discardTimeout bounds the deletions of Discard.
 const discardTimeout = 2 * time.Second
