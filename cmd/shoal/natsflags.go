@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/pflag"
@@ -28,7 +29,13 @@ type natsFlags struct {
 	tlsCA    string
 	tlsCert  string
 	tlsKey   string
+	timeout  time.Duration // bound on one connection attempt: dial, TLS handshake and the server's greeting
 }
+
+// defaultConnectTimeout is longer than nats.go's 2 s: a batch job gains
+// nothing by failing fast, and a TLS handshake on a busy host (or under
+// the race detector) has taken longer than 2 s.
+const defaultConnectTimeout = 10 * time.Second
 
 func (f *natsFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.url, "nats", "", "NATS server URL, e.g. nats://127.0.0.1:4222 (several separated by commas)")
@@ -41,11 +48,15 @@ func (f *natsFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.tlsCA, "tls-ca", "", "CA certificate to verify the NATS server with")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "client certificate for mutual TLS")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "client key for mutual TLS")
+	fs.DurationVar(&f.timeout, "nats-timeout", defaultConnectTimeout, "how long one attempt to connect to NATS may take, TLS handshake included")
 }
 
 // options turns the flags into nats.go options.
 func (f *natsFlags) options(name string) ([]nats.Option, error) {
-	opts := []nats.Option{nats.Name(name), nats.MaxReconnects(-1)}
+	if f.timeout <= 0 {
+		return nil, usagef("--nats-timeout %v: want a positive duration, e.g. 10s", f.timeout)
+	}
+	opts := []nats.Option{nats.Name(name), nats.MaxReconnects(-1), nats.Timeout(f.timeout)}
 	password := f.password
 	if password == "" {
 		password = os.Getenv("SHOAL_NATS_PASSWORD")

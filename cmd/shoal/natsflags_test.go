@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go"
 )
@@ -31,7 +32,7 @@ func TestRedactURL(t *testing.T) {
 // parser's own, shows no secret.
 func TestConnectErrorRedacted(t *testing.T) {
 	for _, u := range []string{"nats://user:sec ret@127.0.0.1:1", "nats://u:s%zzecret@127.0.0.1:1", "nats://tok en@[::1"} {
-		f := natsFlags{url: u}
+		f := natsFlags{url: u, timeout: time.Second}
 		_, err := f.connect("test")
 		if err == nil {
 			t.Fatalf("%s: connected", u)
@@ -46,9 +47,19 @@ func TestConnectErrorRedacted(t *testing.T) {
 			t.Errorf("%q is not a usage error", err)
 		}
 	}
-	f := natsFlags{url: "nats://user:secret@127.0.0.1:1"}
+	f := natsFlags{url: "nats://user:secret@127.0.0.1:1", timeout: time.Second}
 	_, err := f.connect("test")
 	if err == nil || strings.Contains(err.Error(), "secret") || !errors.Is(err, nats.ErrNoServers) {
 		t.Fatalf("connect: %v, want a redacted ErrNoServers", err)
+	}
+}
+
+// A connect timeout that is not positive is refused before any dial.
+func TestNATSTimeoutRefused(t *testing.T) {
+	for _, v := range []string{"0s", "-1s"} {
+		code, _, e := shoal(t, "worker", "--nats", "nats://127.0.0.1:1", "--nats-timeout", v)
+		if code != 2 || !strings.Contains(e, "--nats-timeout") || strings.Count(strings.TrimSpace(e), "\n") != 0 {
+			t.Errorf("--nats-timeout %s: exit %d: %q", v, code, e)
+		}
 	}
 }
