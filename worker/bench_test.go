@@ -29,11 +29,14 @@ func BenchmarkSumsTask(b *testing.B) {
 	}
 	for _, rows := range []int{2048, 8192} {
 		b.Run(fmt.Sprintf("rows=%d", rows), func(b *testing.B) {
-			t := &wire.Task{Job: "bench", Kind: wire.KindSums, K: 100, D: 32, Seed: 1,
+			// One piece per shard, added up the piece tree in the
+			// worker, as a job's step tasks ask (coordinator spreadTasks).
+			t := &wire.Task{Job: "bench", Kind: wire.KindSums, K: 100, D: 32, Seed: 1, PieceTree: true,
 				Fraction: float64(rows) / (shards * shardRows), Data: wire.Data{Columns: ds.Columns, Nulls: "error"}}
 			for _, s := range ds.Shards {
 				t.Shards = append(t.Shards, wire.Shard{ID: s.ID, File: s.File, Format: s.Format.String(),
 					First: s.First, Last: s.Last, RowOffset: s.RowOffset, Rows: s.Rows})
+				t.PieceShards = append(t.PieceShards, 1)
 			}
 			x := &executor{cache: NewBlockCache(1 << 30)}
 			first, err := x.blocks(t).get(0)
