@@ -31,3 +31,40 @@ func TestCores(t *testing.T) {
 		t.Fatalf("22 tasks on 8 cores: %d goroutines, want 1", got)
 	}
 }
+
+// The executor keeps a sums task within its share and a medoids task
+// within what Cores.begin left it, and both within Parallelism.
+func TestExecutorGoroutines(t *testing.T) {
+	for _, tc := range []struct {
+		parallelism int
+		cores       *Cores
+		shards      int
+		want        int
+	}{
+		{8, nil, 16, 8},             // no shared cores: parallelism
+		{8, nil, 3, 3},              // at most one goroutine a shard
+		{8, NewCores(2, 2), 16, 1},  // two workers on two cores: one each
+		{8, NewCores(16, 4), 16, 4}, // sixteen cores among four workers
+		{2, NewCores(16, 1), 16, 2}, // parallelism still bounds the share
+		{8, NewCores(16, 4), 0, 1},  // never below one
+	} {
+		x := &executor{parallelism: tc.parallelism, cores: tc.cores}
+		if got := x.shardGoroutines(tc.shards); got != tc.want {
+			t.Errorf("parallelism %d, %d shards: %d goroutines, want %d", tc.parallelism, tc.shards, got, tc.want)
+		}
+	}
+	x := &executor{parallelism: 3, cores: NewCores(8, 4)}
+	x.alone = x.cores.begin()
+	if got := x.aloneGoroutines(); got != 3 {
+		t.Errorf("a task alone on 8 cores with parallelism 3: %d goroutines, want 3", got)
+	}
+	x.alone = x.cores.begin()
+	if got := x.aloneGoroutines(); got != 3 {
+		t.Errorf("the second of two tasks on 8 cores with parallelism 3: %d goroutines, want 3", got)
+	}
+	y := &executor{parallelism: 8, cores: x.cores}
+	y.alone = y.cores.begin()
+	if got := y.aloneGoroutines(); got != 2 {
+		t.Errorf("the third of three tasks on 8 cores: %d goroutines, want 2", got)
+	}
+}

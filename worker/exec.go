@@ -281,15 +281,6 @@ func treeNodes(first int, pieces [][]*algo.CentreSums, alloc func(k, d int) *alg
 	return nodes, sizes, nil
 }
 
-// goroutines is how many goroutines a task of the kind that keeps every
-// worker busy may use: parallelism, within the process's share of cores.
-func (x *executor) goroutines() int {
-	if x.cores == nil {
-		return x.parallelism
-	}
-	return min(x.parallelism, x.cores.share())
-}
-
 // aloneGoroutines is how many goroutines a task that may run alone (a
 // medoids task) may use: parallelism, within the cores that the tasks
 // running when it started left it.
@@ -300,9 +291,16 @@ func (x *executor) aloneGoroutines() int {
 	return min(x.parallelism, x.alone)
 }
 
-// shardGoroutines is how many goroutines sum n shards: goroutines(), at
-// most one per shard.
-func (x *executor) shardGoroutines(n int) int { return max(1, min(x.goroutines(), n)) }
+// shardGoroutines is how many goroutines sum n shards: parallelism,
+// within the process's share of cores (a round of sums tasks keeps every
+// worker busy), at most one per shard.
+func (x *executor) shardGoroutines(n int) int {
+	g := x.parallelism
+	if x.cores != nil {
+		g = min(g, x.cores.share())
+	}
+	return max(1, min(g, n))
+}
 
 // onGoroutines runs fn(0) … fn(n-1) on goroutines of their own and
 // joins their errors; goroutine g takes shards g, g+n, g+2n, ….
