@@ -121,7 +121,12 @@ func (f *natsFlags) connect(name string) (*nats.Conn, error) {
 	}
 	nc, err := nats.Connect(f.url, opts...)
 	if err != nil {
-		err = fmt.Errorf("connecting to NATS at %s: %w", redactURL(f.url), redactedError{err, f.url})
+		hint := ""
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// The dial, TLS handshake or greeting outlasted the attempt.
+			hint = fmt.Sprintf(" (no answer within --nats-timeout %v)", f.timeout)
+		}
+		err = fmt.Errorf("connecting to NATS at %s: %w%s", redactURL(f.url), redactedError{err, f.url}, hint)
 		if ue := (*url.Error)(nil); errors.As(err, &ue) {
 			return nil, usageError{fmt.Errorf("--nats: %w", err)}
 		}

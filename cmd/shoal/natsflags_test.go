@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -60,6 +61,43 @@ func TestNATSTimeoutRefused(t *testing.T) {
 		code, _, e := shoal(t, "worker", "--nats", "nats://127.0.0.1:1", "--nats-timeout", v)
 		if code != 2 || !strings.Contains(e, "--nats-timeout") || strings.Count(strings.TrimSpace(e), "\n") != 0 {
 			t.Errorf("--nats-timeout %s: exit %d: %q", v, code, e)
+		}
+	}
+}
+
+// A server that accepts the connection and never answers: the attempt
+// ends after --nats-timeout, not nats.go's default, and the one line
+// says which flag bounds it.
+func TestNATSTimeoutApplied(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		var held []net.Conn // silent: no INFO, no TLS handshake
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return // the listener closed with the test
+			}
+			held = append(held, c)
+		}
+	}()
+	for _, scheme := range []string{"nats", "tls"} {
+		start := time.Now()
+		code, _, e := shoal(t, "worker", "--nats", scheme+"://"+ln.Addr().String(), "--nats-timeout", "300ms")
+		took := time.Since(start)
+		if code == 0 || !strings.Contains(e, "--nats-timeout 300ms") || strings.Count(strings.TrimSpace(e), "\n") != 0 {
+			t.Errorf("%s: exit %d: %q", scheme, code, e)
+		}
+		if took > 1900*time.Millisecond { // nats.go's own default is 2 s
+			t.Errorf("%s: gave up after %v with --nats-timeout 300ms", scheme, took)
 		}
 	}
 }
