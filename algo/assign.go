@@ -116,8 +116,16 @@ func kmDefaultPath() kmPath {
 // Labels therefore agree with a naive float64 loop except where the bound
 // would fail, which the tests look for and have not found.
 //
-// Cost: 2·n·k·d flops for the products, O(n·d) for packing and the exact
-// winner distance, O(n·k) for the argmin; no allocation after NewAssigner.
+// Screen. On the AVX2 path with d ≥ 24 and k ≥ 16, a row is first
+// labelled from a quarter of its dimensions and kept when its exact
+// distance to that centre proves it nearest (assign_screen.go); only the
+// other rows take the full products. Labels and distances are the same
+// bits either way.
+//
+// Cost: 2·n·k·d flops for the products (about a quarter of that for rows
+// the screen settles), O(n·d) for packing and the exact winner distance,
+// O(n·k) for the argmin, O(k²·d) in SetCentres for the screen; no
+// allocation after NewAssigner.
 //
 // An Assigner is not safe for concurrent use; give each goroutine its own.
 type Assigner struct {
@@ -152,6 +160,10 @@ type Assigner struct {
 	easy []int32   // block rows labelled without rescoring, distance pending
 
 	rescored int64 // rows decided by exact rescoring (near ties), for tests
+
+	// screen, on the AVX2 path where it pays, labels most rows from a
+	// few dimensions (see assign_screen.go); nil elsewhere.
+	screen *kmScreen
 }
 
 // NewAssigner returns an Assigner for k centres of dimension d. It
@@ -193,6 +205,9 @@ func newAssigner(k, d int, path kmPath) *Assigner {
 	a.lab = make([]int32, kmBlock)
 	a.easy = make([]int32, 0, kmBlock)
 	a.dist = make([]float64, kmBlock)
+	if path == kmPathAVX2 {
+		a.screen = newScreen(k, d, a.kp)
+	}
 	return a
 }
 
@@ -273,6 +288,9 @@ func (a *Assigner) SetCentres(c []float32) error {
 		a.cn[j] = float32(s)
 		a.cs[j] = math.Sqrt(s)
 		a.cnMax = math.Max(a.cnMax, a.cs[j])
+	}
+	if a.screen != nil {
+		a.screen.set(a)
 	}
 	a.set = true
 	return nil
@@ -442,6 +460,10 @@ func (a *Assigner) block(x []float32, rows []int32, lo, nb int) {
 		a.productsPanels(nb)
 		a.bestRows(nb)
 	case kmPathAVX2:
+		if a.screen.active() {
+			a.screenBlock(x, rows, lo, nb)
+			return
+		}
 		var ahead []int32
 		if rows != nil {
 			if lo == 0 {
@@ -546,7 +568,7 @@ func (a *Assigner) productsAVX2(nb int, x []float32, ahead []int32) {
 		}
 		tile, out := &a.xb[p*kmTileRows*d], p*kmTileRows*kp
 		if full > 0 {
-			a.tilePanels(tile, full/kmPanel, out)
+			tilePanels(tile, d, a.cc, a.cn, full/kmPanel, a.out[out:], kp)
 		}
 		if full < kp {
 			kmTile8AVX2(tile, d, &a.cc[full*d], &a.cn[full], &a.out[out+full], kp)
@@ -557,20 +579,20 @@ func (a *Assigner) productsAVX2(nb int, x []float32, ahead []int32) {
 }
 
 // tilePanels runs the kernel of productsAVX2 for the first panels
-// 16-centre panels of the tile at x, output row 0 at a.out[out]: pairs of
-// panels in 512-bit registers where the CPU has them (kmTileWide), the
-// rest in 256-bit ones. Both give the same bits.
-func (a *Assigner) tilePanels(x *float32, panels, out int) {
-	d, kp := a.d, a.kp
+// 16-centre panels of cc (dimension d, norms cn) against the tile at x,
+// output row r at out[r·stride]: pairs of panels in 512-bit registers
+// where the CPU has them (kmTileWide), the rest in 256-bit ones. Both
+// give the same bits.
+func tilePanels(x *float32, d int, cc, cn []float32, panels int, out []float32, stride int) {
 	done := 0
 	if kmTileWide && panels >= 2 {
 		pairs := panels / 2
-		kmTile2AVX512(x, d, &a.cc[0], pairs, &a.cn[0], &a.out[out], kp)
+		kmTile2AVX512(x, d, &cc[0], pairs, &cn[0], &out[0], stride)
 		done = 2 * pairs
 	}
 	if done < panels {
 		at := done * kmPanel
-		kmTileAVX2(x, d, &a.cc[at*d], panels-done, &a.cn[at], &a.out[out+at], kp)
+		kmTileAVX2(x, d, &cc[at*d], panels-done, &cn[at], &out[at], stride)
 	}
 }
 

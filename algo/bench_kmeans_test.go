@@ -53,6 +53,45 @@ func BenchmarkAssign(b *testing.B) {
 	}
 }
 
+// BenchmarkAssignScreen shows what the screen (assign_screen.go) gains
+// where most rows lie well inside their cells (sep=5), where most but not
+// all do (sep=3), and what it costs where it turns itself off after its
+// warm-up (sep=2), against the same AVX2 path without it. SetCentres runs
+// in every pass, as in a task, so each pass judges the screen afresh.
+//
+//	go test ./algo -run '^$' -bench AssignScreen -count 6
+func BenchmarkAssignScreen(b *testing.B) {
+	if !kmHaveAVX2 {
+		b.Skip("the screen runs on the AVX2 path only")
+	}
+	const n, d, k = 65536, 32, 100
+	for _, sep := range []float64{2, 3, 5} {
+		x, c := blobData(NewRand(99, d, k), n, d, k, sep, 0)
+		labels := make([]int32, n)
+		dist := make([]float32, n)
+		for _, screen := range []bool{false, true} {
+			b.Run(fmt.Sprintf("sep=%g/screen=%v", sep, screen), func(b *testing.B) {
+				a := newAssigner(k, d, kmPathAVX2)
+				if !screen {
+					a.screen = nil
+				}
+				for b.Loop() {
+					if err := a.SetCentres(c); err != nil {
+						b.Fatal(err)
+					}
+					if err := a.Assign(x, n, labels, dist); err != nil {
+						b.Fatal(err)
+					}
+				}
+				reportAssign(b, n, d, k, dist)
+				if a.screen != nil {
+					b.ReportMetric(float64(a.screen.passed)/float64(a.screen.tried), "passed")
+				}
+			})
+		}
+	}
+}
+
 // BenchmarkAssignKernels compares the candidate kernels on one goroutine:
 // a plain scalar loop, and inside the Assigner (with centring and exact
 // rescoring) the pure-Go register block, gonum's Gemm in both layouts and

@@ -1,0 +1,237 @@
+package algo
+
+import (
+	"math"
+	"slices"
+)
+
+// The screen. Most rows of data worth clustering lie well inside their
+// centre's cell: nearer to it than half its distance to any other centre.
+// Such a row's nearest centre is certain from that one distance (the
+// triangle inequality: Elkan, "Using the Triangle Inequality to
+// Accelerate k-Means", ICML 2003), so the products with the other k−1
+// centres, most of a block's arithmetic, are not needed to label it.
+//
+// The AVX2 path therefore first guesses each row's centre from a few of
+// its dimensions, those in which the centres are most spread out: the
+// same assembly kernels over ds rather than d dimensions, a quarter of
+// the products at d = 32. The guess g is then checked: the row's exact
+// squared distance to c_g (kmDist64, which the row needs anyway) must be
+// below reach2[g], the square of half c_g's distance to its nearest other
+// centre, shrunk by a margin far above the rounding of either side. A row
+// that passes has g as its one nearest centre by a relative margin no
+// rounding can cross, so it gets the label and distance the full path
+// would give it. Rows that fail, because the guess was wrong or the row
+// lies near a cell's edge, take the full path together.
+//
+// Where few rows pass (centres close together for their clusters'
+// spread), the screen costs more than it saves: it watches how many pass
+// and turns itself off, for the current centres, once fewer than
+// kmScreenKeep of them do.
+const (
+	// kmScreenMinD is the smallest dimension screened: below it the
+	// screen's dimensions are too large a share of the products.
+	kmScreenMinD = 24
+	// kmScreenMinK is the fewest centres screened: with fewer, the
+	// products are a small part of a row's cost.
+	kmScreenMinK = 16
+	// kmScreenWarm is how many rows are screened before the pass rate
+	// is judged.
+	kmScreenWarm = 4 * kmBlock
+	// kmScreenKeep is the pass rate below which the screen turns off:
+	// it costs about a third of the full products, plus the full path
+	// for every row that fails.
+	kmScreenKeep = 0.8
+	// kmScreenMargin shrinks each cell's half-width (relatively), far
+	// above the float64 rounding of a row's exact distance.
+	kmScreenMargin = 1e-6
+)
+
+// kmScreen is an Assigner's screen for its current centres (see above).
+type kmScreen struct {
+	ds   int
+	dims []int     // the ds screened dimensions, ascending
+	cc   []float32 // centred centres over dims, in the AVX2 panel layout for dimension ds
+	cn   []float32 // kp: their squared norms over dims; +Inf for padding
+	// reach2[j] bounds the squared distance to c_j of a row whose
+	// nearest centre is certainly c_j.
+	reach2 []float64
+	sep    []float32 // k: scratch for one centre's squared distances to all
+	spread []float64 // d: scratch, the centres' spread per dimension
+	order  []int     // d: scratch, the dimensions by spread
+
+	// Per-block scratch.
+	all  []int32   // 0, 1, …, kmBlock−1
+	lab  []int32   // the block's labels while the failed rows are relabelled
+	dist []float64 // and their distances
+	hard []int32   // rows (indices into x) that failed
+	pos  []int32   // their positions in the block
+
+	tried, passed int64
+	off           bool
+}
+
+// newScreen returns the screen of an Assigner with k centres of dimension
+// d on the AVX2 path (kp centre columns), or nil where it does not pay.
+func newScreen(k, d, kp int) *kmScreen {
+	if d < kmScreenMinD || k < kmScreenMinK {
+		return nil
+	}
+	ds := min(16, max(8, d/4))
+	s := &kmScreen{
+		ds:     ds,
+		dims:   make([]int, ds),
+		cc:     make([]float32, kp*ds),
+		cn:     make([]float32, kp),
+		reach2: make([]float64, k),
+		sep:    make([]float32, k),
+		spread: make([]float64, d),
+		order:  make([]int, d),
+		all:    make([]int32, kmBlock),
+		lab:    make([]int32, kmBlock),
+		dist:   make([]float64, kmBlock),
+		hard:   make([]int32, 0, kmBlock),
+		pos:    make([]int32, 0, kmBlock),
+	}
+	for j := k; j < kp; j++ {
+		s.cn[j] = float32(math.Inf(1))
+	}
+	for i := range s.all {
+		s.all[i] = int32(i)
+	}
+	return s
+}
+
+// set prepares the screen for the Assigner's new centres: their centred
+// values in a.cc are laid out for dimension d (see SetCentres).
+func (s *kmScreen) set(a *Assigner) {
+	k, d, ds := a.k, a.d, s.ds
+	s.tried, s.passed, s.off = 0, 0, false
+	// The dimensions in which the centres spread most tell them apart
+	// best; ties go to the lower dimension.
+	clear(s.spread)
+	for j := range k {
+		for t, v := range a.centres[j*d : (j+1)*d] {
+			e := float64(v) - float64(a.mu[t])
+			s.spread[t] += e * e
+		}
+	}
+	order := s.order
+	for t := range order {
+		order[t] = t
+	}
+	slices.SortStableFunc(order, func(p, q int) int {
+		switch {
+		case s.spread[p] > s.spread[q]:
+			return -1
+		case s.spread[p] < s.spread[q]:
+			return 1
+		}
+		return 0
+	})
+	copy(s.dims, order[:ds])
+	slices.Sort(s.dims)
+	full := a.fullPanels()
+	for j := range k {
+		base, stride := (j/kmPanel)*kmPanel*ds+j%kmPanel, kmPanel
+		if j >= full {
+			base, stride = full*ds+j-full, kmHalfPanel
+		}
+		var n float64
+		for t, dim := range s.dims {
+			v := a.centres[j*d+dim] - a.mu[dim]
+			n += float64(v) * float64(v)
+			s.cc[base+t*stride] = v
+		}
+		s.cn[j] = float32(n)
+	}
+	// reach2[j] = (½·min_{i≠j} ‖c_j − c_i‖·(1 − margin))². The squared
+	// distances come from the float32 kernel, whose relative error on a
+	// sum of squares is below (d+3)·2⁻²⁴; they are shrunk by four times
+	// that first, so the bound stays below the exact one.
+	shrink := 1 - 4*float64(d+4)*kmRoundoff
+	for j := range k {
+		kmDistRowsAVX2(&a.centres[0], k, d, &a.centres[j*d], &s.sep[0])
+		nearest := math.Inf(1)
+		for i, v := range s.sep {
+			if i != j {
+				nearest = math.Min(nearest, float64(v))
+			}
+		}
+		h := 0.5 * math.Sqrt(nearest*shrink) * (1 - kmScreenMargin)
+		s.reach2[j] = h * h
+	}
+}
+
+// active reports whether the screen runs on the next block.
+func (s *kmScreen) active() bool { return s != nil && !s.off }
+
+// screenBlock labels nb rows starting at lo (through rows if not nil) into
+// a.lab and a.dist, as block does on the AVX2 path, screening them first.
+func (a *Assigner) screenBlock(x []float32, rows []int32, lo, nb int) {
+	s := a.screen
+	d, ds, kp := a.d, s.ds, a.kp
+	if rows != nil {
+		if lo == 0 {
+			kmPrefetchGather(&x[0], &rows[0], nb, d)
+		}
+		if ahead := rows[lo+nb : min(len(rows), lo+nb+kmBlock)]; len(ahead) > 0 {
+			kmPrefetchGather(&x[0], &ahead[0], len(ahead), d)
+		}
+	}
+	// The screened dimensions of the centred rows, row-major, padded to
+	// a whole tile with zero rows.
+	for i := range nb {
+		r := kmRow(x, d, rows, lo+i)
+		dst := a.xb[i*ds : (i+1)*ds : (i+1)*ds]
+		for t, dim := range s.dims {
+			dst[t] = r[dim] - a.mu[dim]
+		}
+	}
+	clear(a.xb[nb*ds : (nb+kmTileRows-1)/kmTileRows*kmTileRows*ds])
+	full := a.fullPanels()
+	for p := 0; p*kmTileRows < nb; p++ {
+		tile, out := &a.xb[p*kmTileRows*ds], p*kmTileRows*kp
+		if full > 0 {
+			tilePanels(tile, ds, s.cc, s.cn, full/kmPanel, a.out[out:], kp)
+		}
+		if full < kp {
+			kmTile8AVX2(tile, ds, &s.cc[full*ds], &s.cn[full], &a.out[out+full], kp)
+		}
+		i := p * kmTileRows
+		kmTop2RowsAVX2(&a.out[i*kp], kp, min(nb-i, kmTileRows), &a.b1[i], &a.b2[i], &a.j1[i])
+	}
+	// Every guess's exact distance, which a passing row keeps.
+	copy(a.lab[:nb], a.j1[:nb])
+	a.exactDistances(x, rows, lo, s.all[:nb])
+	hard, pos := s.hard[:0], s.pos[:0]
+	for i := range nb {
+		// NaN and +Inf distances fail: such rows take the full path.
+		if !(a.dist[i] < s.reach2[a.lab[i]]) {
+			r := lo + i
+			if rows != nil {
+				r = int(rows[r])
+			}
+			hard, pos = append(hard, int32(r)), append(pos, int32(i))
+		}
+	}
+	s.tried += int64(nb)
+	s.passed += int64(nb - len(pos))
+	if s.tried >= kmScreenWarm && float64(s.passed) < kmScreenKeep*float64(s.tried) {
+		s.off = true
+	}
+	if len(hard) == 0 {
+		return
+	}
+	copy(s.lab[:nb], a.lab[:nb])
+	copy(s.dist[:nb], a.dist[:nb])
+	m := len(hard)
+	a.packCentred(x, hard, 0, m)
+	a.productsAVX2(m, x, nil)
+	a.choose(x, hard, 0, m)
+	for q, i := range pos {
+		s.lab[i], s.dist[i] = a.lab[q], a.dist[q]
+	}
+	copy(a.lab[:nb], s.lab[:nb])
+	copy(a.dist[:nb], s.dist[:nb])
+}

@@ -1,0 +1,211 @@
+package algo
+
+import (
+	"fmt"
+	"math"
+	"testing"
+)
+
+// screenCase is data for the screen: blobs, optionally with two centres
+// made equal (no row is certain of either), NaN rows and rows exactly
+// halfway between two centres.
+type screenCase struct {
+	name        string
+	n, d, k     int
+	sep, offset float64
+	dupCentre   bool
+	nanRows     bool
+	halfway     bool
+}
+
+func (sc screenCase) data() ([]float32, []float32) {
+	x, c := blobData(NewRand(7, uint64(sc.n), uint64(sc.d), uint64(sc.k)), sc.n, sc.d, sc.k, sc.sep, sc.offset)
+	d := sc.d
+	if sc.dupCentre {
+		copy(c[d:2*d], c[:d])
+	}
+	if sc.nanRows {
+		for i := 5; i < sc.n; i += 97 {
+			x[i*d+i%d] = float32(math.NaN())
+		}
+	}
+	if sc.halfway {
+		// Midpoints of centres 2 and 3 (sums of float32 halves: exact
+		// when no exponent is lost).
+		for i := 11; i < sc.n; i += 53 {
+			for t := range d {
+				x[i*d+t] = c[2*d+t]/2 + c[3*d+t]/2
+			}
+		}
+	}
+	return x, c
+}
+
+var screenCases = []screenCase{
+	{name: "separated", n: 2000, d: 32, k: 100, sep: 6},
+	{name: "separated-far", n: 2000, d: 32, k: 100, sep: 6, offset: 1e4},
+	{name: "mixed", n: 2000, d: 32, k: 100, sep: 2.5},
+	{name: "overlapping", n: 2000, d: 32, k: 100, sep: 1},
+	{name: "duplicate-centre", n: 1500, d: 24, k: 16, sep: 6, dupCentre: true},
+	{name: "nan-rows", n: 1500, d: 40, k: 33, sep: 6, nanRows: true},
+	{name: "halfway", n: 1500, d: 64, k: 20, sep: 6, halfway: true},
+}
+
+// TestScreenMatchesFullPath holds the screened AVX2 path to the full one
+// bit for bit (labels, float64 distances, sums over a mini-batch with
+// repeats) and to the naive float64 loop, on data where most rows pass,
+// where some do, where too few do and the screen turns off, and on rows
+// no screen may decide: NaN, halfway between two centres, nearest to a
+// centre that has a twin.
+func TestScreenMatchesFullPath(t *testing.T) {
+	if !kmHaveAVX2 {
+		t.Skip("the screen runs on the AVX2 path only")
+	}
+	for _, sc := range screenCases {
+		t.Run(sc.name, func(t *testing.T) {
+			x, c := sc.data()
+			n, d, k := sc.n, sc.d, sc.k
+			screened, full := newAssigner(k, d, kmPathAVX2), newAssigner(k, d, kmPathAVX2)
+			full.screen = nil
+			if screened.screen == nil {
+				t.Fatalf("d=%d k=%d: no screen", d, k)
+			}
+			for _, a := range []*Assigner{screened, full} {
+				if err := a.SetCentres(c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			gotL, wantL := make([]int32, n), make([]int32, n)
+			gotD, wantD := make([]float64, n), make([]float64, n)
+			if err := screened.AssignExact(x, n, gotL, gotD); err != nil {
+				t.Fatal(err)
+			}
+			if err := full.AssignExact(x, n, wantL, wantD); err != nil {
+				t.Fatal(err)
+			}
+			for i := range n {
+				if gotL[i] != wantL[i] || math.Float64bits(gotD[i]) != math.Float64bits(wantD[i]) {
+					t.Fatalf("row %d: screened (%d, %v), full path (%d, %v)", i, gotL[i], gotD[i], wantL[i], wantD[i])
+				}
+			}
+			naive, naiveD, all := naiveAssign(x, n, d, c, k)
+			dist32 := make([]float32, n)
+			for i, v := range gotD {
+				dist32[i] = float32(v)
+			}
+			nanRows := 0
+			for i := range n {
+				if math.IsNaN(gotD[i]) {
+					nanRows++
+					naive[i], gotL[i] = 0, 0 // the naive loop's label of a NaN row is not a contract
+					dist32[i], all[i][0] = 0, 0
+				}
+			}
+			checkAgainstNaive(t, sc.name, gotL, dist32, naive, naiveD, all)
+			if sc.nanRows && nanRows == 0 {
+				t.Error("no NaN row reached the assigner")
+			}
+
+			s := screened.screen
+			t.Logf("%d rows screened, %d passed, off=%v", s.tried, s.passed, s.off)
+			switch sc.name {
+			case "separated", "separated-far":
+				if s.off || s.passed < s.tried*9/10 {
+					t.Errorf("separated blobs: %d of %d rows passed (off=%v); the test does not show the screen deciding", s.passed, s.tried, s.off)
+				}
+			case "mixed":
+				if s.passed == 0 || s.passed == s.tried {
+					t.Errorf("mixed blobs: %d of %d passed; the test does not reach both outcomes", s.passed, s.tried)
+				}
+			case "overlapping":
+				if !s.off || s.tried > kmScreenWarm+kmBlock {
+					t.Errorf("overlapping blobs: screen off=%v after %d rows; it should stop once the warm-up shows it does not pay", s.off, s.tried)
+				}
+			}
+
+			// A mini-batch with repeats, through AccumulateRows: the
+			// rows are gathered, and sums must be bit-identical.
+			rng := NewRand(3)
+			rows := make([]int32, 3*n/2)
+			for i := range rows {
+				rows[i] = int32(rng.IntN(n))
+			}
+			if sc.nanRows {
+				return // sums of NaN rows compare unequal
+			}
+			for _, a := range []*Assigner{screened, full} {
+				if err := a.SetCentres(c); err != nil { // and the screen starts again
+					t.Fatal(err)
+				}
+			}
+			got, want := NewCentreSums(k, d), NewCentreSums(k, d)
+			if err := screened.AccumulateRows(x, rows, nil, got); err != nil {
+				t.Fatal(err)
+			}
+			if err := full.AccumulateRows(x, rows, nil, want); err != nil {
+				t.Fatal(err)
+			}
+			sameSums(t, sc.name+" AccumulateRows", got, want)
+		})
+	}
+}
+
+// TestScreenReachIsSafe checks each centre's reach against half its
+// distance to the nearest other centre computed naively in float64: the
+// screen's bound must never exceed it, and must not be far below it
+// either, or it would pass nothing.
+func TestScreenReachIsSafe(t *testing.T) {
+	if !kmHaveAVX2 {
+		t.Skip("the screen runs on the AVX2 path only")
+	}
+	for _, sc := range []struct {
+		d, k   int
+		offset float64
+	}{{24, 16, 0}, {32, 100, 0}, {32, 100, 1e4}, {100, 40, -3e3}} {
+		t.Run(fmt.Sprintf("d=%d/k=%d/offset=%g", sc.d, sc.k, sc.offset), func(t *testing.T) {
+			_, c := blobData(NewRand(5, uint64(sc.d)), 1, sc.d, sc.k, 3, sc.offset)
+			a := newAssigner(sc.k, sc.d, kmPathAVX2)
+			if err := a.SetCentres(c); err != nil {
+				t.Fatal(err)
+			}
+			for j := range sc.k {
+				nearest := math.Inf(1)
+				for i := range sc.k {
+					if i != j {
+						nearest = math.Min(nearest, naiveDist(c[j*sc.d:(j+1)*sc.d], c[i*sc.d:(i+1)*sc.d]))
+					}
+				}
+				half2 := nearest / 4
+				if r := a.screen.reach2[j]; !(r < half2) || r < half2*(1-1e-4) {
+					t.Errorf("centre %d: reach² %v, (half the nearest distance)² %v", j, r, half2)
+				}
+			}
+		})
+	}
+}
+
+// TestScreenDims checks that the screen looks at the dimensions in which
+// the centres differ: centres that vary only in dimensions 3 and 20 must
+// have those among the screened ones.
+func TestScreenDims(t *testing.T) {
+	if !kmHaveAVX2 {
+		t.Skip("the screen runs on the AVX2 path only")
+	}
+	const d, k = 32, 20
+	c := make([]float32, k*d)
+	for j := range k {
+		c[j*d+3] = float32(j)
+		c[j*d+20] = float32(j * j % 7)
+	}
+	a := newAssigner(k, d, kmPathAVX2)
+	if err := a.SetCentres(c); err != nil {
+		t.Fatal(err)
+	}
+	has := map[int]bool{}
+	for _, t := range a.screen.dims {
+		has[t] = true
+	}
+	if !has[3] || !has[20] || len(a.screen.dims) != a.screen.ds {
+		t.Errorf("screened dimensions %v: want 3 and 20 among %d", a.screen.dims, a.screen.ds)
+	}
+}
