@@ -1,9 +1,6 @@
 package algo
 
-import (
-	"math"
-	"slices"
-)
+import "math"
 
 // The screen. Most rows of data worth clustering lie well inside their
 // centre's cell: nearer to it than half its distance to any other centre.
@@ -13,9 +10,10 @@ import (
 // centres, most of a block's arithmetic, are not needed to label it.
 //
 // The AVX2 path therefore first guesses each row's centre from a few of
-// its dimensions, those in which the centres are most spread out: the
-// same assembly kernels over ds rather than d dimensions, a quarter of
-// the products at d = 32. The guess g is then checked: the row's exact
+// its dimensions, the run of ds consecutive ones in which the centres are
+// most spread out (consecutive, so that a row's are packed with vector
+// loads): the same assembly kernels over ds rather than d dimensions, a
+// quarter of the products at d = 32. The guess g is then checked: the row's exact
 // squared distance to c_g (kmDist64, which the row needs anyway) must be
 // below reach2[g], the square of half c_g's distance to its nearest other
 // centre, shrunk by a margin far above the rounding of either side. A row
@@ -49,16 +47,15 @@ const (
 
 // kmScreen is an Assigner's screen for its current centres (see above).
 type kmScreen struct {
-	ds   int
-	dims []int     // the ds screened dimensions, ascending
-	cc   []float32 // centred centres over dims, in the AVX2 panel layout for dimension ds
-	cn   []float32 // kp: their squared norms over dims; +Inf for padding
+	ds int       // how many dimensions are screened
+	t0 int       // the first of them: dimensions t0, …, t0+ds−1
+	cc []float32 // centred centres over those, in the AVX2 panel layout for dimension ds
+	cn []float32 // kp: their squared norms over those; +Inf for padding
 	// reach2[j] bounds the squared distance to c_j of a row whose
 	// nearest centre is certainly c_j.
 	reach2 []float64
 	sep    []float32 // k: scratch for one centre's squared distances to all
 	spread []float64 // d: scratch, the centres' spread per dimension
-	order  []int     // d: scratch, the dimensions by spread
 
 	// Per-block scratch.
 	all  []int32   // 0, 1, …, kmBlock−1
@@ -80,13 +77,11 @@ func newScreen(k, d, kp int) *kmScreen {
 	ds := min(16, max(8, d/4))
 	s := &kmScreen{
 		ds:     ds,
-		dims:   make([]int, ds),
 		cc:     make([]float32, kp*ds),
 		cn:     make([]float32, kp),
 		reach2: make([]float64, k),
 		sep:    make([]float32, k),
 		spread: make([]float64, d),
-		order:  make([]int, d),
 		all:    make([]int32, kmBlock),
 		lab:    make([]int32, kmBlock),
 		dist:   make([]float64, kmBlock),
@@ -108,7 +103,7 @@ func (s *kmScreen) set(a *Assigner) {
 	k, d, ds := a.k, a.d, s.ds
 	s.tried, s.passed, s.off = 0, 0, false
 	// The dimensions in which the centres spread most tell them apart
-	// best; ties go to the lower dimension.
+	// best: the run of ds with the largest total, the first on ties.
 	clear(s.spread)
 	for j := range k {
 		for t, v := range a.centres[j*d : (j+1)*d] {
@@ -116,21 +111,16 @@ func (s *kmScreen) set(a *Assigner) {
 			s.spread[t] += e * e
 		}
 	}
-	order := s.order
-	for t := range order {
-		order[t] = t
-	}
-	slices.SortStableFunc(order, func(p, q int) int {
-		switch {
-		case s.spread[p] > s.spread[q]:
-			return -1
-		case s.spread[p] < s.spread[q]:
-			return 1
+	best := math.Inf(-1)
+	for t0 := 0; t0+ds <= d; t0++ {
+		var sum float64
+		for _, v := range s.spread[t0 : t0+ds] {
+			sum += v
 		}
-		return 0
-	})
-	copy(s.dims, order[:ds])
-	slices.Sort(s.dims)
+		if sum > best {
+			best, s.t0 = sum, t0
+		}
+	}
 	full := a.fullPanels()
 	for j := range k {
 		base, stride := (j/kmPanel)*kmPanel*ds+j%kmPanel, kmPanel
@@ -138,8 +128,8 @@ func (s *kmScreen) set(a *Assigner) {
 			base, stride = full*ds+j-full, kmHalfPanel
 		}
 		var n float64
-		for t, dim := range s.dims {
-			v := a.centres[j*d+dim] - a.mu[dim]
+		for t := range ds {
+			v := a.centres[j*d+s.t0+t] - a.mu[s.t0+t]
 			n += float64(v) * float64(v)
 			s.cc[base+t*stride] = v
 		}
@@ -181,12 +171,9 @@ func (a *Assigner) screenBlock(x []float32, rows []int32, lo, nb int) {
 	}
 	// The screened dimensions of the centred rows, row-major, padded to
 	// a whole tile with zero rows.
+	t0 := s.t0
 	for i := range nb {
-		r := kmRow(x, d, rows, lo+i)
-		dst := a.xb[i*ds : (i+1)*ds : (i+1)*ds]
-		for t, dim := range s.dims {
-			dst[t] = r[dim] - a.mu[dim]
-		}
+		kmCentreAVX2(&a.xb[i*ds], &kmRow(x, d, rows, lo+i)[t0], &a.mu[t0], ds, &kmRow(x, d, rows, lo+min(i+kmPrefetchRows, nb-1))[t0])
 	}
 	clear(a.xb[nb*ds : (nb+kmTileRows-1)/kmTileRows*kmTileRows*ds])
 	full := a.fullPanels()

@@ -185,27 +185,30 @@ func TestScreenReachIsSafe(t *testing.T) {
 }
 
 // TestScreenDims checks that the screen looks at the dimensions in which
-// the centres differ: centres that vary only in dimensions 3 and 20 must
-// have those among the screened ones.
+// the centres differ: the run of 8 (at d=32) it screens must hold every
+// dimension in which they vary.
 func TestScreenDims(t *testing.T) {
 	if !kmHaveAVX2 {
 		t.Skip("the screen runs on the AVX2 path only")
 	}
 	const d, k = 32, 20
-	c := make([]float32, k*d)
-	for j := range k {
-		c[j*d+3] = float32(j)
-		c[j*d+20] = float32(j * j % 7)
-	}
-	a := newAssigner(k, d, kmPathAVX2)
-	if err := a.SetCentres(c); err != nil {
-		t.Fatal(err)
-	}
-	has := map[int]bool{}
-	for _, t := range a.screen.dims {
-		has[t] = true
-	}
-	if !has[3] || !has[20] || len(a.screen.dims) != a.screen.ds {
-		t.Errorf("screened dimensions %v: want 3 and 20 among %d", a.screen.dims, a.screen.ds)
+	for _, varying := range [][]int{{20, 21, 22, 23}, {0}, {31}, {9, 15}, {24, 25, 26, 27, 28, 29, 30, 31}} {
+		c := make([]float32, k*d)
+		for j := range k {
+			for q, t := range varying {
+				c[j*d+t] = float32((j*(q+3))%7) - 3
+			}
+		}
+		a := newAssigner(k, d, kmPathAVX2)
+		if err := a.SetCentres(c); err != nil {
+			t.Fatal(err)
+		}
+		s := a.screen
+		for _, v := range varying {
+			if v < s.t0 || v >= s.t0+s.ds {
+				t.Errorf("centres varying in %v: screened dimensions %d..%d", varying, s.t0, s.t0+s.ds-1)
+				break
+			}
+		}
 	}
 }
