@@ -246,7 +246,7 @@ func (a *Assigner) SetCentres(c []float32) error {
 		return fmt.Errorf("%w: %d centre values, want k×d = %d×%d", ErrShape, len(c), k, d)
 	}
 	for i, v := range c {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+		if v-v != 0 { // NaN for NaN and ±Inf
 			return fmt.Errorf("%w: centre %d, dimension %d is %v", ErrNotFinite, i/d, i%d, v)
 		}
 	}

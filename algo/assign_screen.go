@@ -53,9 +53,10 @@ type kmScreen struct {
 	cn []float32 // kp: their squared norms over those; +Inf for padding
 	// reach2[j] bounds the squared distance to c_j of a row whose
 	// nearest centre is certainly c_j.
-	reach2 []float64
-	sep    []float32 // k: scratch for one centre's squared distances to all
-	spread []float64 // d: scratch, the centres' spread per dimension
+	reach2  []float64
+	sep     []float32 // k: scratch for one centre's squared distances to the others
+	nearest []float32 // k: scratch, each centre's squared distance to its nearest other
+	spread  []float64 // d: scratch, the centres' spread per dimension
 
 	// Per-block scratch.
 	all  []int32   // 0, 1, …, kmBlock−1
@@ -76,17 +77,18 @@ func newScreen(k, d, kp int) *kmScreen {
 	}
 	ds := min(16, max(8, d/4))
 	s := &kmScreen{
-		ds:     ds,
-		cc:     make([]float32, kp*ds),
-		cn:     make([]float32, kp),
-		reach2: make([]float64, k),
-		sep:    make([]float32, k),
-		spread: make([]float64, d),
-		all:    make([]int32, kmBlock),
-		lab:    make([]int32, kmBlock),
-		dist:   make([]float64, kmBlock),
-		hard:   make([]int32, 0, kmBlock),
-		pos:    make([]int32, 0, kmBlock),
+		ds:      ds,
+		cc:      make([]float32, kp*ds),
+		cn:      make([]float32, kp),
+		reach2:  make([]float64, k),
+		sep:     make([]float32, k),
+		nearest: make([]float32, k),
+		spread:  make([]float64, d),
+		all:     make([]int32, kmBlock),
+		lab:     make([]int32, kmBlock),
+		dist:    make([]float64, kmBlock),
+		hard:    make([]int32, 0, kmBlock),
+		pos:     make([]int32, 0, kmBlock),
 	}
 	for j := k; j < kp; j++ {
 		s.cn[j] = float32(math.Inf(1))
@@ -140,15 +142,28 @@ func (s *kmScreen) set(a *Assigner) {
 	// sum of squares is below (d+3)·2⁻²⁴; they are shrunk by four times
 	// that first, so the bound stays below the exact one.
 	shrink := 1 - 4*float64(d+4)*kmRoundoff
-	for j := range k {
-		kmDistRowsAVX2(&a.centres[0], k, d, &a.centres[j*d], &s.sep[0])
-		nearest := math.Inf(1)
-		for i, v := range s.sep {
-			if i != j {
-				nearest = math.Min(nearest, float64(v))
+	nearest := s.nearest
+	for j := range nearest {
+		nearest[j] = float32(math.Inf(1))
+	}
+	// Each pair once: centre j against the centres after it.
+	for j := range k - 1 {
+		sep := s.sep[j+1 : k]
+		kmDistRows(a.centres[(j+1)*d:], k-j-1, d, a.centres[j*d:(j+1)*d], sep)
+		// Centres are finite: no NaN here, so plain comparisons do.
+		nj, after := nearest[j], nearest[j+1:k]
+		for q, v := range sep[:len(after)] {
+			if v < nj {
+				nj = v
+			}
+			if v < after[q] {
+				after[q] = v
 			}
 		}
-		h := 0.5 * math.Sqrt(nearest*shrink) * (1 - kmScreenMargin)
+		nearest[j] = nj
+	}
+	for j, v := range nearest {
+		h := 0.5 * math.Sqrt(float64(v)*shrink) * (1 - kmScreenMargin)
 		s.reach2[j] = h * h
 	}
 }

@@ -210,3 +210,24 @@ func BenchmarkAccumulateRows(b *testing.B) {
 	}
 	b.ReportMetric(2*float64(batch)*k*d*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
+
+// BenchmarkSetCentres is what every sums and label task pays before its
+// first row: the centring, the packed panels and, on the AVX2 path, the
+// screen's reach (k² distances).
+func BenchmarkSetCentres(b *testing.B) {
+	const d, k = 32, 100
+	_, c := benchInput(1, d, k)
+	for _, screen := range []bool{false, true} {
+		b.Run(fmt.Sprintf("screen=%v", screen), func(b *testing.B) {
+			a := NewAssigner(k, d)
+			if !screen {
+				a.screen = nil
+			}
+			for b.Loop() {
+				if err := a.SetCentres(c); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
