@@ -43,6 +43,10 @@ const (
 	// kmScreenMargin shrinks each cell's half-width (relatively), far
 	// above the float64 rounding of a row's exact distance.
 	kmScreenMargin = 1e-6
+	// kmScreenTiny is 2⁻¹⁰⁰: a squared distance between centres from
+	// the float32 kernel at least this large has lost at most d·2⁻¹⁵⁰
+	// to subnormal terms, nothing beside the margin.
+	kmScreenTiny = 0x1p-100
 )
 
 // kmScreen is an Assigner's screen for its current centres (see above).
@@ -165,6 +169,12 @@ func (s *kmScreen) set(a *Assigner) {
 	for j, v := range nearest {
 		h := 0.5 * math.Sqrt(float64(v)*shrink) * (1 - kmScreenMargin)
 		s.reach2[j] = h * h
+		// A float32 sum of squares that overflowed (+Inf) bounds nothing,
+		// and one down among the subnormals may have lost its relative
+		// accuracy: such a centre's rows take the full path.
+		if math.IsInf(float64(v), 1) || v < kmScreenTiny {
+			s.reach2[j] = 0
+		}
 	}
 }
 

@@ -212,3 +212,55 @@ func TestScreenDims(t *testing.T) {
 		}
 	}
 }
+
+// TestScreenExtremeCentres puts centres so far apart that their squared
+// distances overflow float32, and others so close that they fall among
+// the subnormals: the screen must not trust either, and the labels must
+// still be the full path's.
+func TestScreenExtremeCentres(t *testing.T) {
+	if !kmHaveAVX2 {
+		t.Skip("the screen runs on the AVX2 path only")
+	}
+	const n, d, k = 600, 24, 16
+	for _, scale := range []float64{1e19, 1e-22} {
+		t.Run(fmt.Sprintf("scale=%g", scale), func(t *testing.T) {
+			rng := NewRand(17)
+			c := make([]float32, k*d)
+			for i := range c {
+				c[i] = float32(scale * rng.NormFloat64())
+			}
+			x := make([]float32, n*d)
+			for i := range n {
+				j := rng.IntN(k)
+				for q := range d {
+					x[i*d+q] = c[j*d+q] + float32(0.1*scale*rng.NormFloat64())
+				}
+			}
+			screened, full := newAssigner(k, d, kmPathAVX2), newAssigner(k, d, kmPathAVX2)
+			full.screen = nil
+			for _, a := range []*Assigner{screened, full} {
+				if err := a.SetCentres(c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for j, r := range screened.screen.reach2 {
+				if r != 0 {
+					t.Errorf("centre %d: reach² %v from distances the float32 kernel cannot give", j, r)
+				}
+			}
+			gotL, wantL := make([]int32, n), make([]int32, n)
+			gotD, wantD := make([]float64, n), make([]float64, n)
+			if err := screened.AssignExact(x, n, gotL, gotD); err != nil {
+				t.Fatal(err)
+			}
+			if err := full.AssignExact(x, n, wantL, wantD); err != nil {
+				t.Fatal(err)
+			}
+			for i := range n {
+				if gotL[i] != wantL[i] || math.Float64bits(gotD[i]) != math.Float64bits(wantD[i]) {
+					t.Fatalf("row %d: screened (%d, %v), full path (%d, %v)", i, gotL[i], gotD[i], wantL[i], wantD[i])
+				}
+			}
+		})
+	}
+}

@@ -370,8 +370,13 @@ func TestAssignerErrors(t *testing.T) {
 	if err := a.SetCentres([]float32{1, 2, 3}); !errors.Is(err, ErrShape) {
 		t.Errorf("short centres: %v", err)
 	}
-	if err := a.SetCentres([]float32{1, 2, 3, float32(math.NaN())}); !errors.Is(err, ErrNotFinite) {
-		t.Errorf("NaN centre: %v", err)
+	for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		if err := a.SetCentres([]float32{1, 2, float32(bad), 3}); !errors.Is(err, ErrNotFinite) {
+			t.Errorf("%v in a centre: %v", bad, err)
+		}
+	}
+	if err := a.SetCentres([]float32{1, math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32}); err != nil {
+		t.Errorf("finite extremes refused: %v", err)
 	}
 	if err := a.SetCentres([]float32{0, 0, 1, 1}); err != nil {
 		t.Fatal(err)
