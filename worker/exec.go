@@ -629,16 +629,21 @@ func (x *executor) label(t *wire.Task, res *wire.Result) error {
 			labels, dists = x.labels, x.dists
 		}
 		nn.assign(b.Data, n, labels[:n], dists[:n])
-		for i := range n {
+		// The sums run in registers, in row order as before: through
+		// res each add waited for the last one's store.
+		loss, inertia := res.Loss, res.Inertia
+		for i, dist := range dists[:n] {
 			w := 1.0
 			if b.Weights != nil {
 				w = float64(b.Weights[i])
 			}
-			dist := dists[i]
-			res.Loss += w * dist
-			res.Inertia += w * dist * dist
-			if t.CountsOnly {
-				res.Counts[labels[i]]++
+			loss += w * dist
+			inertia += w * dist * dist
+		}
+		res.Loss, res.Inertia = loss, inertia
+		if t.CountsOnly {
+			for _, l := range labels[:n] {
+				res.Counts[l]++
 			}
 		}
 		res.N += int64(n)
