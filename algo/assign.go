@@ -557,21 +557,28 @@ func (a *Assigner) packCentred(x []float32, rows []int32, lo, nb int) {
 // in cache when the next block is packed. Prefetching a few rows ahead
 // within the packing loop alone left most of that latency exposed.
 func (a *Assigner) productsAVX2(nb int, x []float32, ahead []int32) {
-	d, kp := a.d, a.kp
+	a.productsTiles(nb, a.d, a.cc, a.cn, x, ahead)
+}
+
+// productsTiles is productsAVX2 for rows packed in a.xb with dimension
+// dp (d, or the screen's ds) against the centres cc and norms cn laid
+// out for it.
+func (a *Assigner) productsTiles(nb, dp int, cc, cn []float32, x []float32, ahead []int32) {
+	kp := a.kp
 	full := a.fullPanels()
 	tiles := (nb + kmTileRows - 1) / kmTileRows
 	per := (len(ahead) + tiles - 1) / tiles
 	for p := 0; p*kmTileRows < nb; p++ {
 		if m := min(per, len(ahead)); m > 0 {
-			kmPrefetchGather(&x[0], &ahead[0], m, d)
+			kmPrefetchGather(&x[0], &ahead[0], m, a.d)
 			ahead = ahead[m:]
 		}
-		tile, out := &a.xb[p*kmTileRows*d], p*kmTileRows*kp
+		tile, out := &a.xb[p*kmTileRows*dp], p*kmTileRows*kp
 		if full > 0 {
-			tilePanels(tile, d, a.cc, a.cn, full/kmPanel, a.out[out:], kp)
+			tilePanels(tile, dp, cc, cn, full/kmPanel, a.out[out:], kp)
 		}
 		if full < kp {
-			kmTile8AVX2(tile, d, &a.cc[full*d], &a.cn[full], &a.out[out+full], kp)
+			kmTile8AVX2(tile, dp, &cc[full*dp], &cn[full], &a.out[out+full], kp)
 		}
 		i := p * kmTileRows
 		kmTop2RowsAVX2(&a.out[i*kp], kp, min(nb-i, kmTileRows), &a.b1[i], &a.b2[i], &a.j1[i])

@@ -185,7 +185,7 @@ func (s *kmScreen) active() bool { return s != nil && !s.off }
 // a.lab and a.dist, as block does on the AVX2 path, screening them first.
 func (a *Assigner) screenBlock(x []float32, rows []int32, lo, nb int) {
 	s := a.screen
-	d, ds, kp := a.d, s.ds, a.kp
+	d, ds := a.d, s.ds
 	if rows != nil {
 		if lo == 0 {
 			kmPrefetchGather(&x[0], &rows[0], nb, d)
@@ -201,18 +201,7 @@ func (a *Assigner) screenBlock(x []float32, rows []int32, lo, nb int) {
 		kmCentreAVX2(&a.xb[i*ds], &kmRow(x, d, rows, lo+i)[t0], &a.mu[t0], ds, &kmRow(x, d, rows, lo+min(i+kmPrefetchRows, nb-1))[t0])
 	}
 	clear(a.xb[nb*ds : (nb+kmTileRows-1)/kmTileRows*kmTileRows*ds])
-	full := a.fullPanels()
-	for p := 0; p*kmTileRows < nb; p++ {
-		tile, out := &a.xb[p*kmTileRows*ds], p*kmTileRows*kp
-		if full > 0 {
-			tilePanels(tile, ds, s.cc, s.cn, full/kmPanel, a.out[out:], kp)
-		}
-		if full < kp {
-			kmTile8AVX2(tile, ds, &s.cc[full*ds], &s.cn[full], &a.out[out+full], kp)
-		}
-		i := p * kmTileRows
-		kmTop2RowsAVX2(&a.out[i*kp], kp, min(nb-i, kmTileRows), &a.b1[i], &a.b2[i], &a.j1[i])
-	}
+	a.productsTiles(nb, ds, s.cc, s.cn, x, nil)
 	// Every guess's exact distance, which a passing row keeps.
 	copy(a.lab[:nb], a.j1[:nb])
 	a.exactDistances(x, rows, lo, s.all[:nb])

@@ -41,6 +41,44 @@ func (sc screenCase) data() ([]float32, []float32) {
 	return x, c
 }
 
+// screenedAndFull returns two AVX2 Assigners with centres c, one with
+// the screen and one without.
+func screenedAndFull(t *testing.T, x, c []float32, n, d, k int) (screened, full *Assigner) {
+	t.Helper()
+	screened, full = newAssigner(k, d, kmPathAVX2), newAssigner(k, d, kmPathAVX2)
+	full.screen = nil
+	if screened.screen == nil {
+		t.Fatalf("d=%d k=%d: no screen", d, k)
+	}
+	for _, a := range []*Assigner{screened, full} {
+		if err := a.SetCentres(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return screened, full
+}
+
+// sameAssignments labels the n rows of x with both Assigners and fails
+// unless labels and float64 distances agree bit for bit; it returns the
+// screened ones.
+func sameAssignments(t *testing.T, screened, full *Assigner, x []float32, n int) ([]int32, []float64) {
+	t.Helper()
+	gotL, wantL := make([]int32, n), make([]int32, n)
+	gotD, wantD := make([]float64, n), make([]float64, n)
+	if err := screened.AssignExact(x, n, gotL, gotD); err != nil {
+		t.Fatal(err)
+	}
+	if err := full.AssignExact(x, n, wantL, wantD); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if gotL[i] != wantL[i] || math.Float64bits(gotD[i]) != math.Float64bits(wantD[i]) {
+			t.Fatalf("row %d: screened (%d, %v), full path (%d, %v)", i, gotL[i], gotD[i], wantL[i], wantD[i])
+		}
+	}
+	return gotL, gotD
+}
+
 var screenCases = []screenCase{
 	{name: "separated", n: 2000, d: 32, k: 100, sep: 6},
 	{name: "separated-far", n: 2000, d: 32, k: 100, sep: 6, offset: 1e4},
@@ -65,29 +103,8 @@ func TestScreenMatchesFullPath(t *testing.T) {
 		t.Run(sc.name, func(t *testing.T) {
 			x, c := sc.data()
 			n, d, k := sc.n, sc.d, sc.k
-			screened, full := newAssigner(k, d, kmPathAVX2), newAssigner(k, d, kmPathAVX2)
-			full.screen = nil
-			if screened.screen == nil {
-				t.Fatalf("d=%d k=%d: no screen", d, k)
-			}
-			for _, a := range []*Assigner{screened, full} {
-				if err := a.SetCentres(c); err != nil {
-					t.Fatal(err)
-				}
-			}
-			gotL, wantL := make([]int32, n), make([]int32, n)
-			gotD, wantD := make([]float64, n), make([]float64, n)
-			if err := screened.AssignExact(x, n, gotL, gotD); err != nil {
-				t.Fatal(err)
-			}
-			if err := full.AssignExact(x, n, wantL, wantD); err != nil {
-				t.Fatal(err)
-			}
-			for i := range n {
-				if gotL[i] != wantL[i] || math.Float64bits(gotD[i]) != math.Float64bits(wantD[i]) {
-					t.Fatalf("row %d: screened (%d, %v), full path (%d, %v)", i, gotL[i], gotD[i], wantL[i], wantD[i])
-				}
-			}
+			screened, full := screenedAndFull(t, x, c, n, d, k)
+			gotL, gotD := sameAssignments(t, screened, full, x, n)
 			naive, naiveD, all := naiveAssign(x, n, d, c, k)
 			dist32 := make([]float32, n)
 			for i, v := range gotD {
@@ -236,31 +253,13 @@ func TestScreenExtremeCentres(t *testing.T) {
 					x[i*d+q] = c[j*d+q] + float32(0.1*scale*rng.NormFloat64())
 				}
 			}
-			screened, full := newAssigner(k, d, kmPathAVX2), newAssigner(k, d, kmPathAVX2)
-			full.screen = nil
-			for _, a := range []*Assigner{screened, full} {
-				if err := a.SetCentres(c); err != nil {
-					t.Fatal(err)
-				}
-			}
+			screened, full := screenedAndFull(t, x, c, n, d, k)
 			for j, r := range screened.screen.reach2 {
 				if r != 0 {
 					t.Errorf("centre %d: reach² %v from distances the float32 kernel cannot give", j, r)
 				}
 			}
-			gotL, wantL := make([]int32, n), make([]int32, n)
-			gotD, wantD := make([]float64, n), make([]float64, n)
-			if err := screened.AssignExact(x, n, gotL, gotD); err != nil {
-				t.Fatal(err)
-			}
-			if err := full.AssignExact(x, n, wantL, wantD); err != nil {
-				t.Fatal(err)
-			}
-			for i := range n {
-				if gotL[i] != wantL[i] || math.Float64bits(gotD[i]) != math.Float64bits(wantD[i]) {
-					t.Fatalf("row %d: screened (%d, %v), full path (%d, %v)", i, gotL[i], gotD[i], wantL[i], wantD[i])
-				}
-			}
+			sameAssignments(t, screened, full, x, n)
 		})
 	}
 }
