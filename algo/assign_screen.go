@@ -13,14 +13,15 @@ import "math"
 // its dimensions, the run of ds consecutive ones in which the centres are
 // most spread out (consecutive, so that a row's are packed with vector
 // loads): the same assembly kernels over ds rather than d dimensions, a
-// quarter of the products at d = 32. The guess g is then checked: the row's exact
-// squared distance to c_g (kmDist64, which the row needs anyway) must be
-// below reach2[g], the square of half c_g's distance to its nearest other
-// centre, shrunk by a margin far above the rounding of either side. A row
-// that passes has g as its one nearest centre by a relative margin no
-// rounding can cross, so it gets the label and distance the full path
-// would give it. Rows that fail, because the guess was wrong or the row
-// lies near a cell's edge, take the full path together.
+// quarter of the products at d = 32. The guess g is then checked: the
+// row's exact squared distance to c_g (kmDist64, which the row needs
+// anyway) must be below reach2[g], the square of half c_g's distance to
+// its nearest other centre, shrunk by a margin far above the rounding of
+// either side. A row that passes has g as its one nearest centre by a
+// relative margin no rounding can cross, so it gets the label and
+// distance the full path would give it. Rows that fail, because the guess
+// was wrong or the row lies near a cell's edge, take the full path
+// together.
 //
 // Where few rows pass (centres close together for their clusters'
 // spread), the screen costs more than it saves: it watches how many pass
@@ -37,8 +38,9 @@ const (
 	// is judged.
 	kmScreenWarm = 4 * kmBlock
 	// kmScreenKeep is the pass rate below which the screen turns off:
-	// it costs about a third of the full products, plus the full path
-	// for every row that fails.
+	// where every row passes it costs about 0.6 of the full path
+	// (BenchmarkAssignScreen), and a row that fails pays the full path
+	// on top, so below about 70% it loses.
 	kmScreenKeep = 0.8
 	// kmScreenMargin shrinks each cell's half-width (relatively), far
 	// above the float64 rounding of a row's exact distance.
