@@ -159,8 +159,22 @@ func (f *replicatedFeed) watch() {
 		f.mu.Lock()
 		f.cc.Stop()
 		f.mu.Unlock()
-		if err := f.consume(f.ctx); err != nil && f.ctx.Err() == nil {
-			f.log.Error("a consumer was lost and could not be made again", "stream", f.stream, "err", err)
+		// The feed is the job's only way to its results: it does not give
+		// up while the job runs. The server can refuse the first attempt
+		// ("consumer does not exist", 10149) while it still removes the
+		// deleted consumer of the same name.
+		for backoff := time.Duration(0); ; {
+			err := f.consume(f.ctx)
+			if err == nil || f.ctx.Err() != nil {
+				break
+			}
+			backoff = natsretry.Backoff(backoff)
+			f.log.Warn("a consumer was lost and could not be made again yet", "stream", f.stream, "err", err, "retry_in", backoff)
+			select {
+			case <-f.ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
 		}
 	}
 }

@@ -91,3 +91,74 @@ func TestReplicatedFeedSurvivesDeletion(t *testing.T) {
 		t.Errorf("next stream sequence %d, want 11", next)
 	}
 }
+
+// TestReplicatedFeedKeepsTrying removes the stream under a feed, so that
+// making its consumer again fails for a while, then brings the stream
+// back: the feed must keep trying and deliver what comes after. A feed
+// that gave up after one failed attempt (the server can refuse the first
+// with "consumer does not exist" while it still removes the old one)
+// left its job waiting for results that were stored.
+func TestReplicatedFeedKeepsTrying(t *testing.T) {
+	srv, err := embedded.Start(embedded.Options{StoreDir: filepath.Join(t.TempDir(), "js"), Port: -2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	nc, err := srv.Connect("feed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cfg := jetstream.StreamConfig{Name: "R", Subjects: []string{"r.>"}, Storage: jetstream.MemoryStorage}
+	if _, err := js.CreateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	publish := func(subject string, values ...string) {
+		t.Helper()
+		for _, v := range values {
+			if _, err := js.Publish(ctx, subject, []byte(v)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got := make(chan string, 64)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	f, err := followReplicated(ctx, js, "R", "r.job", 1, log, func(m jetstream.Msg) { got <- string(m.Data()) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Stop()
+	expect := func(want string) {
+		t.Helper()
+		select {
+		case s := <-got:
+			if s != want {
+				t.Fatalf("the feed delivered %q, want %q", s, want)
+			}
+		case <-ctx.Done():
+			t.Fatalf("%q never came", want)
+		}
+	}
+	publish("r.job", "a", "b")
+	expect("a")
+	expect("b")
+
+	if err := js.DeleteStream(ctx, "R"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // the feed's attempts fail: there is no stream
+	if _, err := js.CreateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	// The feed goes on from the stream sequence after the last message
+	// it handled (3): the new stream's first two are not its.
+	publish("r.other", "x", "y")
+	publish("r.job", "c")
+	expect("c")
+}
