@@ -14,12 +14,14 @@ import (
 	"github.com/shoal-io/shoal/internal/embedded"
 )
 
-// TestReplicatedFeedSurvivesDeletion checks that a replicatedFeed
-// delivers every message of its subject, those stored before it started
-// and after, none of another subject, and that when its consumer is
-// deleted under it (as when it sat inactive too long) it makes it again
-// and goes on from the message after the last one it handled.
-func TestReplicatedFeedSurvivesDeletion(t *testing.T) {
+// feedStreamConfig is the stream the feed tests follow: subjects r.>.
+var feedStreamConfig = jetstream.StreamConfig{Name: "R", Subjects: []string{"r.>"}, Storage: jetstream.MemoryStorage}
+
+// feedStream starts an embedded server with the stream R and returns a
+// JetStream client of it and a context that ends with the test, after
+// at most 30 s.
+func feedStream(t *testing.T) (jetstream.JetStream, context.Context) {
+	t.Helper()
 	srv, err := embedded.Start(embedded.Options{StoreDir: filepath.Join(t.TempDir(), "js"), Port: -2})
 	if err != nil {
 		t.Fatal(err)
@@ -35,10 +37,34 @@ func TestReplicatedFeedSurvivesDeletion(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "R", Subjects: []string{"r.>"}, Storage: jetstream.MemoryStorage}); err != nil {
+	t.Cleanup(cancel)
+	if _, err := js.CreateStream(ctx, feedStreamConfig); err != nil {
 		t.Fatal(err)
 	}
+	return js, ctx
+}
+
+// followJob starts a replicatedFeed of r.job on R that sends each
+// message's text to got; the feed stops with the test.
+func followJob(t *testing.T, ctx context.Context, js jetstream.JetStream) (f *replicatedFeed, got <-chan string) {
+	t.Helper()
+	texts := make(chan string, 64)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	f, err := followReplicated(ctx, js, "R", "r.job", 1, log, func(m jetstream.Msg) { texts <- string(m.Data()) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Stop)
+	return f, texts
+}
+
+// TestReplicatedFeedSurvivesDeletion checks that a replicatedFeed
+// delivers every message of its subject, those stored before it started
+// and after, none of another subject, and that when its consumer is
+// deleted under it (as when it sat inactive too long) it makes it again
+// and goes on from the message after the last one it handled.
+func TestReplicatedFeedSurvivesDeletion(t *testing.T) {
+	js, ctx := feedStream(t)
 	publish := func(subject string, from, to int) {
 		t.Helper()
 		for i := from; i < to; i++ {
@@ -50,13 +76,7 @@ func TestReplicatedFeedSurvivesDeletion(t *testing.T) {
 	publish("r.job", 0, 3)
 	publish("r.other", 100, 102)
 
-	got := make(chan string, 64)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	f, err := followReplicated(ctx, js, "R", "r.job", 1, log, func(m jetstream.Msg) { got <- string(m.Data()) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Stop()
+	f, got := followJob(t, ctx, js)
 	seen := map[string]bool{}
 	expect := func(want ...string) {
 		t.Helper()
@@ -99,26 +119,7 @@ func TestReplicatedFeedSurvivesDeletion(t *testing.T) {
 // with "consumer does not exist" while it still removes the old one)
 // left its job waiting for results that were stored.
 func TestReplicatedFeedKeepsTrying(t *testing.T) {
-	srv, err := embedded.Start(embedded.Options{StoreDir: filepath.Join(t.TempDir(), "js"), Port: -2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	nc, err := srv.Connect("feed")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cfg := jetstream.StreamConfig{Name: "R", Subjects: []string{"r.>"}, Storage: jetstream.MemoryStorage}
-	if _, err := js.CreateStream(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
+	js, ctx := feedStream(t)
 	publish := func(subject string, values ...string) {
 		t.Helper()
 		for _, v := range values {
@@ -127,13 +128,7 @@ func TestReplicatedFeedKeepsTrying(t *testing.T) {
 			}
 		}
 	}
-	got := make(chan string, 64)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	f, err := followReplicated(ctx, js, "R", "r.job", 1, log, func(m jetstream.Msg) { got <- string(m.Data()) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Stop()
+	_, got := followJob(t, ctx, js)
 	expect := func(want string) {
 		t.Helper()
 		select {
@@ -153,7 +148,7 @@ func TestReplicatedFeedKeepsTrying(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(time.Second) // the feed's attempts fail: there is no stream
-	if _, err := js.CreateStream(ctx, cfg); err != nil {
+	if _, err := js.CreateStream(ctx, feedStreamConfig); err != nil {
 		t.Fatal(err)
 	}
 	// The feed goes on from the stream sequence after the last message
