@@ -557,13 +557,14 @@ func (a *Assigner) packCentred(x []float32, rows []int32, lo, nb int) {
 // in cache when the next block is packed. Prefetching a few rows ahead
 // within the packing loop alone left most of that latency exposed.
 func (a *Assigner) productsAVX2(nb int, x []float32, ahead []int32) {
-	a.productsTiles(nb, a.d, a.cc, a.cn, x, ahead)
+	a.productsTiles(nb, a.d, a.cc, a.cn, x, ahead, nil)
 }
 
 // productsTiles is productsAVX2 for rows packed in a.xb with dimension
 // dp (d, or the screen's ds) against the centres cc and norms cn laid
-// out for it.
-func (a *Assigner) productsTiles(nb, dp int, cc, cn []float32, x []float32, ahead []int32) {
+// out for it. For the screen (guess not nil) a row's best column, to
+// within its guess's rounding, is all that is kept: a.j1 alone is set.
+func (a *Assigner) productsTiles(nb, dp int, cc, cn []float32, x []float32, ahead []int32, guess *kmScreen) {
 	kp := a.kp
 	full := a.fullPanels()
 	tiles := (nb + kmTileRows - 1) / kmTileRows
@@ -581,6 +582,10 @@ func (a *Assigner) productsTiles(nb, dp int, cc, cn []float32, x []float32, ahea
 			kmTile8AVX2(tile, dp, &cc[full*dp], &cn[full], &a.out[out+full], kp)
 		}
 		i := p * kmTileRows
+		if guess != nil && guess.keep != 0 {
+			kmGuessRowsAVX2(&a.out[i*kp], kp, min(nb-i, kmTileRows), &guess.cols[0], guess.keep, &a.j1[i])
+			continue
+		}
 		kmTop2RowsAVX2(&a.out[i*kp], kp, min(nb-i, kmTileRows), &a.b1[i], &a.b2[i], &a.j1[i])
 	}
 }

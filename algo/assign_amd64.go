@@ -37,6 +37,15 @@ func kmTile8AVX2(x *float32, d int, c *float32, cn *float32, out *float32, strid
 //go:noescape
 func kmTop2RowsAVX2(v *float32, n, rows int, b1, b2 *float32, j1 *int32)
 
+// kmGuessRowsAVX2 writes, for each of rows ≥ 1 rows of n values (n a
+// positive multiple of 8, row r at v[r·n:]), the column of a smallest
+// value to j1[r], comparing the values with their low bits (those keep
+// clears) replaced by their column from cols. A NaN never wins; a row of
+// NaN and +Inf gives some column below the next power of two of ^keep.
+//
+//go:noescape
+func kmGuessRowsAVX2(v *float32, n, rows int, cols *int32, keep int32, j1 *int32)
+
 // kmCentreAVX2 writes src − mu (d values) to dst and returns its squared
 // norm, prefetching the d values at next.
 //

@@ -523,6 +523,96 @@ done:
 	VZEROUPPER
 	RET
 
+// func kmGuessRowsAVX2(v *float32, n, rows int, cols *int32, keep int32, j1 *int32)
+//
+// For each of rows ≥ 1 rows of n values (n a positive multiple of 8, row
+// r at v + 4nr), j1[r] = the column of a smallest value, to within the
+// bits that keep clears: each value's low bits are replaced by its
+// column from cols (0, 1, 2, ...), so one min per value finds the value
+// and its column together, in four chains a row. A NaN never wins (the
+// accumulator is the operand VMINPS keeps); j1 is below the smallest
+// power of two above ~keep, not always below n.
+TEXT ·kmGuessRowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ         v+0(FP), SI
+	MOVQ         n+8(FP), DX
+	MOVQ         rows+16(FP), BX
+	MOVL         keep+32(FP), AX
+	MOVQ         j1+40(FP), R10
+	VMOVD        AX, X14
+	VPBROADCASTD X14, Y14 // keep: the value's high bits
+	NOTL         AX
+	MOVL         AX, R9   // the column's bits
+	MOVL         $0x7f800000, AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, Y15 // +Inf
+	MOVQ         DX, R12
+	SHRQ         $5, R12  // chunks of 32 values a row
+	MOVQ         DX, R13
+	ANDQ         $31, R13
+	SHRQ         $3, R13  // then vectors of 8
+
+guessrow:
+	MOVQ    cols+24(FP), DI
+	VMOVAPS Y15, Y0
+	VMOVAPS Y15, Y1
+	VMOVAPS Y15, Y2
+	VMOVAPS Y15, Y3
+	MOVQ    R12, CX
+	TESTQ   CX, CX
+	JZ      guessrest
+
+guesschunk:
+	VANDPS (SI), Y14, Y4
+	VORPS  (DI), Y4, Y4
+	VMINPS Y0, Y4, Y0
+	VANDPS 32(SI), Y14, Y5
+	VORPS  32(DI), Y5, Y5
+	VMINPS Y1, Y5, Y1
+	VANDPS 64(SI), Y14, Y6
+	VORPS  64(DI), Y6, Y6
+	VMINPS Y2, Y6, Y2
+	VANDPS 96(SI), Y14, Y7
+	VORPS  96(DI), Y7, Y7
+	VMINPS Y3, Y7, Y3
+	ADDQ   $128, SI
+	ADDQ   $128, DI
+	DECQ   CX
+	JNZ    guesschunk
+
+guessrest:
+	MOVQ  R13, CX
+	TESTQ CX, CX
+	JZ    guessmerge
+
+guessvec:
+	VANDPS (SI), Y14, Y4
+	VORPS  (DI), Y4, Y4
+	VMINPS Y0, Y4, Y0
+	ADDQ   $32, SI
+	ADDQ   $32, DI
+	DECQ   CX
+	JNZ    guessvec
+
+guessmerge:
+	// The accumulators hold no NaN: the operand order no longer matters.
+	VMINPS       Y1, Y0, Y0
+	VMINPS       Y3, Y2, Y2
+	VMINPS       Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VMINPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VMINPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VMINPS       X1, X0, X0
+	VMOVD        X0, AX
+	ANDL         R9, AX
+	MOVL         AX, (R10)
+	ADDQ         $4, R10
+	DECQ         BX
+	JNZ          guessrow
+	VZEROUPPER
+	RET
+
 // func kmCentreAVX2(dst, src, mu *float32, d int, next *float32) (norm float32)
 //
 // dst = src − mu over d values, and the sum of squares of dst (eight

@@ -5,6 +5,7 @@ package algo
 import (
 	"math"
 	"math/big"
+	"math/bits"
 	"slices"
 	"testing"
 )
@@ -680,6 +681,89 @@ func TestCandDistKernels(t *testing.T) {
 							}
 						}
 					}()
+				}
+			}
+		}
+	}
+}
+
+// kmGuessRowsAVX2 must name, for every row, a column whose value is the
+// row's smallest once the low bits are set aside: on values that differ
+// above those bits it is the scan's column exactly, on near ties one
+// within the bits' rounding of the smallest. NaN never wins while the
+// row has a number; a row without one gives a column below the power of
+// two. Rows are run several at a time, as the screen does, over widths
+// that use the 32-value chunks, the 8-value tail and both.
+func TestGuessRowsAVX2(t *testing.T) {
+	if !kmHaveAVX2 {
+		t.Skip("no AVX2 and FMA on this CPU")
+	}
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	rng := NewRand(8)
+	for trial := range 2000 {
+		n, rows := 8*(1+rng.IntN(40)), 1+rng.IntN(6)
+		b := bits.Len(uint(n - 1))
+		keep := ^int32(1<<b - 1)
+		cols := make([]int32, n)
+		for j := range cols {
+			cols[j] = int32(j)
+		}
+		v := make([]float32, n*rows)
+		kind := trial % 4
+		for i := range v {
+			switch kind {
+			case 0: // distinct above the low bits: exact
+				v[i] = float32(rng.IntN(1<<16)-1<<15) * 0.37
+			case 1: // near ties
+				v[i] = float32(-100 + rng.Float64()*1e-3)
+			case 2: // mixed signs, NaN and +Inf among them
+				v[i] = float32(rng.NormFloat64() * 1e3)
+				switch rng.IntN(10) {
+				case 0:
+					v[i] = nan
+				case 1:
+					v[i] = inf
+				}
+			case 3: // whole rows without a number, now and then
+				v[i] = float32(rng.NormFloat64())
+				if i/n%2 == 0 {
+					v[i] = []float32{nan, inf}[rng.IntN(2)]
+				}
+			}
+		}
+		if kind == 0 { // make each row's minimum unique
+			for r := range rows {
+				v[r*n+rng.IntN(n)] = -1e9 - float32(r)
+			}
+		}
+		j1 := make([]int32, rows+1)
+		j1[rows] = -7 // must stay
+		kmGuessRowsAVX2(&v[0], n, rows, &cols[0], keep, &j1[0])
+		if j1[rows] != -7 {
+			t.Fatalf("trial %d: wrote past %d rows", trial, rows)
+		}
+		for r := range rows {
+			row := v[r*n : (r+1)*n]
+			best, bj := inf, -1
+			for j, x := range row {
+				if x < best || (bj < 0 && x == inf) {
+					best, bj = x, j
+				}
+			}
+			got := j1[r]
+			if got < 0 || got >= 1<<b {
+				t.Fatalf("trial %d row %d: column %d outside [0, %d)", trial, r, got, 1<<b)
+			}
+			switch {
+			case bj < 0 || best == inf: // no finite number: any column will do
+			case kind == 0:
+				if int(got) != bj {
+					t.Fatalf("trial %d row %d: column %d (%g), scan %d (%g)", trial, r, got, row[got], bj, best)
+				}
+			default:
+				tol := math.Abs(float64(best)) * math.Ldexp(1, b-22)
+				if int(got) >= n || math.Abs(float64(row[got])-float64(best)) > tol {
+					t.Fatalf("trial %d row %d: column %d, value %g; smallest %g at %d (tolerance %g)", trial, r, got, row[min(int(got), n-1)], best, bj, tol)
 				}
 			}
 		}

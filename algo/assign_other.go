@@ -25,6 +25,10 @@ func kmTop2RowsAVX2(v *float32, n, rows int, b1, b2 *float32, j1 *int32) {
 	panic("algo: AVX2 kernel called without AVX2")
 }
 
+func kmGuessRowsAVX2(v *float32, n, rows int, cols *int32, keep int32, j1 *int32) {
+	panic("algo: AVX2 kernel called without AVX2")
+}
+
 func kmCentreAVX2(dst, src, mu *float32, d int, next *float32) (norm float32) {
 	panic("algo: AVX2 kernel called without AVX2")
 }

@@ -1,6 +1,9 @@
 package algo
 
-import "math"
+import (
+	"math"
+	"math/bits"
+)
 
 // The screen. Most rows of data worth clustering lie well inside their
 // centre's cell: nearer to it than half its distance to any other centre.
@@ -13,7 +16,12 @@ import "math"
 // its dimensions, the run of ds consecutive ones in which the centres are
 // most spread out (consecutive, so that a row's are packed with vector
 // loads): the same assembly kernels over ds rather than d dimensions, a
-// quarter of the products at d = 32. The guess g is then checked: the
+// quarter of the products at d = 32. Only the best column of each row is
+// wanted, not its value nor the second best that the full path's
+// rounding check needs, so kmGuessRowsAVX2 finds it with one min per
+// value, the column riding in the value's low bits; over so few
+// dimensions that scan, not the products, was most of the guess's cost.
+// The guess g is then checked: the
 // row's exact squared distance to c_g (kmDist64, which the row needs
 // anyway) must be below reach2[g], the square of half c_g's distance to
 // its nearest other centre, shrunk by a margin far above the rounding of
@@ -49,6 +57,12 @@ const (
 	// the float32 kernel at least this large has lost at most d·2⁻¹⁵⁰
 	// to subnormal terms, nothing beside the margin.
 	kmScreenTiny = 0x1p-100
+	// kmGuessBits is the most low bits of a float32 value the screen's
+	// guess gives to its column: replacing 12 of the 23 fraction bits moves
+	// a value by under 2⁻¹¹ of itself, which can only make a near tie
+	// guess the other centre, and such a row fails the reach anyway. Past
+	// 4096 columns the guess takes both best values (kmTop2RowsAVX2).
+	kmGuessBits = 12
 )
 
 // kmScreen is an Assigner's screen for its current centres (see above).
@@ -57,6 +71,11 @@ type kmScreen struct {
 	t0 int       // the first of them: dimensions t0, …, t0+ds−1
 	cc []float32 // centred centres over those, in the AVX2 panel layout for dimension ds
 	cn []float32 // kp: their squared norms over those; +Inf for padding
+	// cols (0, 1, …, kp−1) and keep serve kmGuessRowsAVX2, which guesses
+	// each row's centre from values whose low bits hold their column;
+	// keep is 0 where kp needs too many of those bits (see kmGuessBits).
+	cols []int32
+	keep int32
 	// reach2[j] bounds the squared distance to c_j of a row whose
 	// nearest centre is certainly c_j.
 	reach2  []float64
@@ -98,6 +117,13 @@ func newScreen(k, d, kp int) *kmScreen {
 	}
 	for j := k; j < kp; j++ {
 		s.cn[j] = float32(math.Inf(1))
+	}
+	if b := bits.Len(uint(kp - 1)); b <= kmGuessBits {
+		s.keep = ^int32(1<<b - 1)
+		s.cols = make([]int32, kp)
+		for j := range s.cols {
+			s.cols[j] = int32(j)
+		}
 	}
 	for i := range s.all {
 		s.all[i] = int32(i)
@@ -203,9 +229,16 @@ func (a *Assigner) screenBlock(x []float32, rows []int32, lo, nb int) {
 		kmCentreAVX2(&a.xb[i*ds], &kmRow(x, d, rows, lo+i)[t0], &a.mu[t0], ds, &kmRow(x, d, rows, lo+min(i+kmPrefetchRows, nb-1))[t0])
 	}
 	clear(a.xb[nb*ds : (nb+kmTileRows-1)/kmTileRows*kmTileRows*ds])
-	a.productsTiles(nb, ds, s.cc, s.cn, x, nil)
-	// Every guess's exact distance, which a passing row keeps.
+	a.productsTiles(nb, ds, s.cc, s.cn, x, nil, s)
+	// Every guess's exact distance, which a passing row keeps. A guess
+	// from a row of NaN may name a padding column: any centre will do
+	// there, the row fails.
 	copy(a.lab[:nb], a.j1[:nb])
+	for i, j := range a.lab[:nb] {
+		if uint32(j) >= uint32(a.k) {
+			a.lab[i] = 0
+		}
+	}
 	a.exactDistances(x, rows, lo, s.all[:nb])
 	hard, pos := s.hard[:0], s.pos[:0]
 	for i := range nb {

@@ -69,11 +69,16 @@ func BenchmarkAssignScreen(b *testing.B) {
 		x, c := blobData(NewRand(99, d, k), n, d, k, sep, 0)
 		labels := make([]int32, n)
 		dist := make([]float32, n)
-		for _, screen := range []bool{false, true} {
+		// The screen guesses each row's centre with kmGuessRowsAVX2, or
+		// with kmTop2RowsAVX2 as it did before ("top2").
+		for _, screen := range []string{"off", "top2", "on"} {
 			b.Run(fmt.Sprintf("sep=%g/screen=%v", sep, screen), func(b *testing.B) {
 				a := newAssigner(k, d, kmPathAVX2)
-				if !screen {
+				switch screen {
+				case "off":
 					a.screen = nil
+				case "top2":
+					a.screen.keep = 0
 				}
 				for b.Loop() {
 					if err := a.SetCentres(c); err != nil {
