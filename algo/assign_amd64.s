@@ -523,6 +523,15 @@ done:
 	VZEROUPPER
 	RET
 
+// GUESS_STEP folds the eight values at off(SI), their low bits replaced
+// (Y14 keeps the high ones) by their columns at off(DI), into the lane
+// minima acc. VMINPS returns its second source when either is NaN, and
+// that source is acc: a NaN value never enters it.
+#define GUESS_STEP(off, v, acc) \
+	VANDPS off(SI), Y14, v; \
+	VORPS  off(DI), v, v; \
+	VMINPS acc, v, acc
+
 // func kmGuessRowsAVX2(v *float32, n, rows int, cols *int32, keep int32, j1 *int32)
 //
 // For each of rows ≥ 1 rows of n values (n a positive multiple of 8, row
@@ -562,18 +571,10 @@ guessrow:
 	JZ      guessrest
 
 guesschunk:
-	VANDPS (SI), Y14, Y4
-	VORPS  (DI), Y4, Y4
-	VMINPS Y0, Y4, Y0
-	VANDPS 32(SI), Y14, Y5
-	VORPS  32(DI), Y5, Y5
-	VMINPS Y1, Y5, Y1
-	VANDPS 64(SI), Y14, Y6
-	VORPS  64(DI), Y6, Y6
-	VMINPS Y2, Y6, Y2
-	VANDPS 96(SI), Y14, Y7
-	VORPS  96(DI), Y7, Y7
-	VMINPS Y3, Y7, Y3
+	GUESS_STEP(0, Y4, Y0)
+	GUESS_STEP(32, Y5, Y1)
+	GUESS_STEP(64, Y6, Y2)
+	GUESS_STEP(96, Y7, Y3)
 	ADDQ   $128, SI
 	ADDQ   $128, DI
 	DECQ   CX
@@ -585,9 +586,7 @@ guessrest:
 	JZ    guessmerge
 
 guessvec:
-	VANDPS (SI), Y14, Y4
-	VORPS  (DI), Y4, Y4
-	VMINPS Y0, Y4, Y0
+	GUESS_STEP(0, Y4, Y0)
 	ADDQ   $32, SI
 	ADDQ   $32, DI
 	DECQ   CX
