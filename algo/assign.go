@@ -583,7 +583,7 @@ func (a *Assigner) productsTiles(nb, dp int, cc, cn []float32, x []float32, ahea
 		}
 		i := p * kmTileRows
 		if guess != nil && guess.keep != 0 {
-			kmGuessRowsAVX2(&a.out[i*kp], kp, min(nb-i, kmTileRows), &guess.cols[0], guess.keep, &a.j1[i])
+			kmGuessRowsAVX2(&a.out[i*kp], kp, min(nb-i, kmTileRows), &guess.all[0], guess.keep, &a.j1[i])
 			continue
 		}
 		kmTop2RowsAVX2(&a.out[i*kp], kp, min(nb-i, kmTileRows), &a.b1[i], &a.b2[i], &a.j1[i])

@@ -71,10 +71,9 @@ type kmScreen struct {
 	t0 int       // the first of them: dimensions t0, …, t0+ds−1
 	cc []float32 // centred centres over those, in the AVX2 panel layout for dimension ds
 	cn []float32 // kp: their squared norms over those; +Inf for padding
-	// cols (0, 1, …, kp−1) and keep serve kmGuessRowsAVX2, which guesses
-	// each row's centre from values whose low bits hold their column;
-	// keep is 0 where kp needs too many of those bits (see kmGuessBits).
-	cols []int32
+	// keep serves kmGuessRowsAVX2, which guesses each row's centre from
+	// values whose low bits hold their column (from all): the bits it
+	// keeps of a value, 0 where kp needs too many (see kmGuessBits).
 	keep int32
 	// reach2[j] bounds the squared distance to c_j of a row whose
 	// nearest centre is certainly c_j.
@@ -84,7 +83,7 @@ type kmScreen struct {
 	spread  []float64 // d: scratch, the centres' spread per dimension
 
 	// Per-block scratch.
-	all  []int32   // 0, 1, …, kmBlock−1
+	all  []int32   // 0, 1, …, max(kmBlock, kp)−1
 	lab  []int32   // the block's labels while the failed rows are relabelled
 	dist []float64 // and their distances
 	hard []int32   // rows (indices into x) that failed
@@ -109,7 +108,7 @@ func newScreen(k, d, kp int) *kmScreen {
 		sep:     make([]float32, k),
 		nearest: make([]float32, k),
 		spread:  make([]float64, d),
-		all:     make([]int32, kmBlock),
+		all:     make([]int32, max(kmBlock, kp)),
 		lab:     make([]int32, kmBlock),
 		dist:    make([]float64, kmBlock),
 		hard:    make([]int32, 0, kmBlock),
@@ -120,10 +119,6 @@ func newScreen(k, d, kp int) *kmScreen {
 	}
 	if b := bits.Len(uint(kp - 1)); b <= kmGuessBits {
 		s.keep = ^int32(1<<b - 1)
-		s.cols = make([]int32, kp)
-		for j := range s.cols {
-			s.cols[j] = int32(j)
-		}
 	}
 	for i := range s.all {
 		s.all[i] = int32(i)
@@ -230,14 +225,15 @@ func (a *Assigner) screenBlock(x []float32, rows []int32, lo, nb int) {
 	}
 	clear(a.xb[nb*ds : (nb+kmTileRows-1)/kmTileRows*kmTileRows*ds])
 	a.productsTiles(nb, ds, s.cc, s.cn, x, nil, s)
-	// Every guess's exact distance, which a passing row keeps. A guess
-	// from a row of NaN may name a padding column: any centre will do
-	// there, the row fails.
-	copy(a.lab[:nb], a.j1[:nb])
-	for i, j := range a.lab[:nb] {
+	// Every guess's exact distance, which a passing row keeps. A padding
+	// column never wins the guess (its +Inf takes a NaN's bits there),
+	// and these bits index the centres: one out of range becomes centre
+	// 0, which the check then proves or rejects like any guess.
+	for i, j := range a.j1[:nb] {
 		if uint32(j) >= uint32(a.k) {
-			a.lab[i] = 0
+			j = 0
 		}
+		a.lab[i] = j
 	}
 	a.exactDistances(x, rows, lo, s.all[:nb])
 	hard, pos := s.hard[:0], s.pos[:0]
