@@ -21,15 +21,15 @@ import (
 // rounding check needs, so kmGuessRowsAVX2 finds it with one min per
 // value, the column riding in the value's low bits; over so few
 // dimensions that scan, not the products, was most of the guess's cost.
-// The guess g is then checked: the
-// row's exact squared distance to c_g (kmDist64, which the row needs
-// anyway) must be below reach2[g], the square of half c_g's distance to
-// its nearest other centre, shrunk by a margin far above the rounding of
-// either side. A row that passes has g as its one nearest centre by a
-// relative margin no rounding can cross, so it gets the label and
-// distance the full path would give it. Rows that fail, because the guess
-// was wrong or the row lies near a cell's edge, take the full path
-// together.
+//
+// The guess g is then checked: the row's exact squared distance to c_g
+// (kmDist64, which the row needs anyway) must be below reach2[g], the
+// square of half c_g's distance to its nearest other centre, shrunk by a
+// margin far above the rounding of either side. A row that passes has g
+// as its one nearest centre by a relative margin no rounding can cross,
+// so it gets the label and distance the full path would give it. Rows
+// that fail, because the guess was wrong or the row lies near a cell's
+// edge, take the full path together.
 //
 // Where few rows pass (centres close together for their clusters'
 // spread), the screen costs more than it saves: it watches how many pass
@@ -60,8 +60,9 @@ const (
 	// kmGuessBits is the most low bits of a float32 value the screen's
 	// guess gives to its column: replacing 12 of the 23 fraction bits moves
 	// a value by under 2⁻¹¹ of itself, which can only make a near tie
-	// guess the other centre, and such a row fails the reach anyway. Past
-	// 4096 columns the guess takes both best values (kmTop2RowsAVX2).
+	// guess the other centre; the check proves or rejects that guess like
+	// any other. Past 4096 columns the guess takes both best values
+	// (kmTop2RowsAVX2).
 	kmGuessBits = 12
 )
 
