@@ -2,8 +2,9 @@
 # Interleaved comparison of shoal builds on the kmeans bench job (1M×32,
 # k=100, minibatch, labels written), so that a shared machine's drift
 # weighs on every build alike: each round runs seeds 1–5, each seed once
-# per build in turn. Prints each build's median and mean wall and CPU
-# (user + system) time from /usr/bin/time.
+# per build in turn. Prints each build's median and mean wall time, to
+# the millisecond (bash's EPOCHREALTIME, as bench/run.sh kmeans), and
+# CPU time (user + system, from /usr/bin/time, in hundredths).
 #   bench/compare.sh ROUNDS NAME=BINARY [NAME=BINARY ...]
 # e.g. bench/compare.sh 6 before=/tmp/shoal-old after=/tmp/shoal-new
 # The data file is the one `bench/run.sh kmeans` generates.
@@ -27,8 +28,11 @@ for _ in $(seq "$rounds"); do
 	for seed in 1 2 3 4 5; do
 		for build in "$@"; do
 			name=${build%%=*} bin=${build#*=}
-			/usr/bin/time -f "%e %U %S" -a -o "$work/$name.times" "$bin" run -q --workers 2 --input "$input" \
+			t0=$EPOCHREALTIME
+			/usr/bin/time -f "%U %S" -o "$work/cpu" "$bin" run -q --workers 2 --input "$input" \
 				--exclude label --k 100 --algo minibatch --seed "$seed" --out "$work/$name-labels.parquet" >/dev/null
+			t1=$EPOCHREALTIME
+			echo "$t0 $t1 $(cat "$work/cpu")" >>"$work/$name.times"
 		done
 	done
 done
@@ -37,8 +41,8 @@ for build in "$@"; do
 	/usr/bin/python3 - "$work/$name.times" "$name" <<-'PY'
 		import statistics as st, sys
 		rows = [[float(v) for v in line.split()] for line in open(sys.argv[1]) if line.strip()]
-		wall = [r[0] for r in rows]
-		cpu = [r[1] + r[2] for r in rows]
+		wall = [r[1] - r[0] for r in rows]
+		cpu = [r[2] + r[3] for r in rows]
 		print(f"{sys.argv[2]}: {len(rows)} runs, wall median {st.median(wall):.3f} s mean {st.mean(wall):.3f} s, "
 		      f"CPU median {st.median(cpu):.3f} s mean {st.mean(cpu):.3f} s")
 	PY
