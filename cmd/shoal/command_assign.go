@@ -118,7 +118,7 @@ func assignJob(cmd *cobra.Command, f *runFlags, modelPath string, stdout, stderr
 	if err := spec.Normalize(); err != nil {
 		return usageError{err}
 	}
-	st, err := startStack(cmd.Context(), f, log)
+	st, err := startStack(cmd.Context(), f, spec.Inputs, log)
 	if err != nil {
 		return err
 	}

@@ -164,7 +164,7 @@ func runJob(cmd *cobra.Command, f *runFlags, stdout, stderr io.Writer) error {
 		return usagef("--workers 0 needs --nats: an embedded server has no other workers")
 	}
 
-	st, err := startStack(ctx, f, log)
+	st, err := startStack(ctx, f, spec.Inputs, log)
 	if err != nil {
 		return err
 	}
@@ -261,9 +261,13 @@ type stack struct {
 	wg      sync.WaitGroup
 	tempDir string
 	staged  *worker.StagedFiles
+	advised <-chan struct{} // closed once the memory plan is applied
 }
 
-func startStack(ctx context.Context, f *runFlags, log *slog.Logger) (_ *stack, err error) {
+// startStack starts the embedded server (unless --nats names one), the
+// coordinator and the local workers of a run on inputs, whose size, when
+// it is known, sizes the heap advised for huge pages.
+func startStack(ctx context.Context, f *runFlags, inputs []string, log *slog.Logger) (_ *stack, err error) {
 	st := &stack{}
 	defer func() {
 		if err != nil {
@@ -284,14 +288,26 @@ func startStack(ctx context.Context, f *runFlags, log *slog.Logger) (_ *stack, e
 	}
 	// The heap advice, the server with the coordinator's connection, and
 	// the catalog do not depend on each other, and each takes milliseconds
-	// (the advice maps and hands back up to a GiB of heap): they start at
-	// once.
+	// (the advice maps and hands back up to a quarter of the machine's
+	// memory): they start at once. Only the local workers wait for the
+	// advice, before their first task, since the shards they read are what
+	// must land in the advised heap; the coordinator plans the job
+	// meanwhile. On a virtual machine whose page faults are dear the
+	// advice outlasted the server's start, and a 1000-row job took 7-10 ms
+	// less once nothing else waited for it.
 	plan := planMemory(f.memory.bytes)
-	var start errgroup.Group
-	start.Go(func() error {
+	if f.workers > 0 {
+		// Only local workers fill a heap with the job's shards; a
+		// coordinator alone keeps the default.
+		plan.fitInputs(inputs)
+	}
+	advised := make(chan struct{})
+	st.advised = advised
+	go func() {
+		defer close(advised)
 		plan.apply(f.memory.bytes > 0, os.Getenv)
-		return nil
-	})
+	}()
+	var start errgroup.Group
 	connect := f.nats.connect
 	if f.nats.url == "" {
 		connect = func(name string) (*nats.Conn, error) { return st.srv.Connect(name) }
@@ -339,6 +355,7 @@ func startStack(ctx context.Context, f *runFlags, log *slog.Logger) (_ *stack, e
 		go func() {
 			defer st.wg.Done()
 			defer nc.Close()
+			<-advised
 			if err := w.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
 				log.Error("worker stopped", "err", err)
 			}
@@ -348,6 +365,9 @@ func startStack(ctx context.Context, f *runFlags, log *slog.Logger) (_ *stack, e
 }
 
 func (st *stack) close() {
+	if st.advised != nil {
+		<-st.advised
+	}
 	if st.cancel != nil {
 		st.cancel()
 		st.wg.Wait()

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -53,6 +55,60 @@ func TestPlanMemory(t *testing.T) {
 	}
 	if d.Blocks+d.Nearest >= d.Limit {
 		t.Errorf("caches %d+%d leave nothing of %d for the work at hand", d.Blocks, d.Nearest, d.Limit)
+	}
+	// Without an input to size it by, the advice is heapAdvice, within
+	// the budget.
+	for _, budget := range []int64{512 << 20, 4 << 30} {
+		if w := planMemory(budget); w.Advice != min(budget, heapAdvice) {
+			t.Errorf("planMemory(%d) advises %d, want %d", budget, w.Advice, min(budget, heapAdvice))
+		}
+	}
+}
+
+// TestFitInputs: a run whose inputs are local files advises twice their
+// bytes, at least minHeapAdvice and at most the budget and the default
+// share of the machine; one whose size is not known here (a directory, a
+// glob, an object, a missing file) keeps heapAdvice.
+func TestFitInputs(t *testing.T) {
+	dir := t.TempDir()
+	file := func(name string, size int64) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := f.Truncate(size); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	small, a, b := file("small.parquet", 1000), file("a.parquet", 300<<20), file("b.csv", 100<<20)
+	huge := file("huge.parquet", machineMemory()/4) // sparse: no block is written
+	share := machineShare()
+	for _, tc := range []struct {
+		name   string
+		budget int64
+		inputs []string
+		want   int64
+	}{
+		{"two files", 4 << 30, []string{a, b}, min(800<<20, share)},
+		{"capped by the budget", 512 << 20, []string{a, b}, min(512<<20, share)},
+		{"a small file", 4 << 30, []string{small}, min(minHeapAdvice, share)},
+		{"a directory", 4 << 30, []string{a, dir}, heapAdvice},
+		{"a glob", 4 << 30, []string{filepath.Join(dir, "*.parquet")}, heapAdvice},
+		{"an object", 4 << 30, []string{"s3://bucket/data.parquet"}, heapAdvice},
+		{"a missing file", 4 << 30, []string{filepath.Join(dir, "none.parquet")}, heapAdvice},
+		{"no input", 4 << 30, nil, heapAdvice},
+		{"unknown, capped by the budget", 256 << 20, []string{dir}, 256 << 20},
+		{"capped by the machine", 8 * machineMemory(), []string{huge}, share},
+	} {
+		p := planMemory(tc.budget)
+		p.fitInputs(tc.inputs)
+		if p.Advice != tc.want {
+			t.Errorf("%s: advice %d, want %d", tc.name, p.Advice, tc.want)
+		}
 	}
 }
 
