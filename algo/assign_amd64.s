@@ -889,6 +889,63 @@ quad64:
 	VZEROUPPER
 	RET
 
+// func kmDist64x4C64AVX2(x0, x1, x2, x3 *float32, c0, c1, c2, c3 *float64, d int, out *[4]float64)
+//
+// kmDist64 of the pairs (x_r, c_r) whole, for d > 0 a multiple of 4, with
+// each centre given in float64 (its float32 values converted, which is
+// exact): one conversion per term rather than two. Lane l of row r sums
+// (x−c)² of dimensions t ≡ l (mod 4) in increasing t with a separate
+// multiply and add, then out[r] = (lane0 + lane1) + (lane2 + lane3), as
+// kmDist64 rounds.
+TEXT ·kmDist64x4C64AVX2(SB), NOSPLIT, $0-80
+	MOVQ x0+0(FP), R8
+	MOVQ x1+8(FP), R9
+	MOVQ x2+16(FP), R10
+	MOVQ x3+24(FP), R11
+	MOVQ c0+32(FP), R12
+	MOVQ c1+40(FP), R13
+	MOVQ c2+48(FP), R14
+	MOVQ c3+56(FP), R15
+	MOVQ d+64(FP), CX
+	MOVQ out+72(FP), DI
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	XORQ   AX, AX
+
+quad64c:
+	VCVTPS2PD (R8)(AX*1), Y4
+	VSUBPD    (R12)(AX*2), Y4, Y4
+	VMULPD    Y4, Y4, Y4
+	VADDPD    Y4, Y0, Y0
+	VCVTPS2PD (R9)(AX*1), Y5
+	VSUBPD    (R13)(AX*2), Y5, Y5
+	VMULPD    Y5, Y5, Y5
+	VADDPD    Y5, Y1, Y1
+	VCVTPS2PD (R10)(AX*1), Y6
+	VSUBPD    (R14)(AX*2), Y6, Y6
+	VMULPD    Y6, Y6, Y6
+	VADDPD    Y6, Y2, Y2
+	VCVTPS2PD (R11)(AX*1), Y7
+	VSUBPD    (R15)(AX*2), Y7, Y7
+	VMULPD    Y7, Y7, Y7
+	VADDPD    Y7, Y3, Y3
+	ADDQ      $16, AX
+	SUBQ      $4, CX
+	JNZ       quad64c
+
+	// Y0 = [a0 a1 a2 a3] (row 0's lanes), and so on. HADDPD pairs lanes
+	// within each 128-bit half: Y4 = [a0+a1, b0+b1, a2+a3, b2+b3].
+	VHADDPD    Y1, Y0, Y4
+	VHADDPD    Y3, Y2, Y5
+	VPERM2F128 $0x20, Y5, Y4, Y6 // [a0+a1, b0+b1, c0+c1, d0+d1]
+	VPERM2F128 $0x31, Y5, Y4, Y7 // [a2+a3, b2+b3, c2+c3, d2+d3]
+	VADDPD     Y7, Y6, Y6
+	VMOVUPD    Y6, (DI)
+	VZEROUPPER
+	RET
+
 // func kmTrialPotentialAVX2(pot *float64, dist *float32, w *float64, trial *float64, n4 int, lanes *[4]float64)
 //
 // kmTrialPotential's loop over the first n4 rows (n4 > 0, a multiple of

@@ -335,7 +335,8 @@ func BenchmarkKMeansPlusPlus(b *testing.B) {
 }
 
 // TestDist64 checks kmDist64 against the reference order, and the AVX2
-// lane sums, finished the same way, bit for bit, for every d up to 40.
+// lane sums, finished the same way, and the AVX2 kernel on float64
+// centres, bit for bit, for every d up to 40.
 func TestDist64(t *testing.T) {
 	rng := NewRand(6)
 	for d := 1; d <= 40; d++ {
@@ -359,6 +360,20 @@ func TestDist64(t *testing.T) {
 			xr, cr := x[r*d:(r+1)*d], c[r*d:(r+1)*d]
 			if got, want := kmDist64Finish(lanes[4*r:4*r+4], xr, cr), kmDist64(xr, cr); math.Float64bits(got) != math.Float64bits(want) {
 				t.Errorf("d=%d row %d: AVX2 %v, kmDist64 %v", d, r, got, want)
+			}
+		}
+		if d%4 != 0 {
+			continue
+		}
+		c64 := make([]float64, len(c))
+		for i, v := range c {
+			c64[i] = float64(v)
+		}
+		var out [4]float64
+		kmDist64x4C64AVX2(&x[0], &x[d], &x[2*d], &x[3*d], &c64[0], &c64[d], &c64[2*d], &c64[3*d], d, &out)
+		for r := range 4 {
+			if got, want := out[r], kmDist64(x[r*d:(r+1)*d], c[r*d:(r+1)*d]); math.Float64bits(got) != math.Float64bits(want) {
+				t.Errorf("d=%d row %d: AVX2 with float64 centres %v, kmDist64 %v", d, r, got, want)
 			}
 		}
 	}

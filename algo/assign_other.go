@@ -45,6 +45,10 @@ func kmDist64x4AVX2(x0, x1, x2, x3, c0, c1, c2, c3 *float32, d4 int, lanes *[16]
 	panic("algo: AVX2 kernel called without AVX2")
 }
 
+func kmDist64x4C64AVX2(x0, x1, x2, x3 *float32, c0, c1, c2, c3 *float64, d int, out *[4]float64) {
+	panic("algo: AVX2 kernel called without AVX2")
+}
+
 func kmTrialPotentialAVX2(pot *float64, dist *float32, w *float64, trial *float64, n4 int, lanes *[4]float64) {
 	panic("algo: AVX2 kernel called without AVX2")
 }
