@@ -75,7 +75,7 @@ func ReclusterCandidates(cand []float32, weights []float64, d, k int, rng *rand.
 	if k < 1 || k > m {
 		return nil, fmt.Errorf("%w: k=%d with %d candidates", ErrInvalidK, k, m)
 	}
-	centres, err := kmPlusPlus(cand, m, d, k, weights, 0, rng)
+	centres, err := kmPlusPlus(cand, m, d, k, weights, 0, rng, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -30,20 +30,53 @@ import (
 //
 // Cost O(n·k·d·localTrials) time and O(n) extra memory.
 func KMeansPlusPlus(x []float32, n, d, k int, w []float32, localTrials int, rng *rand.Rand) ([]float32, error) {
+	s, err := NewKMeansPlusPlusSeeder(x, n, d, w)
+	if err != nil {
+		return nil, err
+	}
+	return s.Seed(k, localTrials, rng)
+}
+
+// KMeansPlusPlusSeeder runs KMeansPlusPlus on one sample as often as
+// asked, each time with its own random stream, and prepares what depends
+// on the sample alone once: the weights in float64 and, with AVX2, the
+// rows transposed for the candidates' kernel. The coordinator tries ten
+// seedings of one sample, and making the transposed copy for each was a
+// fifth of their time, most of it the page faults of fresh memory. A
+// seeder is safe for concurrent use; x and w must not change while it is
+// used.
+type KMeansPlusPlusSeeder struct {
+	x    []float32
+	n, d int
+	w    []float64
+	xt   *kmTransposed // nil without AVX2
+}
+
+// NewKMeansPlusPlusSeeder checks the n×d sample x and its weights w (nil
+// for all 1) and prepares them for Seed.
+func NewKMeansPlusPlusSeeder(x []float32, n, d int, w []float32) (*KMeansPlusPlusSeeder, error) {
 	if err := kmCheckData(x, n, d); err != nil {
 		return nil, err
 	}
 	if w != nil && len(w) != n {
 		return nil, fmt.Errorf("%w: %d weights for %d rows", ErrShape, len(w), n)
 	}
-	var w64 []float64
+	s := &KMeansPlusPlusSeeder{x: x, n: n, d: d}
 	if w != nil {
-		w64 = make([]float64, n)
+		s.w = make([]float64, n)
 		for i, v := range w {
-			w64[i] = float64(v)
+			s.w[i] = float64(v)
 		}
 	}
-	return kmPlusPlus(x, n, d, k, w64, localTrials, rng)
+	if kmHaveAVX2 {
+		s.xt = newKMTransposed(x, n, d)
+	}
+	return s, nil
+}
+
+// Seed picks k centres as KMeansPlusPlus does, from the seeder's sample.
+func (s *KMeansPlusPlusSeeder) Seed(k, localTrials int, rng *rand.Rand) ([]float32, error) {
+	return kmPlusPlus(s.x, s.n, s.d, k, s.w, localTrials, rng, s.xt)
 }
 
 // kmCheckData validates an n×d data block.
@@ -58,8 +91,10 @@ func kmCheckData(x []float32, n, d int) error {
 }
 
 // kmPlusPlus is KMeansPlusPlus with float64 weights (k-means|| candidate
-// weights are row counts, which float32 would round above 2^24).
-func kmPlusPlus(x []float32, n, d, k int, w []float64, localTrials int, rng *rand.Rand) ([]float32, error) {
+// weights are row counts, which float32 would round above 2^24). xt is x
+// transposed for the candidates' kernel, or nil to have it made here when
+// the CPU runs that kernel.
+func kmPlusPlus(x []float32, n, d, k int, w []float64, localTrials int, rng *rand.Rand, xt *kmTransposed) ([]float32, error) {
 	if k < 1 || k > n {
 		return nil, fmt.Errorf("%w: k=%d with n=%d rows", ErrInvalidK, k, n)
 	}
@@ -128,7 +163,10 @@ func kmPlusPlus(x []float32, n, d, k int, w []float64, localTrials int, rng *ran
 
 	var cd *kmCandidates
 	if kmHaveAVX2 {
-		cd = newKMCandidates(x, n, d, localTrials)
+		if xt == nil {
+			xt = newKMTransposed(x, n, d)
+		}
+		cd = xt.candidates(d, localTrials)
 	}
 	centres := make([]float32, k*d)
 	first := draw(pot)
@@ -278,31 +316,47 @@ func kmDistRows(x []float32, n, d int, c, out []float32) {
 // is a row: the kernel keeps a block of rows in L1 while every candidate
 // passes over it, and no lane sums need adding up.
 type kmCandidates struct {
+	*kmTransposed           // shared, read only
+	cands         []int     // the step's candidate rows
+	c             []float32 // their values, row-major, padded to an even count
+	out           []float32 // candidate j's squared distance to row i at j·np + i
+}
+
+// kmTransposed is a sample transposed for the candidates' kernel; it
+// depends on the sample alone, so seedings of one sample share it.
+type kmTransposed struct {
 	// xt holds dimension t of row i at t·stride + i, rows past n zero.
 	// The stride is np plus one cache line: at a multiple of 4 KiB, as
 	// np often is, every dimension of a block would fall in the same L1
 	// sets and evict the others.
 	xt     []float32
 	stride int
-	np     int       // n rounded up to the kernels' blocks of 64 rows
-	cands  []int     // the step's candidate rows
-	c      []float32 // their values, row-major, padded to an even count
-	out    []float32 // candidate j's squared distance to row i at j·np + i
+	np     int // n rounded up to the kernels' blocks of 64 rows
+}
+
+func newKMTransposed(x []float32, n, d int) *kmTransposed {
+	np := (n + 63) &^ 63
+	stride := np + 16
+	t := &kmTransposed{xt: make([]float32, d*stride), stride: stride, np: np}
+	for f := range d {
+		dst := t.xt[f*stride : f*stride+n]
+		for i := range dst {
+			dst[i] = x[i*d+f]
+		}
+	}
+	return t
+}
+
+// candidates returns the scratch of one seeding's steps over t, for
+// trials candidates a step.
+func (t *kmTransposed) candidates(d, trials int) *kmCandidates {
+	pairs := (trials + 1) / 2
+	return &kmCandidates{kmTransposed: t, cands: make([]int, trials),
+		c: make([]float32, 2*pairs*d), out: make([]float32, 2*pairs*t.np)}
 }
 
 func newKMCandidates(x []float32, n, d, trials int) *kmCandidates {
-	np := (n + 63) &^ 63
-	stride := np + 16
-	pairs := (trials + 1) / 2
-	cd := &kmCandidates{xt: make([]float32, d*stride), stride: stride, np: np, cands: make([]int, trials),
-		c: make([]float32, 2*pairs*d), out: make([]float32, 2*pairs*np)}
-	for t := range d {
-		dst := cd.xt[t*stride : t*stride+n]
-		for i := range dst {
-			dst[i] = x[i*d+t]
-		}
-	}
-	return cd
+	return newKMTransposed(x, n, d).candidates(d, trials)
 }
 
 // distances fills out for the candidates in cands. With an odd number of

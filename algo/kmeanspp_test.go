@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"testing"
 )
 
@@ -30,6 +31,44 @@ func TestKMeansPlusPlusDeterministic(t *testing.T) {
 		if !found {
 			t.Errorf("centre %d %v is not a row", j, a[j*3:(j+1)*3])
 		}
+	}
+}
+
+// TestKMeansPlusPlusSeeder: seedings that share one seeder, run at once,
+// give each what a seeding of its own gives for the same stream,
+// weighted or not (under -race this also checks that they share the
+// sample read-only).
+func TestKMeansPlusPlusSeeder(t *testing.T) {
+	const n, d, k, trials = 700, 8, 12, 8
+	x, _ := blobData(NewRand(4), n, d, k, 4, 0)
+	w := make([]float32, n)
+	for i := range w {
+		w[i] = float32(1 + i%3)
+	}
+	for _, weights := range [][]float32{nil, w} {
+		s, err := NewKMeansPlusPlusSeeder(x, n, d, weights)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([][]float32, trials)
+		errs := make([]error, trials)
+		var wg sync.WaitGroup
+		for tr := range trials {
+			wg.Go(func() { got[tr], errs[tr] = s.Seed(k, 0, NewRand(5, uint64(tr))) })
+		}
+		wg.Wait()
+		for tr := range trials {
+			want, err := KMeansPlusPlus(x, n, d, k, weights, 0, NewRand(5, uint64(tr)))
+			if err != nil || errs[tr] != nil {
+				t.Fatal(err, errs[tr])
+			}
+			if !equalF32(got[tr], want) {
+				t.Errorf("weighted=%v trial %d: shared seeder gave other centres", weights != nil, tr)
+			}
+		}
+	}
+	if _, err := NewKMeansPlusPlusSeeder(x, n, d, w[:5]); !errors.Is(err, ErrShape) {
+		t.Errorf("5 weights for %d rows: %v, want ErrShape", n, err)
 	}
 }
 

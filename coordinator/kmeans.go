@@ -156,17 +156,22 @@ func (j *job) initCentres(ctx context.Context, s *rowSample, run kmRun, index in
 }
 
 // seedKMeansPlusPlus runs initTrials k-means++ seedings of the sample
-// in parallel and returns the one with the lowest sample inertia (the
-// first such trial on ties, so the result does not depend on timing).
+// in parallel, sharing its prepared copy (algo.KMeansPlusPlusSeeder), and
+// returns the one with the lowest sample inertia (the first such trial on
+// ties, so the result does not depend on timing).
 func seedKMeansPlusPlus(s *rowSample, k int, seed uint64) ([]float32, error) {
 	d := s.d
+	seeder, err := algo.NewKMeansPlusPlusSeeder(s.points, s.n, d, s.weights)
+	if err != nil {
+		return nil, err
+	}
 	centres := make([][]float32, initTrials)
 	inertia := make([]float64, initTrials)
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for trial := range initTrials {
 		g.Go(func() error {
-			c, err := algo.KMeansPlusPlus(s.points, s.n, d, k, s.weights, 0, algo.NewRand(seed, streamInit, uint64(trial)))
+			c, err := seeder.Seed(k, 0, algo.NewRand(seed, streamInit, uint64(trial)))
 			if err != nil {
 				return err
 			}
