@@ -60,17 +60,17 @@ func kmDistRowsAVX2(x *float32, n, d int, c *float32, out *float32)
 
 // kmDist64x4AVX2 writes the lane sums of kmDist64 for four pairs of
 // vectors over their first d4 dimensions (d4 > 0, a multiple of 4) to
-// lanes, four per pair.
+// out, four per pair.
 //
 //go:noescape
-func kmDist64x4AVX2(x0, x1, x2, x3, c0, c1, c2, c3 *float32, d4 int, lanes *[16]float64)
+func kmDist64x4AVX2(x0, x1, x2, x3, c0, c1, c2, c3 *float32, d4 int, out *[16]float64)
 
-// kmDist64x4C64AVX2 writes kmDist64 of four pairs of vectors of d
-// dimensions (d > 0, a multiple of 4) to out, each centre given in
+// kmDist64x4C64AVX2 writes kmDist64 of four pairs of vectors of d4
+// dimensions (d4 > 0, a multiple of 4) to out, each centre given in
 // float64: the same values as kmDist64 on its float32 values.
 //
 //go:noescape
-func kmDist64x4C64AVX2(x0, x1, x2, x3 *float32, c0, c1, c2, c3 *float64, d int, out *[4]float64)
+func kmDist64x4C64AVX2(x0, x1, x2, x3 *float32, c0, c1, c2, c3 *float64, d4 int, out *[4]float64)
 
 // kmTrialPotentialAVX2 is the loop of kmTrialPotential over the first n4
 // rows (n4 > 0, a multiple of 4), w nil for weight 1, with the four

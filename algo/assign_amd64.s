@@ -2,6 +2,26 @@
 
 #include "textflag.h"
 
+// DIST64X4_ARGS loads the arguments shared by kmDist64x4AVX2 and
+// kmDist64x4C64AVX2 (rows R8–R11, centres R12–R15, d4 CX, out DI) and
+// clears the four rows' lane sums (Y0–Y3) and the byte offset (AX).
+#define DIST64X4_ARGS \
+	MOVQ   x0+0(FP), R8; \
+	MOVQ   x1+8(FP), R9; \
+	MOVQ   x2+16(FP), R10; \
+	MOVQ   x3+24(FP), R11; \
+	MOVQ   c0+32(FP), R12; \
+	MOVQ   c1+40(FP), R13; \
+	MOVQ   c2+48(FP), R14; \
+	MOVQ   c3+56(FP), R15; \
+	MOVQ   d4+64(FP), CX; \
+	MOVQ   out+72(FP), DI; \
+	VXORPD Y0, Y0, Y0; \
+	VXORPD Y1, Y1, Y1; \
+	VXORPD Y2, Y2, Y2; \
+	VXORPD Y3, Y3, Y3; \
+	XORQ   AX, AX
+
 // Lane numbers 0..7, the first column indices of kmTop2AVX2.
 DATA kmLanes<>+0(SB)/4, $0
 DATA kmLanes<>+4(SB)/4, $1
@@ -834,28 +854,14 @@ reduce4:
 	VZEROUPPER
 	RET
 
-// func kmDist64x4AVX2(x0, x1, x2, x3, c0, c1, c2, c3 *float32, d4 int, lanes *[16]float64)
+// func kmDist64x4AVX2(x0, x1, x2, x3, c0, c1, c2, c3 *float32, d4 int, out *[16]float64)
 //
 // The four lane sums of kmDist64 for the pairs (x_r, c_r) over their first
 // d4 dimensions (d4 > 0, a multiple of 4): lane l of row r, written to
-// lanes[4r+l], sums (x−c)² of dimensions t ≡ l (mod 4) in increasing t,
+// out[4r+l], sums (x−c)² of dimensions t ≡ l (mod 4) in increasing t,
 // as float64 with a separate multiply and add, as the Go code rounds.
 TEXT ·kmDist64x4AVX2(SB), NOSPLIT, $0-80
-	MOVQ x0+0(FP), R8
-	MOVQ x1+8(FP), R9
-	MOVQ x2+16(FP), R10
-	MOVQ x3+24(FP), R11
-	MOVQ c0+32(FP), R12
-	MOVQ c1+40(FP), R13
-	MOVQ c2+48(FP), R14
-	MOVQ c3+56(FP), R15
-	MOVQ d4+64(FP), CX
-	MOVQ lanes+72(FP), DI
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
-	XORQ   AX, AX
+	DIST64X4_ARGS
 
 quad64:
 	VCVTPS2PD (R8)(AX*1), Y4
@@ -889,48 +895,31 @@ quad64:
 	VZEROUPPER
 	RET
 
-// func kmDist64x4C64AVX2(x0, x1, x2, x3 *float32, c0, c1, c2, c3 *float64, d int, out *[4]float64)
+// DIST64C_TERM adds to acc, a row's four lane sums, the squared
+// differences of its next four dimensions (x, float32) and its centre's
+// (c, float64) at byte offset AX of x, with a separate multiply and add.
+#define DIST64C_TERM(x, c, t, acc) \
+	VCVTPS2PD (x)(AX*1), t; \
+	VSUBPD    (c)(AX*2), t, t; \
+	VMULPD    t, t, t; \
+	VADDPD    t, acc, acc
+
+// func kmDist64x4C64AVX2(x0, x1, x2, x3 *float32, c0, c1, c2, c3 *float64, d4 int, out *[4]float64)
 //
-// kmDist64 of the pairs (x_r, c_r) whole, for d > 0 a multiple of 4, with
+// kmDist64 of the pairs (x_r, c_r) whole, for d4 > 0 a multiple of 4, with
 // each centre given in float64 (its float32 values converted, which is
 // exact): one conversion per term rather than two. Lane l of row r sums
 // (x−c)² of dimensions t ≡ l (mod 4) in increasing t with a separate
 // multiply and add, then out[r] = (lane0 + lane1) + (lane2 + lane3), as
 // kmDist64 rounds.
 TEXT ·kmDist64x4C64AVX2(SB), NOSPLIT, $0-80
-	MOVQ x0+0(FP), R8
-	MOVQ x1+8(FP), R9
-	MOVQ x2+16(FP), R10
-	MOVQ x3+24(FP), R11
-	MOVQ c0+32(FP), R12
-	MOVQ c1+40(FP), R13
-	MOVQ c2+48(FP), R14
-	MOVQ c3+56(FP), R15
-	MOVQ d+64(FP), CX
-	MOVQ out+72(FP), DI
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
-	XORQ   AX, AX
+	DIST64X4_ARGS
 
 quad64c:
-	VCVTPS2PD (R8)(AX*1), Y4
-	VSUBPD    (R12)(AX*2), Y4, Y4
-	VMULPD    Y4, Y4, Y4
-	VADDPD    Y4, Y0, Y0
-	VCVTPS2PD (R9)(AX*1), Y5
-	VSUBPD    (R13)(AX*2), Y5, Y5
-	VMULPD    Y5, Y5, Y5
-	VADDPD    Y5, Y1, Y1
-	VCVTPS2PD (R10)(AX*1), Y6
-	VSUBPD    (R14)(AX*2), Y6, Y6
-	VMULPD    Y6, Y6, Y6
-	VADDPD    Y6, Y2, Y2
-	VCVTPS2PD (R11)(AX*1), Y7
-	VSUBPD    (R15)(AX*2), Y7, Y7
-	VMULPD    Y7, Y7, Y7
-	VADDPD    Y7, Y3, Y3
+	DIST64C_TERM(R8, R12, Y4, Y0)
+	DIST64C_TERM(R9, R13, Y5, Y1)
+	DIST64C_TERM(R10, R14, Y6, Y2)
+	DIST64C_TERM(R11, R15, Y7, Y3)
 	ADDQ      $16, AX
 	SUBQ      $4, CX
 	JNZ       quad64c

@@ -41,11 +41,11 @@ func kmDistRows4AVX2(x *float32, n, d int, c *float32, out *float32) {
 	panic("algo: AVX2 kernel called without AVX2")
 }
 
-func kmDist64x4AVX2(x0, x1, x2, x3, c0, c1, c2, c3 *float32, d4 int, lanes *[16]float64) {
+func kmDist64x4AVX2(x0, x1, x2, x3, c0, c1, c2, c3 *float32, d4 int, out *[16]float64) {
 	panic("algo: AVX2 kernel called without AVX2")
 }
 
-func kmDist64x4C64AVX2(x0, x1, x2, x3 *float32, c0, c1, c2, c3 *float64, d int, out *[4]float64) {
+func kmDist64x4C64AVX2(x0, x1, x2, x3 *float32, c0, c1, c2, c3 *float64, d4 int, out *[4]float64) {
 	panic("algo: AVX2 kernel called without AVX2")
 }
 
