@@ -831,7 +831,7 @@ func (a *Assigner) exactDistances(x []float32, rows []int32, lo int, block []int
 	centre := func(i int32) []float32 { j := int(a.lab[i]); return a.centres[j*d : (j+1)*d] }
 	q := 0
 	if a.centres64 != nil {
-		centre64 := func(i int32) *float64 { return &a.centres64[int(a.lab[i])*d] }
+		centre64 := func(i int32) *float64 { j := int(a.lab[i]); return &a.centres64[j*d : (j+1)*d][0] }
 		var out [4]float64
 		for ; q+4 <= len(block); q += 4 {
 			i0, i1, i2, i3 := block[q], block[q+1], block[q+2], block[q+3]
@@ -839,8 +839,7 @@ func (a *Assigner) exactDistances(x []float32, rows []int32, lo int, block []int
 			kmDist64x4C64AVX2(&x0[0], &x1[0], &x2[0], &x3[0], centre64(i0), centre64(i1), centre64(i2), centre64(i3), d, &out)
 			a.dist[i0], a.dist[i1], a.dist[i2], a.dist[i3] = out[0], out[1], out[2], out[3]
 		}
-	}
-	if kmHaveAVX2 && d >= 4 && a.centres64 == nil {
+	} else if kmHaveAVX2 && d >= 4 {
 		var lanes [16]float64
 		for ; q+4 <= len(block); q += 4 {
 			i0, i1, i2, i3 := block[q], block[q+1], block[q+2], block[q+3]

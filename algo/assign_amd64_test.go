@@ -684,7 +684,7 @@ func TestCandDistKernels(t *testing.T) {
 					func() {
 						defer func(v bool) { kmHaveAVX512 = v }(kmHaveAVX512)
 						kmHaveAVX512 = wide
-						cd := newKMCandidates(x, n, d, m)
+						cd := newKMTransposed(x, n, d).candidates(d, m)
 						copy(cd.cands, cands)
 						cd.distances(x, d)
 						for j := range m {

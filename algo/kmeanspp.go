@@ -355,10 +355,6 @@ func (t *kmTransposed) candidates(d, trials int) *kmCandidates {
 		c: make([]float32, 2*pairs*d), out: make([]float32, 2*pairs*t.np)}
 }
 
-func newKMCandidates(x []float32, n, d, trials int) *kmCandidates {
-	return newKMTransposed(x, n, d).candidates(d, trials)
-}
-
 // distances fills out for the candidates in cands. With an odd number of
 // candidates the last is computed twice.
 func (cd *kmCandidates) distances(x []float32, d int) {
