@@ -116,20 +116,29 @@ const (
 // local file (a glob, a directory or an object URL is not sized here:
 // that would be the job's own planning, done twice).
 func inputHeap(inputs []string) (int64, bool) {
-	var total int64
-	for _, in := range inputs {
+	if len(inputs) == 0 {
+		return 0, false
+	}
+	sizes := make([]int64, len(inputs))
+	for i, in := range inputs {
 		st, err := os.Stat(in)
 		if err != nil || !st.Mode().IsRegular() {
 			return 0, false
 		}
-		// A sparse file may claim nearly 2^63 bytes: the sum saturates
-		// well before doubling it could wrap.
-		total += min(st.Size(), math.MaxInt64/4-total)
+		sizes[i] = st.Size()
 	}
-	if len(inputs) == 0 {
-		return 0, false
+	return doubledSum(sizes), true
+}
+
+// doubledSum is twice the sum of the non-negative sizes. A sparse file
+// may claim nearly 2^63 bytes, so the sum saturates at a quarter of the
+// int64 range, well before doubling it could wrap.
+func doubledSum(sizes []int64) int64 {
+	var total int64
+	for _, n := range sizes {
+		total += min(n, math.MaxInt64/4-total)
 	}
-	return 2 * total, true
+	return 2 * total
 }
 
 // memoryPlan divides one process's memory budget.
@@ -179,7 +188,7 @@ func (p *memoryPlan) fitInputs(inputs []string) {
 // microseconds, as on virtual machines, faults filling fresh heap took
 // half of a mini-batch job of 1M rows.
 func (p memoryPlan) apply(explicit bool, env func(string) string) {
-	hugepage.AdviseHeap(min(p.Limit, p.Advice))
+	hugepage.AdviseHeap(p.Advice)
 	if !explicit && env("GOMEMLIMIT") != "" {
 		return
 	}

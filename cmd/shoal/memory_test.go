@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,6 +109,28 @@ func TestFitInputs(t *testing.T) {
 		p.fitInputs(tc.inputs)
 		if p.Advice != tc.want {
 			t.Errorf("%s: advice %d, want %d", tc.name, p.Advice, tc.want)
+		}
+	}
+}
+
+// TestDoubledSum: twice the inputs' bytes, saturating rather than
+// wrapping when files claim sizes near the int64 range (sparse files,
+// which no test file system here can hold).
+func TestDoubledSum(t *testing.T) {
+	const top = math.MaxInt64 / 4 * 2
+	for _, tc := range []struct {
+		sizes []int64
+		want  int64
+	}{
+		{nil, 0},
+		{[]int64{1000, 24}, 2048},
+		{[]int64{math.MaxInt64}, top},
+		{[]int64{math.MaxInt64 / 4, 1}, top},
+		{[]int64{math.MaxInt64, math.MaxInt64, math.MaxInt64}, top},
+		{[]int64{1 << 40, math.MaxInt64 - 1}, top},
+	} {
+		if got := doubledSum(tc.sizes); got != tc.want || got < 0 {
+			t.Errorf("doubledSum(%v) = %d, want %d", tc.sizes, got, tc.want)
 		}
 	}
 }
