@@ -211,9 +211,10 @@ func (a *Assigner) screenBlock(x []float32, rows []int32, lo, nb int) {
 	s := a.screen
 	d, ds := a.d, s.ds
 	// The next block's rows are prefetched a few between each tile's
-	// products (productsTiles), as on the full path. Asking for all of
-	// them here at once kept the screened steps waiting on memory: a
-	// step task took 30% longer (BenchmarkSumsTask/centres=fitted).
+	// products (productsTiles), as on the full path. Asked for all at
+	// once here, they left the screen's exact distances waiting on
+	// memory: spreading them took 30% off a screened step task
+	// (BenchmarkSumsTask/centres=fitted).
 	var ahead []int32
 	if rows != nil {
 		if lo == 0 {
