@@ -210,18 +210,7 @@ func (s *kmScreen) active() bool { return s != nil && !s.off }
 func (a *Assigner) screenBlock(x []float32, rows []int32, lo, nb int) {
 	s := a.screen
 	d, ds := a.d, s.ds
-	// The next block's rows are prefetched a few between each tile's
-	// products (productsTiles), as on the full path. Asked for all at
-	// once here, they left the screen's exact distances waiting on
-	// memory: spreading them took 30% off a screened step task
-	// (BenchmarkSumsTask/centres=fitted).
-	var ahead []int32
-	if rows != nil {
-		if lo == 0 {
-			kmPrefetchGather(&x[0], &rows[0], nb, d)
-		}
-		ahead = rows[lo+nb : min(len(rows), lo+nb+kmBlock)]
-	}
+	ahead := prefetchBlock(x, rows, lo, nb, d)
 	// The screened dimensions of the centred rows, row-major, padded to
 	// a whole tile with zero rows.
 	t0 := s.t0
